@@ -1,0 +1,5 @@
+"""``python -m shucang`` runs the CLI."""
+
+from shucang.cli import main
+
+main()

@@ -1,0 +1,78 @@
+"""The one ASGI app: JSON API under /api/v1, the open-data portal and the web cockpit.
+
+Errors of every route share one JSON shape: ``{"ok": false, "error", "hint", "code", "status"}``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shucang import __version__
+from shucang.errors import RateLimited, ShucangError
+from shucang.platform import open_warehouse
+from shucang.settings import Settings
+
+log = logging.getLogger("shucang.api")
+
+
+def _error(status: int, message: str, code: str, hint: str | None = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"ok": False, "error": message, "hint": hint, "code": code, "status": status}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI, debug: bool) -> None:
+    @app.exception_handler(ShucangError)
+    async def shucang_error(_request: Request, exc: ShucangError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return _error(exc.status, exc.message, exc.code, exc.hint, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _error(422, f"参数无效 (invalid parameter) {where}: {first.get('msg', '')}", "invalid")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail), "http", headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def internal_error(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("internal error")
+        message = f"{type(exc).__name__}: {exc}" if debug else "内部错误 (internal error)"
+        return _error(500, message, "internal")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app over the warehouse at ``settings.home``."""
+    settings = settings or Settings.load()
+    app = FastAPI(
+        title="shucang 数仓 API",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.warehouse = open_warehouse(settings)
+    _install_error_handlers(app, settings.debug)
+
+    # Routers, one module per area. Add new ones in this block (one line each).
+    from shucang.api import auth_routes, opendata_routes, share_routes  # sharing stage
+    app.include_router(auth_routes.router)
+    app.include_router(share_routes.router)
+    app.include_router(opendata_routes.router)
+    from shucang.api import plan_routes  # plan stage
+    app.include_router(plan_routes.router)
+    # -- end of routers --
+
+    from shucang.web import mount_web
+
+    mount_web(app)
+    return app

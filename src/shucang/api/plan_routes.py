@@ -1,0 +1,150 @@
+"""Plan monitoring API (规划监测) under ``/api/v1/plans``: parse → call ``shucang.plan`` → JSON.
+
+Reads are open to every caller (rate-limited like the rest of the API): plan targets and progress
+are published figures. Writes — entering, correcting or deleting values, importing a template,
+recomputing metrics — need the steward role (admin passes) and are audited under the caller's name.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path as FsPath
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, File, Path, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from shucang import plan as planlib
+from shucang.api.deps import Actor, api_actor, get_warehouse, require_role
+from shucang.errors import InputError
+
+router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
+PLAN = Path(..., min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.\-]*$", description="plan id")
+INDICATOR = Path(..., min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.\-]*$", description="indicator id")
+PERIOD = Path(..., min_length=4, max_length=16, description="2023, 2023Q2 or 2023-06")
+MAX_UPLOAD = 10 * 1024 * 1024
+
+
+def steward(request: Request) -> Actor:
+    """Writes: steward or admin, then the API's rate limit and CSRF check."""
+    require_role("steward")(request)
+    return api_actor(request)
+
+
+class ValueIn(BaseModel):
+    value: float = Field(..., description="the figure, in the indicator's unit")
+    note: str = Field("", max_length=2000)
+    source: str = Field("manual", min_length=1, max_length=200, description="manual, a publication, …")
+
+
+@router.get("", summary="Plans known to this warehouse (bundled and in <home>/plans)")
+def list_plans(request: Request, _actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    return {"ok": True, "default": planlib.DEFAULT_PLAN_ID, "plans": planlib.list_plans(get_warehouse(request))}
+
+
+@router.get("/{plan_id}", summary="A whole plan: indicators, targets, zones, tasks, key projects, metrics")
+def get_plan(request: Request, plan_id: str = PLAN, _actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    return {"ok": True, **planlib.plan_detail(planlib.load_plan(get_warehouse(request), plan_id))}
+
+
+@router.get("/{plan_id}/indicators", summary="Indicators of a plan (main table, text targets, project targets)")
+def list_indicators(request: Request, plan_id: str = PLAN,
+                    scope: str = Query("all", pattern="^(main|text|project|all)$"),
+                    _actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    detail = planlib.plan_detail(planlib.load_plan(get_warehouse(request), plan_id))
+    found = [*detail["indicators"], *detail["targets"]]
+    if scope != "all":
+        found = [i for i in found if i["kind"] == scope]
+    return {"ok": True, "plan": plan_id, "indicators": found}
+
+
+@router.get("/{plan_id}/status", summary="Status of every indicator: latest, completion, growth, projection")
+def status(request: Request, plan_id: str = PLAN, scope: str = Query("main", pattern="^(main|text|project|all)$"),
+           as_of: int | None = Query(None, ge=1949, le=2100, description="only values up to this year"),
+           _actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    rows = planlib.plan_status(get_warehouse(request), plan_id, scope=scope, as_of=as_of)
+    return {"ok": True, "plan": plan_id, "scope": scope, "indicators": [r.to_dict() for r in rows]}
+
+
+@router.get("/{plan_id}/rollups", summary="Status counts and mean completion by category, zone, task or project")
+def rollups(request: Request, plan_id: str = PLAN,
+            by: str = Query("category", pattern="^(category|zone|task|subtask|project)$"),
+            as_of: int | None = Query(None, ge=1949, le=2100), _actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    return {"ok": True, "plan": plan_id, "by": by,
+            "groups": planlib.rollups(get_warehouse(request), plan_id, by, as_of=as_of)}
+
+
+@router.get("/{plan_id}/index", summary="Composite 数字经济发展指数 (configurable method) beside the official value")
+def index(request: Request, plan_id: str = PLAN, _actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    return {"ok": True, **planlib.composite_index(get_warehouse(request), plan_id)}
+
+
+@router.get("/{plan_id}/indicators/{indicator_id}", summary="One indicator: values, status, projections")
+def series(request: Request, plan_id: str = PLAN, indicator_id: str = INDICATOR,
+           _actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    return {"ok": True, **planlib.indicator_series(get_warehouse(request), plan_id, indicator_id)}
+
+
+@router.get("/{plan_id}/indicators/{indicator_id}/series", summary="Alias of the indicator view (values over time)")
+def series_alias(request: Request, plan_id: str = PLAN, indicator_id: str = INDICATOR,
+                 _actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    return series(request, plan_id, indicator_id, _actor)
+
+
+@router.get("/{plan_id}/history", summary="Audit trail of value changes (who, when, source, note, old → new)")
+def history(request: Request, plan_id: str = PLAN, indicator: str | None = Query(None, max_length=64),
+            limit: int = Query(200, ge=1, le=5000), _actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    entries = planlib.value_history(get_warehouse(request), plan_id, indicator, limit=limit)
+    return {"ok": True, "plan": plan_id, "entries": [e.to_dict() for e in entries]}
+
+
+@router.put("/{plan_id}/indicators/{indicator_id}/values/{period}", summary="Enter or correct a value (steward)")
+def put_value(request: Request, plan_id: str = PLAN, indicator_id: str = INDICATOR, period: str = PERIOD,
+              body: ValueIn = Body(...), actor: Actor = Depends(steward)) -> dict[str, Any]:
+    row = planlib.set_actual(get_warehouse(request), plan_id, indicator_id, period, body.value,
+                             actor=actor.name, source=body.source, note=body.note)
+    return {"ok": True, "value": row}
+
+
+@router.delete("/{plan_id}/indicators/{indicator_id}/values/{period}", summary="Delete a value (steward)")
+def delete_value(request: Request, plan_id: str = PLAN, indicator_id: str = INDICATOR, period: str = PERIOD,
+                 note: str = Query("", max_length=2000), actor: Actor = Depends(steward)) -> dict[str, Any]:
+    removed = planlib.delete_actual(get_warehouse(request), plan_id, indicator_id, period, actor=actor.name,
+                                    note=note)
+    return {"ok": True, "deleted": removed}
+
+
+@router.post("/{plan_id}/recompute", summary="Recompute metric values from warehouse data (steward)")
+def recompute(request: Request, plan_id: str = PLAN, force: bool = Query(False),
+              stale_only: bool = Query(False), actor: Actor = Depends(steward)) -> dict[str, Any]:
+    report = planlib.recompute(get_warehouse(request), plan_id, actor=actor.name, force=force,
+                               stale_only=stale_only)
+    return {"ok": True, **report}
+
+
+@router.get("/{plan_id}/template.xlsx", summary="XLSX entry template with current values")
+def template(request: Request, plan_id: str = PLAN, _actor: Actor = Depends(api_actor)) -> Response:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = planlib.export_template(get_warehouse(request), FsPath(tmp) / "template.xlsx", plan_id)
+        data = out.read_bytes()
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{plan_id}-template.xlsx"'})
+
+
+@router.post("/{plan_id}/import", summary="Import a filled-in XLSX template or YAML value file (steward)")
+async def import_values(request: Request, plan_id: str = PLAN, file: UploadFile = File(...),
+                        include_computed: bool = Query(False), actor: Actor = Depends(steward)) -> dict[str, Any]:
+    name = FsPath(file.filename or "upload.xlsx").name
+    suffix = FsPath(name).suffix.lower()
+    if suffix not in (".xlsx", ".yaml", ".yml"):
+        raise InputError("只接受 .xlsx 或 .yaml 文件 (only .xlsx or .yaml files)")
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise InputError("文件过大 (file larger than 10 MB)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = FsPath(tmp) / name
+        path.write_bytes(data)
+        report = planlib.import_actuals(get_warehouse(request), path, plan_id, actor=actor.name,
+                                        include_computed=include_computed)
+    return {"ok": True, **report}

@@ -1,0 +1,420 @@
+"""What one column holds: evidence from its values and its name, combined into a type.
+
+Values come first. Every detector measures the *share* of non-blank values that fit a type (format
+plus checksum, dictionary membership, shape); a type whose share passes its threshold wins,
+whatever the header says. The header (see :mod:`shucang.classify.vocab`) then decides among types
+the values cannot tell apart (an amount is income, revenue or tax only by its name; ``1``/``2`` is a
+gender code only under 性别/xb) — but only when the values are compatible with that type. So a
+meaningless header (``col_7``) is classified from its values alone, and a header never overrules
+values that say otherwise. Detectors are gated by a cheap profile (ASCII share, lengths) so that a
+full scan stays vectorised and fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from shucang.classify import freetext
+from shucang.classify import identifiers as ids
+from shucang.classify import vocab as V
+
+BLANKS = ["", "NULL", "NONE", "NAN", "N/A", "NA", "-", "--", "---", "—", "——", "/", "\\N", "无", "暂无", "空",
+          "NIL", "#N/A", "?", "？", "0000-00-00"]
+
+_SURNAME_CLASS = "[" + "".join(sorted(V.SURNAMES_1)) + "]"
+_COMPOUND = "(?:" + "|".join(sorted(V.SURNAMES_2)) + ")"
+PERSON_NAME_RE = (r"^(?:" + _COMPOUND + r"[\p{Han}]{1,2}|" + _SURNAME_CLASS + r"[\p{Han}]{1,3})$")
+PERSON_MASKED_RE = r"^(?:" + _COMPOUND + "|" + _SURNAME_CLASS + r")(?:[*＊×xX某]{1,3}|先生|女士|小姐|某某?)$"
+NAME_BAD_END_RE = "[" + "".join(sorted(V.NAME_BAD_END)) + "]$"
+
+NUMBER_RE = (r"^[-+(（]?[¥￥$]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?[)）]?(?:元|万元|万|亿元)?$")
+INT_RE = r"^[0-9]{1,3}(?:岁)?$"
+DATE_RE = (r"^(?:19|20)[0-9]{2}(?:[-/.年](?:0?[1-9]|1[0-2])(?:[-/.月](?:0?[1-9]|[12][0-9]|3[01])日?)?月?"
+           r"|(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])?)(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:\.[0-9]+)?)?$")
+DATETIME_RE = r"[0-9]{1,2}:[0-9]{2}"
+ICD_RE = r"^[A-Z][0-9]{2}(?:\.[0-9A-Z]{1,4})?(?:[+*/][A-Z][0-9]{2}(?:\.[0-9A-Z]{1,4})?)?$"
+GPS_PAIR_RE = (r"^\(?-?1?[0-9]{1,2}\.[0-9]{3,}\s*[,，;/ ]\s*-?1?[0-9]{1,2}\.[0-9]{3,}\)?$")
+COORD_RE = r"^-?1?[0-9]{1,2}\.[0-9]{4,}$"
+HASH_RE = (r"^(?:[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9A-F]{128}|\$2[ABXY]?\$[0-9]{2}\$[./0-9A-Z]{53}"
+           r"|\$(?:ARGON2I?D?|PBKDF2|SHA256|SHA512|5|6)\$.+|\{(?:SSHA|SHA|MD5|BCRYPT)\}.+|[A-Z0-9+/]{43,}={0,2})$")
+# 企业类型 values are legal forms, not names of anyone
+LEGAL_FORM_ONLY_RE = (r"^(?:有限责任公司|股份有限公司|有限公司|个人独资企业|合伙企业|普通合伙企业|有限合伙企业|个体工商户|"
+                      r"农民专业合作社|全民所有制|集体所有制|股份合作制|外商投资企业|非公司企业法人|其他)")
+DOC_CODE_RE = r"^[A-Z]{1,2}[0-9]{7,9}$"
+ALNUM_CODE_RE = r"^[0-9A-Z]{6,24}$"
+DIGITS_RE = r"^[0-9]{8,30}$"
+POSTAL_RE = r"^[1-8][0-9]{5}$"
+LOCAL_PHONE_RE = r"^[2-8][0-9]{6,7}$"
+
+# value-decided types: (threshold on the share of non-blank values)
+THRESHOLDS: dict[str, float] = {
+    "id_card": 0.5, "uscc": 0.6, "org_code": 0.7, "business_reg_no": 0.7, "bank_card": 0.6, "imei": 0.7,
+    "vin": 0.6, "mobile_phone": 0.5, "landline_phone": 0.5, "email": 0.6, "ip_address": 0.6,
+    "mac_address": 0.6, "gps_coordinate": 0.6, "credential": 0.6, "license_plate": 0.5, "person_name": 0.6,
+    "company_name": 0.6, "address": 0.5, "ethnicity": 0.8, "gender": 0.8, "marital_status": 0.8,
+    "political_status": 0.8, "education_level": 0.8, "religion": 0.85, "medical_info": 0.6,
+    "criminal_record": 0.6, "passport": 0.8, "travel_permit": 0.8, "free_text_pii": 0.25,
+}
+# types a header may settle when the values fit (the share needed of "compatible" values)
+NAME_TYPES_COMPAT = 0.6
+
+
+@dataclass
+class ColumnEvidence:
+    """Everything measured about a column: the result of :func:`detect_column`."""
+
+    name: str
+    type: str | None
+    confidence: float
+    rule: str
+    shares: dict[str, float] = field(default_factory=dict)
+    name_head: str | None = None
+    name_via: str = ""
+    sampled: int = 0
+    nonblank: int = 0
+    entity_counts: dict[str, int] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def evidence(self) -> dict[str, Any]:
+        top = dict(sorted(((k, round(v, 3)) for k, v in self.shares.items() if v > 0),
+                          key=lambda kv: -kv[1])[:6])
+        out: dict[str, Any] = {"rule": self.rule, "values": top, "sampled": self.sampled,
+                               "nonblank": self.nonblank}
+        if self.name_head or self.name_via:
+            out["name"] = {"concept": self.name_head, "via": self.name_via}
+        out.update(self.extra)
+        return out
+
+
+def _sum(mask: pa.Array) -> int:
+    return int(pc.sum(pc.cast(mask, pa.int64())).as_py() or 0)
+
+
+def _m(arr: pa.Array, pattern: str) -> pa.BooleanArray:
+    return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+
+
+def nonblank_values(arr: pa.Array) -> pa.StringArray:
+    """Normalised (NFKC, trimmed, upper-case) values without nulls and placeholders (NULL, -, 无…)."""
+    s = ids.normalize(arr)
+    keep = pc.and_(pc.is_valid(s), pc.invert(pc.fill_null(pc.is_in(s, value_set=pa.array(BLANKS)), False)))
+    return s.filter(keep)
+
+
+def _is_in(arr: pa.Array, values: set[str]) -> pa.BooleanArray:
+    return pc.fill_null(pc.is_in(arr, value_set=pa.array(sorted(values))), False)
+
+
+def _mobile_is_serial(mobile_like: pa.StringArray) -> bool:
+    """11-digit values that are a running serial (业务流水号 13742003564…), not phone numbers."""
+    digits = mobile_like.filter(_m(mobile_like, r"^[0-9]{11}$"))
+    if len(digits) < 20:
+        return False
+    nums = np.sort(pc.cast(digits, pa.int64()).to_numpy())
+    lo, hi = nums[int(len(nums) * 0.05)], nums[int(len(nums) * 0.95) - 1]
+    return bool(hi - lo < 10**6)
+
+
+def value_shares(vals: pa.StringArray) -> tuple[dict[str, float], dict[str, Any]]:
+    """Share of values fitting each detector (and side facts), gated by a cheap profile."""
+    n = len(vals)
+    sh: dict[str, float] = {}
+    facts: dict[str, Any] = {}
+    if n == 0:
+        return sh, facts
+
+    def put(key: str, mask: pa.Array) -> None:
+        sh[key] = max(sh.get(key, 0.0), _sum(mask) / n)
+
+    ascii_mask = pc.string_is_ascii(vals)
+    ascii_share = _sum(ascii_mask) / n
+    lengths = pc.utf8_length(vals)
+    avg_len = float(pc.mean(lengths).as_py() or 0)
+    facts["avg_len"] = round(avg_len, 1)
+    if ascii_share >= 0.3:
+        c = pc.replace_substring_regex(vals, r"[\s\-·.]", "")
+        clen = pc.utf8_length(c)
+        len_counts = {int(k): int(v) for k, v in zip(*(x.to_pylist() for x in
+                                                        pc.value_counts(clen).flatten()), strict=True)}
+
+        def frac(*widths: int) -> float:
+            return sum(len_counts.get(w, 0) for w in widths) / n
+
+        if frac(15, 18) >= 0.2:
+            put("id_card", pc.or_(ids.id_card_valid(c, normalized=True), ids.id_card_masked(c, normalized=True)))
+            put("uscc", ids.uscc_valid(c, normalized=True))
+        if frac(15) >= 0.3:
+            put("business_reg_no", ids.business_reg_no_valid(c, normalized=True))
+            put("imei", ids.imei_valid(c, normalized=True))
+        if frac(9) >= 0.3:
+            put("org_code", ids.org_code_valid(c, normalized=True))
+        if frac(*range(13, 20)) >= 0.3:
+            put("bank_card", pc.or_(ids.bank_card_valid(c, normalized=True), _m(c, ids.BANK_CARD_MASKED)))
+        if frac(17) >= 0.3:
+            put("vin_format", ids.vin_format(c, normalized=True))
+            put("vin_check", ids.vin_valid(c, normalized=True))
+        if frac(*range(11, 17)) >= 0.2:
+            phone = pc.replace_substring_regex(c, r"^(?:\+?|00)86(1[3-9][0-9]{9})$", r"\1")
+            mob = pc.or_(_m(phone, ids.MOBILE), _m(phone, ids.MOBILE_MASKED))
+            put("mobile_phone", mob)
+            if sh["mobile_phone"] >= 0.3 and _mobile_is_serial(phone.filter(mob)):
+                facts["serial"] = True
+                sh["mobile_phone"] = 0.0
+        if frac(*range(10, 20)) >= 0.2:
+            put("landline_phone", ids.landline_valid(vals, normalized=True))
+        if frac(7, 8) >= 0.3:
+            put("local_phone", _m(c, LOCAL_PHONE_RE))
+        if frac(9, 10, 11) >= 0.3:
+            put("doc_code", _m(c, DOC_CODE_RE))
+            put("passport", ids.passport_format(c, normalized=True))
+            put("travel_permit", ids.travel_permit_format(c, normalized=True))
+        put("email", ids.email_valid(vals, normalized=True)) if avg_len >= 6 else None
+        if avg_len >= 7:
+            put("ip_address", ids.ip_valid(vals, normalized=True))
+            put("mac_address", ids.mac_valid(vals, normalized=True))
+        if avg_len >= 16:
+            put("credential", _m(vals, HASH_RE))
+            put("gps_pair", _m(vals, GPS_PAIR_RE))
+        put("number", _m(vals, NUMBER_RE))
+        if sh["number"] > 0:
+            put("int_small", _m(vals, INT_RE))
+            put("coord", _m(vals, COORD_RE))
+            put("postal", _m(vals, POSTAL_RE))
+            put("digits", _m(c, DIGITS_RE))
+            put("decimal", _m(vals, r"\.[0-9]+$"))
+        put("date", _m(vals, DATE_RE))
+        if sh["date"] > 0:
+            put("datetime", pc.and_(_m(vals, DATE_RE), _m(vals, DATETIME_RE)))
+        put("alnum_code", _m(c, ALNUM_CODE_RE))
+        if avg_len <= 12:
+            put("icd", _m(vals, ICD_RE))
+            put("gender_code", _is_in(vals, V.GENDER_CODES))
+            put("code2", _m(vals, r"^[0-9]{1,2}$"))
+        put("gender", _is_in(vals, {"M", "F", "MALE", "FEMALE"}))
+    if ascii_share <= 0.9:
+        squeezed = pc.replace_substring_regex(vals, r"[\s\x{3000}]+", "")
+        if avg_len <= 12:
+            put("gender", _is_in(squeezed, V.GENDER_VALUES))
+            put("ethnicity", _is_in(squeezed, V.ETHNICITY_VALUES))
+            put("marital_status", _is_in(squeezed, V.MARITAL_VALUES))
+            put("political_status", _is_in(squeezed, V.POLITICAL_VALUES))
+            put("education_level", _is_in(squeezed, V.EDUCATION_VALUES))
+            put("religion", _is_in(squeezed, V.RELIGION_VALUES))
+            put("religion_marker", _is_in(squeezed, V.RELIGION_MARKERS))
+            put("health", _is_in(squeezed, V.HEALTH_VALUES))
+            put("correction", _is_in(squeezed, V.CORRECTION_VALUES))
+            plate_c = pc.replace_substring_regex(squeezed, r"[\-·.]", "")
+            put("license_plate", pc.or_(ids.plate_valid(plate_c, normalized=True),
+                                        ids.plate_masked(plate_c, normalized=True)))
+            person = pc.and_(_m(squeezed, PERSON_NAME_RE), pc.invert(_m(squeezed, NAME_BAD_END_RE)))
+            put("person_name", pc.or_(person, _m(squeezed, PERSON_MASKED_RE)))
+        if avg_len >= 4:
+            company = pc.or_(_m(squeezed, V.COMPANY_SUFFIX_RE), _m(squeezed, V.SMALL_BUSINESS_RE))
+            bank = _m(squeezed, V.BANK_RE)
+            gov = _m(squeezed, V.GOVERNMENT_RE)
+            shop = _m(squeezed, V.SHOP_DISPLAY_RE)
+            form_only = _m(squeezed, LEGAL_FORM_ONLY_RE)
+            not_company = pc.or_(pc.or_(bank, gov), pc.or_(shop, form_only))
+            put("company_name", pc.and_(company, pc.invert(not_company)))
+            put("bank_name", bank)
+            put("government", gov)
+            put("shop_display", shop)
+            # an address is the whole value: sentences that mention one are free text
+            put("address", pc.and_(_m(squeezed, V.ADDRESS_RE), pc.invert(_m(squeezed, "[，。；！？：,;!?]"))))
+            put("place_only", _m(squeezed, V.PLACE_ONLY_RE))
+        if avg_len <= 40:
+            put("medical_words", _m(squeezed, V.MEDICAL_WORDS))
+            put("crime_words", _m(squeezed, V.CRIME_WORDS))
+        if avg_len >= 12:
+            counts, share_any = freetext.count_entities(vals)
+            sh["free_text_pii"] = share_any
+            facts["entity_counts"] = counts
+    return sh, facts
+
+
+def _distinct_ratio(vals: pa.StringArray) -> float:
+    return len(pc.unique(vals)) / max(1, len(vals))
+
+
+@dataclass
+class _Cand:
+    type: str
+    share: float
+    rule: str
+
+
+def decide(header: str, vals: pa.StringArray, sh: dict[str, float], facts: dict[str, Any]
+           ) -> tuple[str | None, float, str]:
+    """Type, confidence and the rule that decided, from value shares and the header."""
+    name = V.read_name(header)
+    nt = name.type
+    head = name.head
+    n = len(vals)
+    cands: list[_Cand] = []
+
+    def value(t: str, share: float | None = None, rule: str = "values") -> None:
+        s = sh.get(t, 0.0) if share is None else share
+        if s >= THRESHOLDS.get(t, 0.6):
+            cands.append(_Cand(t, s, rule))
+
+    for t in ("id_card", "uscc", "org_code", "business_reg_no", "bank_card", "imei", "email", "ip_address",
+              "mac_address", "credential", "license_plate", "address", "ethnicity", "marital_status",
+              "political_status", "education_level", "criminal_record"):
+        value(t)
+    if sh.get("vin_format", 0) >= 0.6 and (sh.get("vin_check", 0) >= 0.5 or nt == "vin"):
+        value("vin", sh["vin_format"])
+    phone = sh.get("mobile_phone", 0) + sh.get("landline_phone", 0)
+    if phone >= 0.6 and not facts.get("serial"):
+        if sh.get("decimal", 0) < 0.1:
+            kind = "mobile_phone" if sh.get("mobile_phone", 0) >= sh.get("landline_phone", 0) else "landline_phone"
+            cands.append(_Cand(kind, phone, "values"))
+    value("gps_coordinate", sh.get("gps_pair", 0))
+    # person names: diverse values (a category column of short words is not a name column)
+    if sh.get("person_name", 0) >= 0.4 and (n < 30 or _distinct_ratio(vals) >= 0.2):
+        s = sh["person_name"]
+        if s >= THRESHOLDS["person_name"] or (nt in ("person_name", "legal_representative") and s >= 0.4):
+            cands.append(_Cand("person_name", s, "values"))
+    # companies: legal names, not government bodies, banks (开户行) or shop display names
+    comp = sh.get("company_name", 0)
+    if comp >= (0.4 if head == V.COMPANY_CTX else THRESHOLDS["company_name"]) and comp > sh.get("government", 0):
+        cands.append(_Cand("company_name", comp, "values"))
+    # gender: text always; codes only under a gender header
+    if sh.get("gender", 0) >= THRESHOLDS["gender"]:
+        cands.append(_Cand("gender", sh["gender"], "values"))
+    # religion: dictionary incl. 无, with at least one actual religion in the column or a religion header
+    if sh.get("religion", 0) >= THRESHOLDS["religion"] and (sh.get("religion_marker", 0) > 0 or nt == "religion"):
+        cands.append(_Cand("religion", sh["religion"], "values"))
+    # health / medical
+    med = max(sh.get("icd", 0), sh.get("medical_words", 0))
+    if sh.get("icd", 0) >= 0.7 or (sh.get("medical_words", 0) >= 0.6 and sh.get("crime_words", 0) < 0.3):
+        cands.append(_Cand("medical_info", med, "values"))
+    if sh.get("health", 0) >= 0.9 and (nt == "medical_info" or sh.get("medical_words", 0) >= 0.05):
+        cands.append(_Cand("medical_info", sh["health"], "values"))
+    if sh.get("crime_words", 0) >= 0.6 or sh.get("correction", 0) >= 0.9:
+        cands.append(_Cand("criminal_record", max(sh.get("crime_words", 0), sh.get("correction", 0)), "values"))
+    # documents with letter + digits: header decides which; otherwise the leading letter
+    doc = sh.get("doc_code", 0)
+    if doc >= 0.6:
+        if nt in ("passport", "travel_permit", "social_security_no"):
+            cands.append(_Cand(nt, doc, "name+values"))
+        elif sh.get("passport", 0) >= THRESHOLDS["passport"]:
+            cands.append(_Cand("passport", sh["passport"], "values"))
+        elif sh.get("travel_permit", 0) >= THRESHOLDS["travel_permit"]:
+            cands.append(_Cand("travel_permit", sh["travel_permit"], "values"))
+    if sh.get("free_text_pii", 0) >= THRESHOLDS["free_text_pii"] and facts.get("avg_len", 0) >= 15:
+        cands.append(_Cand("free_text_pii", sh["free_text_pii"], "values"))
+
+    if cands:
+        for c in cands:
+            if c.type == nt or (c.type == "person_name" and nt == "legal_representative"):
+                c.share += 0.3
+                c.rule = "name+values"
+        # a mixed column: the dominant type, ties to the more specific (checksum-validated) one
+        best = max(cands, key=lambda c: (c.share, _PRIORITY.get(c.type, 0)))
+        t = best.type
+        if t == "person_name" and (nt == "legal_representative" or name.says("legal_representative")):
+            t = "legal_representative"
+        if t == "free_text_pii" and best.share < 0.5 and any(
+                c.type != "free_text_pii" and c.share >= 0.5 for c in cands):
+            t = max((c for c in cands if c.type != "free_text_pii"), key=lambda c: c.share).type
+        conf = min(0.99, 0.5 + min(best.share, 1.0) / 2 + (0.1 if best.rule == "name+values" else 0))
+        return t, round(conf, 3), best.rule
+
+    # nothing decisive in the values: the header may settle it if the values fit
+    if nt is not None:
+        fit = _name_fit(nt, sh, facts, n)
+        if fit >= NAME_TYPES_COMPAT:
+            t = nt
+            if nt == "mobile_phone" and sh.get("local_phone", 0) >= 0.5:
+                t = "landline_phone"
+            if nt == "bank_card" and sh.get("bank_card", 0) < 0.3:
+                t = "bank_account"
+            return t, round(min(0.95, 0.45 + 0.4 * fit), 3), "name+compatible-values"
+    return None, round(min(0.99, 0.6 + 0.4 * (1 - _best_share(sh))), 3), "no-evidence"
+
+
+_PRIORITY = {"id_card": 9, "uscc": 9, "bank_card": 8, "imei": 8, "vin": 8, "business_reg_no": 7, "org_code": 7,
+             "mobile_phone": 6, "email": 6, "license_plate": 6, "ip_address": 6, "mac_address": 6,
+             "gps_coordinate": 6, "credential": 6, "passport": 5, "travel_permit": 5, "person_name": 4,
+             "company_name": 3, "address": 3, "medical_info": 4, "criminal_record": 4}
+
+
+def _best_share(sh: dict[str, float]) -> float:
+    keys = [k for k in THRESHOLDS if k in sh]
+    return max((sh[k] for k in keys), default=0.0)
+
+
+def _name_fit(nt: str, sh: dict[str, float], facts: dict[str, Any], n: int) -> float:
+    """How well the values fit the type the header names (share of compatible values)."""
+    g = sh.get
+    if nt in ("income", "revenue", "tax_amount"):
+        return g("number", 0)
+    if nt == "age":
+        return g("int_small", 0)
+    if nt == "birth_date":
+        return g("date", 0) - g("datetime", 0)
+    if nt == "postal_code":
+        return g("postal", 0)
+    if nt == "social_security_no":
+        return max(g("alnum_code", 0), g("doc_code", 0))
+    if nt in ("passport", "travel_permit"):
+        return max(g("doc_code", 0), g("alnum_code", 0))
+    if nt in ("bank_account", "bank_card"):
+        return g("digits", 0)
+    if nt == "gender":
+        return max(g("gender_code", 0), g("gender", 0))
+    if nt == "ethnicity":
+        return max(g("code2", 0), g("ethnicity", 0) + 0.3)
+    if nt in ("marital_status", "political_status", "education_level"):
+        return max(g("code2", 0), g(nt, 0) + 0.3)
+    if nt == "religion":
+        return g("religion", 0) + 0.2
+    if nt in ("medical_info", "criminal_record"):
+        return 1.0 - g("number", 0) - g("date", 0)
+    if nt == "credential":
+        return 1.0 if n else 0.0
+    if nt == "gps_coordinate":
+        return max(g("coord", 0), g("gps_pair", 0))
+    if nt == "vin":
+        return g("vin_format", 0)
+    if nt == "imei":
+        return g("digits", 0)
+    if nt in ("mobile_phone", "landline_phone"):
+        return g("mobile_phone", 0) + g("landline_phone", 0) + g("local_phone", 0)
+    if nt == "id_card":
+        return g("id_card", 0) * 2  # half the values valid/masked under an ID header
+    if nt in ("person_name", "legal_representative"):
+        return g("person_name", 0) * 1.5
+    if nt == "address":
+        return g("address", 0) * 1.5
+    if nt in ("email", "ip_address", "mac_address", "uscc", "org_code", "business_reg_no", "license_plate"):
+        return g(nt, 0) * 2
+    return 0.0
+
+
+def detect_column(header: str, arr: pa.Array) -> ColumnEvidence:
+    """Classify one column from its header and (a sample of) its values."""
+    name = V.read_name(header)
+    t_native = arr.type
+    vals = nonblank_values(arr)
+    sh, facts = value_shares(vals)
+    if pa.types.is_temporal(t_native):
+        sh["date"] = 1.0 if len(vals) else 0.0
+        sh["datetime"] = 1.0 if pa.types.is_timestamp(t_native) else 0.0
+    if pa.types.is_boolean(t_native):
+        sh = {}
+    t, conf, rule = decide(header, vals, sh, facts)
+    ev = ColumnEvidence(name=header, type=t, confidence=conf, rule=rule, shares=sh, name_head=name.head,
+                        name_via=name.via, sampled=len(arr), nonblank=len(vals))
+    if "entity_counts" in facts and (t == "free_text_pii" or facts["entity_counts"]):
+        ev.entity_counts = facts["entity_counts"]
+    if facts.get("serial"):
+        ev.extra["look_alike"] = "serial number"
+    if V.is_meaningless(header):
+        ev.extra["meaningless_name"] = True
+    return ev

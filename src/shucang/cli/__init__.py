@@ -1,0 +1,102 @@
+"""The ``shucang`` command line: one command = its options + one core call.
+
+Commands live in one module per stage (``warehouse_cmds``, ``classify_cmds`` …), each exposing
+``register(app)``. Errors meant for users print as one line on stderr with a non-zero exit;
+tracebacks appear only with ``--debug``. ``--home DIR`` and ``--debug`` are accepted anywhere on
+the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+from shucang.cli import (
+    classify_cmds,
+    plan_cmds,
+    protect_cmds,
+    share_cmds,
+    warehouse_cmds,
+)
+from shucang.cli.context import CliContext
+from shucang.errors import ShucangError
+from shucang.settings import Settings
+
+app = typer.Typer(
+    name="shucang",
+    help="数仓 shucang — 数据仓、分类分级、脱敏水印、共享管控与规划监测。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for _module in (warehouse_cmds, classify_cmds, protect_cmds, share_cmds, plan_cmds):
+    _module.register(app)
+
+
+def _pull_global_options(argv: list[str]) -> tuple[list[str], str | None, bool]:
+    """Take ``--home DIR``/``--home=DIR`` and ``--debug`` out of argv wherever they stand."""
+    rest: list[str] = []
+    home: str | None = None
+    debug = False
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg == "--home" and i + 1 < len(argv):
+            home = argv[i + 1]
+            i += 2
+            continue
+        if arg.startswith("--home="):
+            home = arg.split("=", 1)[1]
+        elif arg == "--debug":
+            debug = True
+        else:
+            rest.append(arg)
+        i += 1
+    return rest, home, debug
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``shucang`` script."""
+    args, home, debug = _pull_global_options(list(sys.argv[1:] if argv is None else argv))
+    debug = debug or os.environ.get("SHUCANG_DEBUG") == "1"
+    settings = Settings.load(home, debug=debug)
+    ctx = CliContext(settings)
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="shucang", obj=ctx, standalone_mode=False)
+        if isinstance(code, int) and code != 0:  # typer.Exit(n) comes back as a return value here
+            sys.exit(code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        print("已取消 (aborted)", file=sys.stderr)
+        sys.exit(130)
+    except click.ClickException as exc:
+        print(f"错误: {exc.format_message()}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except ShucangError as exc:
+        if debug:
+            raise
+        print(f"错误: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("已中断 (interrupted)", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 — the last line of defence: no traceback for users
+        if debug:
+            raise
+        print(f"内部错误 (internal error): {type(exc).__name__}: {exc}. Re-run with --debug for details.",
+              file=sys.stderr)
+        sys.exit(2)
+    finally:
+        ctx.close()

@@ -1,0 +1,51 @@
+"""What every command gets: the settings and a lazily opened warehouse."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from shucang.settings import Settings
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
+
+
+class CliContext:
+    """Holds the settings and opens the warehouse on first use (so ``--help`` touches no disk)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._warehouse: Warehouse | None = None
+
+    def warehouse(self) -> Warehouse:
+        if self._warehouse is None:
+            from shucang.platform import open_warehouse
+
+            self._warehouse = open_warehouse(self.settings)
+        return self._warehouse
+
+    def close(self) -> None:
+        if self._warehouse is not None:
+            self._warehouse.close()
+            self._warehouse = None
+
+
+def get_context(ctx: typer.Context) -> CliContext:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, CliContext):  # e.g. invoked through typer's CliRunner without main()
+        obj = CliContext(Settings.load())
+        ctx.find_root().obj = obj
+    return obj
+
+
+def emit_json(data: Any) -> None:
+    """Print JSON for machines: UTF-8, no ASCII escapes, dates as ISO strings."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,272 @@
+"""Delimited text → Arrow batches: a fast path (Arrow's C++ CSV parser) and a careful one.
+
+The file is decoded into blocks of whole lines (``textstream``), cut where the quote count is even
+so a quoted field is not split. Each block goes through ``pyarrow.csv`` with all columns as strings;
+vectorised checks then look for anything that would need a line number (a bad record, NUL, an
+over-long field, a repeated header, a record that may run past the block). A clean block loads as
+is — no line numbers needed — and blank records are filtered out. Any other block is re-read by the
+careful path (``careful.py``), which knows the physical line of every record.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from shucang.errors import InputError
+from shucang.ingest.careful import ONE_COLUMN, Judge, careful_pass, decode_marked, to_batch
+from shucang.ingest.header import Header, build_header
+from shucang.ingest.model import Chunk, ReadOptions, RejectedRow, TableSource, empty_batch
+from shucang.ingest.sniff import sniff_delimiter
+from shucang.ingest.textstream import TextBlock, count_lines, prefetch, read_blocks
+
+_HAS_DATA_SAMPLE = 20_000
+"""Records looked at to decide whether an unnamed column holds data."""
+
+
+class CsvSource(TableSource):
+    """A delimited text file (CSV, TSV, ``;`` or ``|`` separated) in any supported encoding."""
+
+    format = "csv"
+
+    def __init__(self, path: Path, encoding: str, options: ReadOptions, size: int) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.options = options
+        self.size_bytes = size
+        self.sheet = None
+        self.base_encoding = encoding.removesuffix("-sig")
+        self.header, self.data_line, delimiter = self._read_header()
+        self.delimiter = delimiter
+        self._parse_delim = delimiter or ONE_COLUMN
+        self.schema = pa.schema([pa.field(n, pa.string()) for n in self.header.names])
+        self.judge = Judge(self.header, self._parse_delim, options.max_field_chars)
+        self.fast_blocks = 0
+        self.careful_blocks = 0
+
+    # ------------------------------------------------------------------ header
+    def _read_header(self) -> tuple[Header, int, str | None]:
+        """Header record, the physical line where data starts, and the delimiter."""
+        text = ""
+        blocks = read_blocks(self.path, self.encoding, self.options.block_bytes)
+        for block in blocks:
+            decoded, _ = decode_marked(block.data, block.first_line, self.base_encoding)
+            text += decoded
+            if block.eof or len(text) >= self.options.block_bytes:
+                break
+        blocks.close()
+        first = next((ln for ln in text.splitlines() if ln.strip(" \t\ufeff\u3000")), None)
+        if first is None:
+            raise InputError(f"文件 {self.path.name} 只有空白，没有表头 ({self.path.name} is empty or blank: "
+                             "no header)", hint="请检查导出是否成功 (check the export worked)")
+        delimiter = self.options.delimiter or sniff_delimiter(first)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or ONE_COLUMN,
+                            quotechar='"', doublequote=True, strict=False)
+        raw: list[str] | None = None
+        for record in reader:
+            if any(f.strip(" \t\ufeff\u3000") for f in record):
+                raw = record
+                break
+        if raw is None:  # pragma: no cover - `first` guarantees a non-blank record
+            raise InputError(f"文件 {self.path.name} 没有表头 ({self.path.name} has no header)")
+        data_line = reader.line_num + 1
+        blank_positions = [i for i, c in enumerate(raw) if not c.strip(" \t\ufeff\u3000")]
+        has_data: list[bool] | None = None
+        if blank_positions:
+            has_data = [True] * len(raw)
+            for i in blank_positions:
+                has_data[i] = False
+            for n, record in enumerate(reader):
+                if n >= _HAS_DATA_SAMPLE:
+                    break
+                for i in blank_positions:
+                    if i < len(record) and record[i].strip():
+                        has_data[i] = True
+        return build_header(raw, has_data), data_line, delimiter
+
+    # ------------------------------------------------------------------ streaming
+    def chunks(self) -> Iterator[Chunk]:
+        """Stream the file's records as chunks (see module docstring)."""
+        blocks: Iterator[TextBlock] = read_blocks(self.path, self.encoding, self.options.block_bytes)
+        if self.size_bytes > 2 * self.options.block_bytes:
+            blocks = prefetch(blocks)
+        pending = b""
+        pending_line = 1
+        bytes_done = 0
+        finished = False
+        while not finished:
+            block = next(blocks, None)
+            if block is None:
+                block = TextBlock(b"", pending_line + count_lines(pending), bytes_done, True)
+            bytes_done = block.bytes_done
+            rejects: list[RejectedRow] = list(block.rejects)
+            data = pending + block.data if pending else block.data
+            line0 = pending_line if pending else block.first_line
+            if line0 < self.data_line:
+                off = _skip_lines(data, self.data_line - line0)
+                line0 += count_lines(data[:off])
+                data = data[off:]
+            eof = block.eof
+            cut = len(data) if eof else _even_quote_cut(data)
+            if cut == 0 and not eof and len(data) < 8 * self.options.block_bytes:
+                pending, pending_line = data, line0
+                if rejects:
+                    yield Chunk(empty_batch(self.schema), rejects, bytes_done)
+                continue
+            if cut == 0:
+                cut = len(data)
+            part, pending = data[:cut], data[cut:]
+            pending_line = line0 + count_lines(part)
+            table, part_rejects, part = self._fast(part, line0, eof and not pending)
+            rejects.extend(part_rejects)
+            if table is not None:
+                self.fast_blocks += 1
+                batches = table.to_batches()
+                for batch in batches[:-1]:
+                    yield Chunk(batch, [], bytes_done)
+                yield Chunk(batches[-1] if batches else empty_batch(self.schema), rejects, bytes_done)
+                finished = eof and not pending
+                continue
+            self.careful_blocks += 1
+            text, bad = decode_marked(part, line0, self.base_encoding)
+            more, bad_more = decode_marked(pending, pending_line, self.base_encoding)
+            rejects.extend(bad + bad_more)
+            target = len(text)
+            result = careful_pass(text + more, line0, target, blocks, self.judge, self.base_encoding, eof)
+            rejects.extend(result.rejects)
+            if result.bytes_done is not None:
+                bytes_done = result.bytes_done
+            yield Chunk(to_batch(result.columns, self.schema), rejects, bytes_done)
+            pending = result.leftover.encode("utf-8")
+            pending_line = result.next_line
+            finished = result.eof and not pending
+
+    def _fast(self, part: bytes, line0: int, last: bool) -> tuple[pa.Table | None, list[RejectedRow], bytes]:
+        """Arrow-parse one block; ``None`` when the careful path must take it (with the part to give it)."""
+        if not part.strip():
+            return pa.Table.from_batches([], self.schema), [], part
+        if b"\x00" in part:
+            return None, [], part
+        rejects: list[RejectedRow] = []
+        table = self._arrow(part)
+        if table is None:
+            text, rejects = decode_marked(part, line0, self.base_encoding)
+            if not rejects:
+                return None, [], part
+            part = text.encode("utf-8")
+            table = self._arrow(part)
+            if table is None:
+                return None, rejects, part
+        if not self._clean(table, part, last):
+            return None, rejects, part
+        return self._finish(table), rejects, part
+
+    def _arrow(self, part: bytes) -> pa.Table | None:
+        width = self.header.width
+        names = [f"c{i}" for i in range(width)]
+        invalid: list[int] = []
+        delim = self._parse_delim
+
+        def on_invalid(row: pacsv.InvalidRow) -> str:
+            if row.text.replace(delim, "").replace('"', "").strip():
+                invalid.append(1)
+            return "skip"
+
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(part),
+                read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(part) // 2 + 1),
+                                               use_threads=True),
+                parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
+                                                 escape_char=False, newlines_in_values=b'"' in part,
+                                                 ignore_empty_lines=True, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     null_values=[""], strings_can_be_null=True,
+                                                     quoted_strings_can_be_null=True, check_utf8=True))
+        except (pa.ArrowInvalid, pa.ArrowException):
+            return None
+        return None if invalid else table
+
+    def _clean(self, table: pa.Table, part: bytes, last: bool) -> bool:
+        """Vectorised checks: True when no record of the block needs a line number."""
+        if table.num_rows == 0:
+            return not last or part.count(b'"') % 2 == 0
+        limit = self.options.max_field_chars
+        if len(part) > limit:
+            for col in table.columns:
+                longest = pc.max(pc.binary_length(col)).as_py() or 0
+                if longest > limit and (pc.max(pc.utf8_length(col)).as_py() or 0) > limit:
+                    return False
+        key = self.judge.header_key
+        first = next((i for i, k in enumerate(key) if k), None)
+        if first is not None:
+            names = pa.array(sorted({key[first], self.header.raw[first]}), pa.string())
+            if pc.any(pc.is_in(table.column(first), value_set=names)).as_py():
+                return False
+        for i in self.header.dropped:
+            if pc.any(pc.is_valid(table.column(i))).as_py():
+                return False
+        tail = table.column(table.num_columns - 1)[-1].as_py()
+        if tail and tail[-1] in "\r\n":
+            return False
+        return not (last and part.count(b'"') % 2)
+
+    def _finish(self, table: pa.Table) -> pa.Table:
+        """Drop blank records and unnamed empty columns; give the final names."""
+        first = table.column(0)
+        candidate = pc.or_kleene(pc.is_null(first), pc.utf8_is_space(first))
+        if pc.any(candidate).as_py():
+            blank = pc.fill_null(candidate, True)
+            for col in table.columns[1:]:
+                blank = pc.and_(blank, pc.fill_null(pc.or_kleene(pc.is_null(col), pc.utf8_is_space(col)), True))
+            if pc.any(blank).as_py():
+                table = table.filter(pc.invert(blank))
+        keep = self.header.keep
+        if len(keep) != table.num_columns:
+            table = table.select(list(keep))
+        return table.rename_columns(list(self.header.names))
+
+
+def _skip_lines(data: bytes, n: int) -> int:
+    """Byte offset just after ``n`` physical lines of ``data`` (or its end)."""
+    pos = 0
+    for _ in range(n):
+        nl = data.find(b"\n", pos)
+        cr = data.find(b"\r", pos)
+        if nl == -1 and cr == -1:
+            return len(data)
+        if cr != -1 and (nl == -1 or cr < nl):
+            pos = cr + 2 if data[cr + 1:cr + 2] == b"\n" else cr + 1
+        else:
+            pos = nl + 1
+    return pos
+
+
+def _even_quote_cut(data: bytes) -> int:
+    """Offset after the last line end where the count of quotes so far is even (0: none found).
+
+    Quotes come in pairs in well-formed CSV, so an odd count at a line end means a quoted field runs on.
+    A stray quote inside an unquoted field fools this; the fast path's checks catch what follows.
+    """
+    parity = data.count(b'"') % 2
+    if parity == 0:
+        return len(data)
+    end = len(data)
+    for _ in range(1_000_000):
+        e = end
+        while e > 0 and data[e - 1] in (10, 13):
+            e -= 1
+        nl = max(data.rfind(b"\n", 0, e), data.rfind(b"\r", 0, e))
+        if nl == -1:
+            return 0
+        parity ^= data.count(b'"', nl + 1, end) % 2
+        end = nl + 1
+        if parity == 0:
+            return end
+    return 0

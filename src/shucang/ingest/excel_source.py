@@ -1,0 +1,196 @@
+"""Workbooks (xlsx, xls, ods) → all-string Arrow batches, through python-calamine.
+
+Each non-empty sheet is a table. Leading rows with at most one non-empty cell (merged titles,
+"填报单位…", blank rows) are skipped; the next row is the header. Merged cells below it carry their
+value over the whole range. Cells become text a person would see: cached formula values, ISO dates
+(``2021-03-05``, ``2021-03-05 08:30:00``), whole numbers without ``.0`` and never in scientific
+notation (calamine returns every number as a float), booleans as ``TRUE``/``FALSE``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import python_calamine as cal
+
+from shucang.errors import InputError
+from shucang.ingest.header import build_header, clean_name
+from shucang.ingest.model import Chunk, ReadOptions, RejectedRow, TableSource, reject, string_batch
+
+
+def open_workbook(path: Path) -> cal.CalamineWorkbook:
+    """The workbook, or one clear error for a truncated, encrypted or foreign container."""
+    try:
+        return cal.CalamineWorkbook.from_path(str(path))
+    except cal.PasswordError:
+        raise _unreadable(path, "工作簿有密码保护 (the workbook is password-protected)",
+                          "请先在 Excel 中取消密码后另存 (remove the password in Excel and save again)") from None
+    except (cal.CalamineError, OSError, ValueError, RuntimeError) as exc:
+        if path.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise _unreadable(path, "工作簿已加密或不是 Excel 文件 (an encrypted workbook or not an Excel file)",
+                              "若有密码请先取消密码后另存为 xlsx (remove any password and save as xlsx)") from None
+        raise _unreadable(path, f"工作簿已损坏或不完整 (the workbook is truncated or corrupt: {exc})",
+                          "请重新导出或重新传输该文件 (export or transfer it again)") from None
+
+
+def _unreadable(path: Path, what: str, hint: str) -> InputError:
+    return InputError(f"无法读取 {path.name}：{what}", hint=hint)
+
+
+def _read_sheet(path: Path, wb: cal.CalamineWorkbook, name: str) -> tuple[list[list[Any]], list[Any]]:
+    try:
+        sheet = wb.get_sheet_by_name(name)
+        rows = sheet.to_python(skip_empty_area=False)
+        merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
+    except cal.CalamineError as exc:
+        raise _unreadable(path, f"工作表 {name!r} 无法读取 (sheet {name!r} cannot be read: {exc})",
+                          "请重新导出该文件 (export it again)") from None
+    return rows, merged
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def sheet_has_table(rows: list[list[Any]]) -> bool:
+    """Whether any cell of the sheet holds a value."""
+    return any(_filled(v) for row in rows for v in row)
+
+
+def cell_text(value: Any) -> str | None:
+    """One cell as the text a person sees in Excel (see module docstring)."""
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)
+        if value.is_integer() and abs(value) < 1e17:
+            return str(int(value))
+        text = repr(value)
+        return format(Decimal(text), "f") if "e" in text or "E" in text else text
+    if kind is bool:
+        return "TRUE" if value else "FALSE"
+    if kind is int:
+        return str(value)
+    if kind is dt.datetime:
+        return value.strftime("%Y-%m-%d %H:%M:%S") + (f".{value.microsecond // 1000:03d}" if value.microsecond else "")
+    if kind is dt.date:
+        return value.isoformat()
+    if kind is dt.time:
+        return value.strftime("%H:%M:%S")
+    if kind is dt.timedelta:
+        total = int(value.total_seconds())
+        return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
+    return str(value)
+
+
+class ExcelSource(TableSource):
+    """One sheet of a workbook (the whole sheet is in memory: Excel caps a sheet at ~1M rows)."""
+
+    def __init__(self, path: Path, fmt: str, sheet: str, rows: list[list[Any]], merged: list[Any],
+                 options: ReadOptions, size: int) -> None:
+        self.path = path
+        self.format = fmt
+        self.sheet = sheet
+        self.size_bytes = size
+        self.encoding = None
+        self.delimiter = None
+        self.options = options
+        width = max((len(r) for r in rows), default=0)
+        counts = [sum(1 for v in r if _filled(v)) for r in rows]
+        start = next((i for i, n in enumerate(counts) if n >= 2), None)
+        if start is None:
+            start = next(i for i, n in enumerate(counts) if n >= 1)
+        self.header_row = start + 1
+        self._rows = [list(r) + [None] * (width - len(r)) for r in rows[start:]]
+        self._fill_merged(merged, start)
+        header_cells = [cell_text(v) or "" for v in self._rows[0]]
+        has_data = [any(_filled(r[i]) for r in self._rows[1:]) for i in range(width)]
+        self.header = build_header(header_cells, has_data)
+        self.schema = pa.schema([pa.field(n, pa.string()) for n in self.header.names])
+
+    def _fill_merged(self, merged: list[Any], start: int) -> None:
+        """Give every cell of a merged range (below the title rows) the range's value."""
+        for (r1, c1), (r2, c2) in merged:
+            if r1 < start or r1 - start >= len(self._rows):
+                continue
+            value = self._rows[r1 - start][c1] if c1 < len(self._rows[r1 - start]) else None
+            for r in range(r1 - start, min(r2 - start + 1, len(self._rows))):
+                row = self._rows[r]
+                for c in range(c1, min(c2 + 1, len(row))):
+                    if not _filled(row[c]):
+                        row[c] = value
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Rows after the header, in batches; blank rows skipped, repeated headers quarantined."""
+        keep = self.header.keep
+        key = tuple(clean_name(cell_text(v)) for v in self._rows[0])
+        limit = self.options.max_field_chars
+        step = self.options.batch_rows
+        body = self._rows[1:]
+        total = len(body) or 1
+        for begin in range(0, len(body), step):
+            columns: list[list[str | None]] = [[] for _ in keep]
+            rejects: list[RejectedRow] = []
+            for offset, row in enumerate(body[begin:begin + step]):
+                texts = [cell_text(v) for v in row]
+                if not any(t and t.strip() for t in texts):
+                    continue
+                line = self.header_row + 1 + begin + offset
+                bad = self._judge(texts, key, limit, line)
+                if bad is not None:
+                    rejects.append(bad)
+                    continue
+                for j, i in enumerate(keep):
+                    columns[j].append(texts[i])
+            done = int(self.size_bytes * min(1.0, (begin + step) / total))
+            yield Chunk(string_batch(columns, self.schema), rejects, done)
+
+    @staticmethod
+    def _judge(texts: list[str | None], key: tuple[str, ...], limit: int, line: int) -> RejectedRow | None:
+        raw = "\t".join(t or "" for t in texts)
+        if tuple(clean_name(t) for t in texts) == key:
+            return reject(line, "header_repeat", "重复的表头行", "repeats the header row", raw)
+        for i, t in enumerate(texts):
+            if t is not None and len(t) > limit:
+                return reject(line, "field_too_long", f"第{i + 1}列超过 {limit:,} 字符",
+                              f"column {i + 1} is over {limit:,} characters", raw)
+        return None
+
+
+def workbook_tables(path: Path) -> tuple[cal.CalamineWorkbook, list[str]]:
+    """The workbook and the names of its sheets that hold a table."""
+    wb = open_workbook(path)
+    names = []
+    for name in wb.sheet_names:
+        rows, _ = _read_sheet(path, wb, name)
+        if sheet_has_table(rows):
+            names.append(name)
+    return wb, names
+
+
+def open_sheet(path: Path, fmt: str, sheet: str | None, options: ReadOptions, size: int) -> ExcelSource:
+    """The chosen sheet (or the first with a table) of a workbook as a source."""
+    wb = open_workbook(path)
+    names = list(wb.sheet_names)
+    if sheet is not None and sheet not in names:
+        raise InputError(f"{path.name} 中没有名为 {sheet!r} 的工作表 (no sheet named {sheet!r})",
+                         hint="可用的工作表 (sheets): " + "、".join(names))
+    for name in [sheet] if sheet is not None else names:
+        assert name is not None
+        rows, merged = _read_sheet(path, wb, name)
+        if sheet_has_table(rows):
+            return ExcelSource(path, fmt, name, rows, merged, options, size)
+    if sheet is not None:
+        raise InputError(f"工作表 {sheet!r} 是空的 (sheet {sheet!r} is empty)",
+                         hint="可用的工作表 (sheets): " + "、".join(names))
+    raise InputError(f"{path.name} 的所有工作表都是空的 (every sheet of {path.name} is empty)",
+                     hint="请检查导出是否成功 (check the export worked)")

@@ -1,0 +1,235 @@
+"""Raw bytes → blocks of whole UTF-8 lines, with physical line numbers and undecodable lines taken out.
+
+Transcoding runs in large blocks through Python's C codecs (GB18030, UTF-16) and, on a file of
+several blocks, in a helper thread so that it overlaps with Arrow's parsing (which releases the GIL).
+UTF-8 input is passed through untouched; ``validate`` checks it only when the parser complains.
+A line that does not decode becomes an empty line (so line numbers stay exact and the parser skips
+it) and a ``decode_error`` reject.
+"""
+
+from __future__ import annotations
+
+import codecs
+import queue
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shucang.ingest.model import RejectedRow, reject
+from shucang.ingest.transcode import Iconv, iconv_for
+
+_BAD_CHAR = re.compile("[\udc80-\udcff]")
+
+
+def _escape_handler(err: UnicodeError) -> tuple[str, int]:
+    """Mark undecodable bytes as lone surrogates (never produced by valid text) to find bad lines."""
+    assert isinstance(err, UnicodeDecodeError)
+    chunk = err.object[err.start:err.end]
+    return "".join(chr(0xDC00 + b) if b >= 0x80 else "\udcff" for b in chunk), err.end
+
+
+codecs.register_error("shucang-mark", _escape_handler)
+
+
+def count_lines(data: bytes) -> int:
+    """Physical line terminators in ``data``: LF, CRLF and lone CR each count once."""
+    n = data.count(b"\n")
+    if b"\r" in data:
+        n += data.count(b"\r") - data.count(b"\r\n")
+    return n
+
+
+@dataclass
+class TextBlock:
+    """Whole lines of UTF-8 text (the last block may end without a terminator)."""
+
+    data: bytes
+    first_line: int
+    """Physical line number of the first line in ``data``."""
+    bytes_done: int
+    """Source bytes consumed once this block is done."""
+    eof: bool
+    rejects: list[RejectedRow] = field(default_factory=list)
+    valid: bool = True
+    """False when the UTF-8 has not been validated yet (UTF-8 sources are passed through)."""
+
+
+def blank_bad_lines(text: str, first_line: int, source_encoding: str) -> tuple[str, list[RejectedRow]]:
+    """Replace each line holding marked bytes by an empty line; one ``decode_error`` reject per line."""
+    rejects: list[RejectedRow] = []
+    parts: list[str] = []
+    pos = 0
+    line = first_line
+    for match in _BAD_CHAR.finditer(text):
+        if match.start() < pos:
+            continue
+        start = max(text.rfind("\n", 0, match.start()), text.rfind("\r", 0, match.start())) + 1
+        start = max(start, pos)
+        end = len(text)
+        for term in ("\n", "\r"):
+            at = text.find(term, match.start())
+            if at != -1:
+                end = min(end, at)
+        line += _count_str_lines(text, pos, start)
+        bad = text[start:end]
+        rejects.append(reject(line, "decode_error", f"无法按 {source_encoding} 解码",
+                              f"does not decode as {source_encoding}", _show_raw(bad)))
+        parts.append(text[pos:start])
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts), rejects
+
+
+def _count_str_lines(text: str, start: int, end: int) -> int:
+    return text.count("\n", start, end) + text.count("\r", start, end) - text.count("\r\n", start, end)
+
+
+def _show_raw(marked: str) -> str:
+    """The bad line for a person: its bytes read as UTF-8 or GB18030 when they are, else with �."""
+    raw = marked.encode("utf-8", "surrogateescape")
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return _BAD_CHAR.sub("\ufffd", marked)
+
+
+def validate(block: TextBlock, source_encoding: str) -> None:
+    """Make ``block.data`` valid UTF-8, blanking lines that are not (their rejects go on the block)."""
+    if block.valid:
+        return
+    try:
+        block.data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = block.data.decode("utf-8", "shucang-mark")
+        text, rejects = blank_bad_lines(text, block.first_line, source_encoding)
+        block.data = text.encode("utf-8")
+        block.rejects.extend(rejects)
+    block.valid = True
+
+
+def _cut(text: str | bytes, eof: bool) -> int:
+    """Offset just after the last complete line; a CR at the very end waits (it may precede LF)."""
+    if eof:
+        return len(text)
+    nl = "\n" if isinstance(text, str) else b"\n"
+    cr = "\r" if isinstance(text, str) else b"\r"
+    last_nl = text.rfind(nl)  # type: ignore[arg-type]
+    last_cr = text.rfind(cr, 0, len(text) - 1)  # type: ignore[arg-type]
+    return max(last_nl, last_cr) + 1
+
+
+_ASCII_SAFE = ("utf-8", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "shift_jis", "euc_jp", "euc_kr",
+               "cp936", "cp950", "latin-1", "iso8859-1", "cp1252", "ascii")
+"""Encodings in which the bytes LF and CR only ever mean line ends (so raw bytes can be cut at them)."""
+
+
+def _transcode(part: bytes, encoding: str, first_line: int, conv: Iconv | None) -> tuple[bytes, list[RejectedRow]]:
+    """Whole lines in ``encoding`` → UTF-8 bytes; undecodable lines blanked and reported."""
+    if conv is not None:
+        out = conv.convert(part)
+        if out is not None:
+            return out, []
+    try:
+        return part.decode(encoding).encode("utf-8"), []
+    except UnicodeDecodeError:
+        text, rejects = blank_bad_lines(part.decode(encoding, "shucang-mark"), first_line, encoding)
+        return text.encode("utf-8", "surrogatepass"), rejects
+
+
+def read_blocks(path: Path, encoding: str, block_bytes: int, skip_bom: bool = True) -> Iterator[TextBlock]:
+    """Stream ``path`` as UTF-8 ``TextBlock``s of whole lines, in order."""
+    base = encoding.removesuffix("-sig")
+    passthrough = base == "utf-8"
+    ascii_safe = codecs.lookup(base).name in _ASCII_SAFE or base in _ASCII_SAFE
+    conv = iconv_for(base) if ascii_safe and not passthrough else None
+    decoder = None if ascii_safe else codecs.getincrementaldecoder(base)("shucang-mark")
+    line = 1
+    done = 0
+    carry_b = b""
+    carry_s = ""
+    first = True
+    try:
+        with path.open("rb") as fh:
+            while True:
+                raw = fh.read(block_bytes)
+                eof = not raw
+                done += len(raw)
+                if first and skip_bom:
+                    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                        if raw.startswith(bom) and (bom == codecs.BOM_UTF8) == (base == "utf-8"):
+                            raw = raw[len(bom):]
+                            break
+                first = False
+                if ascii_safe:
+                    buf = carry_b + raw
+                    cut = _cut(buf, eof)
+                    part, carry_b = buf[:cut], buf[cut:]
+                    if part or eof:
+                        if passthrough:
+                            block = TextBlock(part, line, done, eof, valid=False)
+                        else:
+                            data, rejects = _transcode(part, base, line, conv)
+                            block = TextBlock(data, line, done, eof, rejects=rejects)
+                        line += count_lines(block.data)
+                        yield block
+                else:
+                    assert decoder is not None
+                    text = carry_s + decoder.decode(raw, final=eof)
+                    cut = _cut(text, eof)
+                    chunk, carry_s = text[:cut], text[cut:]
+                    rejects: list[RejectedRow] = []
+                    if _BAD_CHAR.search(chunk):
+                        chunk, rejects = blank_bad_lines(chunk, line, base)
+                    if chunk or eof:
+                        block = TextBlock(chunk.encode("utf-8", "surrogatepass"), line, done, eof, rejects=rejects)
+                        line += count_lines(block.data)
+                        yield block
+                if eof:
+                    return
+    finally:
+        if conv is not None:
+            conv.close()
+
+
+def prefetch(blocks: Iterator[TextBlock], depth: int = 2) -> Iterator[TextBlock]:
+    """Produce ``blocks`` in a helper thread, ``depth`` ahead, so decoding overlaps parsing."""
+    q: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in blocks:
+                while not stop.is_set():
+                    try:
+                        q.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(("end", None))
+        except BaseException as exc:  # handed to the consumer, re-raised there
+            q.put(("error", exc))
+
+    thread = threading.Thread(target=work, name="shucang-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "item":
+                yield value  # type: ignore[misc]
+            elif kind == "error":
+                raise value  # type: ignore[misc]
+            else:
+                return
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)

@@ -1,0 +1,226 @@
+"""Indicators computed from warehouse data: evaluate metrics, record lineage, recompute when data moves.
+
+A SQL metric is one read-only SELECT over dataset names returning ``year, value``; it runs through
+``wh.sql`` pinned to explicit dataset versions, and every value it yields stores those versions as
+its lineage. A value is *stale* when the current version of any dataset in its lineage differs;
+:func:`recompute` re-evaluates stale (or all) metrics. Values entered by hand for a computed
+indicator are left alone unless ``force`` is given.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from shucang.errors import InputError, NotFound, ShucangError
+from shucang.plan.model import Metric, Plan
+from shucang.plan.store import Period, StoredValue, read_values, write_value
+
+log = logging.getLogger("shucang.plan")
+CATALOG_SOURCE = "catalog:datasets"
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    metric: str
+    values: dict[int, float]
+    lineage: dict[str, Any]
+
+
+@dataclass
+class RecomputeReport:
+    plan: str
+    computed: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return sum(len(c["changed"]) for c in self.computed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "changed": self.changed}
+
+
+def current_versions(wh: Any) -> dict[str, int]:
+    """Current version of every dataset (one catalog query)."""
+    return {d.name: d.current_version for d in wh.list_datasets() if d.current_version is not None}
+
+
+def _open_data_counts(wh: Any) -> tuple[int, int]:
+    """(open, total) datasets — from the share stage when present, else straight from the catalog."""
+    try:
+        from shucang.share.opendata import open_data_rate
+    except ImportError:  # the share stage is optional for the plan stage
+        open_data_rate = None
+    if open_data_rate is not None:
+        info = open_data_rate(wh)
+        return int(info["open"]), int(info["total"])
+    from shucang.warehouse import catalog as cat
+
+    d = cat.datasets
+    stmt = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((d.c.is_open, 1), else_=0)), 0)
+                     ).where(d.c.current_version.is_not(None))
+    with wh.engine.connect() as conn:
+        total, opened = conn.execute(stmt).one()
+    return int(opened), int(total)
+
+
+def metric_lineage(wh: Any, metric: Metric, versions: dict[str, int] | None = None,
+                   current: dict[str, int] | None = None) -> dict[str, Any]:
+    """What a metric would read now (or at ``versions``): dataset → version, or catalog counts."""
+    if metric.kind == "catalog":
+        opened, total = _open_data_counts(wh)
+        return {CATALOG_SOURCE: f"{opened}/{total}"}
+    current = current if current is not None else current_versions(wh)
+    lineage: dict[str, Any] = {}
+    for name in metric.datasets:
+        if versions and name in versions:
+            lineage[name] = int(versions[name])
+        elif name in current:
+            lineage[name] = current[name]
+        else:
+            raise NotFound(f"度量 {metric.id} 需要的数据集 {name!r} 不存在 (dataset missing for metric)",
+                           hint="先导入该数据集，或运行 `shucang demo` (ingest it first)")
+    return lineage
+
+
+def evaluate_metric(wh: Any, plan: Plan, metric: Metric, versions: dict[str, int] | None = None,
+                    *, today: datetime | None = None) -> MetricResult:
+    """Run one metric on the chosen dataset versions (current ones by default)."""
+    lineage = metric_lineage(wh, metric, versions)
+    if metric.kind == "catalog":
+        opened, total = (int(x) for x in lineage[CATALOG_SOURCE].split("/"))
+        year = min((today or datetime.now(UTC)).year, plan.end_year)
+        values = {year: _round(100.0 * opened / total, metric.decimals)} if total else {}
+        return MetricResult(metric.id, values, lineage)
+    table = wh.sql(metric.sql, versions=dict(lineage))
+    names = [n.lower() for n in table.column_names]
+    if "year" not in names or "value" not in names:
+        raise InputError(f"度量 {metric.id} 须返回 year 和 value 两列 (must return columns year, value); "
+                         f"got {', '.join(table.column_names)}")
+    years = table.column(names.index("year")).to_pylist()
+    raw = table.column(names.index("value")).to_pylist()
+    values: dict[int, float] = {}
+    for year, value in zip(years, raw, strict=True):
+        if year is None or value is None:
+            continue
+        number = float(value)
+        if not math.isfinite(number):
+            continue
+        values[int(year)] = _round(number, metric.decimals)
+    return MetricResult(metric.id, values, lineage)
+
+
+def _round(value: float, decimals: int | None) -> float:
+    return round(value, decimals) if decimals is not None else value
+
+
+def is_stale(row: StoredValue, lineage_now: dict[str, Any] | None) -> bool:
+    """Whether a computed value's lineage differs from what its metric would read now."""
+    if row.metric_id is None:
+        return False
+    if lineage_now is None:
+        return True
+    return (row.lineage or {}) != lineage_now
+
+
+def stale_indicators(wh: Any, plan: Plan, rows: list[StoredValue] | None = None) -> dict[str, bool]:
+    """Indicator id → stale, for every indicator with computed values."""
+    rows = rows if rows is not None else read_values(wh.engine, plan.id)
+    current = current_versions(wh)
+    now: dict[str, dict[str, Any] | None] = {}
+    out: dict[str, bool] = {}
+    for row in rows:
+        if row.metric_id is None:
+            continue
+        if row.metric_id not in now:
+            try:
+                now[row.metric_id] = metric_lineage(wh, plan.metric(row.metric_id), current=current)
+            except ShucangError:
+                now[row.metric_id] = None
+        out[row.indicator_id] = out.get(row.indicator_id, False) or is_stale(row, now[row.metric_id])
+    return out
+
+
+def recompute(wh: Any, plan: Plan, *, actor: str = "system:recompute", force: bool = False,
+              stale_only: bool = False, versions: dict[str, int] | None = None,
+              indicators: list[str] | None = None, datasets: set[str] | None = None,
+              today: datetime | None = None) -> RecomputeReport:
+    """Evaluate the metrics of ``plan`` and store what changed (audited as action "compute").
+
+    ``stale_only`` skips indicators whose stored lineage still matches the data; ``datasets``
+    limits the work to metrics reading one of those datasets (used after an ingest); ``versions``
+    pins dataset versions; ``force`` overwrites values entered by hand for computed indicators.
+    """
+    report = RecomputeReport(plan.id)
+    rows = read_values(wh.engine, plan.id)
+    by_indicator: dict[str, dict[str, StoredValue]] = {}
+    for row in rows:
+        by_indicator.setdefault(row.indicator_id, {})[row.period] = row
+    stale = stale_indicators(wh, plan, rows) if stale_only else {}
+    results: dict[str, MetricResult | ShucangError] = {}
+    for ind in plan.all_indicators():
+        if ind.metric is None or (indicators is not None and ind.id not in indicators):
+            continue
+        metric = plan.metric(ind.metric)
+        if datasets is not None and not (set(metric.datasets) & datasets) and metric.kind != "catalog":
+            continue
+        existing = by_indicator.get(ind.id, {})
+        has_computed = any(r.metric_id for r in existing.values())
+        if stale_only and has_computed and not stale.get(ind.id, False):
+            report.skipped.append({"indicator": ind.id, "metric": metric.id, "reason": "up_to_date"})
+            continue
+        if metric.id not in results:
+            try:
+                results[metric.id] = evaluate_metric(wh, plan, metric, versions, today=today)
+            except ShucangError as exc:
+                results[metric.id] = exc
+        result = results[metric.id]
+        if isinstance(result, ShucangError):
+            report.errors.append({"indicator": ind.id, "metric": metric.id, "error": result.message})
+            continue
+        changed: list[str] = []
+        kept: list[str] = []
+        for year, value in sorted(result.values.items()):
+            if not plan.baseline_year <= year <= plan.end_year:
+                continue
+            period = Period(str(year), "year", year)
+            old = existing.get(period.label)
+            if old is not None and old.metric_id is None and not force:
+                kept.append(period.label)
+                continue
+            _, did_change = write_value(wh.engine, plan.id, ind.id, period, value, actor=actor,
+                                        source=f"metric:{metric.id}", action="compute", metric_id=metric.id,
+                                        lineage=result.lineage,
+                                        note=f"由度量 {metric.id} 计算 (computed by metric)")
+            if did_change:
+                changed.append(period.label)
+        report.computed.append({"indicator": ind.id, "metric": metric.id, "lineage": result.lineage,
+                                "years": sorted(result.values), "changed": changed,
+                                "kept_manual": kept})
+    return report
+
+
+def plan_after_ingest(wh: Any, result: Any) -> None:
+    """After-ingest hook: recompute, in every plan, the metrics reading the dataset just loaded.
+
+    Never raises (an ingest must not fail because a plan metric did); problems are logged.
+    """
+    from shucang.plan.loader import discover_plans
+
+    try:
+        plans = discover_plans(wh.settings.home)
+    except ShucangError as exc:
+        log.warning("plan metrics not recomputed: %s", exc)
+        return
+    for plan in plans.values():
+        try:
+            recompute(wh, plan, datasets={result.dataset}, actor="system:after-ingest")
+        except Exception:  # noqa: BLE001 — see docstring
+            log.exception("plan %s: recompute after ingest of %s failed", plan.id, result.dataset)

@@ -1,0 +1,183 @@
+"""File extracts: read → filter → mask/fingerprint for the recipient → write → register.
+
+``--where`` is parsed by :mod:`shucang.protect.where` into an Arrow expression (no SQL is built
+from user text). Text cells that a spreadsheet would run as a formula (starting with ``= + - @``,
+TAB or CR, and not a plain number) are prefixed with ``'``. Parquet files carry the extract id in
+their metadata and XLSX files in their document properties — a tripwire only; the trace relies on
+the marks inside the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from shucang.errors import InputError
+from shucang.protect.registry import finish_extract
+from shucang.protect.release import ProtectedRelease, protect_for_recipient
+from shucang.protect.where import filter_dataset, parse_where
+
+FORMATS = ("csv", "xlsx", "parquet", "jsonl")
+XLSX_MAX_ROWS = 1_048_575
+_FORMULA_START = r"^[=+\-@\t\r]"
+_PLAIN_NUMBER = r"^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$"
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """One ``shucang extract`` request."""
+
+    dataset: str
+    recipient: str
+    out: Path
+    format: str | None = None
+    """csv | xlsx | parquet | jsonl; default from the file suffix."""
+    columns: tuple[str, ...] | None = None
+    where: str | None = None
+    version: int | None = None
+    created_by: str | None = None
+
+
+def choose_format(out: Path, fmt: str | None) -> str:
+    chosen = (fmt or out.suffix.lstrip(".") or "csv").lower()
+    chosen = {"json": "jsonl", "ndjson": "jsonl", "pq": "parquet", "xls": "xlsx"}.get(chosen, chosen)
+    if chosen not in FORMATS:
+        raise InputError(f"不支持的格式 (unsupported format) {chosen!r}", hint="--format csv|xlsx|parquet|jsonl")
+    return chosen
+
+
+def neutralise_formulas(table: pa.Table) -> pa.Table:
+    """Prefix ``'`` to text cells a spreadsheet would evaluate (CSV/XLSX injection)."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            risky = pc.and_(pc.match_substring_regex(column, _FORMULA_START),
+                            pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
+            column = pc.if_else(pc.fill_null(risky, False), pc.binary_join_element_wise("'", column, ""), column)
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+def _write_csv(table: pa.Table, path: Path) -> None:
+    with path.open("wb") as handle:
+        handle.write(b"\xef\xbb\xbf")  # BOM: Excel then reads UTF-8 Chinese correctly
+        pacsv.write_csv(table, handle, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def _write_xlsx(table: pa.Table, path: Path, extract_id: str) -> None:
+    import xlsxwriter
+
+    if table.num_rows > XLSX_MAX_ROWS:
+        raise InputError(f"XLSX 最多 {XLSX_MAX_ROWS} 行 (too many rows: {table.num_rows})",
+                         hint="use --format csv or parquet, or narrow with --where")
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                               "strings_to_numbers": False, "strings_to_urls": False})
+    workbook.set_properties({"comments": f"shucang extract {extract_id}"})
+    sheet = workbook.add_worksheet("data")
+    for col, name in enumerate(table.column_names):
+        sheet.write_string(0, col, name)
+    row_no = 1
+    for batch in table.to_batches(max_chunksize=10_000):
+        columns = [c.to_pylist() for c in batch.columns]
+        for values in zip(*columns, strict=True):
+            for col, value in enumerate(values):
+                if value is None:
+                    continue
+                if isinstance(value, bool):
+                    sheet.write_boolean(row_no, col, value)
+                elif isinstance(value, int | float):
+                    sheet.write_number(row_no, col, value)
+                else:
+                    sheet.write_string(row_no, col, value if isinstance(value, str) else str(value))
+            row_no += 1
+    workbook.close()
+
+
+def _write_jsonl(table: pa.Table, path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("extract_rows", table)
+        target = str(path).replace("'", "''")
+        con.execute(f"COPY (SELECT * FROM extract_rows) TO '{target}' (FORMAT JSON)")
+    finally:
+        con.close()
+
+
+def write_table(table: pa.Table, path: Path, fmt: str, extract_id: str) -> None:
+    """Write ``table`` as ``fmt``; CSV/XLSX text cells are neutralised first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt in ("csv", "xlsx"):
+        table = neutralise_formulas(table)
+    if fmt == "csv":
+        _write_csv(table, path)
+    elif fmt == "xlsx":
+        _write_xlsx(table, path, extract_id)
+    elif fmt == "parquet":
+        meta = dict(table.schema.metadata or {})
+        meta[b"shucang.extract"] = extract_id.encode()
+        pq.write_table(table.replace_schema_metadata(meta), path)
+    else:
+        _write_jsonl(table, path)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_source(wh: Any, options: ExtractOptions, version: int) -> pa.Table:
+    columns = list(options.columns) if options.columns else None
+    if hasattr(wh, "arrow_dataset"):
+        dataset = wh.arrow_dataset(options.dataset, version)
+        if columns:
+            missing = [c for c in columns if c not in dataset.schema.names]
+            if missing:
+                raise InputError(f"数据集 {options.dataset} 没有列 {', '.join(missing)} (no such column)",
+                                 hint="columns: " + ", ".join(dataset.schema.names))
+        return filter_dataset(dataset, options.where, columns)
+    table = wh.read_arrow(options.dataset, version, columns)
+    return table.filter(parse_where(options.where, table.schema)) if options.where else table
+
+
+def extract_dataset(wh: Any, options: ExtractOptions, progress: Progress | None = None) -> dict[str, Any]:
+    """Make one recipient's extract file; return what the registry recorded."""
+    fmt = choose_format(options.out, options.format)
+    info = wh.dataset(options.dataset)
+    version = options.version or info.current_version
+    if version is None:
+        raise InputError(f"数据集 {options.dataset} 还没有数据 (has no data yet)")
+    tick = progress or (lambda _stage, _share: None)
+    tick("读取 reading", 0.1)
+    table = _read_source(wh, options, version)
+    tick("脱敏加水印 masking + marking", 0.4)
+    release: ProtectedRelease = protect_for_recipient(
+        wh, options.dataset, table, options.recipient, channel="extract", version=version,
+        created_by=options.created_by, filter_text=options.where)
+    tick("写出 writing", 0.7)
+    out = options.out
+    try:
+        write_table(release.table, out, fmt, release.extract_id)
+    except OSError as exc:
+        raise InputError(f"无法写出文件 {out} (cannot write): {exc.strerror or exc}") from None
+    digest = file_sha256(out)
+    finish_extract(wh, release.extract_id, path=str(out.resolve()), fmt=fmt, file_sha256=digest,
+                   rows=release.table.num_rows)
+    tick("完成 done", 1.0)
+    result = release.to_dict()
+    result.update({"dataset": options.dataset, "version": version, "path": str(out), "format": fmt,
+                   "file_sha256": digest, "where": options.where})
+    return result

@@ -1,0 +1,196 @@
+"""The masking policy: which rule each column gets when it is graded above a recipient's clearance.
+
+Precedence, most specific first: a catalog rule for ``dataset.column`` (``shucang protect rule set``),
+the policy file's ``columns`` entry (``dataset.column`` or ``*.column``), its ``types`` entry, the
+channel's treatment of direct identifiers, and finally the type's display mask from
+:mod:`shucang.protect.masking`. The policy file is ``HOME/protect-policy.yaml``::
+
+    identifiers: {extract: pseudonym, api: pseudonym, display: mask, opendata: drop}
+    types:
+      id_card: {strategy: keep_ends, head: 1, tail: 1}     # strictest 1 + 1
+    columns:
+      population.address: {strategy: drop}
+      "*.备注": {strategy: free_text}
+    fingerprint: {numeric_tolerance: 0.001, window: 0.025}
+    k_anonymity: {k: 5}
+
+Channels: files that leave the warehouse (``extract``) and API answers (``api``) get keyed,
+joinable pseudonyms for direct identifiers (静态脱敏: usable for joins, and they carry the
+recipient's mark); screens (``display``) show the familiar partial masks (动态脱敏); open data drops
+direct identifiers altogether.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+
+from shucang.errors import InputError
+from shucang.protect.masking import DEFAULT_MASKS, STRATEGIES
+from shucang.protect.tables import ensure_tables, rules
+
+POLICY_FILE = "protect-policy.yaml"
+CHANNELS = ("extract", "api", "display", "opendata")
+RELEASE_STRATEGIES = ("pseudonym", "hash", "drop", "none")
+IDENTIFIER_SHAPES: dict[str, str] = {
+    "id_card": "id18",
+    "travel_permit": "id18",
+    "social_security_no": "id18",
+    "passport": "token",
+    "mobile_phone": "mobile",
+    "bank_card": "digits",
+    "bank_account": "digits",
+    "imei": "digits",
+    "vin": "token",
+}
+"""Direct identifiers that a channel may pseudonymise, with the token shape that keeps their format."""
+NEVER_SHOWN_TYPES = ("credential",)
+"""Types masked for every recipient, whatever the clearance (密码/密钥)."""
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """One column's treatment: a masking strategy name and its parameters."""
+
+    strategy: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"strategy": self.strategy, **self.params}
+
+
+def _rule(spec: Any, where: str) -> ColumnRule:
+    if isinstance(spec, str):
+        spec = {"strategy": spec}
+    if not isinstance(spec, dict) or "strategy" not in spec:
+        raise InputError(f"脱敏策略配置无效 (bad rule) at {where}", hint="write {strategy: NAME, …params}")
+    params = {k: v for k, v in spec.items() if k != "strategy"}
+    strategy = str(spec["strategy"])
+    if strategy not in STRATEGIES and strategy not in RELEASE_STRATEGIES:
+        raise InputError(f"未知脱敏策略 (unknown strategy) {strategy!r} at {where}",
+                         hint="one of " + ", ".join(sorted([*STRATEGIES, *RELEASE_STRATEGIES])))
+    return ColumnRule(strategy, params)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Masking and fingerprint settings in force for one release."""
+
+    identifiers: dict[str, str] = field(default_factory=lambda: {
+        "extract": "pseudonym", "api": "pseudonym", "display": "mask", "opendata": "drop"})
+    """Per channel: pseudonym | mask | drop for direct identifiers graded above the clearance."""
+    types: dict[str, ColumnRule] = field(default_factory=dict)
+    columns: dict[str, ColumnRule] = field(default_factory=dict)
+    """Keys ``dataset.column`` or ``*.column``."""
+    numeric_tolerance: float = 0.001
+    """Largest relative change a fingerprint may make to one numeric cell (0.1 %)."""
+    window: float = 0.025
+    """Half-width, in units of the 3-significant-digit step, of the band around a rounding boundary
+    where numeric cells carry a mark (about 5 % of cells are carriers, half of them change)."""
+    k: int = 5
+    """Smallest equivalence class an open-data release may have."""
+
+    def rule_for(self, dataset: str, column: str, type_code: str | None, channel: str) -> ColumnRule:
+        """The rule of one column graded above the recipient's clearance."""
+        for key in (f"{dataset}.{column}", f"*.{column}"):
+            if key in self.columns:
+                return self.columns[key]
+        if type_code and type_code in self.types:
+            return self.types[type_code]
+        if type_code in IDENTIFIER_SHAPES:
+            treatment = self.identifiers.get(channel, "pseudonym")
+            if treatment == "pseudonym":
+                return ColumnRule("pseudonym", {"shape": IDENTIFIER_SHAPES[type_code]})
+            if treatment == "drop":
+                return ColumnRule("drop")
+        if channel == "opendata" and type_code in ("person_name", "legal_representative", "email",
+                                                   "license_plate", "address", "free_text_pii"):
+            return ColumnRule("drop")
+        strategy, params = DEFAULT_MASKS.get(type_code or "", ("redact", {}))
+        return ColumnRule(strategy, dict(params))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "identifiers": dict(self.identifiers),
+            "types": {k: v.to_dict() for k, v in self.types.items()},
+            "columns": {k: v.to_dict() for k, v in self.columns.items()},
+            "fingerprint": {"numeric_tolerance": self.numeric_tolerance, "window": self.window},
+            "k_anonymity": {"k": self.k},
+        }
+
+
+def policy_from_dict(data: dict[str, Any], *, where: str = "policy") -> Policy:
+    """Build a policy from its YAML/JSON form (unknown keys are errors, so typos do not pass silently)."""
+    known = {"identifiers", "types", "columns", "fingerprint", "k_anonymity"}
+    extra = set(data) - known
+    if extra:
+        raise InputError(f"{where}: 未知配置项 (unknown keys) {', '.join(sorted(extra))}",
+                         hint="known: " + ", ".join(sorted(known)))
+    base = Policy()
+    identifiers = dict(base.identifiers)
+    for channel, treatment in (data.get("identifiers") or {}).items():
+        if treatment not in ("pseudonym", "mask", "drop"):
+            raise InputError(f"{where}: identifiers.{channel} 必须是 pseudonym|mask|drop")
+        identifiers[str(channel)] = str(treatment)
+    fp = data.get("fingerprint") or {}
+    tolerance = float(fp.get("numeric_tolerance", base.numeric_tolerance))
+    window = float(fp.get("window", base.window))
+    if not (0 <= tolerance <= 0.05 and 0 <= window <= 0.25):
+        raise InputError(f"{where}: fingerprint tolerance must be 0–0.05 and window 0–0.25")
+    k = int((data.get("k_anonymity") or {}).get("k", base.k))
+    if k < 1:
+        raise InputError(f"{where}: k_anonymity.k must be ≥ 1")
+    return Policy(
+        identifiers=identifiers,
+        types={str(t): _rule(r, f"{where}: types.{t}") for t, r in (data.get("types") or {}).items()},
+        columns={str(c): _rule(r, f"{where}: columns.{c}") for c, r in (data.get("columns") or {}).items()},
+        numeric_tolerance=tolerance, window=window, k=k,
+    )
+
+
+def load_policy_file(path: Path) -> Policy:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"无法读取脱敏策略文件 {path} (cannot read the policy file): {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"脱敏策略文件 {path} 必须是一个映射 (must be a mapping)")
+    return policy_from_dict(data, where=str(path))
+
+
+def load_policy(wh: Any) -> Policy:
+    """The policy in force: defaults, overlaid by ``HOME/protect-policy.yaml``, overlaid by catalog rules."""
+    path = Path(wh.settings.home) / POLICY_FILE
+    policy = load_policy_file(path) if path.exists() else Policy()
+    ensure_tables(wh.engine)
+    with wh.engine.connect() as conn:
+        rows = conn.execute(sa.select(rules)).all()
+    if not rows:
+        return policy
+    columns = dict(policy.columns)
+    for row in rows:
+        columns[f"{row.dataset}.{row.column}"] = ColumnRule(row.strategy, dict(row.params or {}))
+    return Policy(policy.identifiers, policy.types, columns, policy.numeric_tolerance, policy.window, policy.k)
+
+
+def set_column_rule(wh: Any, dataset: str, column: str, strategy: str, **params: Any) -> ColumnRule:
+    """Store a rule for ``dataset.column`` (``dataset="*"``: every dataset) in the catalog."""
+    rule = _rule({"strategy": strategy, **params}, f"{dataset}.{column}")
+    ensure_tables(wh.engine)
+    with wh.engine.begin() as conn:
+        conn.execute(rules.delete().where((rules.c.dataset == dataset) & (rules.c.column == column)))
+        conn.execute(rules.insert().values(dataset=dataset, column=column, strategy=rule.strategy,
+                                           params=rule.params, updated_at=datetime.now(UTC)))
+    return rule
+
+
+def delete_column_rule(wh: Any, dataset: str, column: str) -> bool:
+    ensure_tables(wh.engine)
+    with wh.engine.begin() as conn:
+        result = conn.execute(rules.delete().where((rules.c.dataset == dataset) & (rules.c.column == column)))
+    return bool(result.rowcount)

@@ -1,0 +1,104 @@
+"""The extract registry: one row per release (file extract, API answer, open-data export).
+
+It answers "who received what, when, masked how, with which key" — what a trace needs to name a
+recipient and what an auditor asks. Rows are never updated except to add the file's path and hash
+once the file is written.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from shucang.errors import NotFound
+from shucang.protect.tables import ensure_tables, extracts
+
+
+@dataclass(frozen=True)
+class ExtractRecord:
+    """One registry row."""
+
+    id: str
+    recipient_id: int
+    recipient: str
+    dataset: str
+    version: int | None
+    channel: str
+    clearance: int
+    columns: list[str]
+    masked: dict[str, str]
+    dropped: list[str]
+    marks: dict[str, Any]
+    rows: int
+    policy: dict[str, Any]
+    key_id: str
+    filter: str | None
+    format: str | None
+    path: str | None
+    file_sha256: str | None
+    created_by: str | None
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["created_at"] = self.created_at.isoformat()
+        return data
+
+
+def new_extract_id() -> str:
+    return "x" + secrets.token_hex(8)
+
+
+def _record(row: Any) -> ExtractRecord:
+    return ExtractRecord(
+        row.id, row.recipient_id, row.recipient, row.dataset, row.version, row.channel, row.clearance,
+        list(row.columns or []), dict(row.masked or {}), list(row.dropped or []), dict(row.marks or {}),
+        int(row.rows), dict(row.policy or {}), row.key_id, row.filter, row.format, row.path, row.file_sha256,
+        row.created_by, row.created_at,
+    )
+
+
+def record_extract(wh: Any, **fields: Any) -> None:
+    """Insert a registry row (fields as in :class:`ExtractRecord`, ``created_at`` defaulting to now)."""
+    ensure_tables(wh.engine)
+    fields.setdefault("created_at", datetime.now(UTC))
+    with wh.engine.begin() as conn:
+        conn.execute(extracts.insert().values(**fields))
+
+
+def finish_extract(wh: Any, extract_id: str, *, path: str, fmt: str, file_sha256: str, rows: int) -> None:
+    """Add the written file's path, format and SHA-256 to its registry row."""
+    ensure_tables(wh.engine)
+    with wh.engine.begin() as conn:
+        conn.execute(extracts.update().where(extracts.c.id == extract_id).values(
+            path=path, format=fmt, file_sha256=file_sha256, rows=rows))
+
+
+def get_extract(wh: Any, extract_id: str) -> ExtractRecord:
+    ensure_tables(wh.engine)
+    with wh.engine.connect() as conn:
+        row = conn.execute(sa.select(extracts).where(extracts.c.id == extract_id)).first()
+    if row is None:
+        raise NotFound(f"提取记录不存在 (no such extract): {extract_id}", hint="shucang extracts list")
+    return _record(row)
+
+
+def list_extracts(wh: Any, *, dataset: str | None = None, recipient: str | None = None,
+                  channel: str | None = None, limit: int | None = None) -> list[ExtractRecord]:
+    """Registry rows, newest first, optionally for one dataset, recipient or channel."""
+    ensure_tables(wh.engine)
+    query = sa.select(extracts).order_by(extracts.c.created_at.desc(), extracts.c.id)
+    if dataset is not None:
+        query = query.where(extracts.c.dataset == dataset)
+    if recipient is not None:
+        query = query.where(extracts.c.recipient == recipient)
+    if channel is not None:
+        query = query.where(extracts.c.channel == channel)
+    if limit is not None:
+        query = query.limit(limit)
+    with wh.engine.connect() as conn:
+        return [_record(r) for r in conn.execute(query)]

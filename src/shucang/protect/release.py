@@ -1,0 +1,163 @@
+"""The one masking + fingerprinting path that every exit uses (CLI extract, sharing API, open data).
+
+Columns graded above ``min(recipient clearance, max_level)`` are masked, pseudonymised or dropped as
+the policy says; columns at or below it go out as stored, except that numeric measures carry the
+recipient's keyed rounding-side mark (see :mod:`shucang.protect.fingerprint`) and credentials are
+never shown to anyone. Every release is recorded in the extract registry with the key id it used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from shucang.errors import InputError
+from shucang.protect.fingerprint import mark_numeric, numeric_kind
+from shucang.protect.keys import KeyRing, load_keyring
+from shucang.protect.masking import apply_mask
+from shucang.protect.policy import (
+    CHANNELS,
+    IDENTIFIER_SHAPES,
+    NEVER_SHOWN_TYPES,
+    ColumnRule,
+    Policy,
+    load_policy,
+)
+from shucang.protect.pseudonym import keys_for, pseudonymise
+from shucang.protect.recipients import Recipient, active_recipient
+from shucang.protect.registry import new_extract_id, record_extract
+
+MARKABLE_TYPES = (None, "revenue", "income", "tax_amount")
+"""Types of as-stored numeric columns that may carry a fingerprint (never identifiers or codes)."""
+MARKED_CHANNELS = ("extract", "api")
+
+
+@dataclass
+class ProtectedRelease:
+    """What leaves the warehouse for one recipient, and how it was made."""
+
+    table: pa.Table
+    extract_id: str
+    masked_columns: list[str]
+    dropped_columns: list[str]
+    recipient: str = ""
+    clearance: int = 1
+    key_id: str = ""
+    strategies: dict[str, str] = field(default_factory=dict)
+    marks: dict[str, Any] = field(default_factory=dict)
+    ungraded_columns: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"extract_id": self.extract_id, "recipient": self.recipient, "clearance": self.clearance,
+                "rows": self.table.num_rows, "columns": self.table.column_names,
+                "masked_columns": self.masked_columns, "dropped_columns": self.dropped_columns,
+                "strategies": self.strategies, "marks": self.marks, "key_id": self.key_id,
+                "ungraded_columns": self.ungraded_columns}
+
+
+def _grade_of(value: Any) -> tuple[str | None, int]:
+    if value is None:
+        return None, 1
+    if isinstance(value, tuple | list):
+        return (value[0] or None), int(value[1])
+    if isinstance(value, dict):
+        return value.get("type") or None, int(value.get("level") or 1)
+    return getattr(value, "type", None) or None, int(getattr(value, "level", 1) or 1)
+
+
+def resolve_grades(wh: Any, dataset: str, version: int | None, grades: dict[str, Any] | None) -> dict[str, tuple[str | None, int]]:
+    """Column → (type code, level): given, else from the classify stage's store."""
+    if grades is None:
+        try:
+            from shucang.classify.store import column_grades
+        except ImportError:  # classification not installed: every column counts as ungraded
+            grades = {}
+        else:
+            grades = column_grades(wh, dataset, version)
+    return {str(k): _grade_of(v) for k, v in (grades or {}).items()}
+
+
+def numeric_key(ring: KeyRing, key_id: str, recipient_id: int, extract_id: str) -> bytes:
+    """The key of one extract's numeric mark."""
+    return ring.derive(key_id, "numeric-mark", f"r{recipient_id}", extract_id)
+
+
+def _apply(column: pa.ChunkedArray | pa.Array, rule: ColumnRule, *, type_code: str | None, name: str,
+           ring: KeyRing, key_id: str, recipient: Recipient) -> pa.Array:
+    if rule.strategy in ("pseudonym", "hash"):
+        shape = str(rule.params.get("shape") or (IDENTIFIER_SHAPES.get(type_code or "", "token")
+                                                 if rule.strategy == "pseudonym" else "token"))
+        domain = str(rule.params.get("domain") or type_code or name)
+        return pseudonymise(column, keys_for(ring, key_id, recipient.id, domain, shape), shape)
+    return apply_mask(column, rule.strategy, rule.params)
+
+
+def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str, *, channel: str,
+                          version: int | None = None, max_level: int | None = None,
+                          grades: dict[str, Any] | None = None, policy: Policy | None = None,
+                          record: bool = True, created_by: str | None = None,
+                          filter_text: str | None = None, mark: bool = True) -> ProtectedRelease:
+    """Mask ``table`` (rows of ``dataset``) for ``recipient``, fingerprint it and record the release.
+
+    ``grades`` maps column → ColumnGrade, ``(type, level)`` or ``{"type", "level"}``; by default the
+    classify stage's grades of ``dataset`` at ``version``. ``max_level`` lowers the ceiling below the
+    recipient's clearance (e.g. 1 for open data).
+    """
+    if channel not in CHANNELS:
+        raise InputError(f"未知渠道 (unknown channel) {channel!r}", hint="one of " + ", ".join(CHANNELS))
+    who = active_recipient(wh, recipient)
+    limit = min(who.clearance, max_level if max_level is not None else 4)
+    graded = resolve_grades(wh, dataset, version, grades)
+    policy = policy or load_policy(wh)
+    ring = load_keyring(wh.settings)
+    key_id = ring.current_id
+    extract_id = new_extract_id()
+
+    out_names: list[str] = []
+    out_columns: list[pa.Array | pa.ChunkedArray] = []
+    masked: list[str] = []
+    dropped: list[str] = []
+    strategies: dict[str, str] = {}
+    marks: dict[str, Any] = {}
+    ungraded: list[str] = []
+    do_mark = mark and channel in MARKED_CHANNELS
+    mark_key = numeric_key(ring, key_id, who.id, extract_id) if do_mark else b""
+    for name in table.column_names:
+        column = table.column(name)
+        if name not in graded:
+            ungraded.append(name)
+        type_code, level = graded.get(name, (None, 1))
+        if type_code in NEVER_SHOWN_TYPES or level > limit:
+            rule = policy.rule_for(dataset, name, type_code, channel)
+            if type_code in NEVER_SHOWN_TYPES and rule.strategy == "none":
+                rule = ColumnRule("never")
+            if rule.strategy == "drop":
+                dropped.append(name)
+                strategies[name] = "drop"
+                continue
+            if rule.strategy != "none":
+                column = _apply(column, rule, type_code=type_code, name=name, ring=ring, key_id=key_id,
+                                recipient=who)
+                masked.append(name)
+                strategies[name] = rule.strategy
+        elif do_mark and type_code in MARKABLE_TYPES and numeric_kind(column) is not None:
+            result = mark_numeric(column, key=mark_key, column=name, window=policy.window,
+                                  tolerance=policy.numeric_tolerance)
+            column = result.values
+            if result.carriers:
+                marks[name] = {"carriers": result.carriers, "changed": result.changed}
+        out_names.append(name)
+        out_columns.append(column)
+    out = pa.table(dict(zip(out_names, out_columns, strict=True))) if out_names else pa.table({})
+    mark_info = {"numeric": marks, "window": policy.window, "tolerance": policy.numeric_tolerance}
+    if record:
+        record_extract(
+            wh, id=extract_id, recipient_id=who.id, recipient=who.name, dataset=dataset, version=version,
+            channel=channel, clearance=limit, columns=out_names, masked=strategies, dropped=dropped,
+            marks=mark_info, rows=out.num_rows, policy=policy.to_dict(), key_id=key_id, filter=filter_text,
+            created_by=created_by,
+        )
+    return ProtectedRelease(out, extract_id, masked, dropped, who.name, limit, key_id, strategies, mark_info,
+                            ungraded)

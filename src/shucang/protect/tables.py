@@ -1,0 +1,68 @@
+"""Catalog tables of the protect stage (component ``protect``): recipients, extracts, masking rules.
+
+Secrets are never stored here: the extract registry keeps only the *id* of the key an extract was
+made with (see :mod:`shucang.protect.keys`).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from shucang.warehouse.migrations import MigrationStep, create_tables_step, ensure_schema
+
+COMPONENT = "protect"
+metadata = sa.MetaData()
+
+recipients = sa.Table(
+    "protect_recipients", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # also the slot carried in pseudonym codes
+    sa.Column("name", sa.String(128), nullable=False, unique=True),
+    sa.Column("department", sa.String(64), nullable=True),
+    sa.Column("clearance", sa.Integer, nullable=False, default=1),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+)
+
+extracts = sa.Table(
+    "protect_extracts", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("recipient_id", sa.Integer, sa.ForeignKey("protect_recipients.id"), nullable=False),
+    sa.Column("recipient", sa.String(128), nullable=False),
+    sa.Column("dataset", sa.String(128), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("clearance", sa.Integer, nullable=False),
+    sa.Column("columns", sa.JSON, nullable=False, default=list),  # output column names (= source names)
+    sa.Column("masked", sa.JSON, nullable=False, default=dict),  # column -> strategy
+    sa.Column("dropped", sa.JSON, nullable=False, default=list),
+    sa.Column("marks", sa.JSON, nullable=False, default=dict),  # numeric columns marked, window, tolerance
+    sa.Column("rows", sa.BigInteger, nullable=False, default=0),
+    sa.Column("policy", sa.JSON, nullable=False, default=dict),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("filter", sa.Text, nullable=True),
+    sa.Column("format", sa.String(16), nullable=True),
+    sa.Column("path", sa.Text, nullable=True),
+    sa.Column("file_sha256", sa.String(64), nullable=True),
+    sa.Column("created_by", sa.String(128), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+rules = sa.Table(
+    "protect_rules", metadata,
+    sa.Column("dataset", sa.String(128), primary_key=True),  # "*" = every dataset
+    sa.Column("column", sa.String(300), primary_key=True),
+    sa.Column("strategy", sa.String(32), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False, default=dict),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+MIGRATIONS: list[MigrationStep] = [create_tables_step(metadata)]
+_ready: set[int] = set()
+
+
+def ensure_tables(engine: sa.Engine) -> None:
+    """Create or migrate the protect tables (once per engine and process)."""
+    if id(engine) in _ready:
+        return
+    ensure_schema(engine, COMPONENT, MIGRATIONS)
+    _ready.add(id(engine))

@@ -1,0 +1,197 @@
+"""Name the recipient of a leaked file — or nobody, when the evidence is not overwhelming.
+
+Two kinds of evidence, each with an exact null distribution:
+
+* **Pseudonym codes.** Every id18/token pseudonym decodes (one keyed hash) to the slot of the
+  recipient it was made for. A value not made for slot r names r with chance 1/M (M = 10⁴ or 2²⁰),
+  independently across distinct values, so m votes among n distinct values have the tail
+  P(Binomial(n, 1/M) ≥ m).
+* **Numeric rounding sides.** After linking leaked rows to the source (:mod:`shucang.protect.linkage`),
+  each carrier cell agrees with an extract's keyed side with chance ½ unless the file came from that
+  extract: P(Binomial(n, ½) ≥ agreements).
+
+The reported ``false_accusation_bound`` is the smallest tail probability times the number of
+hypotheses tested (every recipient per shape and key, every candidate extract) — a Bonferroni bound on
+the chance that an innocent file names anyone. A recipient is named only when it is ≤ 1e-10.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from shucang.protect.fingerprint import expected_sides, observe_numeric
+from shucang.protect.keys import KeyRing, load_keyring
+from shucang.protect.leakfile import read_leak
+from shucang.protect.linkage import link_rows
+from shucang.protect.pseudonym import CODE_SPACE, ID18_VALUE, TOKEN_VALUE, decode_slots
+from shucang.protect.recipients import list_recipients
+from shucang.protect.registry import ExtractRecord, list_extracts
+from shucang.protect.release import numeric_key
+
+ACCUSE_BELOW = 1e-10
+MAX_TOKENS = 20_000
+MAX_CARRIERS = 400
+MAX_SOURCES = 4
+
+
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X ≥ k) for X ~ Binomial(n, p), computed in log space (exact up to float rounding)."""
+    if k <= 0:
+        return 1.0
+    if k > n:
+        return 0.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    base = math.lgamma(n + 1)
+    terms = [base - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
+             for i in range(k, n + 1)]
+    top = max(terms)
+    return min(1.0, math.exp(top) * math.fsum(math.exp(t - top) for t in terms))
+
+
+def _token_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) -> tuple[list[dict[str, Any]], int]:
+    findings: list[dict[str, Any]] = []
+    hypotheses = 0
+    for shape, pattern in (("id18", ID18_VALUE), ("token", TOKEN_VALUE)):
+        values: list[pa.Array] = []
+        for name in leak.column_names:
+            column = leak.column(name).combine_chunks()
+            text = pc.utf8_upper(column) if shape == "id18" else column
+            ok = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+            if pc.any(ok).as_py():
+                values.append(pc.filter(text, ok))
+        if not values:
+            continue
+        distinct = pc.unique(pa.concat_arrays(values)).slice(0, MAX_TOKENS)
+        n = len(distinct)
+        for key_id in ring.key_ids:
+            hypotheses += max(1, len(slots))
+            decoded = decode_slots(distinct, ring, key_id, shape).drop_null().to_pylist()
+            votes = Counter(decoded)
+            for slot, m in votes.most_common(5):
+                if m < 2 or slot % CODE_SPACE[shape] not in {s % CODE_SPACE[shape] for s in slots}:
+                    continue
+                p = binomial_tail(m, len(decoded), 1.0 / CODE_SPACE[shape])
+                for recipient_slot, name in slots.items():
+                    if recipient_slot % CODE_SPACE[shape] == slot:
+                        findings.append({"kind": "pseudonym", "recipient": name, "shape": shape, "key_id": key_id,
+                                         "votes": m, "values": n, "p_value": p})
+    return findings, hypotheses
+
+
+def _numeric_evidence(wh: Any, leak: pa.Table, candidates: list[ExtractRecord],
+                      ring: KeyRing) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
+    findings: list[dict[str, Any]] = []
+    hypotheses = 0
+    info: dict[str, Any] = {}
+    groups: dict[tuple[str, int | None], list[ExtractRecord]] = {}
+    for record in candidates:
+        if (record.marks or {}).get("numeric"):
+            groups.setdefault((record.dataset, record.version), []).append(record)
+    leak_names = set(leak.column_names)
+
+    def rank(item: tuple[tuple[str, int | None], list[ExtractRecord]]) -> tuple[int, int]:
+        overlap = max(len(leak_names & set(r.columns)) for r in item[1])
+        return (-overlap, -len(item[1]))
+
+    for (dataset, version), records in sorted(groups.items(), key=rank)[:MAX_SOURCES]:
+        try:
+            source = wh.read_arrow(dataset, version)
+        except Exception:  # noqa: BLE001 — a dropped dataset or version simply cannot be linked
+            continue
+        linkage = link_rows(leak, source)
+        if linkage is None or len(linkage.leak_rows) < 3:
+            continue
+        info = {"dataset": dataset, "version": version, "linked_rows": len(linkage.leak_rows),
+                "mapped_columns": {**linkage.text_map, **linkage.numeric_map}}
+        observations: dict[tuple[str, float], tuple[list[str], list[int]]] = {}
+        for record in records:
+            marked = set(record.marks["numeric"])
+            window = float(record.marks.get("window", 0.025))
+            ids: list[str] = []
+            sides: list[int] = []
+            for leak_col, src_col in linkage.numeric_map.items():
+                if src_col not in marked:
+                    continue
+                key = (src_col, window)
+                if key not in observations:
+                    observations[key] = observe_numeric(
+                        source.column(src_col).combine_chunks().take(pa.array(linkage.source_rows)),
+                        leak.column(leak_col).combine_chunks().take(pa.array(linkage.leak_rows)), src_col, window)
+                got_ids, got_sides = observations[key]
+                ids += got_ids
+                sides += got_sides
+            ids, sides = ids[:MAX_CARRIERS], sides[:MAX_CARRIERS]
+            hypotheses += 1
+            if not ids or record.key_id not in ring.key_ids:
+                continue
+            expected = expected_sides(ids, numeric_key(ring, record.key_id, record.recipient_id, record.id))
+            agree = sum(1 for a, b in zip(sides, expected, strict=True) if a == b)
+            findings.append({"kind": "numeric", "recipient": record.recipient, "extract_id": record.id,
+                             "dataset": dataset, "carriers": len(ids), "agree": agree,
+                             "p_value": binomial_tail(agree, len(ids), 0.5)})
+        if findings and min(f["p_value"] for f in findings) < ACCUSE_BELOW:
+            break
+    return findings, hypotheses, info
+
+
+def trace_file(wh: Any, path: str | Path, *, dataset: str | None = None) -> dict[str, Any]:
+    """Trace a file; the answer's ``recipient`` is None unless the evidence names one beyond doubt."""
+    leak, meta = read_leak(path)
+    if dataset is not None:
+        wh.dataset(dataset)  # NotFound for a typo, before any work
+    ring = load_keyring(wh.settings)
+    recipients = list_recipients(wh)
+    slots = {r.id: r.name for r in recipients}
+    findings, hypotheses = _token_evidence(leak, ring, slots)
+    extracts = list_extracts(wh, dataset=dataset)
+    link_info: dict[str, Any] = {}
+    strong_tokens = findings and min(f["p_value"] for f in findings) * max(1, hypotheses) < ACCUSE_BELOW
+    if not strong_tokens:
+        numeric, more, link_info = _numeric_evidence(wh, leak, extracts, ring)
+        findings += numeric
+        hypotheses += more
+    hypotheses = max(1, hypotheses)
+    best_by_recipient: dict[str, dict[str, Any]] = {}
+    for finding in findings:
+        bound = min(1.0, finding["p_value"] * hypotheses)
+        finding["bound"] = bound
+        current = best_by_recipient.get(finding["recipient"])
+        if current is None or bound < current["bound"]:
+            best_by_recipient[finding["recipient"]] = finding
+    ranked = sorted(best_by_recipient.values(), key=lambda f: f["bound"])
+    accused = [f for f in ranked if f["bound"] <= ACCUSE_BELOW]
+    top = accused[0] if accused else None
+    bound = ranked[0]["bound"] if ranked else 1.0
+    extract_id = top.get("extract_id") if top else None
+    found_dataset = top.get("dataset") if top else (link_info.get("dataset") or dataset)
+    if top and extract_id is None:
+        mine = [e for e in extracts if e.recipient == top["recipient"]] or \
+               list_extracts(wh, recipient=top["recipient"])
+        tripwire = [e for e in mine if e.id == meta.get("extract_id")]
+        chosen = (tripwire or mine or [None])[0]
+        if chosen is not None:
+            extract_id, found_dataset = chosen.id, chosen.dataset
+    verdict = "accused" if top else ("inconclusive" if not findings else "not_matched")
+    return {
+        "recipient": top["recipient"] if top else None,
+        "recipients": [f["recipient"] for f in accused],
+        "dataset": found_dataset,
+        "extract_id": extract_id,
+        "confidence": (1.0 - bound) if top else 0.0,
+        "false_accusation_bound": bound,
+        "verdict": verdict,
+        "rows": leak.num_rows,
+        "columns": leak.column_names,
+        "hypotheses": hypotheses,
+        "evidence": [{k: v for k, v in f.items() if k != "bound"} | {"bound": f["bound"]} for f in ranked[:5]],
+        "linked": link_info,
+        "file_metadata_extract_id": meta.get("extract_id"),
+        "path": str(path),
+    }
+

@@ -1,0 +1,64 @@
+"""One typed settings object, loaded explicitly and passed down (no globals).
+
+The warehouse home is ``--home DIR``, else ``$SHUCANG_HOME``, else ``$XDG_DATA_HOME/shucang`` (by default
+``~/.local/share/shucang``). Layout of a home::
+
+    catalog.db      SQLite catalog (unless SHUCANG_CATALOG_URL names e.g. PostgreSQL)
+    tables/NAME/    one Delta Lake table per dataset
+    rejects/NAME/   quarantined rows of every ingest of that dataset (Delta Lake)
+    keys/           masking and fingerprint secrets (0600), never in the catalog
+    extracts/       default place for extract files
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def default_home() -> Path:
+    """Where the warehouse lives when nobody says otherwise."""
+    env = os.environ.get("SHUCANG_HOME")
+    if env:
+        return Path(env).expanduser()
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "shucang"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the warehouse lives and how it runs."""
+
+    home: Path = field(default_factory=default_home)
+    """Warehouse home directory (created on first use)."""
+    catalog_url: str | None = None
+    """SQLAlchemy URL of the catalog; None means SQLite in ``home/catalog.db``."""
+    debug: bool = False
+    """Show tracebacks (CLI) and internal errors (API)."""
+
+    @classmethod
+    def load(cls, home: str | Path | None = None, *, debug: bool = False) -> Settings:
+        """Settings from arguments first, then the environment."""
+        resolved = Path(home).expanduser() if home else default_home()
+        return cls(home=resolved.resolve(), catalog_url=os.environ.get("SHUCANG_CATALOG_URL") or None,
+                   debug=debug)
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.home / "tables"
+
+    @property
+    def rejects_dir(self) -> Path:
+        return self.home / "rejects"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def extracts_dir(self) -> Path:
+        return self.home / "extracts"
+
+    def catalog_sqlalchemy_url(self) -> str:
+        return self.catalog_url or f"sqlite:///{self.home / 'catalog.db'}"

@@ -1,0 +1,126 @@
+"""Who is calling and what they may do: the one permission check used by the CLI, the API and the web.
+
+``allowed(actor, action, resource)`` is a pure function over an :class:`Actor` and a small
+:class:`Resource` description; callers look up the facts (owning department, whether an active grant
+exists) and this module decides. Keeping the rules in one table-like function is what lets the access
+matrix test prove them once for every front end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shucang.errors import AuthenticationRequired, PermissionDenied
+
+ROLES = ("admin", "steward", "consumer", "public")
+"""admin: everything; steward: its department's datasets and their requests; consumer: a department
+or application using data under grants; public: anonymous visitors of the open-data portal."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling: a user, an application token, or the anonymous public."""
+
+    name: str
+    role: str  # admin | steward | consumer | public
+    department: str | None = None
+    clearance: int = 1
+    via: str = "anonymous"  # session | token | anonymous | cli
+    user_id: int | None = None
+    token_id: int | None = None
+    csrf: str | None = None
+    """The session's CSRF token (web forms and cookie-authenticated API writes must echo it)."""
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.role != "public"
+
+    @property
+    def key(self) -> str:
+        """Rate-limit bucket: per token, else per user, else the shared public bucket."""
+        if self.token_id is not None:
+            return f"token:{self.token_id}"
+        return f"user:{self.name}" if self.is_authenticated else "public"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"name": self.name, "role": self.role, "department": self.department,
+                "clearance": self.clearance, "via": self.via}
+
+
+PUBLIC = Actor(name="public", role="public")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """The facts about the thing acted on that the rules need (looked up by the caller)."""
+
+    kind: str = "none"  # dataset | request | grant | user | token | audit | none
+    name: str | None = None
+    department: str | None = None
+    """Owning department code (of the dataset, request or grant)."""
+    owner: str | None = None
+    """User the request, grant or token belongs to."""
+    is_open: bool = False
+    """Dataset published on the open-data portal."""
+    has_grant: bool = False
+    """The actor holds an active (approved, unexpired, unrevoked) grant on the dataset."""
+
+
+NOTHING = Resource()
+
+
+def _steward_of(actor: Actor, resource: Resource) -> bool:
+    return actor.role == "steward" and actor.department is not None and actor.department == resource.department
+
+
+def allowed(actor: Actor, action: str, resource: Resource = NOTHING) -> bool:
+    """Whether ``actor`` may perform ``action`` on ``resource``. Unknown actions are refused."""
+    if actor.role == "admin":
+        return action in ACTIONS
+    rule = ACTIONS.get(action)
+    return bool(rule and rule(actor, resource))
+
+
+ACTIONS = {
+    # catalog metadata: everyone logged in sees the catalog (not the data); the public sees open datasets
+    "dataset:list": lambda a, r: True,
+    "dataset:view": lambda a, r: a.is_authenticated or r.is_open,
+    # rows and aggregates: own department's steward, or an active grant; public only via the portal
+    "dataset:read": lambda a, r: _steward_of(a, r) or (a.role in ("consumer", "steward") and r.has_grant),
+    "dataset:open_read": lambda a, r: r.is_open,
+    "dataset:publish": lambda a, r: _steward_of(a, r),
+    "sql:raw": lambda a, r: False,
+    # the request/approval workflow
+    "request:create": lambda a, r: a.role in ("consumer", "steward"),
+    "request:view": lambda a, r: a.is_authenticated and (r.owner == a.name or _steward_of(a, r)),
+    "request:withdraw": lambda a, r: a.is_authenticated and r.owner == a.name,
+    # nobody approves their own request, even a steward of the owning department
+    "request:decide": lambda a, r: _steward_of(a, r) and r.owner != a.name,
+    "grant:view": lambda a, r: a.is_authenticated and (r.owner == a.name or _steward_of(a, r)),
+    "grant:revoke": lambda a, r: _steward_of(a, r),
+    # identity
+    "user:manage": lambda a, r: False,
+    "user:view": lambda a, r: a.is_authenticated and r.owner == a.name,
+    "user:passwd": lambda a, r: a.is_authenticated and r.owner == a.name,
+    "token:create": lambda a, r: a.is_authenticated and a.via != "token" and r.owner == a.name,
+    "token:view": lambda a, r: a.is_authenticated and r.owner == a.name,
+    "token:revoke": lambda a, r: a.is_authenticated and r.owner == a.name,
+    # audit: stewards see events about their department's datasets; verification is for admins
+    "audit:view": lambda a, r: a.role == "steward" and (r.department is None or _steward_of(a, r)),
+    "audit:verify": lambda a, r: False,
+}
+
+
+def require(actor: Actor, action: str, resource: Resource = NOTHING) -> None:
+    """Raise the error a user should see when ``allowed`` says no (401 for anonymous, else 403)."""
+    if allowed(actor, action, resource):
+        return
+    if not actor.is_authenticated and action not in ("dataset:open_read", "dataset:view"):
+        raise AuthenticationRequired("请先登录或提供 API 令牌 (login or an API token is required)",
+                                     hint="POST /api/v1/auth/login, or send 'Authorization: Bearer <token>'")
+    what = f" {resource.kind} {resource.name}" if resource.name else ""
+    hint = None
+    if action == "dataset:read":
+        hint = "file an access request: POST /api/v1/requests (or `shucang requests create`)"
+    raise PermissionDenied(f"{actor.name}（{actor.role}）无权执行 {action}{what} "
+                           f"({actor.name} may not {action}{what})", hint=hint)

@@ -1,0 +1,193 @@
+"""The audit log: every read, export, grant change, login and failure, append-only and hash-chained.
+
+Entry *n* stores ``hash_n = sha256(hash_{n-1} + canonical_json(entry_n))``; ``prev_hash`` is unique, so
+two writers can never fork the chain (the loser retries on the new head). :func:`verify` recomputes
+the chain and names every edited, deleted or reordered entry; an anchor file ``audit.head`` outside
+the catalog (seq + hash of the newest entry) also reveals a truncated tail.
+Other stages call :func:`record_event`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from shucang.share.access import Actor
+from shucang.share.tables import audit, ensure_tables, now
+
+GENESIS = "0" * 64
+OUTCOMES = ("ok", "denied", "failed", "error")
+_lock = threading.Lock()
+
+
+def canonical(data: Any) -> str:
+    """The one JSON spelling that is hashed: sorted keys, no spaces, UTF-8 text, ISO dates."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def chain_hash(prev_hash: str, body: str) -> str:
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def _anchor_path(wh: Any) -> Path:
+    return Path(wh.settings.home) / "audit.head"
+
+
+def _write_anchor(wh: Any, seq: int, digest: str) -> None:
+    path = _anchor_path(wh)
+    tmp = path.with_name(f"audit.head.{os.getpid()}.{threading.get_ident()}")
+    tmp.write_text(f"{seq} {digest}\n")
+    os.replace(tmp, path)
+
+
+def record_event(wh: Any, actor: Actor | str | None, action: str, *, outcome: str = "ok",
+                 dataset: str | None = None, department: str | None = None, columns: list[str] | None = None,
+                 filter: Any = None, rows: int | None = None, **details: Any) -> int:
+    """Append one entry (who, when, what, outcome, details) and return its sequence number."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown audit outcome {outcome!r}")
+    if isinstance(actor, Actor):
+        who, role = actor.name, actor.role
+        details.setdefault("via", actor.via)
+    else:
+        who, role = (actor or "system"), "system"
+    entry = {"at": now().isoformat(timespec="microseconds"), "actor": who, "role": role, "action": action,
+             "outcome": outcome, "dataset": dataset, "department": department, "columns": columns,
+             "filter": filter, "rows": rows, "details": details}
+    engine = ensure_tables(wh.engine)
+    with _lock:
+        for _attempt in range(50):
+            with engine.connect() as conn:
+                head = conn.execute(sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
+            seq = (head.seq + 1) if head else 1
+            prev = head.hash if head else GENESIS
+            body = canonical({"seq": seq, "prev": prev, **entry})
+            digest = chain_hash(prev, body)
+            try:
+                with engine.begin() as conn:
+                    conn.execute(audit.insert().values(seq=seq, at=entry["at"], actor=who, role=role, action=action,
+                                                       outcome=outcome, dataset=dataset, department=department,
+                                                       body=body, prev_hash=prev, hash=digest))
+            except sa.exc.IntegrityError:  # another process appended first: chain onto its entry
+                continue
+            _write_anchor(wh, seq, digest)
+            return seq
+    raise RuntimeError("audit log busy: could not append after 50 attempts")
+
+
+@dataclass
+class AuditEntry:
+    seq: int
+    at: str
+    actor: str
+    role: str
+    action: str
+    outcome: str
+    dataset: str | None
+    department: str | None
+    columns: list[str] | None
+    filter: Any
+    rows: int | None
+    details: dict[str, Any]
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _entry(row: Any) -> AuditEntry:
+    try:
+        body = json.loads(row.body)
+    except ValueError:
+        body = {}
+    return AuditEntry(row.seq, row.at, row.actor, row.role, row.action, row.outcome, row.dataset, row.department,
+                      body.get("columns"), body.get("filter"), body.get("rows"), body.get("details") or {}, row.hash)
+
+
+def search(wh: Any, *, actor: str | None = None, action: str | None = None, dataset: str | None = None,
+           department: str | None = None, outcome: str | None = None, since: datetime | str | None = None,
+           until: datetime | str | None = None, visible_to_department: str | None = None,
+           limit: int = 100, before_seq: int | None = None) -> list[AuditEntry]:
+    """Newest first. ``visible_to_department`` limits a steward to its department's datasets and its own acts."""
+    a = audit.c
+    stmt = sa.select(audit).order_by(a.seq.desc()).limit(max(1, min(int(limit), 10_000)))
+    for column, value in ((a.actor, actor), (a.dataset, dataset), (a.department, department), (a.outcome, outcome)):
+        if value:
+            stmt = stmt.where(column == value)
+    if action:
+        stmt = stmt.where(a.action.like(action.replace("*", "%")) if "*" in action else a.action == action)
+    if since:
+        stmt = stmt.where(a.at >= (since.isoformat() if isinstance(since, datetime) else str(since)))
+    if until:
+        stmt = stmt.where(a.at < (until.isoformat() if isinstance(until, datetime) else str(until)))
+    if before_seq:
+        stmt = stmt.where(a.seq < before_seq)
+    if visible_to_department is not None:
+        stmt = stmt.where(a.department == visible_to_department)
+    with ensure_tables(wh.engine).connect() as conn:
+        return [_entry(r) for r in conn.execute(stmt)]
+
+
+@dataclass
+class AuditReport:
+    """Outcome of :func:`verify`: ``ok`` only when every entry and the anchor check out."""
+
+    ok: bool
+    entries: int
+    head: str | None
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "entries": self.entries, "head": self.head, "problems": self.problems}
+
+
+def verify(wh: Any, *, batch: int = 5000) -> AuditReport:
+    """Recompute the chain: edited bodies, broken links (deletion, reordering) and a cut tail are reported."""
+    engine = ensure_tables(wh.engine)
+    problems: list[dict[str, Any]] = []
+    prev, expected_seq, count, last_seq = GENESIS, 1, 0, 0
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True).execute(sa.select(audit).order_by(audit.c.seq))
+        for row in result.yield_per(batch):
+            count += 1
+            if row.seq != expected_seq:
+                problems.append({"seq": row.seq, "problem": "gap",
+                                 "message": f"条目 {expected_seq}–{row.seq - 1} 缺失 (entries deleted)"})
+            try:
+                body = json.loads(row.body)
+            except ValueError:
+                body = {}
+            fields_match = (body.get("seq") == row.seq and body.get("prev") == row.prev_hash
+                            and all(body.get(k) == getattr(row, k) for k in
+                                    ("at", "actor", "role", "action", "outcome", "dataset", "department")))
+            if chain_hash(row.prev_hash, row.body) != row.hash or not fields_match:
+                problems.append({"seq": row.seq, "problem": "edited",
+                                 "message": f"条目 {row.seq} 内容与哈希不符 (entry altered)"})
+            if row.prev_hash != prev:
+                problems.append({"seq": row.seq, "problem": "broken_link",
+                                 "message": f"条目 {row.seq} 未接在前一条之后 (deleted or reordered before it)"})
+            prev, expected_seq, last_seq = row.hash, row.seq + 1, row.seq
+    anchor = _anchor_path(wh)
+    if anchor.exists():
+        try:
+            seq_text, digest = anchor.read_text().split()
+            anchor_seq = int(seq_text)
+        except ValueError:
+            problems.append({"seq": None, "problem": "anchor", "message": "锚点文件损坏 (audit.head unreadable)"})
+        else:
+            with engine.connect() as conn:
+                stored = conn.execute(sa.select(audit.c.hash).where(audit.c.seq == anchor_seq)).scalar()
+            if anchor_seq > last_seq or stored != digest:
+                problems.append({"seq": anchor_seq, "problem": "truncated",
+                                 "message": f"锚点记录了第 {anchor_seq} 条，但日志不符 (tail deleted or replaced)"})
+    elif count:
+        problems.append({"seq": None, "problem": "anchor", "message": "锚点文件缺失 (audit.head missing)"})
+    return AuditReport(ok=not problems, entries=count, head=prev if count else None, problems=problems)

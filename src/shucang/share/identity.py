@@ -1,0 +1,394 @@
+"""Users, passwords, sessions and API tokens — who may call the sharing door and how they prove it.
+
+Users are also the protection stage's *recipients* (one model, one clearance): every create/update
+calls ``shucang.protect.recipients.upsert_recipient`` so extracts and API reads are fingerprinted and
+traced the same way. Passwords are argon2id hashes; session ids and token secrets are random and only
+their SHA-256 is stored; a session cookie is additionally HMAC-signed with a key kept outside the
+catalog. Repeated failed logins lock an account with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from shucang.errors import AuthenticationRequired, Conflict, InputError, NotFound, RateLimited
+from shucang.share.access import ROLES, Actor
+from shucang.share.tables import aware, ensure_tables, now, sessions, tokens, users
+
+DEFAULT_CLEARANCE = {"admin": 4, "steward": 3, "consumer": 1}
+LOCK_AFTER = 5
+"""Consecutive failed logins before the account locks."""
+LOCK_BASE_SECONDS = 30
+LOCK_MAX_SECONDS = 3600
+SESSION_HOURS = 12
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 366
+MIN_PASSWORD = 10
+_NAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
+_hasher = PasswordHasher()
+# A real hash to verify against when the user does not exist, so timing does not reveal names.
+_DUMMY_HASH = _hasher.hash("not-a-password-" + secrets.token_hex(8))
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    name: str
+    display_name: str
+    role: str
+    kind: str
+    department: str | None
+    clearance: int
+    disabled: bool
+    locked_until: datetime | None
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["locked_until"] = self.locked_until.isoformat() if self.locked_until else None
+        data["created_at"] = self.created_at.isoformat()
+        return data
+
+    def actor(self, via: str, *, token_id: int | None = None, csrf: str | None = None) -> Actor:
+        return Actor(name=self.name, role=self.role, department=self.department, clearance=self.clearance,
+                     via=via, user_id=self.id, token_id=token_id, csrf=csrf)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    user: str
+    label: str
+    prefix: str
+    rate_per_minute: int | None
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > now()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("created_at", "expires_at", "revoked_at", "last_used_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        data["active"] = self.active
+        return data
+
+
+def _user(row: Any) -> UserInfo:
+    return UserInfo(row.id, row.name, row.display_name or "", row.role, row.kind, row.department,
+                    int(row.clearance), bool(row.disabled), aware(row.locked_until), aware(row.created_at))
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _sync_recipient(wh: Any, user: UserInfo) -> None:
+    """Keep the protection stage's recipient in step with the user (same name, department, clearance)."""
+    try:
+        from shucang.protect.recipients import upsert_recipient
+    except ImportError:  # protection stage not installed yet: nothing to keep in step
+        return
+    upsert_recipient(wh, user.name, department=user.department, clearance=user.clearance, disabled=user.disabled)
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise InputError(f"密码太短，至少 {MIN_PASSWORD} 个字符 (password must have at least {MIN_PASSWORD} characters)")
+
+
+# ---------------------------------------------------------------------------------------------- users
+def create_user(wh: Any, name: str, *, role: str, department: str | None = None, clearance: int | None = None,
+                password: str | None = None, display_name: str = "", kind: str = "person") -> UserInfo:
+    """Add a user (or application, ``kind="app"``); stewards and consumers belong to a department."""
+    engine = ensure_tables(wh.engine)
+    if not _NAME.match(name or ""):
+        raise InputError(f"用户名无效 (invalid user name): {name!r}",
+                         hint="lower-case letters, digits, '.', '_' or '-', starting with a letter")
+    if role not in ROLES or role == "public":
+        raise InputError(f"未知角色 (unknown role) {role!r}", hint="one of admin, steward, consumer")
+    if role == "steward" and not department:
+        raise InputError("数据管理员必须属于一个部门 (a steward needs --department)")
+    if kind not in ("person", "app"):
+        raise InputError(f"未知用户类型 (unknown kind) {kind!r}", hint="person or app")
+    level = DEFAULT_CLEARANCE[role] if clearance is None else int(clearance)
+    if not 1 <= level <= 4:
+        raise InputError(f"密级授权必须在 1–4 之间 (clearance must be 1–4), got {clearance}")
+    if password is not None:
+        _check_password(password)
+    if department:
+        wh.ensure_department(department)
+    stamp = now()
+    with engine.begin() as conn:
+        if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
+            raise Conflict(f"用户 {name} 已存在 (user {name} already exists)", hint="use `shucang users passwd` or update")
+        conn.execute(users.insert().values(
+            name=name, display_name=display_name, role=role, kind=kind, department=department, clearance=level,
+            password_hash=_hasher.hash(password) if password else None, disabled=False, failed_logins=0,
+            created_at=stamp, updated_at=stamp))
+    user = get_user(wh, name)
+    _sync_recipient(wh, user)
+    return user
+
+
+def get_user(wh: Any, name: str) -> UserInfo:
+    with ensure_tables(wh.engine).connect() as conn:
+        row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+    if row is None:
+        raise NotFound(f"没有用户 {name} (no user named {name})", hint="`shucang users list` shows them")
+    return _user(row)
+
+
+def get_user_by_id(wh: Any, user_id: int) -> UserInfo:
+    with ensure_tables(wh.engine).connect() as conn:
+        row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
+    if row is None:
+        raise NotFound(f"没有用户 #{user_id} (no such user)")
+    return _user(row)
+
+
+def list_users(wh: Any, *, department: str | None = None) -> list[UserInfo]:
+    stmt = sa.select(users).order_by(users.c.name)
+    if department:
+        stmt = stmt.where(users.c.department == department)
+    with ensure_tables(wh.engine).connect() as conn:
+        return [_user(r) for r in conn.execute(stmt)]
+
+
+def update_user(wh: Any, name: str, **fields: Any) -> UserInfo:
+    """Change role, department, clearance, display_name or disabled; a disabled user's sessions end."""
+    user = get_user(wh, name)
+    values: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key not in ("role", "department", "clearance", "display_name", "disabled"):
+            raise InputError(f"不能修改字段 {key!r} (field cannot be changed)")
+        values[key] = value
+    if "role" in values and values["role"] not in ("admin", "steward", "consumer"):
+        raise InputError(f"未知角色 (unknown role) {values['role']!r}")
+    if "clearance" in values and not 1 <= int(values["clearance"]) <= 4:
+        raise InputError("密级授权必须在 1–4 之间 (clearance must be 1–4)")
+    if values.get("department"):
+        wh.ensure_department(values["department"])
+    values["updated_at"] = now()
+    with wh.engine.begin() as conn:
+        conn.execute(users.update().where(users.c.id == user.id).values(**values))
+        if values.get("disabled"):
+            conn.execute(sessions.delete().where(sessions.c.user_id == user.id))
+    user = get_user(wh, name)
+    _sync_recipient(wh, user)
+    return user
+
+
+def set_password(wh: Any, name: str, password: str) -> None:
+    """Set a new password; it also clears a lock-out and ends the user's sessions."""
+    _check_password(password)
+    user = get_user(wh, name)
+    with wh.engine.begin() as conn:
+        conn.execute(users.update().where(users.c.id == user.id).values(
+            password_hash=_hasher.hash(password), failed_logins=0, locked_until=None, updated_at=now()))
+        conn.execute(sessions.delete().where(sessions.c.user_id == user.id))
+
+
+def lock_seconds(failures: int) -> int:
+    """Backoff after ``failures`` consecutive failures: 0 below the threshold, then doubling, capped."""
+    if failures < LOCK_AFTER:
+        return 0
+    return min(LOCK_MAX_SECONDS, LOCK_BASE_SECONDS * 2 ** (failures - LOCK_AFTER))
+
+
+def authenticate(wh: Any, name: str, password: str) -> UserInfo:
+    """Check a password; count failures and lock the account with backoff after repeated ones."""
+    engine = ensure_tables(wh.engine)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(users).where(users.c.name == (name or ""))).first()
+    bad = AuthenticationRequired("用户名或密码错误 (wrong user name or password)")
+    if row is None or not row.password_hash:
+        try:  # spend the same time as a real check
+            _hasher.verify(_DUMMY_HASH, password or "")
+        except (VerificationError, InvalidHashError):
+            pass
+        raise bad
+    locked = aware(row.locked_until)
+    stamp = now()
+    if locked is not None and locked > stamp:
+        wait = max(1, int((locked - stamp).total_seconds()))
+        raise RateLimited(f"登录失败次数过多，账户已锁定 {wait} 秒 (too many failed logins; locked for {wait} s)",
+                          retry_after=wait, hint="wait, or ask an admin to reset the password")
+    try:
+        _hasher.verify(row.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        failures = int(row.failed_logins or 0) + 1
+        seconds = lock_seconds(failures)
+        with engine.begin() as conn:
+            conn.execute(users.update().where(users.c.id == row.id).values(
+                failed_logins=failures, locked_until=stamp + timedelta(seconds=seconds) if seconds else None))
+        raise bad from None
+    if row.disabled:
+        raise AuthenticationRequired(f"账户 {name} 已停用 (account disabled)", hint="ask an admin")
+    with engine.begin() as conn:
+        changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+        if _hasher.check_needs_rehash(row.password_hash):
+            changes["password_hash"] = _hasher.hash(password)
+        conn.execute(users.update().where(users.c.id == row.id).values(**changes))
+    return _user(row)
+
+
+# ---------------------------------------------------------------------------------------------- sessions
+def _session_key(wh: Any) -> bytes:
+    """The cookie-signing key: ``$SHUCANG_SESSION_KEY`` or a 0600 file under keys/ (never in the catalog)."""
+    env = os.environ.get("SHUCANG_SESSION_KEY")
+    if env:
+        return env.encode()
+    cached = getattr(wh, "_share_session_key", None)
+    if cached:
+        return cached  # type: ignore[no-any-return]
+    path = Path(wh.settings.keys_dir) / "session.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    key = path.read_text().strip().encode()
+    wh._share_session_key = key
+    return key
+
+
+def _sign(wh: Any, value: str) -> str:
+    return hmac.new(_session_key(wh), value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def create_session(wh: Any, user: UserInfo) -> tuple[str, str]:
+    """Start a session; returns (cookie value, CSRF token)."""
+    sid = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24)
+    stamp = now()
+    with ensure_tables(wh.engine).begin() as conn:
+        conn.execute(sessions.delete().where(sessions.c.expires_at < stamp))
+        conn.execute(sessions.insert().values(id_hash=_sha(sid), user_id=user.id, csrf=csrf, created_at=stamp,
+                                              expires_at=stamp + timedelta(hours=SESSION_HOURS)))
+    return f"{sid}.{_sign(wh, sid)}", csrf
+
+
+def resolve_session(wh: Any, cookie: str | None) -> Actor | None:
+    """The actor of a session cookie, or None when it is missing, forged, expired or the user is disabled."""
+    if not cookie or "." not in cookie:
+        return None
+    sid, _, signature = cookie.rpartition(".")
+    if not hmac.compare_digest(signature, _sign(wh, sid)):
+        return None
+    with ensure_tables(wh.engine).connect() as conn:
+        row = conn.execute(sa.select(users, sessions.c.csrf, sessions.c.expires_at)
+                           .select_from(sessions.join(users, sessions.c.user_id == users.c.id))
+                           .where(sessions.c.id_hash == _sha(sid))).first()
+    if row is None or row.disabled or aware(row.expires_at) <= now():
+        return None
+    return _user(row).actor("session", csrf=row.csrf)
+
+
+def end_session(wh: Any, cookie: str | None) -> None:
+    if cookie and "." in cookie:
+        sid = cookie.rpartition(".")[0]
+        with ensure_tables(wh.engine).begin() as conn:
+            conn.execute(sessions.delete().where(sessions.c.id_hash == _sha(sid)))
+
+
+# ---------------------------------------------------------------------------------------------- tokens
+def _token(row: Any, user: str) -> TokenInfo:
+    return TokenInfo(row.id, user, row.label or "", row.prefix, row.rate_per_minute, aware(row.created_at),
+                     aware(row.expires_at), aware(row.revoked_at), aware(row.last_used_at))
+
+
+def create_token(wh: Any, user_name: str, *, label: str = "", days: int = TOKEN_DEFAULT_DAYS,
+                 rate_per_minute: int | None = None) -> tuple[TokenInfo, str]:
+    """Issue an API token; the secret is returned once and only its hash is kept."""
+    user = get_user(wh, user_name)
+    if user.disabled:
+        raise InputError(f"用户 {user_name} 已停用 (user disabled)")
+    if not 1 <= int(days) <= TOKEN_MAX_DAYS:
+        raise InputError(f"有效期必须在 1–{TOKEN_MAX_DAYS} 天 (days must be 1–{TOKEN_MAX_DAYS})")
+    if rate_per_minute is not None and rate_per_minute < 1:
+        raise InputError("速率上限必须为正数 (rate must be positive)")
+    secret = secrets.token_urlsafe(32)
+    stamp = now()
+    with ensure_tables(wh.engine).begin() as conn:
+        token_id = int(conn.execute(tokens.insert().values(
+            user_id=user.id, label=label, secret_hash=_sha(secret), prefix="", rate_per_minute=rate_per_minute,
+            created_at=stamp, expires_at=stamp + timedelta(days=int(days)))).inserted_primary_key[0])
+        full = f"sct_{token_id}_{secret}"
+        conn.execute(tokens.update().where(tokens.c.id == token_id).values(prefix=full[:12]))
+        row = conn.execute(sa.select(tokens).where(tokens.c.id == token_id)).one()
+    return _token(row, user.name), full
+
+
+def list_tokens(wh: Any, user_name: str | None = None) -> list[TokenInfo]:
+    stmt = (sa.select(tokens, users.c.name.label("user_name"))
+            .select_from(tokens.join(users, tokens.c.user_id == users.c.id)).order_by(tokens.c.id))
+    if user_name:
+        stmt = stmt.where(users.c.name == user_name)
+    with ensure_tables(wh.engine).connect() as conn:
+        return [_token(r, r.user_name) for r in conn.execute(stmt)]
+
+
+def get_token(wh: Any, token_id: int) -> TokenInfo:
+    for token in list_tokens(wh):
+        if token.id == token_id:
+            return token
+    raise NotFound(f"没有令牌 #{token_id} (no such token)")
+
+
+def revoke_token(wh: Any, token_id: int) -> TokenInfo:
+    """Revoke a token; it stops working on the next request."""
+    token = get_token(wh, token_id)
+    with wh.engine.begin() as conn:
+        conn.execute(tokens.update().where((tokens.c.id == token_id) & tokens.c.revoked_at.is_(None))
+                     .values(revoked_at=now()))
+    return get_token(wh, token.id)
+
+
+def resolve_token(wh: Any, bearer: str) -> Actor:
+    """The actor of an API token; raises 401 for an unknown, revoked or expired token."""
+    bad = AuthenticationRequired("API 令牌无效、已撤销或已过期 (API token invalid, revoked or expired)",
+                                 hint="create a new one with `shucang tokens create USER`")
+    parts = (bearer or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != "sct" or not parts[1].isdigit():
+        raise bad
+    with ensure_tables(wh.engine).connect() as conn:
+        row = conn.execute(sa.select(tokens.c.id.label("token_id"), tokens.c.secret_hash, tokens.c.expires_at, tokens.c.revoked_at,
+                                     tokens.c.last_used_at, users)
+                           .select_from(tokens.join(users, tokens.c.user_id == users.c.id))
+                           .where(tokens.c.id == int(parts[1]))).first()
+    stamp = now()
+    if (row is None or not hmac.compare_digest(row.secret_hash, _sha(parts[2])) or row.revoked_at is not None
+            or aware(row.expires_at) <= stamp or row.disabled):
+        raise bad
+    last = aware(row.last_used_at)
+    if last is None or stamp - last > timedelta(minutes=1):  # at most one write a minute per token
+        with wh.engine.begin() as conn:
+            conn.execute(tokens.update().where(tokens.c.id == row.token_id).values(last_used_at=stamp))
+    return _user(row).actor("token", token_id=int(row.token_id))
+
+
+def token_rate(wh: Any, token_id: int) -> int | None:
+    """A token's own requests-per-minute limit (None: the server default)."""
+    with ensure_tables(wh.engine).connect() as conn:
+        return conn.execute(sa.select(tokens.c.rate_per_minute).where(tokens.c.id == token_id)).scalar()

@@ -1,0 +1,368 @@
+"""Structured, injection-proof reads: column selection, AND/OR filters, sort, cursor pages, aggregates.
+
+Callers never send SQL. A filter is JSON — ``{"and": [{"column": "town", "op": "=", "value": "周巷镇"},
+{"or": [...]}]}`` — compiled here against the dataset's known columns (quoted) with every value a
+``?`` parameter cast to the column's own DuckDB type. Each (dataset, version) is materialised once
+into an in-memory DuckDB table over the warehouse's typed view, so a page is a short indexed scan
+(``rowid`` keyset) instead of a pass over Delta files; a new version gets a new snapshot, and a
+cursor pins the version it started on.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from shucang.errors import InputError, PermissionDenied
+
+MAX_PAGE = 10_000
+DEFAULT_PAGE = 100
+MAX_DEPTH = 8
+MAX_LEAVES = 64
+MAX_IN = 1_000
+MAX_SORT = 5
+ROWID = "__sc_rowid"
+_SCALARS = (str, int, float, bool, type(None))
+_COMPARE = {"=": "=", "==": "=", "eq": "=", "!=": "<>", "<>": "<>", "ne": "<>", "<": "<", "lt": "<",
+            "<=": "<=", "le": "<=", ">": ">", "gt": ">", ">=": ">=", "ge": ">="}
+_OTHER = {"in", "not in", "like", "not like", "is null", "is not null"}
+AGGREGATES = ("count", "count_distinct", "sum", "avg", "min", "max")
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+            "UBIGINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL")
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _scalar_type(dtype: str) -> bool:
+    """Types a filter value can be cast to (not lists, structs or maps)."""
+    return not any(mark in dtype for mark in ("[", "STRUCT", "MAP", "UNION"))
+
+
+@dataclass
+class Compiled:
+    """A SQL fragment and its parameters, built only from known column names and bound values."""
+
+    sql: str = "TRUE"
+    params: list[Any] = field(default_factory=list)
+    columns: set[str] = field(default_factory=set)
+
+
+def compile_filter(spec: Any, types: dict[str, str], *, filterable: set[str] | None = None) -> Compiled:
+    """Compile a JSON filter; ``types`` maps every column to its DuckDB type, ``filterable`` limits use."""
+    out = Compiled()
+    if spec in (None, {}, []):
+        return out
+    leaves = [0]
+
+    def column(name: Any) -> str:
+        if not isinstance(name, str) or name not in types:
+            raise InputError(f"筛选条件中的列不存在 (unknown column in filter): {name!r}",
+                             hint="columns: " + ", ".join(list(types)[:40]))
+        if filterable is not None and name not in filterable:
+            raise PermissionDenied(f"列 {name} 对您脱敏或未授权，不能用于筛选/排序 (column {name} is masked or "
+                                   "not granted to you: it cannot be filtered or sorted on)")
+        out.columns.add(name)
+        return name
+
+    def value(v: Any, dtype: str) -> str:
+        if not isinstance(v, _SCALARS):
+            raise InputError(f"筛选值必须是文本、数字或布尔值 (filter values must be scalars), got {type(v).__name__}")
+        if not _scalar_type(dtype):
+            raise InputError(f"此类型的列不能筛选 (cannot filter on a {dtype} column)")
+        out.params.append(v)
+        return f"CAST(? AS {dtype})"
+
+    def walk(node: Any, depth: int) -> str:
+        if depth > MAX_DEPTH:
+            raise InputError(f"筛选条件嵌套过深 (filter nested deeper than {MAX_DEPTH})")
+        if isinstance(node, list):
+            node = {"and": node}
+        if not isinstance(node, dict):
+            raise InputError("筛选条件必须是 JSON 对象或数组 (a filter is a JSON object or array)")
+        groups = [k for k in ("and", "or", "not") if k in node]
+        if groups:
+            if len(node) != 1:
+                raise InputError("'and'/'or'/'not' 必须单独出现 (a group has exactly one key)")
+            key = groups[0]
+            if key == "not":
+                return f"(NOT {walk(node['not'], depth + 1)})"
+            items = node[key]
+            if not isinstance(items, list) or not items:
+                raise InputError(f"'{key}' 需要非空数组 ('{key}' needs a non-empty array)")
+            return "(" + f" {key.upper()} ".join(walk(item, depth + 1) for item in items) + ")"
+        leaves[0] += 1
+        if leaves[0] > MAX_LEAVES:
+            raise InputError(f"筛选条件过多 (more than {MAX_LEAVES} conditions)")
+        unknown = set(node) - {"column", "col", "op", "value"}
+        if unknown:
+            raise InputError(f"筛选条件含未知键 (unknown keys in condition): {sorted(unknown)}",
+                             hint='use {"column": ..., "op": ..., "value": ...}')
+        name = column(node.get("column", node.get("col")))
+        dtype = types[name]
+        op = str(node.get("op", "=")).strip().lower()
+        target = quote(name)
+        if op in _COMPARE:
+            if node.get("value") is None:
+                raise InputError(f"'{op}' 需要一个值；空值请用 'is null' ('{op}' needs a value; use 'is null')")
+            return f"({target} {_COMPARE[op]} {value(node['value'], dtype)})"
+        if op in ("in", "not in"):
+            items = node.get("value")
+            if not isinstance(items, list) or not items or len(items) > MAX_IN:
+                raise InputError(f"'{op}' 需要 1–{MAX_IN} 个值的数组 ('{op}' needs an array of 1–{MAX_IN} values)")
+            marks = ", ".join(value(v, dtype) for v in items)
+            return f"({target} {op.upper()} ({marks}))"
+        if op in ("like", "not like"):
+            text = node.get("value")
+            if not isinstance(text, str):
+                raise InputError(f"'{op}' 需要文本模式 ('{op}' needs a text pattern such as '周巷%')")
+            out.params.append(text)
+            return f"(CAST({target} AS VARCHAR) {op.upper()} ?)"
+        if op in ("is null", "is not null"):
+            return f"({target} {op.upper()})"
+        raise InputError(f"未知运算符 (unknown operator) {op!r}",
+                         hint="=, !=, <, <=, >, >=, in, not in, like, not like, is null, is not null")
+
+    out.sql = walk(spec, 0)
+    return out
+
+
+def parse_json_param(text: str | None, what: str) -> Any:
+    """A filter given as a JSON string (query parameter); a clear error when it is not JSON."""
+    if text in (None, ""):
+        return None
+    try:
+        return json.loads(text)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise InputError(f"{what} 不是有效的 JSON ({what} is not valid JSON): {exc}") from exc
+
+
+def parse_sort(sort: Sequence[str] | str | None, sortable: set[str], types: dict[str, str]) -> list[tuple[str, bool]]:
+    """``["-month", "town"]`` → [(month, desc), (town, asc)], only over known, sortable columns."""
+    if not sort:
+        return []
+    items = [s for s in (sort.split(",") if isinstance(sort, str) else sort) if s and s.strip()]
+    if len(items) > MAX_SORT:
+        raise InputError(f"最多按 {MAX_SORT} 列排序 (at most {MAX_SORT} sort keys)")
+    keys = []
+    for item in items:
+        text = item.strip()
+        desc = text.startswith("-")
+        name = text[1:] if desc or text.startswith("+") else text
+        if name not in types and name not in sortable:
+            raise InputError(f"排序列不存在 (unknown sort column): {name!r}")
+        if name not in sortable:
+            raise PermissionDenied(f"列 {name} 对您脱敏或未授权，不能排序 (column {name} cannot be sorted on)")
+        keys.append((name, desc))
+    return keys
+
+
+def _order_sql(keys: list[tuple[str, bool]]) -> str:
+    return ", ".join(f"{quote(n)} {'DESC' if d else 'ASC'} NULLS LAST" for n, d in keys)
+
+
+# ---------------------------------------------------------------------------------------------- cursors
+def query_fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def encode_cursor(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, fingerprint: str) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        ok = (isinstance(data, dict) and isinstance(data.get("v"), int) and data.get("q") == fingerprint
+              and isinstance(data.get("r", 0), int) and isinstance(data.get("o", 0), int)
+              and data.get("r", 0) >= -1 and data.get("o", 0) >= 0)
+    except (ValueError, TypeError):
+        ok = False
+    if not ok:
+        raise InputError("分页游标无效或不属于此查询 (cursor is invalid or belongs to another query)",
+                         hint="start again without a cursor")
+    return data  # type: ignore[no-any-return]
+
+
+def decode_cursor_version(cursor: str) -> int:
+    """The dataset version a cursor was issued for (checked fully by :func:`decode_cursor`)."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        version = data["v"]
+    except (ValueError, TypeError, KeyError):
+        version = None
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise InputError("分页游标无效 (cursor is invalid)", hint="start again without a cursor")
+    return version
+
+
+# ---------------------------------------------------------------------------------------------- snapshots
+class Snapshot:
+    """One dataset version materialised in DuckDB memory, with its column types."""
+
+    def __init__(self, wh: Any, name: str, version: int) -> None:
+        self.name, self.version = name, version
+        self.con = wh.connect({name: version})
+        self.con.execute(f"CREATE TABLE __sc_snap AS SELECT * FROM {quote(name)}")
+        described = self.con.execute("DESCRIBE __sc_snap").fetchall()
+        self.types: dict[str, str] = {row[0]: str(row[1]) for row in described}
+        self.rows = int(self.con.execute("SELECT count(*) FROM __sc_snap").fetchone()[0])  # type: ignore[index]
+        self._local = threading.local()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """One DuckDB cursor per thread (a connection is not safe to share across threads)."""
+        cur = getattr(self._local, "cur", None)
+        if cur is None:
+            cur = self._local.cur = self.con.cursor()
+        return cur
+
+    def run(self, sql: str, params: list[Any]) -> pa.Table:
+        try:
+            return self.cursor().sql(sql, params=params).to_arrow_table()
+        except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.BinderException) as exc:
+            raise InputError(f"查询参数无效 (invalid query value): {str(exc).splitlines()[0]}") from exc
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class SnapshotCache:
+    """Least-recently-used snapshots of dataset versions (bounded by count)."""
+
+    def __init__(self, capacity: int = 8) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[tuple[str, int], Snapshot] = OrderedDict()
+        self._lock = threading.Lock()
+        self._building: dict[tuple[str, int], threading.Lock] = {}
+
+    def get(self, wh: Any, name: str, version: int) -> Snapshot:
+        key = (name, version)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+            build_lock = self._building.setdefault(key, threading.Lock())
+        with build_lock:  # one build per key; other threads wait for it
+            with self._lock:
+                found = self._items.get(key)
+            if found is None:
+                found = Snapshot(wh, name, version)
+                with self._lock:
+                    self._items[key] = found
+                    while len(self._items) > self.capacity:
+                        _old_key, old = self._items.popitem(last=False)
+                        old.close()
+                    self._building.pop(key, None)
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            for snap in self._items.values():
+                snap.close()
+            self._items.clear()
+
+
+def snapshots(wh: Any) -> SnapshotCache:
+    """The snapshot cache that lives with this warehouse object (closed with it)."""
+    cache = getattr(wh, "_share_snapshots", None)
+    if cache is None:
+        cache = wh._share_snapshots = SnapshotCache()
+    return cache  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------------------------------------- reads
+@dataclass
+class Page:
+    table: pa.Table
+    next_cursor: str | None
+    version: int
+
+
+def select_rows(snap: Snapshot, columns: list[str], where: Compiled, sort: list[tuple[str, bool]], *,
+                limit: int = DEFAULT_PAGE, cursor: str | None = None, fingerprint: str = "") -> Page:
+    """One page of rows; ``where`` is already compiled (caller's filter AND the grant's row filter)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InputError(f"每页行数必须在 1–{MAX_PAGE} 之间 (limit must be 1–{MAX_PAGE})")
+    state = decode_cursor(cursor, fingerprint)
+    if state is not None and state["v"] != snap.version:
+        raise InputError("游标属于另一个版本 (cursor belongs to another version)")
+    select = ", ".join(quote(c) for c in columns)
+    params = list(where.params)
+    if sort:
+        offset = int(state.get("o", 0)) if state else 0
+        sql = (f"SELECT {select} FROM __sc_snap WHERE {where.sql} ORDER BY {_order_sql(sort)}, rowid "
+               f"LIMIT {limit + 1} OFFSET {offset}")
+        table = snap.run(sql, params)
+        more = table.num_rows > limit
+        table = table.slice(0, limit)
+        nxt = {"v": snap.version, "q": fingerprint, "o": offset + limit} if more else None
+    else:
+        after = int(state.get("r", -1)) if state else -1
+        sql = (f"SELECT rowid AS {ROWID}, {select} FROM __sc_snap WHERE rowid > ? AND {where.sql} "
+               f"ORDER BY rowid LIMIT {limit + 1}")
+        table = snap.run(sql, [after, *params])
+        more = table.num_rows > limit
+        table = table.slice(0, limit)
+        nxt = None
+        if more:
+            nxt = {"v": snap.version, "q": fingerprint, "r": int(table.column(ROWID)[-1].as_py())}
+        table = table.drop_columns([ROWID])
+    return Page(table, encode_cursor(nxt) if nxt else None, snap.version)
+
+
+def aggregate_rows(snap: Snapshot, group_by: list[str], measures: list[dict[str, Any]], where: Compiled, *,
+                   usable: set[str], sort: Sequence[str] | str | None = None, limit: int = 1000) -> pa.Table:
+    """count/count_distinct/sum/avg/min/max over ``usable`` columns, grouped by ``group_by``."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InputError(f"结果行数必须在 1–{MAX_PAGE} 之间 (limit must be 1–{MAX_PAGE})")
+    for name in group_by:
+        if name not in snap.types:
+            raise InputError(f"分组列不存在 (unknown group-by column): {name!r}")
+        if name not in usable:
+            raise PermissionDenied(f"列 {name} 对您脱敏或未授权，不能分组 (column {name} cannot be grouped by)")
+    if len(group_by) > 8:
+        raise InputError("最多按 8 列分组 (at most 8 group-by columns)")
+    measures = measures or [{"fn": "count"}]
+    if len(measures) > 20:
+        raise InputError("最多 20 个聚合 (at most 20 aggregates)")
+    parts, aliases = [quote(g) for g in group_by], list(group_by)
+    for m in measures:
+        if not isinstance(m, dict):
+            raise InputError('聚合写法 (aggregate form): {"fn": "sum", "column": "x"}')
+        fn, col = str(m.get("fn", "")).lower(), m.get("column")
+        if fn not in AGGREGATES:
+            raise InputError(f"未知聚合函数 (unknown aggregate) {fn!r}", hint=", ".join(AGGREGATES))
+        if fn == "count" and col in (None, "*"):
+            expr, alias = "count(*)", "count"
+        else:
+            if not isinstance(col, str) or col not in snap.types:
+                raise InputError(f"聚合列不存在 (unknown aggregate column): {col!r}")
+            if col not in usable:
+                raise PermissionDenied(f"列 {col} 对您脱敏或未授权，不能聚合 (column {col} cannot be aggregated)")
+            if fn in ("sum", "avg") and not snap.types[col].upper().startswith(_NUMERIC):
+                raise InputError(f"列 {col} 不是数值，不能 {fn} (column {col} is {snap.types[col]}, not numeric)")
+            expr = f"count(DISTINCT {quote(col)})" if fn == "count_distinct" else f"{fn}({quote(col)})"
+            alias = f"{fn}_{col}"
+        alias = str(m.get("as") or alias)
+        if alias in aliases:
+            raise InputError(f"重复的输出列名 (duplicate output name) {alias!r}", hint='give one an "as" name')
+        aliases.append(alias)
+        parts.append(f"{expr} AS {quote(alias)}")
+    keys = parse_sort(sort, set(aliases), {a: "" for a in aliases}) if sort else [(g, False) for g in group_by]
+    group_sql = f" GROUP BY {', '.join(quote(g) for g in group_by)}" if group_by else ""
+    order_sql = f" ORDER BY {_order_sql(keys)}" if keys else ""
+    sql = f"SELECT {', '.join(parts)} FROM __sc_snap WHERE {where.sql}{group_sql}{order_sql} LIMIT {limit}"
+    return snap.run(sql, list(where.params))

@@ -1,0 +1,81 @@
+"""Delta Lake tables: one per dataset, one Delta commit per ingest.
+
+A Delta commit is atomic (data files first, then one JSON log entry), so a killed writer leaves at
+worst unreferenced data files. The catalog decides which Delta version is visible; a commit the
+catalog never recorded is rolled back with :func:`rollback_to` before the next write.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import DeltaError, TableNotFoundError
+
+from shucang.errors import InputError, StorageError
+
+
+def table_exists(path: Path) -> bool:
+    return DeltaTable.is_deltatable(str(path))
+
+
+def latest_version(path: Path) -> int | None:
+    """The newest Delta version on disk, or None when there is no table."""
+    if not table_exists(path):
+        return None
+    return DeltaTable(str(path)).version()
+
+
+def open_table(path: Path, delta_version: int | None) -> DeltaTable:
+    try:
+        return DeltaTable(str(path), version=delta_version)
+    except TableNotFoundError as exc:
+        raise StorageError(f"数据表文件缺失 (table files missing): {path}",
+                           hint="run `shucang check --repair`") from exc
+
+
+def arrow_dataset(path: Path, delta_version: int | None) -> pads.Dataset:
+    return open_table(path, delta_version).to_pyarrow_dataset()
+
+
+def write_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch], *, mode: str,
+                  schema_mode: str | None) -> int:
+    """Stream ``batches`` into one Delta commit; return the new Delta version."""
+    reader = pa.RecordBatchReader.from_batches(schema, batches)
+    delta_mode = "overwrite" if mode == "replace" else "append"
+    try:
+        write_deltalake(str(path), reader, mode=delta_mode, schema_mode=schema_mode)  # type: ignore[arg-type]
+    except DeltaError as exc:
+        message = str(exc).splitlines()[0]
+        raise InputError(
+            f"无法写入数据集：表结构与已有版本冲突 (cannot append: schema clashes with the stored table): {message}",
+            hint="use --mode replace to start a new version with this file's columns",
+        ) from exc
+    return DeltaTable(str(path)).version()
+
+
+def rollback_to(path: Path, delta_version: int | None) -> bool:
+    """Make ``delta_version`` the newest state again; True when anything had to be undone.
+
+    With ``None`` (no committed version at all) the whole directory is removed.
+    """
+    if not path.exists():
+        return False
+    if delta_version is None:
+        shutil.rmtree(path)
+        return True
+    newest = latest_version(path)
+    if newest is None or newest == delta_version:
+        return False
+    table = DeltaTable(str(path))
+    table.restore(delta_version)
+    return True
+
+
+def content_version_after_rollback(path: Path) -> int | None:
+    """After a restore the content of the old version lives at a new Delta version number."""
+    return latest_version(path)

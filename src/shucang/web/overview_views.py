@@ -1,0 +1,110 @@
+"""总览 page (``/``): plan progress at a glance, by category, with the composite index and the
+latest data refresh. Works without a plan (it then lists the warehouse's datasets), so issue 2's
+minimal dataset page is this page on a warehouse without plan values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from shucang.api.deps import get_warehouse
+from shucang.errors import NotFound
+from shucang.warehouse import Warehouse
+from shucang.web import plan_data
+from shucang.web.exports import export_response
+from shucang.web.i18n import N_, gettext, request_lang
+from shucang.web.render import page
+from shucang.web.tables import Column, Table
+from shucang.web.warehouse_views import latest_refresh
+
+router = APIRouter(include_in_schema=False)
+
+STATUS_COLOURS = {"met": "#1f8a4c", "largely_met": "#d69a00", "lagging": "#c0392b", "no_data": "#8a96a8"}
+STATUS_MSGIDS = {"met": N_("Met"), "largely_met": N_("Nearly met"), "lagging": N_("Lagging"), "no_data": N_("No data")}
+
+
+def indicator_table(cards: list[dict[str, Any]], lang: str, name: str = "indicators",
+                    export_url: str = "/export/indicators") -> Table:
+    """All indicators as one table (the overview's export and the indicator list)."""
+    _ = lambda s: gettext(lang, s)  # noqa: E731
+    return Table(name, _("Indicators"), [
+        Column("indicator", _("Indicator"), "link"), Column("category", _("Category")), Column("unit", _("Unit")),
+        Column("baseline", _("Baseline"), "number"), Column("latest", _("Latest"), "number"),
+        Column("latest_year", _("Year")), Column("target", _("Target"), "number"),
+        Column("target_year", _("Target year")), Column("completion", _("Completion"), "ratio"),
+        Column("status", _("Status"), "status"), Column("source", _("Source")),
+    ], [{"indicator": {"text": c["full_name"], "href": f"/indicators/{c['id']}"}, "category": c["category_name"],
+         "unit": c["unit"], "baseline": c["baseline"], "latest": c["latest"], "latest_year": c["latest_year"],
+         "target": c["target"], "target_year": c["target_year"], "completion": c["completion"],
+         "status": c["status"],
+         "source": (_("Computed from data") if c["computed"] else (c["source"] or "–"))} for c in cards],
+        export_url=export_url)
+
+
+def status_chart(cats: list[dict[str, Any]], lang: str) -> dict[str, Any]:
+    """Stacked bars: indicators per category by status."""
+    return {"kind": "bars", "stack": True, "file": "status-by-category", "horizontal": True,
+            "categories": [c["name"] for c in cats],
+            "series": [{"name": gettext(lang, STATUS_MSGIDS[code]), "color": STATUS_COLOURS[code],
+                        "values": [c["counts"].get(code, 0) for c in cats]} for code in plan_data.STATUS_ORDER]}
+
+
+def overview_data(wh: Warehouse, lang: str) -> dict[str, Any]:
+    """The overview's data: plan cards by category (when a plan is available) and warehouse facts."""
+    datasets = wh.list_datasets()
+    data: dict[str, Any] = {
+        "page_title": gettext(lang, "Overview"),
+        "latest_refresh": latest_refresh(wh),
+        "warehouse": {"datasets": len(datasets), "rows": sum(d.row_count for d in datasets),
+                      "departments": len({d.department for d in datasets if d.department})},
+        "synthetic_note": any(d.synthetic for d in datasets),
+        "plan": None, "tables": [],
+    }
+    try:
+        plan, cards = plan_data.plan_cards(wh)
+    except (ImportError, NotFound) as exc:
+        data["plan_unavailable"] = getattr(exc, "message", None) or gettext(lang, "plan monitoring")
+        data["dataset_table"] = _dataset_table(datasets, lang)
+        data["tables"] = [data["dataset_table"]]
+        return data
+    cats = plan_data.categories(plan, cards)
+    index = plan_data.latest_index(wh, plan.id)
+    data.update({
+        "plan": {"id": plan.id, "title": plan.title, "start_year": plan.start_year, "end_year": plan.end_year},
+        "as_of_year": max((c["latest_year"] for c in cards if c["latest_year"]), default=None),
+        "counts": plan_data.status_counts(cards),
+        "categories": cats,
+        "index": index,
+        "status_chart": status_chart(cats, lang),
+        "index_chart": ({"kind": "gauge", "file": "composite-index", "value": round(index["value"], 1),
+                         "max": index.get("scale") or 100, "name": str(index["year"])}
+                        if index and index.get("value") is not None else None),
+        "tables": [indicator_table(cards, lang)],
+    })
+    return data
+
+
+def _dataset_table(datasets: list[Any], lang: str) -> Table:
+    _ = lambda s: gettext(lang, s)  # noqa: E731
+    return Table("datasets", _("Datasets"), [
+        Column("dataset", _("Dataset"), "link"), Column("department", _("Department")),
+        Column("rows", _("Rows"), "count"), Column("updated_at", _("Updated"), "when"),
+        Column("synthetic", _("Synthetic"), "bool")],
+        [{"dataset": {"text": d.title, "href": f"/warehouse/{d.name}"}, "department": d.department_name or d.department,
+          "rows": d.row_count, "updated_at": d.updated_at, "synthetic": d.synthetic} for d in datasets],
+        export_url="/export/datasets")
+
+
+@router.get("/")
+def overview_page(request: Request) -> Response:
+    data = overview_data(get_warehouse(request), request_lang(request))
+    return page(request, "overview.html", data, active="overview")
+
+
+@router.get("/export/{table}.{fmt}")
+def overview_export(request: Request, table: str, fmt: str) -> Response:
+    data = overview_data(get_warehouse(request), request_lang(request))
+    return export_response(data["tables"], table, fmt)

@@ -1,0 +1,154 @@
+"""空间布局 (``/zones``) and 任务与专栏 (``/tasks``) pages.
+
+Zones: the plan's six zones of "一核二带三园" on the schematic map, with focus industries, towns and
+figures from the warehouse (``zone_figures``). Tasks: the five main tasks with their sub-tasks and
+the twelve key projects (专栏) with quantitative targets, milestones, progress and status. Status
+and roll-ups come from ``shucang.plan.monitor``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from shucang.api.deps import get_warehouse
+from shucang.warehouse import Warehouse
+from shucang.web import plan_data
+from shucang.web.cixi_map import build_map
+from shucang.web.exports import export_response
+from shucang.web.i18n import gettext, request_lang
+from shucang.web.render import page
+from shucang.web.tables import Column, Table
+from shucang.web.zone_figures import figures_by
+
+router = APIRouter(include_in_schema=False)
+
+KIND_MSGIDS = {"core": "core", "belt": "belt", "park": "park"}
+SHORT = {"core": "一核", "belt_appliance": "家电产业带", "belt_coastal": "滨海示范带",
+         "park_small_appliance": "小家电园", "park_bay_smart": "环湾智能园", "park_agri": "数字农业园"}
+
+
+def _rollups(wh: Warehouse, plan_id: str, by: str) -> dict[str, dict[str, Any]]:
+    from shucang.plan import analytics, monitor
+
+    out = {}
+    for r in monitor.rollups(wh, plan_id, by=by):
+        r["by_code"] = {analytics.STATUS_CODES[k]: v for k, v in r["by_status"].items()}
+        out[r["key"]] = r
+    return out
+
+
+def zones_data(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
+    """Zones with towns, industries, figures and their indicators' status."""
+    _ = lambda s: gettext(lang, s)  # noqa: E731
+    plan, cards = plan_data.plan_cards(wh, scope="all")
+    by_id = {c["id"]: c for c in cards}
+    figures = figures_by(wh, "zone", state)
+    town_figures = figures_by(wh, "town", state)
+    drawn = build_map([(z.id, z.name, list(z.towns)) for z in plan.zones])
+    colours = {z.id: z.colour for z in drawn.zones}
+    for z in drawn.zones:
+        z.short = SHORT.get(z.id, z.name[:6])
+    kind_names = {"core": _("Core"), "belt": _("Belt"), "park": _("Park")}
+    zones = []
+    for z in plan.zones:
+        zones.append({
+            "id": z.id, "name": z.name, "kind": z.kind, "kind_label": kind_names.get(z.kind, z.kind),
+            "towns": list(z.towns), "towns_from_text": z.towns_from_text, "focus_industries": list(z.focus_industries),
+            "platforms": list(z.platforms), "lead_enterprises": list(z.lead_enterprises), "goal": z.goal,
+            "note": z.note, "colour": colours.get(z.id, "#0b4f9c"),
+            "figures": figures.get(z.id, {}),
+            "indicators": [{"id": i, "name": by_id[i]["name"], "status": by_id[i]["status"]}
+                           for i in z.indicators if i in by_id],
+        })
+    zone_table = Table("zones", _("Zones"), [
+        Column("zone", _("Zone")), Column("towns", _("Towns")), Column("enterprises", _("Enterprises"), "number"),
+        Column("cloud", _("Cloud-enabled enterprises"), "number"), Column("robots", _("Robots in service"), "number"),
+        Column("output_yi", _("Industrial output (100M yuan)"), "number"), Column("output_year", _("Year"))],
+        [{"zone": z["name"], "towns": "、".join(z["towns"]), **z["figures"]} for z in zones], export_url="/zones/export/zones")
+    town_zone = {t: z.id for z in plan.zones for t in z.towns}
+    zone_names = {z.id: z.name for z in plan.zones}
+    town_table = Table("towns", _("Towns and streets"), [
+        Column("town", _("Town")), Column("zone", _("Zone")), Column("enterprises", _("Enterprises"), "number"),
+        Column("cloud", _("Cloud-enabled enterprises"), "number"), Column("robots", _("Robots in service"), "number"),
+        Column("output_yi", _("Industrial output (100M yuan)"), "number")],
+        [{"town": t, "zone": zone_names.get(town_zone.get(t, ""), "–"), **f} for t, f in sorted(town_figures.items())],
+        export_url="/zones/export/towns")
+    chart = {"kind": "bars", "file": "zones", "categories": [SHORT.get(z["id"], z["name"]) for z in zones],
+             "series": [{"name": _("Enterprises"), "values": [z["figures"].get("enterprises") for z in zones]},
+                        {"name": _("Cloud-enabled enterprises"), "values": [z["figures"].get("cloud") for z in zones]},
+                        {"name": _("Robots in service"), "values": [z["figures"].get("robots") for z in zones]}]}
+    return {"page_title": _("Zones"), "zones": zones, "map": drawn, "zone_chart": chart,
+            "tables": [zone_table, town_table], "synthetic_note": bool(figures)}
+
+
+def tasks_data(wh: Warehouse, lang: str) -> dict[str, Any]:
+    """The five tasks (with sub-tasks) and twelve key projects with targets, milestones and status."""
+    _ = lambda s: gettext(lang, s)  # noqa: E731
+    plan, cards = plan_data.plan_cards(wh, scope="all")
+    by_id = {c["id"]: c for c in cards}
+    task_roll = _rollups(wh, plan.id, "task")
+    project_roll = _rollups(wh, plan.id, "project")
+
+    def task_view(t: Any) -> dict[str, Any]:
+        return {"id": t.id, "number": t.number, "title": t.title,
+                "indicators": [by_id[i] for i in t.indicators if i in by_id],
+                "projects": list(t.projects), "subtasks": [task_view(s) for s in t.subtasks]}
+
+    tasks = []
+    for t in plan.tasks:
+        view = task_view(t)
+        view["rollup"] = task_roll.get(t.id)
+        tasks.append(view)
+    projects = []
+    for p in plan.projects:
+        targets = [by_id[i] for i in p.targets if i in by_id]
+        milestones = [{"year": m.year, "text": m.text, "indicator": by_id.get(m.indicator) if m.indicator else None}
+                      for m in p.milestones]
+        projects.append({"id": p.id, "number": p.number, "title": p.title, "task": p.task,
+                         "parts": [{"name": i.name, "description": i.description} for i in p.items],
+                         "targets": targets, "milestones": milestones, "rollup": project_roll.get(p.id)})
+    project_table = Table("projects", _("Key projects"), [
+        Column("project", _("Key project")), Column("targets", _("Quantitative targets"), "number"),
+        Column("met", _("Met"), "number"), Column("largely_met", _("Nearly met"), "number"),
+        Column("lagging", _("Lagging"), "number"), Column("no_data", _("No data"), "number"),
+        Column("mean_completion", _("Mean completion"), "ratio")],
+        [{"project": f"专栏{p['number']}：{p['title']}", "targets": (p["rollup"] or {}).get("count", 0),
+          **((p["rollup"] or {}).get("by_code") or {}), "mean_completion": (p["rollup"] or {}).get("mean_completion")}
+         for p in projects], export_url="/tasks/export/projects")
+    task_table = Table("tasks", _("Main tasks"), [
+        Column("task", _("Task")), Column("indicators", _("Indicators"), "number"),
+        Column("met", _("Met"), "number"), Column("largely_met", _("Nearly met"), "number"),
+        Column("lagging", _("Lagging"), "number"), Column("no_data", _("No data"), "number"),
+        Column("mean_completion", _("Mean completion"), "ratio")],
+        [{"task": f"{t['number']}{t['title']}", "indicators": (t["rollup"] or {}).get("count", 0),
+          **((t["rollup"] or {}).get("by_code") or {}), "mean_completion": (t["rollup"] or {}).get("mean_completion")}
+         for t in tasks], export_url="/tasks/export/tasks")
+    return {"page_title": _("Tasks & projects"), "tasks": tasks, "projects": projects,
+            "tables": [task_table, project_table]}
+
+
+@router.get("/zones")
+def zones_page(request: Request) -> Response:
+    data = zones_data(get_warehouse(request), request_lang(request), request.app.state)
+    return page(request, "zones.html", data, active="zones")
+
+
+@router.get("/zones/export/{table}.{fmt}")
+def zones_export(request: Request, table: str, fmt: str) -> Response:
+    data = zones_data(get_warehouse(request), request_lang(request), request.app.state)
+    return export_response(data["tables"], table, fmt)
+
+
+@router.get("/tasks")
+def tasks_page(request: Request) -> Response:
+    data = tasks_data(get_warehouse(request), request_lang(request))
+    return page(request, "tasks.html", data, active="tasks")
+
+
+@router.get("/tasks/export/{table}.{fmt}")
+def tasks_export(request: Request, table: str, fmt: str) -> Response:
+    data = tasks_data(get_warehouse(request), request_lang(request))
+    return export_response(data["tables"], table, fmt)

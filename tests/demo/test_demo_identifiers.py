@@ -1,0 +1,172 @@
+"""Identifiers in the demo data are valid (checksums, stdnum) and consistent with the other columns."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+import pyarrow.compute as pc
+import pytest
+from stdnum.cn import ric, uscc
+
+from shucang.classify.checksums import (
+    id_card_check_char,
+    is_valid_org_code,
+    is_valid_uscc,
+    uscc_check_char,
+)
+from shucang.demo import DemoTable
+from shucang.demo.places import BOUNDS, TOWN_NAMES
+from shucang.demo.vocab import MOBILE_PREFIXES
+
+# GB 11643 check digit written independently of the generator, in SQL, to check all 1M IDs fast.
+ID_CHECK_SQL = """
+SELECT count(*) FROM population
+WHERE NOT regexp_full_match(id_card, '[0-9]{17}[0-9X]')
+   OR substr('10X98765432', (
+        TERMS
+      ) % 11 + 1, 1) <> substr(id_card, 18, 1)
+   OR strptime(substr(id_card, 7, 8), '%Y%m%d')::DATE <> birth_date
+   OR (CAST(substr(id_card, 17, 1) AS INTEGER) % 2 = 1) <> (gender = '男')
+"""
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def test_every_population_id_is_valid_and_matches_birth_date_and_gender(demo_full: dict[str, DemoTable]) -> None:
+    terms = " + ".join(f"CAST(substr(id_card, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(WEIGHTS))
+    con = duckdb.connect()
+    con.register("population", demo_full["population"].table)
+    assert con.execute(ID_CHECK_SQL.replace("TERMS", terms)).fetchone()[0] == 0
+    assert con.execute("SELECT count(DISTINCT id_card) FROM population").fetchone()[0] == 1_000_000
+    share_cixi = con.execute("SELECT avg((id_card LIKE '330282%')::INT) FROM population").fetchone()[0]
+    assert 0.8 < share_cixi < 0.95
+
+
+def test_population_size_at_scale_1(demo_full: dict[str, DemoTable]) -> None:
+    assert demo_full["population"].table.num_rows == 1_000_000
+
+
+def test_ids_pass_reference_checks(demo_small: dict[str, DemoTable]) -> None:
+    """Scalar reference and python-stdnum on every ID of the small build (checksum and birth date;
+    stdnum's region table is not used: it rejects e.g. 330282 for people born before 1988)."""
+    pop = demo_small["population"].table
+    for value, born in zip(pop["id_card"].to_pylist(), pop["birth_date"].to_pylist(), strict=True):
+        assert id_card_check_char(value[:17]) == value[17]
+        assert ric.calc_check_digit(value) == value[17]
+        assert ric.get_birth_date(value) == born
+    for table, column in (("enterprise_registry", "legal_rep_id_card"), ("gov_service_cases", "applicant_id_card")):
+        for value in demo_small[table].table[column].to_pylist():
+            assert ric.calc_check_digit(value) == value[17]
+
+
+def test_credit_codes_valid_distinct_and_joinable(demo_any: dict[str, DemoTable]) -> None:
+    reg = demo_any["enterprise_registry"].table
+    codes = reg["uscc"].to_pylist()
+    assert len(set(codes)) == len(codes)
+    assert len(set(reg["company_name"].to_pylist())) == len(codes)
+    for code in codes[:: max(1, len(codes) // 5000)] + codes[-50:]:
+        assert uscc.validate(code) == code
+        assert is_valid_uscc(code) and uscc_check_char(code[:17]) == code[17]
+        assert code[2:8] == "330282" and code[:2] in {"91", "92", "93"}
+        assert is_valid_org_code(code[8:17])
+    known = set(codes)
+    for name, column in (("enterprise_cloud", "uscc"), ("industrial_monthly", "uscc"), ("industrial_robots", "uscc"),
+                         ("patents", "applicant_uscc"), ("high_tech_enterprises", "uscc"), ("smart_factories", "uscc"),
+                         ("online_retail", "operator_uscc")):
+        used = set(pc.drop_null(demo_any[name].table[column]).to_pylist())
+        assert used <= known, name
+
+
+def test_all_credit_codes_with_stdnum(demo_small: dict[str, DemoTable]) -> None:
+    for code in demo_small["enterprise_registry"].table["uscc"].to_pylist():
+        assert uscc.validate(code) == code
+
+
+def test_enterprise_flags_match_the_registry(demo_any: dict[str, DemoTable]) -> None:
+    con = duckdb.connect()
+    for name in ("enterprise_registry", "industrial_monthly", "high_tech_enterprises", "patents"):
+        con.register(name, demo_any[name].table)
+    mismatched = con.execute("""
+        SELECT (SELECT count(*) FROM industrial_monthly m JOIN enterprise_registry r USING (uscc)
+                WHERE m.is_digital_core <> r.is_digital_core OR NOT r.is_above_scale)
+             + (SELECT count(*) FROM high_tech_enterprises h JOIN enterprise_registry r USING (uscc)
+                WHERE h.is_digital_core <> r.is_digital_core)
+             + (SELECT count(*) FROM patents p JOIN enterprise_registry r ON p.applicant_uscc = r.uscc
+                WHERE p.is_digital_core <> r.is_digital_core OR p.applicant <> r.company_name
+                   OR p.applied_on < r.established_on)
+    """).fetchone()[0]
+    assert mismatched == 0
+
+
+def test_patent_numbers_have_valid_check_characters(demo_small: dict[str, DemoTable]) -> None:
+    weights = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+    pt = demo_small["patents"].table
+    numbers = pt["patent_no"].to_pylist()
+    assert len(set(numbers)) == len(numbers)
+    for number, kind, applied in zip(numbers, pt["patent_type"].to_pylist(), pt["applied_on"].to_pylist(), strict=True):
+        m = re.fullmatch(r"ZL(\d{12})\.([0-9X])", number)
+        assert m, number
+        total = sum(int(d) * w for d, w in zip(m.group(1), weights, strict=True)) % 11
+        assert m.group(2) == ("X" if total == 10 else str(total))
+        assert int(m.group(1)[:4]) == applied.year
+        assert m.group(1)[4] == {"发明": "1", "实用新型": "2", "外观设计": "3"}[kind]
+
+
+def test_phone_numbers(demo_small: dict[str, DemoTable]) -> None:
+    prefixes = {str(p) for p in MOBILE_PREFIXES}
+    mobiles = pc.drop_null(demo_small["population"].table["mobile"]).to_pylist()
+    assert len(set(mobiles)) == len(mobiles)
+    assert all(len(m) == 11 and m.isdigit() and m[:3] in prefixes for m in mobiles)
+    phones = demo_small["enterprise_registry"].table["phone"].to_pylist()
+    landlines = [p for p in phones if p.startswith("0574")]
+    assert landlines and all(re.fullmatch(r"0574-6\d{7}", p) for p in landlines)
+
+
+def test_hotline_texts_embed_personal_data_in_several_formats(demo_full: dict[str, DemoTable]) -> None:
+    texts = demo_full["hotline_12345"].table["content"].to_pylist()
+    dashed = sum(bool(re.search(r"1[3-9]\d-\d{4}-\d{4}", t)) for t in texts)
+    spaced = sum(bool(re.search(r"1[3-9]\d \d{4} \d{4}", t)) for t in texts)
+    plain = sum(bool(re.search(r"(?<![\d+ -])1[3-9]\d{9}(?!\d)", t)) for t in texts)
+    ids = [m for t in texts for m in re.findall(r"\d{17}[\dX]", t)]
+    assert dashed > 1000 and spaced > 1000 and plain > 3000 and len(ids) > 2000
+    assert all(id_card_check_char(i[:17]) == i[17] for i in ids)
+    assert sum("慈溪市" in t for t in texts) > 5000  # home addresses
+    assert sum(t.startswith("匿名来电") for t in texts) > 1000
+
+
+def test_places_and_coordinates(demo_any: dict[str, DemoTable]) -> None:
+    towns = set(TOWN_NAMES)
+    assert len(towns) == 20
+    for name, demo in demo_any.items():
+        if "town" in demo.table.column_names:
+            assert set(pc.drop_null(demo.table["town"]).to_pylist()) <= towns, name
+    st = demo_any["base_stations_5g"].table
+    lon, lat = pc.min_max(st["longitude"]).as_py(), pc.min_max(st["latitude"]).as_py()
+    assert BOUNDS[0] <= lon["min"] and lon["max"] <= BOUNDS[1]
+    assert BOUNDS[2] <= lat["min"] and lat["max"] <= BOUNDS[3]
+    assert 121.1 <= BOUNDS[0] and BOUNDS[1] <= 121.5 and 30.0 <= BOUNDS[2] and BOUNDS[3] <= 30.35
+
+
+def test_dates_end_with_2025_and_events_follow_their_causes(demo_any: dict[str, DemoTable]) -> None:
+    last = date(2025, 12, 31)
+    for name, demo in demo_any.items():
+        for field in demo.table.schema:
+            if str(field.type) in ("date32[day]", "timestamp[us]") and field.name != "expires_on":
+                top = pc.max(demo.table[field.name]).as_py()
+                top = top.date() if hasattr(top, "date") else top
+                assert top <= last, (name, field.name)
+    rb = demo_any["industrial_robots"].table
+    assert pc.all(pc.greater(rb["retired_on"], rb["in_service_on"])).as_py()
+    pt = demo_any["patents"].table
+    assert pc.all(pc.less(pt["applied_on"], pt["granted_on"])).as_py()
+    assert pc.all(pc.greater(pt["lapsed_on"], pt["granted_on"])).as_py()
+
+
+@pytest.mark.parametrize("name", ["population", "enterprise_registry", "enterprise_cloud", "industrial_monthly",
+                                  "industrial_robots", "patents", "online_retail", "gov_service_cases",
+                                  "hotline_12345", "base_stations_5g", "high_tech_enterprises", "smart_factories"])
+def test_declared_keys_are_unique(demo_any: dict[str, DemoTable], name: str) -> None:
+    demo = demo_any[name]
+    groups = demo.table.group_by(list(demo.key)).aggregate([]).num_rows
+    assert groups == demo.table.num_rows

@@ -1,0 +1,166 @@
+"""Workbooks, JSON lines, Parquet, and whole-file refusals — format by content, never by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import xlsxwriter
+
+from shucang.errors import InputError
+from shucang.ingest import list_tables, open_source
+
+
+def make_workbook(path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("名单")
+    wb.add_worksheet("空表")
+    other = wb.add_worksheet("附表")
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    dt_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    filled = wb.add_format({"bg_color": "#ffff00"})
+    ws.merge_range("A1:F1", "慈溪市某某花名册")
+    ws.write("A2", "填报单位：坎墩街道")
+    ws.write_row(3, 0, ["姓名", "电话", "日期", "时间", "在册", "合计"])
+    ws.write_row(4, 0, ["张三", 13812345678])
+    ws.write_datetime(4, 2, dt.datetime(2021, 3, 5), date_fmt)
+    ws.write_datetime(4, 3, dt.datetime(2021, 3, 5, 8, 30, 1), dt_fmt)
+    ws.write_boolean(4, 4, True)
+    ws.write_formula(4, 5, "=1+2", None, 3)
+    ws.write_row(5, 0, ["李四", 1e20, None, None, False, 63.29])
+    ws.merge_range("A7:A8", "合并")
+    ws.write_row(6, 1, ["=cmd|' /C calc'!A0"])
+    ws.write_string(7, 1, "@SUM(A1)")
+    ws.write_row(8, 0, ["姓名", "电话", "日期", "时间", "在册", "合计"])
+    ws.set_row(20, None, filled)
+    ws.write_blank(20, 0, None, filled)
+    other.write_row(0, 0, ["编号", "名称"])
+    other.write_row(1, 0, ["001", "甲"])
+    wb.close()
+
+
+def test_workbook_cells_become_text_people_see(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    make_workbook(path)
+    assert list_tables(path) == ["名单", "附表"]
+    source = open_source(path)
+    assert (source.format, source.sheet, source.encoding) == ("xlsx", "名单", None)
+    table, rejects = source.read_all()
+    assert table.column_names == ["姓名", "电话", "日期", "时间", "在册", "合计"]
+    rows = table.to_pylist()
+    assert rows[0] == {"姓名": "张三", "电话": "13812345678", "日期": "2021-03-05", "时间": "2021-03-05 08:30:01",
+                       "在册": "TRUE", "合计": "3"}
+    assert rows[1]["电话"] == "100000000000000000000" and rows[1]["合计"] == "63.29" and rows[1]["在册"] == "FALSE"
+    assert rows[2]["姓名"] == rows[3]["姓名"] == "合并"
+    assert rows[2]["电话"] == "=cmd|' /C calc'!A0" and rows[3]["电话"] == "@SUM(A1)"
+    assert [(r.line, r.code) for r in rejects] == [(9, "header_repeat")]
+    assert len(rows) == 4
+
+
+def test_sheet_choice(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    make_workbook(path)
+    table, _ = open_source(path, sheet="附表").read_all()
+    assert table.to_pylist() == [{"编号": "001", "名称": "甲"}]
+    with pytest.raises(InputError) as info:
+        open_source(path, sheet="不存在")
+    assert "名单" in (info.value.hint or "")
+    with pytest.raises(InputError):
+        open_source(path, sheet="空表")
+
+
+def test_workbook_named_csv_and_truncated_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    make_workbook(path)
+    disguised = tmp_path / "export.csv"
+    disguised.write_bytes(path.read_bytes())
+    assert open_source(disguised).format == "xlsx"
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(InputError):
+        open_source(cut)
+
+
+def test_every_sheet_empty(tmp_path: Path) -> None:
+    path = tmp_path / "empty.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("a")
+    wb.add_worksheet("b")
+    wb.close()
+    with pytest.raises(InputError) as info:
+        open_source(path)
+    assert "空" in info.value.message
+
+
+def test_jsonl(tmp_path: Path) -> None:
+    lines = [
+        '{"姓名": "张三", "金额": 15956.20, "标签": ["a", 1], "有效": true}',
+        "",
+        '{"电话": "138", "姓名": "李四", "金额": 12, "有效": null}',
+        '[1, 2]',
+        '{"姓名": "王五", "嵌套": {"k": "值"}}',
+        '{"姓名": "cut',
+    ]
+    path = tmp_path / "data.txt"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    source = open_source(path)
+    table, rejects = source.read_all()
+    assert source.format == "jsonl"
+    assert table.column_names == ["姓名", "金额", "标签", "有效", "电话", "嵌套"]
+    assert table.to_pylist()[0] == {"姓名": "张三", "金额": "15956.20", "标签": '["a",1]', "有效": "true",
+                                    "电话": None, "嵌套": None}
+    assert table.column("嵌套")[2].as_py() == '{"k":"值"}'
+    assert [(r.line, r.code) for r in rejects] == [(4, "not_object"), (6, "bad_json")]
+
+
+def test_parquet_keeps_native_types(tmp_path: Path) -> None:
+    path = tmp_path / "data.bin"
+    table = pa.table({"id": pa.array([1, 2], pa.int64()), " 名称 ": ["a", "b"], "日期": pa.array([0, 1], pa.date32())})
+    pq.write_table(table, path)
+    source = open_source(path)
+    out, rejects = source.read_all()
+    assert source.format == "parquet" and rejects == []
+    assert out.schema.names == ["id", "名称", "日期"]
+    assert out.schema.field("日期").type == pa.date32()
+    assert out.column("id").to_pylist() == [1, 2]
+
+
+@pytest.mark.parametrize("data,words", [
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "PNG"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "Excel"),
+    (bytes(range(256)) * 8, "二进制"),
+    (b"%PDF-1.4\n...", "PDF"),
+])
+def test_not_a_table(tmp_path: Path, data: bytes, words: str) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as info:
+        open_source(path).read_all()
+    assert words in info.value.message and "x.csv" in info.value.message
+
+
+def test_other_zip_and_missing_paths(tmp_path: Path) -> None:
+    path = tmp_path / "doc.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("word/document.xml", "<xml/>")
+    with pytest.raises(InputError):
+        open_source(path)
+    with pytest.raises(InputError) as info:
+        open_source(tmp_path / "nope.csv")
+    assert "找不到" in info.value.message
+    with pytest.raises(InputError):
+        open_source(tmp_path)
+
+
+def test_json_object_file_without_objects(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text("{not json\n", "utf-8")
+    with pytest.raises(InputError):
+        open_source(path)
+    path.write_text(json.dumps({"a": 1}) + "\n", "utf-8")
+    assert open_source(path).read_all()[0].num_rows == 1

@@ -1,0 +1,45 @@
+"""Read-only SQL and the CLI's error behaviour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def loaded(cli, tmp_path: Path):
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,x\n2,y\n", encoding="utf-8")
+    assert cli("ingest", path, "--dataset", "x", "--json").exit_code == 0
+    return cli
+
+
+@pytest.mark.parametrize("statement", [
+    "DROP VIEW x",
+    "CREATE TABLE y AS SELECT 1",
+    "COPY (SELECT * FROM x) TO '/tmp/leak.csv'",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT 1; SELECT 2",
+    "SET enable_external_access=true",
+    "ATTACH '/tmp/other.db'",
+])
+def test_sql_is_read_only(loaded, statement: str) -> None:
+    result = loaded("sql", statement)
+    assert result.exit_code != 0
+    assert "Traceback" not in result.stderr and result.stderr.startswith("错误")
+
+
+def test_sql_formats(loaded) -> None:
+    assert loaded("sql", "SELECT b FROM x ORDER BY b", "--format", "csv").stdout.splitlines() == ["b", "x", "y"]
+    assert loaded("sql", "SELECT count(*) AS n FROM x", "--json").json() == [{"n": 2}]
+
+
+def test_unknown_things_fail_cleanly(cli, tmp_path: Path) -> None:
+    for args in (("show", "nope"), ("ingest", tmp_path / "missing.csv", "--dataset", "m"),
+                 ("ingest", tmp_path, "--dataset", "dir"), ("ingest", tmp_path / "m.csv", "--dataset", "1bad"),
+                 ("sql", "SELEC 1")):
+        result = cli(*args)
+        assert result.exit_code != 0, args
+        assert "Traceback" not in result.stderr
+        assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1, result.stderr

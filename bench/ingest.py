@@ -72,7 +72,7 @@ def make_csv(path: Path, rows: int, seed: int = 7) -> None:
 
 
 CHILD = r"""
-import json, os, resource, sys, time
+import json, os, sys, time
 mode, path, work = sys.argv[1], sys.argv[2], sys.argv[3]
 t0 = time.perf_counter()
 out = {}
@@ -93,7 +93,10 @@ else:
     r = wh.ingest(path, IngestOptions(dataset="bench", mode="replace"))
     out.update(rows=r.rows_loaded, rejected=r.rows_rejected, encoding=r.encoding, warnings=r.warnings)
 out["seconds"] = time.perf_counter() - t0
-out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this process's own peak (ru_maxrss would carry the parent's peak across exec).
+with open("/proc/self/status") as status:
+    hwm = next(line for line in status if line.startswith("VmHWM"))
+out["peak_rss_mb"] = int(hwm.split()[1]) / 1024
 print(json.dumps(out))
 """
 

@@ -17,6 +17,9 @@ DemoProgress = Callable[[str, int, int], None]
 
 def _after_ingest_hooks() -> list[Any]:
     hooks: list[Any] = []
+    from shucang.plan.metrics import plan_after_ingest  # plan metrics follow the data they read
+
+    hooks.append(plan_after_ingest)
     try:
         from shucang.classify.store import classify_after_ingest
     except ImportError:  # classification not installed in this build: ingest still works
@@ -28,6 +31,19 @@ def _after_ingest_hooks() -> list[Any]:
 def open_warehouse(settings: Settings) -> Warehouse:
     """Open (creating on first use) the warehouse with every stage's after-ingest hooks."""
     return Warehouse.open(settings, after_ingest=_after_ingest_hooks())
+
+
+def _save_demo_accounts(wh: Warehouse, accounts: list[dict[str, Any]]) -> str:
+    """Write the demo log-ins to a 0600 file in the home and say where (passwords differ per build)."""
+    path = wh.settings.home / "demo-accounts.txt"
+    lines = ["# 演示账户，仅用于合成演示数据 (demo accounts for the synthetic demo warehouse)",
+             "# name\trole\tdepartment\tpassword"]
+    lines += [f"{a.get('name')}\t{a.get('role')}\t{a.get('department') or '-'}\t{a.get('password')}" for a in accounts]
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    admin = next((a for a in accounts if a.get("role") == "admin"), accounts[0])
+    return (f"演示账户 (demo accounts) → {path}  e.g. 登录 login: {admin.get('name')} / {admin.get('password')}")
 
 
 def build_demo_warehouse(wh: Warehouse, *, scale: float = 1.0,
@@ -49,6 +65,7 @@ def build_demo_warehouse(wh: Warehouse, *, scale: float = 1.0,
     except ImportError:
         pass
     else:
-        for line in seed_demo_identities(wh) or []:
-            notes.append(str(line))
+        accounts = [a for a in seed_demo_identities(wh) or [] if isinstance(a, dict)]
+        if accounts:
+            notes.append(_save_demo_accounts(wh, accounts))
     return {"datasets": len(results), "rows": sum(r.rows_loaded for r in results), "notes": notes}

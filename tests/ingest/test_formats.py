@@ -34,7 +34,7 @@ def make_workbook(path: Path) -> None:
     ws.write_formula(4, 5, "=1+2", None, 3)
     ws.write_row(5, 0, ["李四", 1e20, None, None, False, 63.29])
     ws.merge_range("A7:A8", "合并")
-    ws.write_row(6, 1, ["=cmd|' /C calc'!A0"])
+    ws.write_string(6, 1, "=cmd|' /C calc'!A0")
     ws.write_string(7, 1, "@SUM(A1)")
     ws.write_row(8, 0, ["姓名", "电话", "日期", "时间", "在册", "合计"])
     ws.set_row(20, None, filled)

@@ -104,7 +104,7 @@ def test_template_download_and_import(app: Any, client: Any) -> None:
     template = client.get(f"{BASE}/template.xlsx")
     assert template.status_code == 200 and template.content[:2] == b"PK"
     act_as(app, "admin-wang", "admin")
-    files = {"file": ("vals.yaml", "values:\n  internet_penetration: {2025: 85.2}\n".encode(), "text/yaml")}
+    files = {"file": ("vals.yaml", b"values:\n  internet_penetration: {2025: 85.2}\n", "text/yaml")}
     response = client.post(f"{BASE}/import", files=files)
     assert response.status_code == 200, response.text
     assert response.json()["written"] == 1

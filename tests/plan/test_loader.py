@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from shucang.errors import InputError, NotFound
-from shucang.plan.loader import discover_plans, find_plan, parse_plan
+from shucang.plan.loader import BUNDLED_DIR, discover_plans, find_plan, load_plan_file, parse_plan
 
 VALID = """\
 id: tiny
@@ -134,6 +134,7 @@ def test_plans_side_by_side_and_home_override(tmp_path: Path) -> None:
     (home / "plans").mkdir(parents=True)
     (home / "plans" / "tiny.yaml").write_text(VALID, encoding="utf-8")
     (home / "plans" / "tiny-actuals.yaml").write_text("values: {}\n", encoding="utf-8")  # value file: skipped
+    load_plan_file(BUNDLED_DIR / "cixi-14th.yaml", "file")  # a cached load elsewhere must not leak its origin
     plans = discover_plans(home)
     assert {"cixi-14th", "tiny"} <= set(plans)
     assert plans["tiny"].origin == "home" and plans["cixi-14th"].origin == "bundled"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +116,20 @@ def test_set_actual_rejects_bad_input(wh: Any) -> None:
     assert quarterly["period"] == "2024Q2" and quarterly["period_kind"] == "quarter"
 
 
-def test_recompute_follows_data_changes_with_lineage(wh: Any) -> None:
+@pytest.fixture
+def bare_wh(settings: Any, home: Path) -> Iterator[Any]:
+    """A warehouse opened without after-ingest hooks: values go stale until recomputed."""
+    from shucang.warehouse import Warehouse
+
+    (home / "plans").mkdir(parents=True, exist_ok=True)
+    (home / "plans" / "robots-plan.yaml").write_text(ROBOT_PLAN, encoding="utf-8")
+    opened = Warehouse.open(settings)
+    yield opened
+    opened.close()
+
+
+def test_recompute_follows_data_changes_with_lineage(bare_wh: Any) -> None:
+    wh = bare_wh
     opts = IngestOptions(dataset="robots", department="jxj", synthetic=True)
     wh.ingest_arrow(robots("2019-05-01", "2020-03-01", "2022-06-30"), opts)
     report = planlib.recompute(wh, "robots-plan", actor="system:test")
@@ -186,10 +200,24 @@ def test_missing_dataset_is_a_reported_error_not_a_crash(wh: Any) -> None:
     assert report["changed"] == 0
 
 
-def test_after_ingest_hook_recomputes_that_datasets_metrics(wh: Any) -> None:
-    result = wh.ingest_arrow(robots("2020-03-01", "2021-03-01"), IngestOptions(dataset="robots"))
-    plan_after_ingest(wh, result)
-    assert values_of(wh, "robots")["2021"] == 2.0
+def test_after_ingest_hook_recomputes_that_datasets_metrics(bare_wh: Any) -> None:
+    result = bare_wh.ingest_arrow(robots("2020-03-01", "2021-03-01"), IngestOptions(dataset="robots"))
+    assert values_of(bare_wh, "robots") == {}
+    plan_after_ingest(bare_wh, result)
+    assert values_of(bare_wh, "robots")["2021"] == 2.0
+
+
+def test_platform_warehouse_recomputes_on_ingest(wh: Any) -> None:
+    """``open_warehouse`` wires the hook in: new data moves the computed values with no extra call."""
+    opts = IngestOptions(dataset="robots")
+    wh.ingest_arrow(robots("2020-03-01"), opts)
+    assert values_of(wh, "robots")["2025"] == 1.0
+    wh.ingest_arrow(robots("2023-03-01", "2024-03-01", start=5), opts)
+    assert values_of(wh, "robots")["2025"] == 3.0
+    series = planlib.indicator_series(wh, "robots-plan", "robots")
+    assert not series["status"]["stale"]
+    assert {v["lineage"]["robots"] for v in series["values"]} == {wh.dataset("robots").current_version}
+    assert planlib.value_history(wh, "robots-plan", "robots")[0].actor == "system:after-ingest"
 
 
 def test_status_contract_fields(wh: Any) -> None:

@@ -94,12 +94,17 @@ def write_as(table: pa.Table, path: Path, fmt: str, *, encoding: str = "utf-8") 
 
 
 def attack(table: pa.Table, rng: np.random.Generator, rows: int, *, drop: int = 1, round_numbers: bool = True,
-           trim: bool = True) -> pa.Table:
-    """Take ``rows`` random rows in random order, drop/rename/reorder columns, round numbers, pad/trim."""
+           trim: bool = True, keep_columns: tuple[str, ...] = ("revenue",)) -> pa.Table:
+    """Take ``rows`` random rows in random order, drop/rename/reorder columns, round numbers, pad/trim.
+
+    ``keep_columns`` are never dropped: a full-clearance copy carries its mark in numeric measures, and a
+    leaker who deletes every measure deletes the mark with it (decoy rows would be the remedy)."""
     idx = rng.choice(table.num_rows, size=min(rows, table.num_rows), replace=False)
     sub = table.take(pa.array(idx))
     names = list(sub.column_names)
-    keep = [n for n in names if n not in set(rng.choice(names, size=min(drop, len(names) - 2), replace=False))]
+    droppable = [n for n in names if n not in keep_columns]
+    gone = set(rng.choice(droppable, size=min(drop, len(droppable) - 2), replace=False)) if drop else set()
+    keep = [n for n in names if n not in gone]
     rng.shuffle(keep)
     columns = {}
     for n in keep:

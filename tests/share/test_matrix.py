@@ -101,9 +101,10 @@ def test_access_matrix(client: Any, app: Any) -> None:
     expect("ana", "people", None, 0, "no-grant")
     # grants at every level, for two consumers of different clearance and a foreign steward
     steward = get_user(wh, "st_gaj").actor("cli")
-    for who in ("ana", "bob", "st_scjgj"):
+    # ana has clearance 3, bob 2 (his grants above 2 are capped), the foreign steward 3
+    for who, levels in (("ana", (1, 2, 3, 4)), ("bob", (1, 4)), ("st_scjgj", (4,))):
         clearance = get_user(wh, who).clearance
-        for max_level in (1, 2, 3, 4):
+        for max_level in levels:
             cols = ["id_card", "name", "town", "age", "income"]
             req = grants.create_request(wh, get_user(wh, who).actor("cli"), "people", purpose="矩阵测试 matrix",
                                         columns=cols, max_level=max_level)
@@ -112,6 +113,8 @@ def test_access_matrix(client: Any, app: Any) -> None:
             expect(who, "people", cols, min(clearance, max_level), f"grant-L{max_level}")
         grants.revoke_grant(wh, steward, grant.id, reason="矩阵测试结束")
         expect(who, "people", None, 0, "revoked")
+        if who == "st_scjgj":
+            continue
         req = grants.create_request(wh, get_user(wh, who).actor("cli"), "people", purpose="矩阵测试 matrix",
                                     columns=["town"], max_level=1)
         _req, grant = grants.decide_request(wh, steward, req.id, approve=True)

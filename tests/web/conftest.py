@@ -38,8 +38,8 @@ def seed_small_warehouse(wh: Any) -> None:
     wh.ingest_arrow(monthly, IngestOptions(dataset="industrial_monthly", department="tjj", synthetic=True))
     from shucang.plan import monitor
 
-    for year, value in ((2021, 9800), (2022, 10300), (2023, 11000), (2024, 11500)):
-        monitor.set_actual(wh, None, "enterprises_on_cloud", year, value, actor="test", source="synthetic")
+    for year, value in ((2021, 160), (2022, 175.5), (2023, 190), (2024, 205.3)):
+        monitor.set_actual(wh, None, "software_revenue", year, value, actor="test", source="synthetic")
     for year, value in ((2021, 1300), (2022, 1400)):
         monitor.set_actual(wh, None, "base_stations_5g", year, value, actor="test", source="synthetic")
 

@@ -80,8 +80,8 @@ def test_double_submit_csrf_without_a_session_token(client: Any, as_actor: Any) 
 
 @pytest.mark.parametrize("url", ["/export/indicators", "/indicators/export/indicators-main", "/zones/export/zones",
                                  "/zones/export/towns", "/tasks/export/projects", "/tasks/export/tasks",
-                                 "/warehouse/export/datasets-scjgj", "/indicators/enterprises_on_cloud/export/values",
-                                 "/indicators/enterprises_on_cloud/export/history",
+                                 "/warehouse/export/datasets-scjgj", "/indicators/software_revenue/export/values",
+                                 "/indicators/software_revenue/export/history",
                                  "/warehouse/enterprise_registry/export/columns"])
 def test_every_table_exports_as_xlsx_and_csv(client: Any, url: str) -> None:
     import openpyxl

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-PAGES = ["/", "/indicators", "/indicators/enterprises_on_cloud", "/zones", "/tasks", "/warehouse",
+PAGES = ["/", "/indicators", "/indicators/software_revenue", "/zones", "/tasks", "/warehouse",
          "/warehouse/enterprise_registry", "/security", "/screen", "/datasets"]
 
 
@@ -35,9 +35,9 @@ def test_overview_shows_categories_cards_and_status(client: Any) -> None:
     assert html.count('data-testid="indicator-card"') == 23
     for name in ("综合发展", "数字科创", "数字产业化", "产业数字化", "治理数字化", "数据价值化"):
         assert name in html
-    card = re.search(r'data-indicator="enterprises_on_cloud".*?</li>', html, re.S).group(0)
-    assert "11,500" in card and "2024" in card
-    assert 'href="/indicators/enterprises_on_cloud"' in card
+    card = re.search(r'data-indicator="software_revenue".*?</li>', html, re.S).group(0)
+    assert "205.3 亿元" in card and "2024" in card
+    assert 'href="/indicators/software_revenue"' in card
     assert re.search(r'data-status="(met|largely_met|lagging)"', card)  # colour class AND text label
     assert "aria-valuenow" in card
     data = client.get("/?format=json").json()
@@ -69,12 +69,12 @@ def test_language_toggle_by_query_and_cookie(client: Any) -> None:
 
 
 def test_indicator_detail_has_chart_values_lineage_and_history(client: Any) -> None:
-    html = client.get("/indicators/enterprises_on_cloud").text
+    html = client.get("/indicators/software_revenue").text
     assert 'data-testid="indicator-chart"' in html
-    spec = client.get("/indicators/enterprises_on_cloud?format=json").json()["chart_spec"]
-    assert spec["target"] == 11400 and spec["baseline"] == 9271
+    spec = client.get("/indicators/software_revenue?format=json").json()["chart_spec"]
+    assert spec["target"] == 240 and spec["baseline"] == 142.2
     assert spec["years"][0] == 2020 and spec["years"][-1] == 2025
-    assert spec["actual"][spec["years"].index(2024)] == 11500
+    assert spec["actual"][spec["years"].index(2024)] == 205.3
     assert "合成演示填报" in html  # source of each value
     assert "修改记录" in html
     assert client.get("/indicators/nope").status_code == 404

@@ -12,6 +12,7 @@ full scan stays vectorised and fast.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,16 +121,23 @@ def _mobile_is_serial(mobile_like: pa.StringArray) -> bool:
     return bool(hi - lo < 10**6)
 
 
-def value_shares(vals: pa.StringArray) -> tuple[dict[str, float], dict[str, Any]]:
-    """Share of values fitting each detector (and side facts), gated by a cheap profile."""
+def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[dict[str, float], dict[str, Any]]:
+    """Share of values fitting each detector (and side facts), gated by a cheap profile.
+
+    ``only`` restricts the work to some detectors (a full scan confirms what the sample found).
+    """
     n = len(vals)
     sh: dict[str, float] = {}
     facts: dict[str, Any] = {}
     if n == 0:
         return sh, facts
 
-    def put(key: str, mask: pa.Array) -> None:
-        sh[key] = max(sh.get(key, 0.0), _sum(mask) / n)
+    def want(*keys: str) -> bool:
+        return only is None or any(k in only for k in keys)
+
+    def put(key: str, mask: Callable[[], pa.Array]) -> None:
+        if want(key):
+            sh[key] = max(sh.get(key, 0.0), _sum(mask()) / n)
 
     ascii_mask = pc.string_is_ascii(vals)
     ascii_share = _sum(ascii_mask) / n
@@ -137,7 +145,9 @@ def value_shares(vals: pa.StringArray) -> tuple[dict[str, float], dict[str, Any]
     avg_len = float(pc.mean(lengths).as_py() or 0)
     facts["avg_len"] = round(avg_len, 1)
     if ascii_share >= 0.3:
-        c = pc.replace_substring_regex(vals, r"[\s\-·.]", "")
+        c = vals
+        if pc.any(pc.match_substring_regex(vals, r"[\s\-·.]")).as_py():
+            c = pc.replace_substring_regex(vals, r"[\s\-·.]", "")
         clen = pc.utf8_length(c)
         len_counts = {int(k): int(v) for k, v in zip(*(x.to_pylist() for x in
                                                         pc.value_counts(clen).flatten()), strict=True)}
@@ -146,91 +156,102 @@ def value_shares(vals: pa.StringArray) -> tuple[dict[str, float], dict[str, Any]
             return sum(len_counts.get(w, 0) for w in widths) / n
 
         if frac(15, 18) >= 0.2:
-            put("id_card", pc.or_(ids.id_card_valid(c, normalized=True), ids.id_card_masked(c, normalized=True)))
-            put("uscc", ids.uscc_valid(c, normalized=True))
+            put("id_card", lambda: pc.or_(ids.id_card_valid(c, normalized=True), ids.id_card_masked(c, normalized=True)))
+            put("uscc", lambda: ids.uscc_valid(c, normalized=True))
         if frac(15) >= 0.3:
-            put("business_reg_no", ids.business_reg_no_valid(c, normalized=True))
-            put("imei", ids.imei_valid(c, normalized=True))
+            put("business_reg_no", lambda: ids.business_reg_no_valid(c, normalized=True))
+            put("imei", lambda: ids.imei_valid(c, normalized=True))
         if frac(9) >= 0.3:
-            put("org_code", ids.org_code_valid(c, normalized=True))
+            put("org_code", lambda: ids.org_code_valid(c, normalized=True))
         if frac(*range(13, 20)) >= 0.3:
-            put("bank_card", pc.or_(ids.bank_card_valid(c, normalized=True), _m(c, ids.BANK_CARD_MASKED)))
+            put("bank_card", lambda: pc.or_(ids.bank_card_valid(c, normalized=True), _m(c, ids.BANK_CARD_MASKED)))
         if frac(17) >= 0.3:
-            put("vin_format", ids.vin_format(c, normalized=True))
-            put("vin_check", ids.vin_valid(c, normalized=True))
-        if frac(*range(11, 17)) >= 0.2:
-            phone = pc.replace_substring_regex(c, r"^(?:\+?|00)86(1[3-9][0-9]{9})$", r"\1")
+            put("vin_format", lambda: ids.vin_format(c, normalized=True))
+            put("vin_check", lambda: ids.vin_valid(c, normalized=True))
+        rest = vals  # values not already taken as mobile numbers (landlines are looked for among them)
+        if frac(*range(11, 17)) >= 0.2 and want("mobile_phone"):
+            phone = c
+            if frac(*range(12, 17)) > 0:
+                phone = pc.replace_substring_regex(c, r"^(?:\+?|00)86(1[3-9][0-9]{9})$", r"\1")
             mob = pc.or_(_m(phone, ids.MOBILE), _m(phone, ids.MOBILE_MASKED))
-            put("mobile_phone", mob)
-            if sh["mobile_phone"] >= 0.3 and _mobile_is_serial(phone.filter(mob)):
+            put("mobile_phone", lambda: mob)
+            rest = vals.filter(pc.invert(mob))
+            if sh.get("mobile_phone", 0) >= 0.3 and _mobile_is_serial(phone.filter(mob)):
                 facts["serial"] = True
                 sh["mobile_phone"] = 0.0
         if frac(*range(10, 20)) >= 0.2:
-            put("landline_phone", ids.landline_valid(vals, normalized=True))
+            put("landline_phone", lambda: ids.landline_valid(rest, normalized=True))
         if frac(7, 8) >= 0.3:
-            put("local_phone", _m(c, LOCAL_PHONE_RE))
+            put("local_phone", lambda: _m(c, LOCAL_PHONE_RE))
         if frac(9, 10, 11) >= 0.3:
-            put("doc_code", _m(c, DOC_CODE_RE))
-            put("passport", ids.passport_format(c, normalized=True))
-            put("travel_permit", ids.travel_permit_format(c, normalized=True))
-        put("email", ids.email_valid(vals, normalized=True)) if avg_len >= 6 else None
-        if avg_len >= 7:
-            put("ip_address", ids.ip_valid(vals, normalized=True))
-            put("mac_address", ids.mac_valid(vals, normalized=True))
+            put("doc_code", lambda: _m(c, DOC_CODE_RE))
+            put("passport", lambda: ids.passport_format(c, normalized=True))
+            put("travel_permit", lambda: ids.travel_permit_format(c, normalized=True))
+        if avg_len >= 6 and want("email") and pc.any(pc.match_substring(vals, "@")).as_py():
+            put("email", lambda: ids.email_valid(vals, normalized=True))
+        if avg_len >= 7 and want("ip_address", "mac_address"):
+            if pc.any(pc.match_substring(vals, ".")).as_py() or pc.any(pc.match_substring(vals, ":")).as_py():
+                put("ip_address", lambda: ids.ip_valid(vals, normalized=True))
+            if pc.any(pc.match_substring_regex(vals, "[:.-]")).as_py():
+                put("mac_address", lambda: ids.mac_valid(vals, normalized=True))
         if avg_len >= 16:
-            put("credential", _m(vals, HASH_RE))
-            put("gps_pair", _m(vals, GPS_PAIR_RE))
-        put("number", _m(vals, NUMBER_RE))
-        if sh["number"] > 0:
-            put("int_small", _m(vals, INT_RE))
-            put("coord", _m(vals, COORD_RE))
-            put("postal", _m(vals, POSTAL_RE))
-            put("digits", _m(c, DIGITS_RE))
-            put("decimal", _m(vals, r"\.[0-9]+$"))
-        put("date", _m(vals, DATE_RE))
-        if sh["date"] > 0:
-            put("datetime", pc.and_(_m(vals, DATE_RE), _m(vals, DATETIME_RE)))
-        put("alnum_code", _m(c, ALNUM_CODE_RE))
+            put("credential", lambda: _m(vals, HASH_RE))
+            put("gps_pair", lambda: _m(vals, GPS_PAIR_RE))
+        put("number", lambda: _m(vals, NUMBER_RE))
+        if sh.get("number", 0) > 0 or (only is not None and want("int_small", "coord", "postal", "digits")):
+            put("int_small", lambda: _m(vals, INT_RE))
+            put("coord", lambda: _m(vals, COORD_RE))
+            put("postal", lambda: _m(vals, POSTAL_RE))
+            put("digits", lambda: _m(c, DIGITS_RE))
+            put("decimal", lambda: _m(vals, r"\.[0-9]+$"))
+        put("date", lambda: _m(vals, DATE_RE))
+        if sh.get("date", 0) > 0:
+            put("datetime", lambda: pc.and_(_m(vals, DATE_RE), _m(vals, DATETIME_RE)))
+        put("alnum_code", lambda: _m(c, ALNUM_CODE_RE))
         if avg_len <= 12:
-            put("icd", _m(vals, ICD_RE))
-            put("gender_code", _is_in(vals, V.GENDER_CODES))
-            put("code2", _m(vals, r"^[0-9]{1,2}$"))
-        put("gender", _is_in(vals, {"M", "F", "MALE", "FEMALE"}))
+            put("icd", lambda: _m(vals, ICD_RE))
+            put("gender_code", lambda: _is_in(vals, V.GENDER_CODES))
+            put("code2", lambda: _m(vals, r"^[0-9]{1,2}$"))
+        put("gender", lambda: _is_in(vals, {"M", "F", "MALE", "FEMALE"}))
     if ascii_share <= 0.9:
-        squeezed = pc.replace_substring_regex(vals, r"[\s\x{3000}]+", "")
+        squeezed = vals
+        if pc.any(pc.match_substring_regex(vals, r"\s")).as_py():
+            squeezed = pc.replace_substring_regex(vals, r"[\s\x{3000}]+", "")
         if avg_len <= 12:
-            put("gender", _is_in(squeezed, V.GENDER_VALUES))
-            put("ethnicity", _is_in(squeezed, V.ETHNICITY_VALUES))
-            put("marital_status", _is_in(squeezed, V.MARITAL_VALUES))
-            put("political_status", _is_in(squeezed, V.POLITICAL_VALUES))
-            put("education_level", _is_in(squeezed, V.EDUCATION_VALUES))
-            put("religion", _is_in(squeezed, V.RELIGION_VALUES))
-            put("religion_marker", _is_in(squeezed, V.RELIGION_MARKERS))
-            put("health", _is_in(squeezed, V.HEALTH_VALUES))
-            put("correction", _is_in(squeezed, V.CORRECTION_VALUES))
-            plate_c = pc.replace_substring_regex(squeezed, r"[\-·.]", "")
-            put("license_plate", pc.or_(ids.plate_valid(plate_c, normalized=True),
-                                        ids.plate_masked(plate_c, normalized=True)))
-            person = pc.and_(_m(squeezed, PERSON_NAME_RE), pc.invert(_m(squeezed, NAME_BAD_END_RE)))
-            put("person_name", pc.or_(person, _m(squeezed, PERSON_MASKED_RE)))
-        if avg_len >= 4:
+            put("gender", lambda: _is_in(squeezed, V.GENDER_VALUES))
+            put("ethnicity", lambda: _is_in(squeezed, V.ETHNICITY_VALUES))
+            put("marital_status", lambda: _is_in(squeezed, V.MARITAL_VALUES))
+            put("political_status", lambda: _is_in(squeezed, V.POLITICAL_VALUES))
+            put("education_level", lambda: _is_in(squeezed, V.EDUCATION_VALUES))
+            put("religion", lambda: _is_in(squeezed, V.RELIGION_VALUES))
+            put("religion_marker", lambda: _is_in(squeezed, V.RELIGION_MARKERS))
+            put("health", lambda: _is_in(squeezed, V.HEALTH_VALUES))
+            put("correction", lambda: _is_in(squeezed, V.CORRECTION_VALUES))
+            plate_c = pc.replace_substring_regex(squeezed, r"[\-·.]", "") if want("license_plate") else squeezed
+            put("license_plate", lambda: pc.or_(ids.plate_valid(plate_c, normalized=True),
+                                                ids.plate_masked(plate_c, normalized=True)))
+            put("person_name", lambda: pc.or_(pc.and_(_m(squeezed, PERSON_NAME_RE),
+                                                      pc.invert(_m(squeezed, NAME_BAD_END_RE))),
+                                              _m(squeezed, PERSON_MASKED_RE)))
+        if avg_len >= 4 and want("company_name", "government"):
             company = pc.or_(_m(squeezed, V.COMPANY_SUFFIX_RE), _m(squeezed, V.SMALL_BUSINESS_RE))
             bank = _m(squeezed, V.BANK_RE)
             gov = _m(squeezed, V.GOVERNMENT_RE)
             shop = _m(squeezed, V.SHOP_DISPLAY_RE)
             form_only = _m(squeezed, LEGAL_FORM_ONLY_RE)
             not_company = pc.or_(pc.or_(bank, gov), pc.or_(shop, form_only))
-            put("company_name", pc.and_(company, pc.invert(not_company)))
-            put("bank_name", bank)
-            put("government", gov)
-            put("shop_display", shop)
+            put("company_name", lambda: pc.and_(company, pc.invert(not_company)))
+            put("bank_name", lambda: bank)
+            put("government", lambda: gov)
+            put("shop_display", lambda: shop)
+        if avg_len >= 4:
             # an address is the whole value: sentences that mention one are free text
-            put("address", pc.and_(_m(squeezed, V.ADDRESS_RE), pc.invert(_m(squeezed, "[，。；！？：,;!?]"))))
-            put("place_only", _m(squeezed, V.PLACE_ONLY_RE))
+            put("address", lambda: pc.and_(_m(squeezed, V.ADDRESS_RE), pc.invert(_m(squeezed, "[，。；！？：,;!?]"))))
+            put("place_only", lambda: _m(squeezed, V.PLACE_ONLY_RE))
         if avg_len <= 40:
-            put("medical_words", _m(squeezed, V.MEDICAL_WORDS))
-            put("crime_words", _m(squeezed, V.CRIME_WORDS))
-        if avg_len >= 12:
+            put("medical_words", lambda: _m(squeezed, V.MEDICAL_WORDS))
+            put("crime_words", lambda: _m(squeezed, V.CRIME_WORDS))
+        if avg_len >= 12 and want("free_text_pii"):
             counts, share_any = freetext.count_entities(vals)
             sh["free_text_pii"] = share_any
             facts["entity_counts"] = counts
@@ -397,8 +418,31 @@ def _name_fit(nt: str, sh: dict[str, float], facts: dict[str, Any], n: int) -> f
     return 0.0
 
 
-def detect_column(header: str, arr: pa.Array) -> ColumnEvidence:
-    """Classify one column from its header and (a sample of) its values."""
+# what a full scan re-measures on every value once the sample has named a type
+FULL_KEYS: dict[str, set[str]] = {
+    "vin": {"vin_format", "vin_check"}, "mobile_phone": {"mobile_phone", "landline_phone", "decimal"},
+    "landline_phone": {"mobile_phone", "landline_phone", "local_phone"}, "gps_coordinate": {"gps_pair", "coord"},
+    "legal_representative": {"person_name"}, "company_name": {"company_name", "government"},
+    "address": {"address"}, "medical_info": {"icd", "medical_words", "health"},
+    "criminal_record": {"crime_words", "correction"}, "religion": {"religion", "religion_marker"},
+    "passport": {"doc_code", "passport", "alnum_code"}, "travel_permit": {"doc_code", "travel_permit", "alnum_code"},
+    "social_security_no": {"doc_code", "alnum_code"}, "income": {"number"}, "revenue": {"number"},
+    "tax_amount": {"number"}, "age": {"int_small"}, "birth_date": {"date", "datetime"}, "postal_code": {"postal"},
+    "bank_account": {"digits", "bank_card"}, "bank_card": {"bank_card", "digits"},
+    "gender": {"gender", "gender_code"}, "ethnicity": {"ethnicity", "code2"},
+    "marital_status": {"marital_status", "code2"}, "political_status": {"political_status", "code2"},
+    "education_level": {"education_level", "code2"}, "free_text_pii": {"free_text_pii"},
+}
+# a column the sample found nothing in is still checked, value by value, for the commonest identifiers
+NULL_FULL_KEYS = {"id_card", "mobile_phone", "bank_card", "email"}
+
+
+def detect_column(header: str, arr: pa.Array, *, full: pa.Array | None = None) -> ColumnEvidence:
+    """Classify one column from its header and (a sample of) its values.
+
+    With ``full`` (every value of the column), the type found on the sample is re-measured on all
+    values — only the detectors that matter for it — and the decision re-taken on those shares.
+    """
     name = V.read_name(header)
     t_native = arr.type
     vals = nonblank_values(arr)
@@ -409,8 +453,19 @@ def detect_column(header: str, arr: pa.Array) -> ColumnEvidence:
     if pa.types.is_boolean(t_native):
         sh = {}
     t, conf, rule = decide(header, vals, sh, facts)
+    sampled = len(arr)
+    if full is not None and len(full) > len(arr):
+        vals = nonblank_values(full)
+        # an evenly spaced sample with none of an identifier bounds its share far below any threshold,
+        # so a null column is re-measured only for the identifiers the sample did see
+        keys = FULL_KEYS.get(t, {t}) if t else {k for k in NULL_FULL_KEYS if sh.get(k, 0) > 0}
+        fsh, ffacts = value_shares(vals, only=keys)
+        sh = {**sh, **fsh}
+        facts = {**facts, **{k: v for k, v in ffacts.items() if k != "avg_len"}}
+        t, conf, rule = decide(header, vals, sh, facts)
+        sampled = len(full)
     ev = ColumnEvidence(name=header, type=t, confidence=conf, rule=rule, shares=sh, name_head=name.head,
-                        name_via=name.via, sampled=len(arr), nonblank=len(vals))
+                        name_via=name.via, sampled=sampled, nonblank=len(vals))
     if "entity_counts" in facts and (t == "free_text_pii" or facts["entity_counts"]):
         ev.entity_counts = facts["entity_counts"]
     if facts.get("serial"):

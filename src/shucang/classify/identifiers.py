@@ -138,8 +138,18 @@ def _result(n: int, pos: np.ndarray, ok: np.ndarray) -> pa.BooleanArray:
 
 
 def _digits(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    d = mat.astype(np.int64) - 48
-    return d, ((d >= 0) & (d <= 9)).all(axis=1) if d.size else np.zeros(len(mat), dtype=bool)
+    """Digit values (uint8; non-digits wrap to ≥ 208) and whether each row is all digits."""
+    d = mat - np.uint8(48)
+    return d, (d.max(axis=1) <= 9) if d.size else np.zeros(len(mat), dtype=bool)
+
+
+def _dot(d: np.ndarray, weights: np.ndarray | tuple[int, ...] | list[int]) -> np.ndarray:
+    """Row-wise weighted sum of small integers, one column at a time (fast on narrow matrices)."""
+    out = np.zeros(d.shape[0], dtype=np.int32)
+    for i, w in enumerate(np.asarray(weights).tolist()):
+        if w:
+            out += d[:, i].astype(np.int32) * int(w)
+    return out
 
 
 def _valid_date(y: np.ndarray, m: np.ndarray, d: np.ndarray, *, max_year: int | None = None) -> np.ndarray:
@@ -151,10 +161,7 @@ def _valid_date(y: np.ndarray, m: np.ndarray, d: np.ndarray, *, max_year: int | 
 
 
 def _to_int(d: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(d), dtype=np.int64)
-    for i in range(d.shape[1]):
-        out = out * 10 + d[:, i]
-    return out
+    return _dot(d, [10 ** (d.shape[1] - 1 - i) for i in range(d.shape[1])])
 
 
 # --- GB 11643 ID numbers ---------------------------------------------------------------------------
@@ -170,7 +177,7 @@ def id_card_valid(arr: pa.Array, *, normalized: bool = False, legacy: bool = Tru
     if len(pos):
         d, digits17 = _digits(mat[:, :17])
         last = mat[:, 17]
-        total = (d * _ID_W).sum(axis=1) % 11
+        total = _dot(d, _ID_W) % 11
         expect = np.frombuffer(b"10X98765432", dtype=np.uint8)[total]
         region = REGION_OK[np.clip(_to_int(d[:, :4]), 0, 9999)]
         date = _valid_date(_to_int(d[:, 6:10]), _to_int(d[:, 10:12]), _to_int(d[:, 12:14]))
@@ -222,7 +229,7 @@ def uscc_valid(arr: pa.Array, *, normalized: bool = False) -> pa.BooleanArray:
         return _result(len(s), pos, np.zeros(0, dtype=bool))
     v = _USCC_VAL[mat]
     chars_ok = (v != 255).all(axis=1)
-    total = (np.where(v[:, :17] == 255, 0, v[:, :17]) * _USCC_W).sum(axis=1) % 31
+    total = _dot(np.where(v[:, :17] == 255, 0, v[:, :17]), _USCC_W) % 31
     check = (31 - total) % 31
     dept = np.isin(mat[:, 0], np.frombuffer(b"123456789ANY", dtype=np.uint8))
     region_digits = ((mat[:, 2:8] >= 48) & (mat[:, 2:8] <= 57)).all(axis=1)
@@ -238,7 +245,7 @@ def org_code_valid(arr: pa.Array, *, normalized: bool = False) -> pa.BooleanArra
         return _result(len(s), pos, np.zeros(0, dtype=bool))
     v = _ALNUM_VAL[mat[:, :8]]
     ok_chars = (v != 255).all(axis=1)
-    c = 11 - (np.where(v == 255, 0, v) * _ORG_W).sum(axis=1) % 11
+    c = 11 - _dot(np.where(v == 255, 0, v), _ORG_W) % 11
     expect = np.where(c == 10, ord("X"), np.where(c == 11, ord("0"), 48 + c))
     # an all-digit body must not look like a plain 9-digit number: require ≥ 1 letter or the dash form
     ok = ok_chars & (mat[:, 8] == expect)
@@ -253,6 +260,7 @@ def business_reg_no_valid(arr: pa.Array, *, normalized: bool = False) -> pa.Bool
         return _result(len(s), pos, np.zeros(0, dtype=bool))
     d, dig = _digits(mat)
     p = np.full(len(pos), 10, dtype=np.int64)
+    d = d.astype(np.int64)
     for i in range(14):
         t = (p + d[:, i]) % 10
         t = np.where(t == 0, 10, t)
@@ -275,10 +283,12 @@ def luhn_valid(arr: pa.Array, *, normalized: bool = False, lengths: tuple[int, .
         if not len(pos):
             continue
         d, dig = _digits(mat)
-        rev = d[:, ::-1].copy()
-        dbl = rev[:, 1::2] * 2
-        rev[:, 1::2] = np.where(dbl > 9, dbl - 9, dbl)
-        out[pos[dig & (rev.sum(axis=1) % 10 == 0)]] = True
+        # from the right: odd positions count once, even positions doubled with 9 subtracted above 9
+        doubled = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9] + [0] * 246, dtype=np.uint8)
+        rev = d[:, ::-1]
+        total = _dot(rev[:, 0::2], [1] * rev[:, 0::2].shape[1]) + _dot(doubled[rev[:, 1::2]],
+                                                                      [1] * rev[:, 1::2].shape[1])
+        out[pos[dig & (total % 10 == 0)]] = True
     return pa.array(out)
 
 
@@ -314,7 +324,7 @@ def vin_valid(arr: pa.Array, *, normalized: bool = False) -> pa.BooleanArray:
         return _result(len(s), pos, np.zeros(0, dtype=bool))
     v = _VIN_VAL[mat]
     ok_chars = (v != 255).all(axis=1)
-    c = (np.where(v == 255, 0, v) * _VIN_W).sum(axis=1) % 11
+    c = _dot(np.where(v == 255, 0, v), _VIN_W) % 11
     expect = np.where(c == 10, ord("X"), 48 + c)
     return _result(len(s), pos, ok_chars & (mat[:, 8] == expect))
 

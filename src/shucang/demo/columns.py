@@ -21,7 +21,7 @@ def day(y: int, m: int = 1, d: int = 1) -> int:
     return (date(y, m, d) - EPOCH).days
 
 
-def weighted(rng: np.random.Generator, weights: Sequence[float], n: int) -> np.ndarray:
+def weighted(rng: np.random.Generator, weights: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
     """``n`` indices drawn with the given relative weights."""
     w = np.asarray(weights, dtype=np.float64)
     return rng.choice(len(w), size=n, p=w / w.sum())
@@ -99,7 +99,7 @@ def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
             raise ValueError("cannot split a non-zero total over nothing")
         return np.zeros(0, dtype=np.int64)
     share = w / w.sum() * total
-    base = np.floor(share).astype(np.int64)
+    base: np.ndarray = np.floor(share).astype(np.int64)
     rest = int(total - base.sum())
     if rest:
         order = np.argsort(-(share - base), kind="stable")

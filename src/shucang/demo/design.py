@@ -40,7 +40,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("digital_core_value_added", "数字经济核心产业增加值", "亿元", "industrial_monthly",
            (115.71, 138.52, 163.37, 191.08, 222.46, 256.93), 330, 2),
     Metric("digital_core_rd_ratio", "规上数字经济核心产业R&D经费支出占营业收入比重", "%", "industrial_monthly",
-           (2.1, 2.2, 2.4, 2.5, 2.7, 2.9), 3, 1),
+           (2.1, 2.22, 2.39, 2.56, 2.74, 2.93), 3, 2),
     Metric("digital_core_productivity", "规上数字经济核心产业全员劳动生产率", "万元/人", "industrial_monthly",
            (16.6, 17.4, 18.3, 19.2, 20.1, 21.0), 22, 1),
     Metric("digital_core_invention_patents", "数字经济核心产业有效发明专利", "件", "patents",
@@ -67,6 +67,14 @@ METRIC_BY_ID = {m.id: m for m in METRICS}
 def metric_values(metric_id: str) -> dict[int, float | int]:
     """Designed year-end values of one metric, by year."""
     return METRIC_BY_ID[metric_id].by_year()
+
+
+def metric_counts(metric_id: str) -> dict[int, int]:
+    """Designed year-end values of a count metric (integers), by year."""
+    values = METRIC_BY_ID[metric_id].by_year()
+    if not all(isinstance(v, int) for v in values.values()):
+        raise TypeError(f"{metric_id} is not a count")
+    return {y: int(v) for y, v in values.items()}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from shucang.demo.columns import dates, day, join, num, pick, weighted
-from shucang.demo.design import YEARS, metric_values
+from shucang.demo.design import YEARS, metric_counts
 from shucang.demo.enterprises import FIXED, Registry
 from shucang.demo.quotas import NONE, inflows, random_days, spread_years, stock_flows
 from shucang.demo.vocab import CLOUD_LEVELS, FACTORY_KINDS, ROBOT_BRAND_CODES, ROBOT_MODELS
@@ -31,7 +31,7 @@ FUTURE_FACTORY_YEARS = (2022, 2024, 2025)
 
 def enterprise_cloud(rng: np.random.Generator, reg: Registry) -> pa.Table:
     """One row per first move to the cloud and per later level upgrade."""
-    firsts = inflows(metric_values("enterprise_cloud"), CLOUD_BEFORE)
+    firsts = inflows(metric_counts("enterprise_cloud"), CLOUD_BEFORE)
     years = spread_years(firsts)
     n = len(years)
     pool = np.arange(FIXED)  # established enterprises (all founded before 2016)
@@ -71,7 +71,7 @@ def enterprise_cloud(rng: np.random.Generator, reg: Registry) -> pa.Table:
 
 def industrial_robots(rng: np.random.Generator, reg: Registry) -> pa.Table:
     """Robot register: in service from ``in_service_on``, retired on ``retired_on`` (null while in service)."""
-    start, end = stock_flows(rng, metric_values("industrial_robots_in_service"), ROBOT_RETIRED,
+    start, end = stock_flows(rng, metric_counts("industrial_robots_in_service"), ROBOT_RETIRED,
                              pre_outflow=ROBOT_RETIRED_BEFORE, pre_first_year=2008, min_age_days=730)
     n = len(start)
     order = np.argsort(start, kind="stable")
@@ -97,7 +97,7 @@ def industrial_robots(rng: np.random.Generator, reg: Registry) -> pa.Table:
 
 def smart_factories(rng: np.random.Generator, reg: Registry) -> pa.Table:
     """Recognised digital workshops / smart factories (cumulative count) and future factories."""
-    counts = metric_values("digital_workshops_smart_factories")
+    counts = metric_counts("digital_workshops_smart_factories")
     years = spread_years(inflows(counts, FACTORIES_BEFORE))
     n = len(years)
     pool = np.flatnonzero(reg.above[:FIXED])
@@ -106,7 +106,7 @@ def smart_factories(rng: np.random.Generator, reg: Registry) -> pa.Table:
     kind = np.where(rng.random(n) < 0.55, 0, 1)
     level = np.where(kind == 1, np.where(rng.random(n) < 0.5, 1, 0), 0)
 
-    future = metric_values("future_factories")
+    future = metric_counts("future_factories")
     if [future[y] for y in YEARS] != [sum(1 for fy in FUTURE_FACTORY_YEARS if fy <= y) for y in YEARS]:
         raise ValueError("FUTURE_FACTORY_YEARS disagree with the designed future-factory counts")
     # Future factories grow out of the earliest smart factories.

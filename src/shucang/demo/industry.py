@@ -19,13 +19,12 @@ SEASON = np.array([0.92, 0.62, 1.0, 1.0, 1.02, 1.05, 1.0, 0.98, 1.04, 1.02, 1.08
 """Monthly pattern (Spring Festival dip in February, year-end push in December)."""
 
 VALUE_ADDED_SHARE = 0.22
-"""Digital-core revenue is set from value added at this share (rounded to thousands of 万元)."""
-OTHER = {  # the other above-scale industry: value added (万元) and ratios, by year
-    "value_added": dict(zip(YEARS, (4_650_000, 4_980_000, 5_210_000, 5_390_000, 5_660_000, 5_910_000), strict=True)),
-    "value_added_share": 0.21,
-    "rd_permille": 16,
-    "productivity": (15.2, 15.6, 16.1, 16.5, 17.0, 17.4),
-}
+"""Digital-core revenue is set from value added at this share (rounded to tens of thousands of 万元)."""
+# The other above-scale industry: value added (万元) by year, and its ratios.
+OTHER_VALUE_ADDED = dict(zip(YEARS, (4_650_000, 4_980_000, 5_210_000, 5_390_000, 5_660_000, 5_910_000), strict=True))
+OTHER_VALUE_ADDED_SHARE = 0.21
+OTHER_RD_PERMILLE = 16
+OTHER_PRODUCTIVITY = (15.2, 15.6, 16.1, 16.5, 17.0, 17.4)
 NEW_PRODUCT_RATE = (0.352, 0.366, 0.381, 0.395, 0.408, 0.421)
 """规上工业新产品产值率 by year (approximate: per-row noise), towards the plan's 42%."""
 
@@ -42,19 +41,19 @@ def employee_total(value_added: int, productivity: float) -> int:
 def core_totals() -> dict[str, dict[int, int]]:
     """Exact yearly totals (万元, persons) of the digital-core rows, derived from the design."""
     added = {y: round(v * 10_000) for y, v in metric_values("digital_core_value_added").items()}
-    revenue = {y: int(round(added[y] / VALUE_ADDED_SHARE, -3)) for y in YEARS}
+    revenue = {y: int(round(added[y] / VALUE_ADDED_SHARE, -4)) for y in YEARS}
     ratio = metric_values("digital_core_rd_ratio")
-    rd = {y: revenue[y] // 1000 * round(ratio[y] * 10) for y in YEARS}  # revenue is a multiple of 1000
+    rd = {y: revenue[y] // 10_000 * round(ratio[y] * 100) for y in YEARS}  # revenue is a multiple of 10,000
     productivity = metric_values("digital_core_productivity")
     employees = {y: employee_total(added[y], float(productivity[y])) for y in YEARS}
     return {"added_value": added, "revenue": revenue, "rd_expense": rd, "employees": employees}
 
 
 def other_totals() -> dict[str, dict[int, int]]:
-    added = OTHER["value_added"]
-    revenue = {y: int(round(added[y] / OTHER["value_added_share"], -3)) for y in YEARS}
-    rd = {y: revenue[y] // 1000 * OTHER["rd_permille"] for y in YEARS}
-    employees = {y: employee_total(added[y], p) for y, p in zip(YEARS, OTHER["productivity"], strict=True)}
+    added = OTHER_VALUE_ADDED
+    revenue = {y: int(round(added[y] / OTHER_VALUE_ADDED_SHARE, -3)) for y in YEARS}
+    rd = {y: revenue[y] // 1000 * OTHER_RD_PERMILLE for y in YEARS}
+    employees = {y: employee_total(added[y], p) for y, p in zip(YEARS, OTHER_PRODUCTIVITY, strict=True)}
     return {"added_value": added, "revenue": revenue, "rd_expense": rd, "employees": employees}
 
 

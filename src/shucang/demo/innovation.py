@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from shucang.demo.codes import patent_numbers
 from shucang.demo.columns import dates, day, join, num, pick, unique_ints, year_of, ymd, ymd_parts
-from shucang.demo.design import YEARS, metric_values
+from shucang.demo.design import YEARS, metric_counts
 from shucang.demo.enterprises import FIXED, Registry
 from shucang.demo.people import Population
 from shucang.demo.quotas import NONE, ramp, random_days, spread_years, stock_flows
@@ -46,7 +46,7 @@ def _titles(rng: np.random.Generator, types: np.ndarray) -> pa.Array:
 def patents(rng: np.random.Generator, reg: Registry, population: Population) -> pa.Table:
     """Granted patents with lapse dates; digital-core inventions follow the designed stock."""
     # Digital-core invention patents: exact year-end stock.
-    c_start, c_end = stock_flows(rng, metric_values("digital_core_invention_patents"), CORE_PATENT_LAPSES,
+    c_start, c_end = stock_flows(rng, metric_counts("digital_core_invention_patents"), CORE_PATENT_LAPSES,
                                  pre_outflow=CORE_PATENT_LAPSED_BEFORE, pre_first_year=2007, min_age_days=730)
     parts_type = [np.full(len(c_start), 1)]
     parts_start, parts_end = [c_start], [c_end]
@@ -127,7 +127,7 @@ def certificate_years(active: dict[int, int], before: dict[int, int]) -> dict[in
 
 def high_tech_enterprises(rng: np.random.Generator, reg: Registry) -> pa.Table:
     """One row per high-tech certificate (renewals are new rows for the same enterprise)."""
-    core_years = certificate_years(metric_values("digital_high_tech_enterprises"), HIGH_TECH_BEFORE)
+    core_years = certificate_years(metric_counts("digital_high_tech_enterprises"), HIGH_TECH_BEFORE)
     fixed = np.arange(FIXED)
     firms_parts, years_parts, core_parts = [], [], []
     for is_core, per_year in ((True, core_years), (False, HIGH_TECH_OTHER)):

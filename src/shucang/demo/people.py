@@ -76,7 +76,8 @@ class Population:
 def _birth_years(rng: np.random.Generator, knots: tuple[tuple[int, float], ...], n: int) -> np.ndarray:
     years = np.arange(knots[0][0], knots[-1][0] + 1)
     w = np.interp(years, [k[0] for k in knots], [k[1] for k in knots])
-    return years[weighted(rng, w, n)]
+    out: np.ndarray = years[weighted(rng, w, n)]
+    return out
 
 
 def _names(rng: np.random.Generator, male: np.ndarray) -> pa.Array:

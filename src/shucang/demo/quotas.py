@@ -28,7 +28,8 @@ def random_days(rng: np.random.Generator, years: np.ndarray, *, lo: np.ndarray |
         end = np.minimum(end, hi)
     if np.any(end < start):
         raise ValueError("empty day range")
-    return start + (rng.random(len(years)) * (end - start + 1)).astype(np.int64)
+    out: np.ndarray = start + (rng.random(len(years)) * (end - start + 1)).astype(np.int64)
+    return out
 
 
 def spread_years(counts: dict[int, int]) -> np.ndarray:

@@ -11,13 +11,32 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shucang.demo.columns import dates, day, group_rank, group_split, join, num, pick, timestamps, unique_ints, weighted, ymd
-from shucang.demo.design import YEARS, metric_values
+from shucang.demo.columns import (
+    dates,
+    day,
+    group_rank,
+    group_split,
+    join,
+    num,
+    pick,
+    timestamps,
+    unique_ints,
+    weighted,
+    ymd,
+)
+from shucang.demo.design import YEARS, metric_counts, metric_values
 from shucang.demo.enterprises import Registry
 from shucang.demo.people import Population
 from shucang.demo.places import coordinates, street_addresses, town_names, towns_weighted
 from shucang.demo.quotas import inflows, random_days, spread_years
-from shucang.demo.vocab import AGRI_GOODS, OPERATORS, RETAIL_GOODS, RETAIL_PLATFORMS, SERVICE_ITEMS, SHOP_TAILS
+from shucang.demo.vocab import (
+    AGRI_GOODS,
+    OPERATORS,
+    RETAIL_GOODS,
+    RETAIL_PLATFORMS,
+    SERVICE_ITEMS,
+    SHOP_TAILS,
+)
 
 MONTHS = len(YEARS) * 12
 SHOPS = 1_900
@@ -103,13 +122,13 @@ def gov_service_cases(rng: np.random.Generator, scale: float, population: Popula
     """Service cases; among 依申请 cases of each year exactly the designed share is 一网通办."""
     rate = metric_values("one_network_rate")
     years, one_network, on_application = [], [], []
-    for year in YEARS:  # six years: a loop over years, not rows
-        n_app = 1000 * max(1, round(CASES_PER_YEAR[year] * scale / 1000))
-        k = n_app * round(rate[year] * 10) // 1000
+    for y in YEARS:  # six years: a loop over years, not rows
+        n_app = 1000 * max(1, round(CASES_PER_YEAR[y] * scale / 1000))
+        k = n_app * round(rate[y] * 10) // 1000
         flags = np.zeros(n_app, dtype=bool)
         flags[rng.choice(n_app, size=k, replace=False)] = True
         n_other = max(50, round(OTHER_CASES_PER_YEAR * scale))
-        years.append(np.full(n_app + n_other, year))
+        years.append(np.full(n_app + n_other, y))
         one_network.append(np.concatenate([flags, rng.random(n_other) < 0.7]))
         on_application.append(np.concatenate([np.ones(n_app, dtype=bool), np.zeros(n_other, dtype=bool)]))
     year = np.concatenate(years)
@@ -129,7 +148,7 @@ def gov_service_cases(rng: np.random.Generator, scale: float, population: Popula
     days = np.where(channel == 0, _workday(days), days)
     seconds = np.where(channel == 0, rng.integers(8 * 3600 + 1800, 17 * 3600, n), rng.integers(7 * 3600, 24 * 3600, n))
     order = np.lexsort((seconds, days))
-    year, onet, app, channel, item, days, seconds = (a[order] for a in (year, onet, app, channel, item, days, seconds))
+    onet, app, channel, item, days, seconds = (a[order] for a in (onet, app, channel, item, days, seconds))
     serial, _, _ = group_rank(days)
 
     status = np.where(rng.random(n) < 0.02, 2, np.where(rng.random(n) < 0.01, 3, 0))
@@ -154,7 +173,7 @@ def gov_service_cases(rng: np.random.Generator, scale: float, population: Popula
 
 def base_stations_5g(rng: np.random.Generator) -> pa.Table:
     """5G base stations, commissioned since mid-2019 (cumulative design counts)."""
-    years = spread_years(inflows(metric_values("base_stations_5g"), STATIONS_BEFORE))
+    years = spread_years(inflows(metric_counts("base_stations_5g"), STATIONS_BEFORE))
     n = len(years)
     commissioned = np.sort(random_days(rng, years, lo=np.full(n, day(2019, 6, 6))))
     years = commissioned.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970

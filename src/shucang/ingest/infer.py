@@ -199,12 +199,12 @@ class ColumnProfiler:
     def _distinct(self, st: _Stats, values: pa.Array) -> None:
         """Exact while the domain is small; else per-batch counts on a sample feed an estimator."""
         part = _sample(values, DISTINCT_SAMPLE)
-        uniques = pc.unique(part)
+        uniques = _non_blank(pc.unique(part))
         st.distinct_batches.append((len(part), len(uniques)))
         if st.small_uniques is not None:
             if len(uniques) <= SMALL_DOMAIN:
                 if len(part) < len(values):
-                    uniques = pc.unique(values)
+                    uniques = _non_blank(pc.unique(values))
                 merged = pc.unique(pa.concat_arrays([st.small_uniques, uniques.cast(st.small_uniques.type)]))
                 st.small_uniques = merged if len(merged) <= SMALL_DOMAIN else None
             else:
@@ -237,6 +237,12 @@ def _sample(values: pa.Array, size: int = SAMPLE) -> pa.Array:
     run = size // 4
     step = (len(values) - run) // 3
     return pa.concat_arrays([values.slice(k * step, run) for k in range(4)])
+
+
+def _non_blank(uniques: pa.Array) -> pa.Array:
+    if pa.types.is_string(uniques.type) and len(uniques):
+        return uniques.filter(pc.invert(pc.fill_null(pc.utf8_is_space(uniques), False)))
+    return uniques
 
 
 def _int_round_trip(values: pa.Array) -> bool:

@@ -18,7 +18,15 @@ import pyarrow as pa
 
 from shucang.errors import InputError
 from shucang.ingest.header import build_header
-from shucang.ingest.model import Chunk, ReadOptions, RejectedRow, TableSource, empty_batch, reject, string_batch
+from shucang.ingest.model import (
+    Chunk,
+    ReadOptions,
+    RejectedRow,
+    TableSource,
+    empty_batch,
+    reject,
+    string_batch,
+)
 from shucang.ingest.textstream import prefetch, read_blocks, validate
 
 

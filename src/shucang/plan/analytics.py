@@ -175,8 +175,8 @@ def growth(indicator: Indicator, observations: Sequence[Observation]) -> Growth:
     achieved_change = _finite((latest.value - start_value) / span)
     if required is not None and achieved is not None and required != 0:
         pace, method = _finite(achieved / required), "cagr"
-    elif required_change not in (None, 0) and achieved_change is not None:
-        pace, method = _finite(achieved_change / required_change), "linear"  # type: ignore[operator]
+    elif required_change is not None and required_change != 0 and achieved_change is not None:
+        pace, method = _finite(achieved_change / required_change), "linear"
     else:
         pace, method = None, "none"
     return Growth(required, achieved, method, pace, pace_band(pace), start_year, start_value,

@@ -42,7 +42,7 @@ class _Seq(list):  # type: ignore[type-arg]
         self.lines: list[int] = []
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(yaml.SafeLoader):  # type: ignore[misc]
     duplicates: list[tuple[int, str]]
 
 
@@ -206,16 +206,16 @@ def parse_plan(text: str, name: str = "plan.yaml", *, path: Path | None = None,
     return plan
 
 
-_cache: dict[tuple[str, int, int], m.Plan] = {}
+_cache: dict[tuple[str, int, int, str], m.Plan] = {}
 
 
 def load_plan_file(path: Path, origin: str = "file") -> m.Plan:
-    """Load one plan file (cached by path, size and modification time)."""
+    """Load one plan file (cached by path, size, modification time and origin)."""
     try:
         stat = path.stat()
     except OSError:
         raise NotFound(f"规划文件不存在 (plan file not found): {path}") from None
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    key = (str(path), stat.st_mtime_ns, stat.st_size, origin)
     cached = _cache.get(key)
     if cached is not None:
         return cached

@@ -15,10 +15,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
 import sqlalchemy as sa
 
 from shucang.errors import InputError, NotFound, ShucangError
-from shucang.plan.model import Metric, Plan
+from shucang.plan.model import Indicator, Metric, Plan
 from shucang.plan.store import Period, StoredValue, read_values, write_value
 
 log = logging.getLogger("shucang.plan")
@@ -57,8 +58,8 @@ def _open_data_counts(wh: Any) -> tuple[int, int]:
     try:
         from shucang.share.opendata import open_data_rate
     except ImportError:  # the share stage is optional for the plan stage
-        open_data_rate = None
-    if open_data_rate is not None:
+        pass
+    else:
         info = open_data_rate(wh)
         return int(info["open"]), int(info["total"])
     from shucang.warehouse import catalog as cat
@@ -93,13 +94,59 @@ def metric_lineage(wh: Any, metric: Metric, versions: dict[str, int] | None = No
 def evaluate_metric(wh: Any, plan: Plan, metric: Metric, versions: dict[str, int] | None = None,
                     *, today: datetime | None = None) -> MetricResult:
     """Run one metric on the chosen dataset versions (current ones by default)."""
-    lineage = metric_lineage(wh, metric, versions)
-    if metric.kind == "catalog":
-        opened, total = (int(x) for x in lineage[CATALOG_SOURCE].split("/"))
-        year = min((today or datetime.now(UTC)).year, plan.end_year)
-        values = {year: _round(100.0 * opened / total, metric.decimals)} if total else {}
-        return MetricResult(metric.id, values, lineage)
-    table = wh.sql(metric.sql, versions=dict(lineage))
+    result = evaluate_metrics(wh, plan, [metric], versions, today=today)[metric.id]
+    if isinstance(result, ShucangError):
+        raise result
+    return result
+
+
+def evaluate_metrics(wh: Any, plan: Plan, metrics: list[Metric], versions: dict[str, int] | None = None,
+                     *, today: datetime | None = None) -> dict[str, MetricResult | ShucangError]:
+    """Run several metrics; SQL ones share one read-only DuckDB connection pinned to their versions.
+
+    Opening a connection registers every dataset (the dominant cost), so the metrics of one
+    recompute share it. Each metric still gets its own lineage and its own error.
+    """
+    from shucang.warehouse.query import check_read_only
+
+    out: dict[str, MetricResult | ShucangError] = {}
+    current = current_versions(wh)
+    lineages: dict[str, dict[str, Any]] = {}
+    for metric in metrics:
+        try:
+            lineages[metric.id] = metric_lineage(wh, metric, versions, current)
+        except ShucangError as exc:
+            out[metric.id] = exc
+    pinned: dict[str, int] = {}
+    for metric in metrics:
+        if metric.kind == "catalog" and metric.id in lineages:
+            opened, total = (int(x) for x in lineages[metric.id][CATALOG_SOURCE].split("/"))
+            year = min((today or datetime.now(UTC)).year, plan.end_year)
+            rate = {year: _round(100.0 * opened / total, metric.decimals)} if total else {}
+            out[metric.id] = MetricResult(metric.id, rate, lineages[metric.id])
+        elif metric.id in lineages:
+            pinned.update(lineages[metric.id])
+    todo = [m for m in metrics if m.kind == "sql" and m.id in lineages]
+    if not todo:
+        return out
+    con = wh.connect(pinned)
+    try:
+        for metric in todo:
+            try:
+                check_read_only(metric.sql)
+                table = con.sql(metric.sql).to_arrow_table()
+                out[metric.id] = MetricResult(metric.id, _year_values(metric, table), lineages[metric.id])
+            except duckdb.Error as exc:
+                out[metric.id] = InputError(f"度量 {metric.id} 查询失败 (query failed): "
+                                            f"{str(exc).splitlines()[0]}")
+            except ShucangError as exc:
+                out[metric.id] = exc
+    finally:
+        con.close()
+    return out
+
+
+def _year_values(metric: Metric, table: Any) -> dict[int, float]:
     names = [n.lower() for n in table.column_names]
     if "year" not in names or "value" not in names:
         raise InputError(f"度量 {metric.id} 须返回 year 和 value 两列 (must return columns year, value); "
@@ -114,7 +161,7 @@ def evaluate_metric(wh: Any, plan: Plan, metric: Metric, versions: dict[str, int
         if not math.isfinite(number):
             continue
         values[int(year)] = _round(number, metric.decimals)
-    return MetricResult(metric.id, values, lineage)
+    return values
 
 
 def _round(value: float, decimals: int | None) -> float:
@@ -164,23 +211,22 @@ def recompute(wh: Any, plan: Plan, *, actor: str = "system:recompute", force: bo
     for row in rows:
         by_indicator.setdefault(row.indicator_id, {})[row.period] = row
     stale = stale_indicators(wh, plan, rows) if stale_only else {}
-    results: dict[str, MetricResult | ShucangError] = {}
+    chosen: list[tuple[Indicator, Metric]] = []
     for ind in plan.all_indicators():
         if ind.metric is None or (indicators is not None and ind.id not in indicators):
             continue
         metric = plan.metric(ind.metric)
-        if datasets is not None and not (set(metric.datasets) & datasets) and metric.kind != "catalog":
+        if datasets is not None and not (set(metric.datasets) & datasets):
             continue
-        existing = by_indicator.get(ind.id, {})
-        has_computed = any(r.metric_id for r in existing.values())
+        has_computed = any(r.metric_id for r in by_indicator.get(ind.id, {}).values())
         if stale_only and has_computed and not stale.get(ind.id, False):
             report.skipped.append({"indicator": ind.id, "metric": metric.id, "reason": "up_to_date"})
             continue
-        if metric.id not in results:
-            try:
-                results[metric.id] = evaluate_metric(wh, plan, metric, versions, today=today)
-            except ShucangError as exc:
-                results[metric.id] = exc
+        chosen.append((ind, metric))
+    unique = list({metric.id: metric for _, metric in chosen}.values())
+    results = evaluate_metrics(wh, plan, unique, versions, today=today) if unique else {}
+    for ind, metric in chosen:
+        existing = by_indicator.get(ind.id, {})
         result = results[metric.id]
         if isinstance(result, ShucangError):
             report.errors.append({"indicator": ind.id, "metric": metric.id, "error": result.message})
@@ -220,6 +266,8 @@ def plan_after_ingest(wh: Any, result: Any) -> None:
         log.warning("plan metrics not recomputed: %s", exc)
         return
     for plan in plans.values():
+        if not any(result.dataset in m.datasets for m in plan.metrics):
+            continue  # cheap no-op for data no metric reads (catalog metrics show as stale instead)
         try:
             recompute(wh, plan, datasets={result.dataset}, actor="system:after-ingest")
         except Exception:  # noqa: BLE001 — see docstring

@@ -102,7 +102,7 @@ def _indicator(check: Checker, raw: Any, where: str, line: int, kind: str,
     if baseline is not None and target is not None and baseline.year >= target.year:
         check.error(check.line_of(raw, "target"), f"{where}.target.year",
                     f"目标年须晚于基期 (target year must follow the baseline year {baseline.year})")
-    if None in (ind_id, name, unit, target):
+    if ind_id is None or name is None or unit is None or target is None:
         return None
     return m.Indicator(id=ind_id, name=name, unit=unit, target=target, kind=kind, baseline=baseline,
                        metric=None if source == "manual" else source, periods=tuple(periods),
@@ -391,7 +391,7 @@ def build_plan(data: dict[str, Any], check: Checker, *, path: Path | None = None
                                                             default="")))
     index = _index(check, data.get("index"))
     rules = _status_rules(check, data.get("status_rules"))
-    if None in (plan_id, title, start, end, baseline_year):
+    if plan_id is None or title is None or start is None or end is None or baseline_year is None:
         return None
     plan = m.Plan(
         id=plan_id, title=title, start_year=start, end_year=end, baseline_year=baseline_year,

@@ -5,7 +5,7 @@ lives *in* that rounding: a cell whose value lies within ``window`` (in units of
 digit step s) of a rounding boundary B = (k + ½)·s is a carrier; a keyed bit per (column, value)
 says on which side of B the recipient's copy must lie, and a carrier on the wrong side is mirrored
 across B (x → 2B − x, or one unit off B for values exactly on it). The change is < 0.1 % of the cell
-and zero-mean, so totals move by far less than 0.1 %; about 5 % of cells are carriers and half of
+and zero-mean, so totals move by far less than 0.1 %; about 10 % of cells are carriers and half of
 those change. Rounding to 3 significant digits keeps the side, so does any format change; finer
 rounding (4+ digits) erases carriers (never inverts them), coarser rounding turns them into noise.
 
@@ -85,8 +85,11 @@ def _np(x: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(x, np.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def carriers(x: pa.Array, column: str, window: float) -> Carriers:
-    """Which cells of ``x`` (float64) sit within ``window``·s of a 3-significant-digit boundary."""
+def carriers(x: pa.Array, column: str, window: float, tolerance: float = 1.0,
+             unit: np.ndarray | None = None) -> Carriers:
+    """Which cells of ``x`` (float64) sit within ``window``·s of a 3-significant-digit boundary and
+    can take their mark within ``tolerance`` (relative); ``unit`` is the smallest step of a value
+    sitting exactly on a boundary (1 for whole numbers, 10^-decimals for text, ``window``·s/2 else)."""
     xv = _np(x)
     ax = np.abs(xv)
     valid = np.isfinite(ax) & (ax > 0)
@@ -101,8 +104,10 @@ def carriers(x: pa.Array, column: str, window: float) -> Carriers:
     k = np.floor(m)
     f = m - k
     d = np.abs(f - 0.5)
-    carrier = valid & (d <= window)
     side = np.where(f > 0.5, 1, np.where(f < 0.5, -1, 0)).astype(np.int8)
+    nudge = step * (window / 2) if unit is None else unit
+    biggest_change = np.where(side == 0, nudge, 2 * d * step)
+    carrier = valid & (d <= window) & (biggest_change <= tolerance * safe)
     sign = np.where(xv < 0, -1.0, 1.0)
     return Carriers(carrier, (k + 0.5) * step, step, side, safe, sign, e, m, column)
 
@@ -151,6 +156,22 @@ class MarkResult:
     changed: int
 
 
+def _units(values: pa.Array, kind: str, x: pa.Array, window: float) -> np.ndarray | None:
+    if kind == "int":
+        return np.ones(len(values))
+    if kind == "text":
+        dec = _decimals(pc.fill_null(values.cast(pa.string()), "")).to_numpy(zero_copy_only=False)
+        return 10.0 ** -dec.astype(np.float64)
+    return None
+
+
+def column_carriers(values: pa.Array, column: str, window: float, tolerance: float) -> tuple[str | None, Carriers]:
+    """Kind and carriers of a stored column (the same computation at extract and at trace time)."""
+    kind = numeric_kind(values)
+    x = as_float(values)
+    return kind, carriers(x, column, window, tolerance, _units(values, kind or "float", x, window))
+
+
 def mark_numeric(values: pa.Array | pa.ChunkedArray, *, key: bytes, column: str, window: float,
                  tolerance: float) -> MarkResult:
     """Put a recipient's keyed sides into one numeric column (float, int or number-like text)."""
@@ -159,7 +180,7 @@ def mark_numeric(values: pa.Array | pa.ChunkedArray, *, key: bytes, column: str,
     kind = numeric_kind(values)
     if kind is None or len(values) == 0:
         return MarkResult(values, 0, 0)
-    info = carriers(as_float(values), column, window)
+    _kind, info = column_carriers(values, column, window, tolerance)
     rows = carrier_rows(info)
     n_carriers = len(rows)
     if len(rows) == 0:
@@ -169,13 +190,8 @@ def mark_numeric(values: pa.Array | pa.ChunkedArray, *, key: bytes, column: str,
     wrong = info.side[rows] != want
     rows, want = rows[wrong], want[wrong]
     mag, bound, step = info.magnitude[rows], info.boundary[rows], info.step[rows]
-    if kind == "int":
-        unit = np.ones(len(rows))
-    elif kind == "text":
-        dec = _decimals(values.cast(pa.string()).take(pa.array(rows))).to_numpy(zero_copy_only=False)
-        unit = 10.0 ** -dec.astype(np.float64)
-    else:
-        unit = step * (window / 2)
+    units = _units(values, kind, values, window)
+    unit = step * (window / 2) if units is None else units[rows]
     new_mag = np.where(info.side[rows] == 0, bound + want * unit, 2 * bound - mag)
     ok = np.abs(new_mag - mag) <= mag * tolerance
     rows, new_mag = rows[ok], new_mag[ok]
@@ -206,10 +222,11 @@ def _scatter(values: pa.Array, rows: np.ndarray, replacement: pa.Array) -> pa.Ar
     return combined.take(pa.array(index))
 
 
-def observe_numeric(source: pa.Array, leaked: pa.Array, column: str, window: float) -> tuple[list[str], list[int]]:
+def observe_numeric(source: pa.Array, leaked: pa.Array, column: str, window: float,
+                    tolerance: float) -> tuple[list[str], list[int]]:
     """Carrier ids and observed sides (+1/−1) of linked (source, leaked) value pairs; erased and
     implausible pairs are skipped, and each (column, value) counts once."""
-    info = carriers(as_float(source), column, window)
+    _kind, info = column_carriers(source, column, window, tolerance)
     yv = _np(as_float(leaked))
     my = np.abs(yv)
     same_sign = (yv < 0) == (info.sign < 0)

@@ -11,7 +11,7 @@ channel's treatment of direct identifiers, and finally the type's display mask f
     columns:
       population.address: {strategy: drop}
       "*.备注": {strategy: free_text}
-    fingerprint: {numeric_tolerance: 0.001, window: 0.025}
+    fingerprint: {numeric_tolerance: 0.001, window: 0.05}
     k_anonymity: {k: 5}
 
 Channels: files that leave the warehouse (``extract``) and API answers (``api``) get keyed,
@@ -89,9 +89,9 @@ class Policy:
     """Keys ``dataset.column`` or ``*.column``."""
     numeric_tolerance: float = 0.001
     """Largest relative change a fingerprint may make to one numeric cell (0.1 %)."""
-    window: float = 0.025
+    window: float = 0.05
     """Half-width, in units of the 3-significant-digit step, of the band around a rounding boundary
-    where numeric cells carry a mark (about 5 % of cells are carriers, half of them change)."""
+    where numeric cells carry a mark (about 10 % of cells are carriers, half of them change)."""
     k: int = 5
     """Smallest equivalence class an open-data release may have."""
 

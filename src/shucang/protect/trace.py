@@ -109,20 +109,22 @@ def _numeric_evidence(wh: Any, leak: pa.Table, candidates: list[ExtractRecord],
             continue
         info = {"dataset": dataset, "version": version, "linked_rows": len(linkage.leak_rows),
                 "mapped_columns": {**linkage.text_map, **linkage.numeric_map}}
-        observations: dict[tuple[str, float], tuple[list[str], list[int]]] = {}
+        observations: dict[tuple[str, float, float], tuple[list[str], list[int]]] = {}
         for record in records:
             marked = set(record.marks["numeric"])
-            window = float(record.marks.get("window", 0.025))
+            window = float(record.marks.get("window", 0.05))
+            tolerance = float(record.marks.get("tolerance", 0.001))
             ids: list[str] = []
             sides: list[int] = []
             for leak_col, src_col in linkage.numeric_map.items():
                 if src_col not in marked:
                     continue
-                key = (src_col, window)
+                key = (src_col, window, tolerance)
                 if key not in observations:
                     observations[key] = observe_numeric(
                         source.column(src_col).combine_chunks().take(pa.array(linkage.source_rows)),
-                        leak.column(leak_col).combine_chunks().take(pa.array(linkage.leak_rows)), src_col, window)
+                        leak.column(leak_col).combine_chunks().take(pa.array(linkage.leak_rows)), src_col, window,
+                        tolerance)
                 got_ids, got_sides = observations[key]
                 ids += got_ids
                 sides += got_sides

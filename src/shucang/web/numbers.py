@@ -10,10 +10,6 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
-from babel.numbers import format_decimal
-
-from shucang.web.i18n import BABEL_LOCALE
-
 UNIT_EN = {
     "亿元": "×100M yuan",
     "万元": "×10k yuan",
@@ -56,13 +52,17 @@ def _digits_for(value: float) -> int:
 
 
 def fmt_decimal(value: object, lang: str, digits: int | None = None) -> str:
-    """A plain number with grouping: 9,271 · 115.71 · 5.8 — or an en dash when missing."""
+    """A plain number with grouping: 9,271 · 115.71 · 5.8 — or an en dash when missing (same in both languages)."""
     if not is_number(value):
         return "–"
     number = float(value)  # type: ignore[arg-type]
     places = _digits_for(number) if digits is None else digits
-    pattern = "#,##0" + ("." + "#" * places if places else "")
-    return format_decimal(round(number, places), format=pattern, locale=BABEL_LOCALE.get(lang, "zh_Hans_CN"))
+    # zh_Hans_CN and en group by thousands with "," and use "." (as Babel's patterns say); formatting
+    # directly keeps pages fast (hundreds of numbers per page).
+    text = f"{round(number, places):,.{places}f}"
+    if places and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def fmt_value(value: object, unit: str | None, lang: str, digits: int | None = None) -> str:

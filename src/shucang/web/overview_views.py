@@ -15,15 +15,15 @@ from shucang.errors import NotFound
 from shucang.warehouse import Warehouse
 from shucang.web import plan_data
 from shucang.web.exports import export_response
-from shucang.web.i18n import N_, gettext, request_lang
-from shucang.web.render import page
+from shucang.web.i18n import gettext, request_lang
+from shucang.web.memo import memo
+from shucang.web.render import STATUS_MSGIDS, page
 from shucang.web.tables import Column, Table
 from shucang.web.warehouse_views import latest_refresh
 
 router = APIRouter(include_in_schema=False)
 
 STATUS_COLOURS = {"met": "#1f8a4c", "largely_met": "#d69a00", "lagging": "#c0392b", "no_data": "#8a96a8"}
-STATUS_MSGIDS = {"met": N_("Met"), "largely_met": N_("Nearly met"), "lagging": N_("Lagging"), "no_data": N_("No data")}
 
 
 def indicator_table(cards: list[dict[str, Any]], lang: str, name: str = "indicators",
@@ -52,9 +52,37 @@ def status_chart(cats: list[dict[str, Any]], lang: str) -> dict[str, Any]:
                         "values": [c["counts"].get(code, 0) for c in cats]} for code in plan_data.STATUS_ORDER]}
 
 
-def overview_data(wh: Warehouse, lang: str) -> dict[str, Any]:
-    """The overview's data: plan cards by category (when a plan is available) and warehouse facts."""
+def data_state(wh: Warehouse, datasets: list[Any]) -> tuple[Any, ...]:
+    """What the overview depends on: dataset versions and the plan values' audit head (one query each).
+
+    Every change of a plan value appends to the plan engine's audit table (a re-ingest that only moves
+    lineage changes a dataset version instead), so this key changes whenever the figures can.
+    """
+    versions = tuple((d.name, d.current_version, d.updated_at) for d in datasets)
+    try:
+        import sqlalchemy as sa
+
+        from shucang.plan.store import ensure_plan_schema, plan_value_audit
+
+        ensure_plan_schema(wh.engine)
+        with wh.engine.connect() as conn:
+            head = tuple(conn.execute(sa.select(sa.func.max(plan_value_audit.c.id), sa.func.count())).one())
+    except ImportError:
+        head = ()
+    return versions, head
+
+
+def overview_data(wh: Warehouse, lang: str, state: Any = None) -> dict[str, Any]:
+    """The overview's data (memoised on ``state`` per data state, see :func:`data_state`)."""
+    if state is None:
+        return _overview_data(wh, lang, wh.list_datasets())
     datasets = wh.list_datasets()
+    key = ("overview", lang, data_state(wh, datasets))
+    return memo(state, key, 30.0, lambda: _overview_data(wh, lang, datasets))
+
+
+def _overview_data(wh: Warehouse, lang: str, datasets: list[Any]) -> dict[str, Any]:
+    """The overview's data: plan cards by category (when a plan is available) and warehouse facts."""
     data: dict[str, Any] = {
         "page_title": gettext(lang, "Overview"),
         "latest_refresh": latest_refresh(wh),
@@ -100,7 +128,7 @@ def _dataset_table(datasets: list[Any], lang: str) -> Table:
 
 @router.get("/")
 def overview_page(request: Request) -> Response:
-    data = overview_data(get_warehouse(request), request_lang(request))
+    data = overview_data(get_warehouse(request), request_lang(request), request.app.state)
     return page(request, "overview.html", data, active="overview")
 
 

@@ -21,12 +21,15 @@ from starlette.requests import Request
 
 from shucang.web import numbers
 from shucang.web.assets import ECHARTS, HTMX, static_url
-from shucang.web.i18n import COOKIE, LANGS, lang_to_remember, request_lang, translations
+from shucang.web.i18n import COOKIE, LANGS, N_, lang_to_remember, request_lang, translations
 from shucang.web.tables import jsonable
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CSRF_COOKIE = "shucang_csrf"
 CSRF_FIELD = "csrf_token"
+STATUS_ICONS = {"met": "✔", "largely_met": "◐", "lagging": "▼", "no_data": "?"}
+"""Status is shown by colour, icon and text together (never by colour alone)."""
+STATUS_MSGIDS = {"met": N_("Met"), "largely_met": N_("Nearly met"), "lagging": N_("Lagging"), "no_data": N_("No data")}
 
 
 @lru_cache(maxsize=4)
@@ -54,6 +57,8 @@ def environment(lang: str) -> jinja2.Environment:
         fmt_when=lambda v: numbers.fmt_when(v, lang),
         unit_label=lambda u: numbers.unit_label(u, lang),
         is_number=numbers.is_number,
+        STATUS_ICONS=STATUS_ICONS,
+        STATUS_LABELS={code: translations(lang).ugettext(msg) for code, msg in STATUS_MSGIDS.items()},
     )
     return env
 

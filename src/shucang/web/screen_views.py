@@ -23,10 +23,10 @@ router = APIRouter(include_in_schema=False)
 REFRESH_SECONDS = 30
 
 
-def screen_data(wh: Warehouse, lang: str) -> dict[str, Any]:
+def screen_data(wh: Warehouse, lang: str, state: Any = None) -> dict[str, Any]:
     """Figures (pre-formatted for in-place updates) and chart specs of the big screen."""
     _ = lambda s: gettext(lang, s)  # noqa: E731
-    base = overview_data(wh, lang)
+    base = overview_data(wh, lang, state)
     counts = base.get("counts") or {}
     index = base.get("index") or {}
     cats = base.get("categories") or []
@@ -75,7 +75,7 @@ def screen_data(wh: Warehouse, lang: str) -> dict[str, Any]:
 
 @router.get("/screen")
 def screen_page(request: Request) -> Response:
-    data = screen_data(get_warehouse(request), request_lang(request))
+    data = screen_data(get_warehouse(request), request_lang(request), request.app.state)
     response = page(request, "screen.html", data, active="screen")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -162,7 +162,7 @@ def request_page(request: Request, request_id: int = Path(..., ge=1, le=2**62)) 
     can_decide = found.status == "pending" and allowed(actor, "request:decide", found.resource(department))
     grant = workflow.get_grant(wh, actor, found.grant_id).to_dict() if found.grant_id else None
     return _render(request, "share/request_detail.html",
-                   {"request": found.to_dict(), "can_decide": can_decide, "grant": grant,
+                   {"access_request": found.to_dict(), "can_decide": can_decide, "grant": grant,
                     "can_withdraw": found.status == "pending" and found.user == actor.name},
                    active="requests")
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pyarrow as pa
 import pytest
+from tests.classify import synth as S
 
 from shucang.classify import classify_table
 from shucang.classify.detect import detect_column
-from tests.classify import synth as S
 
 N = 120
 

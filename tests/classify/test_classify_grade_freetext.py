@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from tests.classify import synth as S
 
 from shucang.classify import classify_table, freetext
 from shucang.classify import grade as G
 from shucang.errors import InputError
-from tests.classify import synth as S
 
 
 def test_defaults_follow_the_issue_table() -> None:

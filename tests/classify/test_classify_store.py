@@ -8,11 +8,11 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from tests.classify import synth as S
 
 from shucang.classify import store
 from shucang.errors import InputError, NotFound
 from shucang.warehouse import IngestOptions
-from tests.classify import synth as S
 
 CASES = Path(__file__).resolve().parents[1] / "cases" / "classify-dev"
 

@@ -171,3 +171,29 @@ def test_declared_keys_are_unique(demo_any: dict[str, DemoTable], name: str) -> 
     demo = demo_any[name]
     groups = demo.table.group_by(list(demo.key)).aggregate([]).num_rows
     assert groups == demo.table.num_rows
+
+
+def test_people_keep_one_identity_across_datasets(demo_any: dict[str, DemoTable]) -> None:
+    con = duckdb.connect()
+    for name in ("population", "enterprise_registry", "gov_service_cases", "hotline_12345"):
+        con.register(name, demo_any[name].table)
+    bad = con.execute("""
+        SELECT (SELECT count(*) FROM enterprise_registry r LEFT JOIN population p ON p.id_card = r.legal_rep_id_card
+                WHERE p.name IS DISTINCT FROM r.legal_rep
+                   OR date_diff('year', p.birth_date, r.established_on) NOT BETWEEN 18 AND 64)
+             + (SELECT count(*) FROM gov_service_cases g LEFT JOIN population p ON p.id_card = g.applicant_id_card
+                WHERE p.name IS DISTINCT FROM g.applicant_name OR p.mobile IS DISTINCT FROM g.applicant_phone)
+             + (SELECT count(*) FROM hotline_12345 h WHERE h.caller_phone NOT IN (SELECT mobile FROM population WHERE mobile IS NOT NULL))
+    """).fetchone()[0]
+    assert bad == 0
+
+
+def test_phones_in_ticket_texts_are_the_callers(demo_small: dict[str, DemoTable]) -> None:
+    t = demo_small["hotline_12345"].table
+    seen = 0
+    for text, phone in zip(t["content"].to_pylist(), t["caller_phone"].to_pylist(), strict=True):
+        m = re.search(r"(?<![\dX])(1[3-9]\d[- ]?\d{4}[- ]?\d{4})(?![\dX])", text)
+        if m:
+            assert re.sub(r"\D", "", m.group(1)) == phone
+            seen += 1
+    assert seen > t.num_rows / 3

@@ -40,6 +40,7 @@ def test_demo_metrics_reproduce_baselines_and_show_every_status(seeded: Any) -> 
             matching.append(ind.id)
     assert len(matching) >= 8, matching
     assert rows["public_data_open_rate"]["latest"] is not None
+    assert {i for i, r in rows.items() if r["baseline_actual"] == r["baseline"]} >= set(matching)
     statuses = {r["status"] for r in rows.values()}
     assert statuses >= {"已完成", "基本完成", "滞后"}
     synthetic = [r for r in rows.values() if r["latest_source"] == "synthetic"]

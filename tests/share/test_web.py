@@ -99,8 +99,8 @@ def test_stored_xss_in_titles_and_column_names_is_escaped(client: Any, app: Any)
     wh.ingest_arrow(pa.table({XSS_COL: ["a", "b"], "town": ["周巷镇", "龙山镇"]}),
                     IngestOptions(dataset="xss_probe", department="gaj", title=XSS, mode="replace",
                                   description=XSS))
-    from shucang.share.opendata import publish
     from shucang.share.identity import get_user
+    from shucang.share.opendata import publish
 
     from .conftest import pin_grades
 

@@ -129,7 +129,7 @@ def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[di
     n = len(vals)
     sh: dict[str, float] = {}
     facts: dict[str, Any] = {}
-    if n == 0:
+    if n == 0 or (only is not None and not only):
         return sh, facts
 
     def want(*keys: str) -> bool:
@@ -164,7 +164,8 @@ def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[di
         if frac(9) >= 0.3:
             put("org_code", lambda: ids.org_code_valid(c, normalized=True))
         if frac(*range(13, 20)) >= 0.3:
-            put("bank_card", lambda: pc.or_(ids.bank_card_valid(c, normalized=True), _m(c, ids.BANK_CARD_MASKED)))
+            put("bank_card", lambda: pc.or_(ids.bank_card_valid(c, normalized=True),
+                                            ids.match_starred(c, ids.BANK_CARD_MASKED)))
         if frac(17) >= 0.3:
             put("vin_format", lambda: ids.vin_format(c, normalized=True))
             put("vin_check", lambda: ids.vin_valid(c, normalized=True))
@@ -173,7 +174,7 @@ def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[di
             phone = c
             if frac(*range(12, 17)) > 0:
                 phone = pc.replace_substring_regex(c, r"^(?:\+?|00)86(1[3-9][0-9]{9})$", r"\1")
-            mob = pc.or_(_m(phone, ids.MOBILE), _m(phone, ids.MOBILE_MASKED))
+            mob = pc.or_(_m(phone, ids.MOBILE), ids.mobile_masked(phone, normalized=True))
             put("mobile_phone", lambda: mob)
             rest = vals.filter(pc.invert(mob))
             if sh.get("mobile_phone", 0) >= 0.3 and _mobile_is_serial(phone.filter(mob)):

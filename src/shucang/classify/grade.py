@@ -140,10 +140,10 @@ def grade_columns(types: Mapping[str, str | None], context: TableContext = Table
         reasons: list[str] = []
         if t and legal_person_table and t in LEGAL_PERSON_PUBLISHED and level > scheme.legal_person_level:
             level = scheme.legal_person_level
-            reasons.append("legal-person published data → L%d" % level)
+            reasons.append(f"legal-person published data → L{level}")
         if t and minors and t in PERSONAL and level < scheme.minors_level:
             level = scheme.minors_level
-            reasons.append("data about minors → L%d" % level)
+            reasons.append(f"data about minors → L{level}")
         if t and linkage and t in QUASI_IDENTIFIERS and t not in SENSITIVE_ATTRIBUTES:
             raised = min(4, level + scheme.linkage_bump)
             if raised > level:

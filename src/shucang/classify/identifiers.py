@@ -99,8 +99,11 @@ def normalize(arr: pa.Array) -> pa.StringArray:
     """NFKC (full-width → ASCII), trimmed, upper-case: the form every validator expects."""
     arr = as_strings(arr)
     if not pc.all(pc.fill_null(pc.string_is_ascii(arr), True)).as_py():
-        arr = pc.utf8_normalize(arr, "NFKC")
-    return pc.utf8_upper(pc.utf8_trim_whitespace(arr))
+        # NFKC is slow on CJK text: only when full-width forms or ideographic spaces are present
+        if pc.any(pc.match_substring_regex(arr, "[\\x{3000}\\x{FF01}-\\x{FF5E}]")).as_py():
+            arr = pc.utf8_normalize(arr, "NFKC")
+        return pc.utf8_upper(pc.utf8_trim_whitespace(arr))
+    return pc.ascii_upper(pc.ascii_trim_whitespace(arr))
 
 
 def compact(arr: pa.Array) -> pa.StringArray:
@@ -211,6 +214,8 @@ ID_MASKED = r"^[1-9][0-9]{0,13}\*{4,16}[0-9X]{0,4}$"
 def id_card_masked(arr: pa.Array, *, normalized: bool = False) -> pa.BooleanArray:
     """Masked ID numbers (``330282********1234``, ``330**************2``): 15 or 18 characters."""
     s = arr if normalized else compact(arr)
+    if not pc.any(pc.match_substring(s, "*")).as_py():
+        return pc.fill_null(pc.equal(pc.utf8_length(s), -1), False)
     length = pc.utf8_length(s)
     fits = pc.or_(pc.equal(length, 18), pc.equal(length, 15))
     return pc.fill_null(pc.and_(fits, pc.match_substring_regex(s, ID_MASKED)), False)
@@ -354,13 +359,20 @@ def _match(arr: pa.Array, pattern: str) -> pa.BooleanArray:
     return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
 
 
+def match_starred(arr: pa.Array, pattern: str) -> pa.BooleanArray:
+    """A masked-value pattern: skipped (all False) when no value holds a ``*`` at all."""
+    if not pc.any(pc.match_substring(arr, "*")).as_py():
+        return pc.fill_null(pc.equal(pc.utf8_length(arr), -1), False)
+    return _match(arr, pattern)
+
+
 def mobile_valid(arr: pa.Array, *, normalized: bool = False) -> pa.BooleanArray:
     """Mainland mobile numbers with a current prefix; ``+86``/``0086``/separators tolerated."""
     return _match(arr if normalized else strip_country_code(arr), MOBILE)
 
 
 def mobile_masked(arr: pa.Array, *, normalized: bool = False) -> pa.BooleanArray:
-    return _match(arr if normalized else strip_country_code(arr), MOBILE_MASKED)
+    return match_starred(arr if normalized else strip_country_code(arr), MOBILE_MASKED)
 
 
 def landline_valid(arr: pa.Array, *, normalized: bool = False) -> pa.BooleanArray:
@@ -376,7 +388,7 @@ def plate_valid(arr: pa.Array, *, normalized: bool = False) -> pa.BooleanArray:
 
 
 def plate_masked(arr: pa.Array, *, normalized: bool = False) -> pa.BooleanArray:
-    return _match(arr if normalized else compact(arr), PLATE_MASKED)
+    return match_starred(arr if normalized else compact(arr), PLATE_MASKED)
 
 
 def email_valid(arr: pa.Array, *, normalized: bool = False) -> pa.BooleanArray:

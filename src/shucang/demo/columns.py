@@ -135,27 +135,36 @@ def group_rank(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def year_of(days: np.ndarray) -> np.ndarray:
     """Calendar year of day numbers."""
-    return np.asarray(days, dtype="datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-
-
-def days_in_year(rng: np.random.Generator, years: np.ndarray, *, last_day: int = 364) -> np.ndarray:
-    """A random day inside each given year (day-of-year 0 … ``last_day``)."""
-    starts = (np.asarray(years, dtype=np.int64) - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-    return starts.astype(np.int64) + rng.integers(0, last_day + 1, size=len(years))
+    return ymd_parts(days)[0]
 
 
 def ymd(years: np.ndarray, months: np.ndarray, days: np.ndarray | int = 1) -> np.ndarray:
-    """Day numbers of calendar dates given as arrays (day must exist in that month)."""
-    m = (np.asarray(years, dtype=np.int64) - 1970) * 12 + np.asarray(months, dtype=np.int64) - 1
-    first = m.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    return first + np.asarray(days, dtype=np.int64) - 1
+    """Day numbers of calendar dates given as arrays (day must exist in that month).
+
+    Integer arithmetic (H. Hinnant's ``days_from_civil``): several times faster than numpy's
+    datetime64 unit conversions on a million values.
+    """
+    y = np.asarray(years, dtype=np.int64)
+    m = np.asarray(months, dtype=np.int64)
+    d = np.asarray(days, dtype=np.int64)
+    y = y - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    out: np.ndarray = era * 146_097 + doe - 719_468
+    return out
 
 
 def ymd_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(year, month, day) arrays of day numbers."""
-    d = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-    months = d.astype("datetime64[M]")
-    y = months.astype("datetime64[Y]").astype(np.int64) + 1970
-    m = months.astype(np.int64) % 12 + 1
-    dd = (d - months.astype("datetime64[D]")).astype(np.int64) + 1
-    return y, m, dd
+    """(year, month, day) arrays of day numbers (Hinnant's ``civil_from_days``)."""
+    z = np.asarray(days, dtype=np.int64) + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = np.where(mp < 10, mp + 3, mp - 9)
+    y = yoe + era * 400 + (m <= 2)
+    return y, m, d

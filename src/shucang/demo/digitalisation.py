@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from shucang.demo.columns import dates, day, join, num, pick, weighted
+from shucang.demo.columns import dates, day, join, num, pick, weighted, year_of
 from shucang.demo.design import YEARS, metric_counts
 from shucang.demo.enterprises import FIXED, Registry
 from shucang.demo.quotas import NONE, inflows, random_days, spread_years, stock_flows
@@ -82,7 +82,7 @@ def industrial_robots(rng: np.random.Generator, reg: Registry) -> pa.Table:
     owners = reg.eligible_before(rng, owners_pool, start)
     firm = reg.take(owners, ("uscc", "town"))
     model = rng.integers(0, len(ROBOT_MODELS), n)
-    year = (start.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970) % 100
+    year = year_of(start) % 100
     robot_id = join(pick(ROBOT_BRAND_CODES, model), num(year, 2), "-", num(np.arange(1, n + 1), 6))
     return pa.table({
         "robot_id": robot_id,

@@ -22,6 +22,7 @@ from shucang.demo.columns import (
     timestamps,
     unique_ints,
     weighted,
+    year_of,
     ymd,
 )
 from shucang.demo.design import YEARS, metric_counts, metric_values
@@ -114,7 +115,7 @@ def _workday(days: np.ndarray) -> np.ndarray:
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
     friday = days - np.maximum(weekday - 4, 0)
     monday = days + np.where(weekday >= 5, 7 - weekday, 0)
-    same_year = (friday.astype("datetime64[D]").astype("datetime64[Y]") == days.astype("datetime64[D]").astype("datetime64[Y]"))
+    same_year = year_of(friday) == year_of(days)
     return np.where(same_year, friday, monday)
 
 
@@ -176,7 +177,7 @@ def base_stations_5g(rng: np.random.Generator) -> pa.Table:
     years = spread_years(inflows(metric_counts("base_stations_5g"), STATIONS_BEFORE))
     n = len(years)
     commissioned = np.sort(random_days(rng, years, lo=np.full(n, day(2019, 6, 6))))
-    years = commissioned.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    years = year_of(commissioned)
     op = weighted(rng, [w for *_, w in OPERATORS], n)
     op = np.where((op == 3) & (years < 2022), 0, op)  # 广电 5G started in 2022
     towns = towns_weighted(rng, n)

@@ -112,6 +112,8 @@ class IndicatorStatus:
     assessment: an.Assessment
     latest_source: str | None
     stale: bool
+    baseline_actual: float | None = None
+    """The value stored for the baseline year (e.g. computed from data), to check it against the plan."""
 
     def to_dict(self) -> dict[str, Any]:
         a = self.assessment
@@ -129,7 +131,7 @@ class IndicatorStatus:
             "required_change": _r(g.required_change), "achieved_change": _r(g.achieved_change),
             "projection": _r(p.value), "projection_method": p.method, "projection_year": p.year,
             "projection_cagr": _r(p.cagr), "projection_linear": _r(p.linear), "projected_met": a.projected_met,
-            "stale": self.stale,
+            "stale": self.stale, "baseline_actual": self.baseline_actual,
         }
 
 
@@ -153,7 +155,9 @@ def plan_status(wh: Any, plan_id: str | None = None, *, scope: str = "main",
         yearly, sub = _observations(own)
         a = an.assess(ind, yearly, sub, plan.status_rules, as_of=as_of)
         source = next((r.source for r in own if r.period == a.latest_period), None)
-        out.append(IndicatorStatus(indicator_info(plan, ind), a, source, stale.get(ind.id, False)))
+        base_year = str(ind.baseline.year) if ind.baseline else None
+        base_actual = next((r.value for r in own if r.period == base_year), None)
+        out.append(IndicatorStatus(indicator_info(plan, ind), a, source, stale.get(ind.id, False), base_actual))
     return out
 
 

@@ -198,6 +198,16 @@ def write_value(engine: sa.Engine, plan_id: str, indicator_id: str, period: Peri
                 lineage: dict[str, Any] | None = None) -> tuple[StoredValue, bool]:
     """Insert or update one value and audit the change; returns (row, changed)."""
     ensure_plan_schema(engine)
+    args = (engine, plan_id, indicator_id, period, value, actor, source, note, action, metric_id, lineage)
+    try:
+        return _write_value(*args)
+    except sa.exc.IntegrityError:  # another writer inserted the same period first: now it is an update
+        return _write_value(*args)
+
+
+def _write_value(engine: sa.Engine, plan_id: str, indicator_id: str, period: Period, value: float,
+                 actor: str, source: str, note: str, action: str, metric_id: str | None,
+                 lineage: dict[str, Any] | None) -> tuple[StoredValue, bool]:
     t, a = plan_values, plan_value_audit
     now = _now()
     key = (t.c.plan_id == plan_id) & (t.c.indicator_id == indicator_id) & (t.c.period == period.label)

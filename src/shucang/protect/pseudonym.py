@@ -6,15 +6,17 @@ unrelated token for every other recipient. Shapes keep the format where the form
 
 ``id18``   18 characters like a 居民身份证 number: 13 keyed digits, a 4-digit recipient code, and a
            valid MOD 11-2 check character (so downstream format checks pass).
-``mobile`` 11 digits ``1[3-9]…`` like a mobile number (33 bits: about 70 colliding pairs per
-           million numbers — use the id18 token of the same person for exact joins).
-``digits`` same length, digits only (bank cards, accounts, IMEI).
+``mobile`` 11 digits ``1[3-9]…`` like a mobile number; the last digit is a recipient check digit
+           (about 700 colliding pairs per million numbers — use the id18 token for exact joins).
+``digits`` same length, digits only (bank cards, accounts, IMEI); the last digit is a check digit.
 ``token``  24 base32 characters (120 keyed bits) plus a 4-character recipient code.
 
 The recipient code (id18 and token) lets a trace name the recipient from tokens alone, without the
 source data: code = (slot + HMAC(code key, keyed part)) mod M, where the slot is the recipient's
 number and the code key is shared by the warehouse, not by recipients. To anyone without the key
-the code is uniform noise; to the trace it decodes to the slot in one hash per token.
+the code is uniform noise; to the trace it decodes to the slot in one hash per token. Short shapes
+(mobile, digits) cannot spare four digits, so their last digit is HMAC(recipient's check key, rest)
+mod 10: a trace tests a few dozen tokens against every recipient (a stray token passes with 1/10).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class PseudonymKeys:
 
     value_key: bytes
     """HMAC key of the keyed part (per key id, recipient, domain)."""
+    check_key: bytes
+    """Per-recipient key of the check digit of short shapes (per key id, recipient)."""
     code_key: bytes
     """Warehouse-wide key of the recipient code (per key id, shape)."""
     slot: int
@@ -53,6 +57,7 @@ def keys_for(ring: KeyRing, key_id: str, recipient_id: int, domain: str, shape: 
     """Derive the pseudonym keys of a recipient for a domain (usually the column's type code)."""
     return PseudonymKeys(
         value_key=ring.derive(key_id, "pseudonym", f"r{recipient_id}", domain),
+        check_key=check_key(ring, key_id, recipient_id),
         code_key=code_key(ring, key_id, shape),
         slot=recipient_id,
     )
@@ -60,6 +65,27 @@ def keys_for(ring: KeyRing, key_id: str, recipient_id: int, domain: str, shape: 
 
 def code_key(ring: KeyRing, key_id: str, shape: str) -> bytes:
     return ring.derive(key_id, "recipient-code", shape)
+
+
+def check_key(ring: KeyRing, key_id: str, recipient_id: int) -> bytes:
+    return ring.derive(key_id, "recipient-check", f"r{recipient_id}")
+
+
+def _with_check_digit(body: pa.Array, keys: PseudonymKeys) -> pa.Array:
+    digit = _mod(hmac_u64(body, keys.check_key), 10).cast(pa.string())
+    return pc.binary_join_element_wise(body, digit, "")
+
+
+def check_digit_matches(values: list[str], key: bytes) -> int:
+    """How many short tokens end in the check digit ``key`` gives their body (stdlib HMAC)."""
+    import hashlib
+    import hmac
+
+    hits = 0
+    for value in values:
+        mac = hmac.new(key, value[:-1].encode("utf-8"), hashlib.sha256).digest()
+        hits += str(int.from_bytes(mac[:8], "big") % 10) == value[-1]
+    return hits
 
 
 def normalise_for_shape(values: pa.Array, shape: str) -> pa.Array:
@@ -127,8 +153,8 @@ def pseudonymise(values: pa.Array | pa.ChunkedArray, keys: PseudonymKeys, shape:
         out = pc.binary_join_element_wise(_digits_of(body, 17), _id_check(pc.fill_null(body, 0)), "")
     elif shape == "mobile":
         second = pa.array(list("3456789")).take(_mod(pc.fill_null(h, 0), 7).cast(pa.int64()))
-        rest = _digits_of(_mod(pc.divide(h, pa.scalar(7, pa.uint64())), 10**9), 9)
-        out = pc.binary_join_element_wise(pa.array(["1"] * len(h)), second, rest, "")
+        rest = _digits_of(_mod(pc.divide(h, pa.scalar(7, pa.uint64())), 10**8), 8)
+        out = _with_check_digit(pc.binary_join_element_wise(pa.array(["1"] * len(h)), second, rest, ""), keys)
     elif shape == "digits":
         length = pc.utf8_length(norm)
         long_digits = pc.binary_join_element_wise(
@@ -136,7 +162,8 @@ def pseudonymise(values: pa.Array | pa.ChunkedArray, keys: PseudonymKeys, shape:
             _digits_of(_mod(hmac_u64(norm, keys.value_key[::-1]), 10**19), 19), "")
         out = long_digits
         for n in sorted(set(pc.unique(length.drop_null()).to_pylist())):
-            out = pc.if_else(pc.equal(length, n), pc.utf8_slice_codeunits(long_digits, 0, n), out)
+            out = pc.if_else(pc.equal(length, n), pc.utf8_slice_codeunits(long_digits, 0, max(n - 1, 0)), out)
+        out = _with_check_digit(out, keys)
     else:
         h2 = hmac_u64(norm, keys.value_key + b"\x01")
         keyed = pc.binary_join_element_wise(_base32(h, 12), _base32(h2, 12), "")

@@ -29,7 +29,14 @@ from shucang.protect.fingerprint import expected_sides, observe_numeric
 from shucang.protect.keys import KeyRing, load_keyring
 from shucang.protect.leakfile import read_leak
 from shucang.protect.linkage import link_rows
-from shucang.protect.pseudonym import CODE_SPACE, ID18_VALUE, TOKEN_VALUE, decode_slots
+from shucang.protect.pseudonym import (
+    CODE_SPACE,
+    ID18_VALUE,
+    TOKEN_VALUE,
+    check_digit_matches,
+    check_key,
+    decode_slots,
+)
 from shucang.protect.recipients import list_recipients
 from shucang.protect.registry import ExtractRecord, list_extracts
 from shucang.protect.release import numeric_key
@@ -38,6 +45,8 @@ ACCUSE_BELOW = 1e-10
 MAX_TOKENS = 20_000
 MAX_CARRIERS = 400
 MAX_SOURCES = 4
+MAX_CHECKED = 64
+SHORT_SHAPES = (("mobile", r"^1[3-9][0-9]{9}$"), ("digits", r"^[0-9]{12,19}$"))
 
 
 def binomial_tail(k: int, n: int, p: float) -> float:
@@ -81,6 +90,31 @@ def _token_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) -> tup
                     if recipient_slot % CODE_SPACE[shape] == slot:
                         findings.append({"kind": "pseudonym", "recipient": name, "shape": shape, "key_id": key_id,
                                          "votes": m, "values": n, "p_value": p})
+    return findings, hypotheses
+
+
+def _check_digit_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) -> tuple[list[dict[str, Any]], int]:
+    """Short pseudonyms (phones, cards): test a few dozen tokens against every recipient's check key."""
+    findings: list[dict[str, Any]] = []
+    hypotheses = 0
+    for shape, pattern in SHORT_SHAPES:
+        values: list[str] = []
+        for name in leak.column_names:
+            column = leak.column(name).combine_chunks()
+            ok = pc.fill_null(pc.match_substring_regex(column, pattern), False)
+            if pc.any(ok).as_py():
+                values += pc.unique(pc.filter(column, ok)).to_pylist()[:MAX_CHECKED]
+        values = list(dict.fromkeys(values))[:MAX_CHECKED]
+        if len(values) < 10:
+            continue
+        for key_id in ring.key_ids:
+            for slot, name in slots.items():
+                hypotheses += 1
+                hits = check_digit_matches(values, check_key(ring, key_id, slot))
+                if hits >= 10:
+                    findings.append({"kind": "check_digit", "recipient": name, "shape": shape, "key_id": key_id,
+                                     "agree": hits, "values": len(values),
+                                     "p_value": binomial_tail(hits, len(values), 0.1)})
     return findings, hypotheses
 
 
@@ -151,6 +185,11 @@ def trace_file(wh: Any, path: str | Path, *, dataset: str | None = None) -> dict
     recipients = list_recipients(wh)
     slots = {r.id: r.name for r in recipients}
     findings, hypotheses = _token_evidence(leak, ring, slots)
+    strong = bool(findings) and min(f["p_value"] for f in findings) * max(1, hypotheses) < ACCUSE_BELOW
+    if not strong:
+        short, more = _check_digit_evidence(leak, ring, slots)
+        findings += short
+        hypotheses += more
     extracts = list_extracts(wh, dataset=dataset)
     link_info: dict[str, Any] = {}
     strong_tokens = findings and min(f["p_value"] for f in findings) * max(1, hypotheses) < ACCUSE_BELOW

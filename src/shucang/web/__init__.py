@@ -101,6 +101,7 @@ def mount_web(app: FastAPI) -> None:
     app.mount(STATIC_PREFIX, CachedStaticFiles(directory=str(STATIC_DIR)), name="static")
     for module in (overview_views, indicator_views, plan_views, warehouse_views, security_views, screen_views):
         app.include_router(module.router)
+    paths: set[str] = set()
     for name in OPTIONAL_ROUTERS:
         try:
             module = importlib.import_module(name)
@@ -109,7 +110,7 @@ def mount_web(app: FastAPI) -> None:
                 raise
             continue
         app.include_router(module.router)
-    paths = {getattr(r, "path", None) for r in app.routes}
+        paths.update(getattr(r, "path", "") for r in module.router.routes)
     app.state.web_nav_extra = [{"href": href, "key": key, "label": label}
                                for href, key, label in NAV_CANDIDATES if href in paths]
     _install_html_errors(app)

@@ -23,15 +23,17 @@ def sensitive_columns(wh: Warehouse) -> list[dict[str, Any]] | None:
     for info in wh.list_datasets():
         if info.current_version is None:
             continue
-        for col in store.column_classes(wh, info.name):
-            data = col.to_dict() if hasattr(col, "to_dict") else dict(col)
-            level = data.get("level") or 1
-            if not data.get("type") and int(level) <= 1:
+        result = store.stored_classification(wh, info.name)
+        if result is None:
+            continue
+        for col in result.columns:
+            level = col.get("level") or 1
+            if not col.get("type") and int(level) <= 1:
                 continue
-            rows.append({"dataset": info.title, "dataset_name": info.name, "column": data.get("column") or data.get("name"),
-                         "type": data.get("type"), "type_name": data.get("type_name") or data.get("type"),
-                         "level": level, "confidence": data.get("confidence"),
-                         "reviewed": bool(data.get("reviewed") or data.get("source") == "review")})
+            rows.append({"dataset": info.title, "dataset_name": info.name, "column": col.get("name"),
+                         "type": col.get("type"), "type_name": col.get("type_name") or col.get("type"),
+                         "level": level, "confidence": col.get("confidence"),
+                         "reviewed": bool(col.get("overridden"))})
     rows.sort(key=lambda r: (-int(r["level"] or 1), r["dataset_name"], str(r["column"])))
     return rows
 
@@ -44,16 +46,13 @@ def extracts_by_day(wh: Warehouse, days: int = 30) -> dict[str, int] | None:
         return None
     since = datetime.now(UTC) - timedelta(days=days)
     out: dict[str, int] = defaultdict(int)
-    for extract in list_extracts(wh):
-        data = extract.to_dict() if hasattr(extract, "to_dict") else dict(extract)
-        stamp = data.get("created_at") or data.get("issued_at")
-        when = datetime.fromisoformat(stamp) if isinstance(stamp, str) else stamp
-        if when is None:
-            continue
+    for extract in list_extracts(wh, limit=100_000):
+        when = extract.created_at
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        if when >= since:
-            out[when.date().isoformat()] += 1
+        if when < since:
+            break  # newest first
+        out[when.date().isoformat()] += 1
     return dict(out)
 
 
@@ -65,18 +64,15 @@ def open_data_rate(wh: Warehouse) -> dict[str, Any] | None:
         return None
     result = compute(wh)
     data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
-    rate = data.get("rate")
-    if isinstance(rate, int | float) and rate <= 1 and data.get("percent") is None:
-        data["percent"] = rate * 100
-    else:
-        data.setdefault("percent", rate)
+    rate = data.get("rate")  # the share stage reports ratios 0–1
+    data["percent"] = rate * 100 if isinstance(rate, int | float) else None
     rows = []
     for dept in data.get("by_department") or []:
         d = dict(dept)
         r = d.get("rate")
         rows.append({"department": d.get("department_name") or d.get("name") or d.get("department"),
                      "open": d.get("open"), "total": d.get("total"),
-                     "rate": r * 100 if isinstance(r, int | float) and r <= 1 else r})
+                     "rate": r * 100 if isinstance(r, int | float) else None})
     data["by_department"] = rows
     return data
 

@@ -45,7 +45,9 @@
 
   function gaugeOption(spec) {
     return { toolbox: toolbox(spec), series: [{ type: "gauge", min: 0, max: spec.max || 100, progress: { show: true, width: 14 },
-      axisLine: { lineStyle: { width: 14 } }, detail: { valueAnimation: false, formatter: "{value}", fontSize: 26 },
+      splitNumber: 5, axisTick: { show: false }, splitLine: { length: 8, distance: 2 },
+      axisLabel: { distance: 20, fontSize: 10 }, pointer: { width: 4, length: "55%" },
+      axisLine: { lineStyle: { width: 14 } }, detail: { valueAnimation: false, formatter: "{value}", fontSize: 24, offsetCenter: [0, "35%"] },
       title: { offsetCenter: [0, "75%"] }, data: [{ value: spec.value, name: spec.name || "" }] }] };
   }
 

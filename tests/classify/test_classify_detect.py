@@ -219,3 +219,17 @@ def test_empty_and_blank_columns() -> None:
     result = classify_table(table)
     assert [c.type for c in result.columns] == [None, None]
     assert classify_table(pa.table({"a": pa.array([], pa.string())})).level == 1
+
+
+def test_icd_shaped_band_codes_are_not_medical() -> None:
+    """5G bands (n78/n41/n28) look like ICD-10 codes; few distinct values and no medical header → null."""
+    import pyarrow as pa
+
+    from shucang.classify import classify_table
+
+    codes = ["J18.9", "I10", "E11.9", "K29.7", "M54.5", "J06.9", "N39.0", "R51", "I25.1", "K21.0", "E78.5",
+             "J45.9", "L30.9", "H10.9"]
+    table = pa.table({"band": ["n78", "n41", "n28"] * 100, "col_3": (codes * 22)[:300],
+                      "诊断编码": ["J18.9", "I10", "E11.9"] * 100})
+    result = {c.name: c.type for c in classify_table(table).columns}
+    assert result == {"band": None, "col_3": "medical_info", "诊断编码": "medical_info"}

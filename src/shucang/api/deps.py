@@ -69,12 +69,7 @@ def api_actor(request: Request) -> Actor:
     """The caller of a JSON API route, rate-limited, with CSRF checked on cookie-authenticated writes."""
     actor = get_actor(request)
     if actor.is_authenticated:
-        per_minute = None
-        if actor.token_id is not None:
-            from shucang.share.identity import token_rate
-
-            per_minute = token_rate(get_warehouse(request), actor.token_id)
-        _limiter(request, "api_rate_limiter", DEFAULT_PER_MINUTE).check(actor.key, per_minute)
+        _limiter(request, "api_rate_limiter", DEFAULT_PER_MINUTE).check(actor.key, actor.rate_per_minute)
     else:
         _limiter(request, "open_rate_limiter", OPEN_PER_MINUTE).check("ip:" + client_address(request))
     if actor.via == "session" and request.method not in _SAFE:

@@ -313,7 +313,10 @@ def decide(header: str, vals: pa.StringArray, sh: dict[str, float], facts: dict[
         cands.append(_Cand("religion", sh["religion"], "values"))
     # health / medical
     med = max(sh.get("icd", 0), sh.get("medical_words", 0))
-    if sh.get("icd", 0) >= 0.7 or (sh.get("medical_words", 0) >= 0.6 and sh.get("crime_words", 0) < 0.3):
+    # ICD-10-shaped values alone are weak evidence (5G bands n78/n41, grid squares A12): a diagnosis
+    # column either says so in its name or holds many different codes.
+    icd_diverse = sh.get("icd", 0) >= 0.7 and (nt == "medical_info" or pc.count_distinct(vals).as_py() >= 12)
+    if icd_diverse or (sh.get("medical_words", 0) >= 0.6 and sh.get("crime_words", 0) < 0.3):
         cands.append(_Cand("medical_info", med, "values"))
     if sh.get("health", 0) >= 0.9 and (nt == "medical_info" or sh.get("medical_words", 0) >= 0.05):
         cands.append(_Cand("medical_info", sh["health"], "values"))

@@ -33,9 +33,25 @@ class Linkage:
     numeric_map: dict[str, str] = field(default_factory=dict)
 
 
+def _cheap_text(values: pa.ChunkedArray) -> pa.Array:
+    """Whole-column text for the key search: trimmed text (dates ISO), without the costlier NFKC and
+    spreadsheet clean-ups that :func:`normalise_text` applies to the (few) linked rows."""
+    arr = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
+    if pa.types.is_string(arr.type):
+        return pc.utf8_trim_whitespace(arr)
+    if pa.types.is_timestamp(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_dictionary(arr.type):
+        return normalise_text(arr)
+    return arr.cast(pa.string())
+
+
 def _source_text(source: pa.Table) -> dict[str, pa.Array]:
-    return {n: normalise_text(source.column(n)) for n in source.column_names
+    return {n: _cheap_text(source.column(n)) for n in source.column_names
             if not pa.types.is_floating(source.schema.field(n).type)}
+
+
+def _mean_length(values: pa.Array) -> float:
+    sample = values.slice(0, 2000).drop_null()
+    return float(pc.mean(pc.utf8_length(sample)).as_py() or 0.0) if len(sample) else 0.0
 
 
 def _leak_candidates(leak: pa.Table) -> list[tuple[str, pa.Array]]:
@@ -74,9 +90,11 @@ def link_rows(leak: pa.Table, source: pa.Table) -> Linkage | None:
         return None
     src_text = _source_text(source)
     best: tuple[int, str, str, pa.Array, float] | None = None
+    src_lengths = {n: _mean_length(v) for n, v in src_text.items()}
     for leak_name, uniq in _leak_candidates(leak):
+        length = _mean_length(uniq)
         names = [leak_name] if leak_name in src_text else []
-        names += [n for n in src_text if n != leak_name]
+        names += [n for n in src_text if n != leak_name and 0.6 * length <= src_lengths[n] <= 1.6 * length + 1]
         for src_name in names:
             hit = pc.is_in(src_text[src_name], value_set=uniq)
             found = pc.count_distinct(pc.filter(src_text[src_name], hit)).as_py()
@@ -116,7 +134,8 @@ def link_rows(leak: pa.Table, source: pa.Table) -> Linkage | None:
             numeric = leak_numeric and src_name in src_numeric
             if not numeric and src_name not in src_text:
                 continue
-            sv = (source.column(src_name).combine_chunks() if numeric else src_text[src_name]).take(pa.array(si_s))
+            sv = (source.column(src_name).combine_chunks().take(pa.array(si_s)) if numeric
+                  else normalise_text(source.column(src_name).combine_chunks().take(pa.array(si_s))))
             rate = _rate_by_leak_row(_agreement(lv, sv, numeric), li_s, leak.num_rows)
             exact = src_name in src_text and not numeric
             if rate > best_rate or (rate == best_rate and best_col is not None and exact and best_numeric):
@@ -128,7 +147,7 @@ def link_rows(leak: pa.Table, source: pa.Table) -> Linkage | None:
         if leak_name == leak_key:
             continue
         keep &= _agreement(leak.column(leak_name).combine_chunks().take(pa.array(li)),
-                           src_text[src_name].take(pa.array(si)), False)
+                           normalise_text(source.column(src_name).combine_chunks().take(pa.array(si))), False)
     for leak_name, src_name in numeric_map.items():
         keep &= _agreement(leak.column(leak_name).combine_chunks().take(pa.array(li)),
                            source.column(src_name).combine_chunks().take(pa.array(si)), True)

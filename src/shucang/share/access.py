@@ -30,6 +30,8 @@ class Actor:
     token_id: int | None = None
     csrf: str | None = None
     """The session's CSRF token (web forms and cookie-authenticated API writes must echo it)."""
+    rate_per_minute: int | None = None
+    """The API token's own rate limit (None: the server default)."""
 
     @property
     def is_authenticated(self) -> bool:

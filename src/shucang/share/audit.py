@@ -42,10 +42,13 @@ def _anchor_path(wh: Any) -> Path:
 
 
 def _write_anchor(wh: Any, seq: int, digest: str) -> None:
-    path = _anchor_path(wh)
-    tmp = path.with_name(f"audit.head.{os.getpid()}.{threading.get_ident()}")
-    tmp.write_text(f"{seq} {digest}\n")
-    os.replace(tmp, path)
+    """Overwrite the anchor in place with one fixed-width write (a rename per event cost ~2 ms here)."""
+    record = f"{seq:>20d} {digest}\n".encode()
+    fd = os.open(_anchor_path(wh), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(fd, record, 0)
+    finally:
+        os.close(fd)
 
 
 def record_event(wh: Any, actor: Actor | str | None, action: str, *, outcome: str = "ok",
@@ -65,10 +68,15 @@ def record_event(wh: Any, actor: Actor | str | None, action: str, *, outcome: st
     engine = ensure_tables(wh.engine)
     with _lock:
         for _attempt in range(50):
-            with engine.connect() as conn:
-                head = conn.execute(sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
-            seq = (head.seq + 1) if head else 1
-            prev = head.hash if head else GENESIS
+            # The head this process wrote last; if another process appended since, the insert below
+            # fails on the unique seq/prev_hash and the head is read again.
+            head = getattr(wh, "_share_audit_head", None) if _attempt == 0 else None
+            if head is None:
+                with engine.connect() as conn:
+                    row = conn.execute(sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc())
+                                       .limit(1)).first()
+                head = (row.seq, row.hash) if row else (0, GENESIS)
+            seq, prev = head[0] + 1, head[1]
             body = canonical({"seq": seq, "prev": prev, **entry})
             digest = chain_hash(prev, body)
             try:
@@ -77,7 +85,9 @@ def record_event(wh: Any, actor: Actor | str | None, action: str, *, outcome: st
                                                        outcome=outcome, dataset=dataset, department=department,
                                                        body=body, prev_hash=prev, hash=digest))
             except sa.exc.IntegrityError:  # another process appended first: chain onto its entry
+                wh._share_audit_head = None
                 continue
+            wh._share_audit_head = (seq, digest)
             _write_anchor(wh, seq, digest)
             return seq
     raise RuntimeError("audit log busy: could not append after 50 attempts")

@@ -69,9 +69,10 @@ class UserInfo:
         data["created_at"] = self.created_at.isoformat()
         return data
 
-    def actor(self, via: str, *, token_id: int | None = None, csrf: str | None = None) -> Actor:
+    def actor(self, via: str, *, token_id: int | None = None, csrf: str | None = None,
+              rate_per_minute: int | None = None) -> Actor:
         return Actor(name=self.name, role=self.role, department=self.department, clearance=self.clearance,
-                     via=via, user_id=self.id, token_id=token_id, csrf=csrf)
+                     via=via, user_id=self.id, token_id=token_id, csrf=csrf, rate_per_minute=rate_per_minute)
 
 
 @dataclass(frozen=True)
@@ -382,7 +383,7 @@ def resolve_token(wh: Any, bearer: str) -> Actor:
         raise bad
     with ensure_tables(wh.engine).connect() as conn:
         row = conn.execute(sa.select(tokens.c.id.label("token_id"), tokens.c.secret_hash, tokens.c.expires_at, tokens.c.revoked_at,
-                                     tokens.c.last_used_at, users)
+                                     tokens.c.last_used_at, tokens.c.rate_per_minute.label("token_rate"), users)
                            .select_from(tokens.join(users, tokens.c.user_id == users.c.id))
                            .where(tokens.c.id == int(parts[1]))).first()
     stamp = now()
@@ -393,10 +394,4 @@ def resolve_token(wh: Any, bearer: str) -> Actor:
     if last is None or stamp - last > timedelta(minutes=1):  # at most one write a minute per token
         with wh.engine.begin() as conn:
             conn.execute(tokens.update().where(tokens.c.id == row.token_id).values(last_used_at=stamp))
-    return _user(row).actor("token", token_id=int(row.token_id))
-
-
-def token_rate(wh: Any, token_id: int) -> int | None:
-    """A token's own requests-per-minute limit (None: the server default)."""
-    with ensure_tables(wh.engine).connect() as conn:
-        return conn.execute(sa.select(tokens.c.rate_per_minute).where(tokens.c.id == token_id)).scalar()
+    return _user(row).actor("token", token_id=int(row.token_id), rate_per_minute=row.token_rate)

@@ -247,6 +247,11 @@ class SnapshotCache:
         self._lock = threading.Lock()
         self._building: dict[tuple[str, int], threading.Lock] = {}
 
+    def find(self, name: str, version: int | None) -> Snapshot | None:
+        """An already built snapshot (no catalog access), else None."""
+        with self._lock:
+            return self._items.get((name, version)) if version is not None else None
+
     def get(self, wh: Any, name: str, version: int) -> Snapshot:
         key = (name, version)
         with self._lock:

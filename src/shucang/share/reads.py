@@ -119,7 +119,8 @@ def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = No
                 snap: Snapshot | None = None) -> AccessPlan:
     """Resolve the caller's basis (admin, own department, grant) and per-column visibility; audit refusals."""
     info = wh.dataset(dataset)
-    grant = active_grant(wh, actor.name, dataset) if actor.is_authenticated else None
+    own = actor.role == "admin" or (actor.role == "steward" and actor.department == info.department)
+    grant = active_grant(wh, actor.name, dataset) if actor.is_authenticated and not own else None
     resource = Resource("dataset", dataset, info.department, is_open=info.is_open, has_grant=grant is not None)
     try:
         require(actor, "dataset:read", resource)
@@ -134,7 +135,8 @@ def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = No
     else:
         basis = "grant"
     wanted = info.current_version if version is None else int(version)
-    snap = snap or snapshots(wh).get(wh, dataset, _checked_version(wh, dataset, wanted))
+    cache = snapshots(wh)
+    snap = snap or cache.find(dataset, wanted) or cache.get(wh, dataset, _checked_version(wh, dataset, wanted))
     levels, grades = column_levels(wh, dataset, snap.version)
     max_level = min(actor.clearance, grant.max_level) if grant else actor.clearance
     granted = set(grant.columns) if grant else set(snap.types)

@@ -8,11 +8,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tests.protect.helpers import people
 
 from shucang.protect.extract import neutralise_formulas
 from shucang.protect.leakfile import read_leak
 from shucang.warehouse import IngestOptions
-from tests.protect.helpers import people
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from tests.protect.helpers import GRADES, people
 
 from shucang.errors import InputError, NotFound, PermissionDenied
 from shucang.protect import list_extracts, protect_for_recipient, set_column_rule, upsert_recipient
 from shucang.protect.policy import POLICY_FILE, load_policy
 from shucang.protect.recipients import get_recipient, list_recipients
 from shucang.warehouse import IngestOptions
-from tests.protect.helpers import GRADES, people
 
 
 @pytest.fixture
@@ -137,3 +137,14 @@ def test_grades_default_to_the_classifier(wh) -> None:  # type: ignore[no-untype
     rel = protect_for_recipient(wh, "people", table, "low", channel="extract")
     # Whatever the classifier decided, an ID column must not leave unmasked to clearance 1.
     assert "id_card" in rel.masked_columns or "id_card" in rel.dropped_columns
+
+
+def test_api_pages_share_one_mark_files_get_their_own(wh) -> None:  # type: ignore[no-untyped-def]
+    _s, first = _release(wh, "top", channel="api")
+    _s, second = _release(wh, "top", channel="api")
+    assert first.extract_id != second.extract_id
+    assert first.table.column("revenue").equals(second.table.column("revenue"))
+    _s, file_a = _release(wh, "top")
+    _s, file_b = _release(wh, "top")
+    assert not file_a.table.column("revenue").equals(file_b.table.column("revenue"))
+    assert first.marks["context"] == "api:people" and file_a.marks["context"] == file_a.extract_id

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+from tests.protect.helpers import GRADES, attack, people, round_sig, write_as
 
 from shucang.platform import open_warehouse
 from shucang.protect import protect_for_recipient, trace_file, upsert_recipient
@@ -17,7 +18,6 @@ from shucang.protect.extract import write_table
 from shucang.protect.trace import binomial_tail
 from shucang.settings import Settings
 from shucang.warehouse import IngestOptions
-from tests.protect.helpers import GRADES, attack, people, round_sig, write_as
 
 ROWS = 10_000
 RECIPIENTS = 24
@@ -109,19 +109,25 @@ def test_reduced_robustness_many_recipients(world, tmp_path: Path) -> None:  # t
     wh, source, releases, _home = world
     rng = np.random.default_rng(2024)
     names = sorted(releases)
-    right = wrong = 0
+    right = wrong = nulls = 0
     for trial in range(16):
         who = names[int(rng.integers(len(names)))]
         fmt = ["csv", "xlsx", "parquet", "jsonl"][trial % 4]
         leaked = attack(releases[who].table, rng, 1000, drop=int(rng.integers(0, 3)))
-        got = _trace(wh, write_as(leaked, tmp_path / f"t{trial}", fmt))
+        got = trace_file(wh, write_as(leaked, tmp_path / f"t{trial}", fmt), null_trials=25)
         right += got["recipient"] == who
         wrong += got["recipient"] not in (None, who)
+        nulls += got["null_trials"]["count"]
+        wrong += got["null_trials"]["false_accusations"]
     for trial in range(6):
         innocent = attack(source if trial % 2 else people(2000, seed=trial), rng, 1000, drop=1)
-        wrong += _trace(wh, write_as(innocent, tmp_path / f"i{trial}", "parquet"))["recipient"] is not None
+        got = trace_file(wh, write_as(innocent, tmp_path / f"i{trial}", "parquet"), null_trials=25)
+        wrong += got["recipient"] is not None
+        nulls += got["null_trials"]["count"]
+        wrong += got["null_trials"]["false_accusations"]
     assert wrong == 0
     assert right == 16
+    assert nulls == 22 * 25
 
 
 def test_too_little_evidence_is_inconclusive(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

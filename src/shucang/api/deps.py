@@ -65,7 +65,12 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def api_actor(request: Request) -> Actor:
+async def api_actor(request: Request) -> Actor:
+    """Dependency form of :func:`check_api_actor` (async: a few fast catalog reads, no thread hop)."""
+    return check_api_actor(request)
+
+
+def check_api_actor(request: Request) -> Actor:
     """The caller of a JSON API route, rate-limited, with CSRF checked on cookie-authenticated writes."""
     actor = get_actor(request)
     if actor.is_authenticated:
@@ -80,7 +85,12 @@ def api_actor(request: Request) -> Actor:
     return actor
 
 
-def open_rate_limit(request: Request) -> Actor:
+async def open_rate_limit(request: Request) -> Actor:
+    """Dependency form of :func:`check_open_rate`."""
+    return check_open_rate(request)
+
+
+def check_open_rate(request: Request) -> Actor:
     """The open-data API: its own per-address limit whoever calls (it serves the public)."""
     _limiter(request, "open_rate_limiter", OPEN_PER_MINUTE).check("ip:" + client_address(request))
     try:

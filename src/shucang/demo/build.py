@@ -45,8 +45,8 @@ class DemoTable:
     def options(self) -> IngestOptions:
         """How the table is stored: replacing any earlier demo version, flagged synthetic."""
         return IngestOptions(dataset=self.name, mode="replace", department=self.department, title=self.title,
-                             description=self.description, key=self.key, cadence=self.cadence, synthetic=True,
-                             created_by="shucang demo")
+                             description=self.description, key=self.key, not_null=self.key, cadence=self.cadence,
+                             synthetic=True, created_by="shucang demo")
 
 
 def _stream(seed: int, name: str) -> np.random.Generator:

@@ -138,6 +138,7 @@ def generate_registry(rng: np.random.Generator, scale: float, population: Popula
     n_core_above = max(8, round(0.22 * n_above))
     man_core = np.flatnonzero(fixed & manufacturing & core)
     man_other = np.flatnonzero(fixed & manufacturing & ~core)
+    n_core_above = min(n_core_above, len(man_core))
     above[rng.choice(man_core, size=n_core_above, replace=False)] = True
     above[rng.choice(man_other, size=n_above - n_core_above, replace=False)] = True
 

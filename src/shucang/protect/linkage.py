@@ -44,9 +44,21 @@ def _cheap_text(values: pa.ChunkedArray) -> pa.Array:
     return arr.cast(pa.string())
 
 
-def _source_text(source: pa.Table) -> dict[str, pa.Array]:
-    return {n: _cheap_text(source.column(n)) for n in source.column_names
-            if not pa.types.is_floating(source.schema.field(n).type)}
+class _SourceText(dict):  # type: ignore[type-arg]
+    """Cheap text of source columns, computed on first use (most columns are never needed)."""
+
+    def __init__(self, source: pa.Table) -> None:
+        super().__init__()
+        self.source = source
+        self.names = [n for n in source.column_names if not pa.types.is_floating(source.schema.field(n).type)]
+
+    def __missing__(self, name: str) -> pa.Array:
+        value = _cheap_text(self.source.column(name))
+        self[name] = value
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
 
 
 def _mean_length(values: pa.Array) -> float:
@@ -88,13 +100,13 @@ def link_rows(leak: pa.Table, source: pa.Table) -> Linkage | None:
     """Pairs of (leaked row, source row), or None when no column of the file links to the source."""
     if leak.num_rows == 0 or source.num_rows == 0:
         return None
-    src_text = _source_text(source)
+    src_text = _SourceText(source)
     best: tuple[int, str, str, pa.Array, float] | None = None
-    src_lengths = {n: _mean_length(v) for n, v in src_text.items()}
+    src_lengths = {n: _mean_length(_cheap_text(source.column(n).slice(0, 2000))) for n in src_text.names}
     for leak_name, uniq in _leak_candidates(leak):
         length = _mean_length(uniq)
         names = [leak_name] if leak_name in src_text else []
-        names += [n for n in src_text if n != leak_name and 0.6 * length <= src_lengths[n] <= 1.6 * length + 1]
+        names += [n for n in src_text.names if n != leak_name and 0.6 * length <= src_lengths[n] <= 1.6 * length + 1]
         for src_name in names:
             hit = pc.is_in(src_text[src_name], value_set=uniq)
             found = pc.count_distinct(pc.filter(src_text[src_name], hit)).as_py()

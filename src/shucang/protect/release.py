@@ -79,9 +79,15 @@ def resolve_grades(wh: Any, dataset: str, version: int | None, grades: dict[str,
     return {str(k): _grade_of(v) for k, v in (grades or {}).items()}
 
 
-def numeric_key(ring: KeyRing, key_id: str, recipient_id: int, extract_id: str) -> bytes:
-    """The key of one extract's numeric mark."""
-    return ring.derive(key_id, "numeric-mark", f"r{recipient_id}", extract_id)
+def numeric_key(ring: KeyRing, key_id: str, recipient_id: int, context: str) -> bytes:
+    """The key of a numeric mark: per extract for files, per (channel, dataset) for API answers."""
+    return ring.derive(key_id, "numeric-mark", f"r{recipient_id}", context)
+
+
+def mark_context(channel: str, dataset: str, extract_id: str) -> str:
+    # API pages are many and small: one key per recipient and dataset keeps them traceable as a whole
+    # without one trace hypothesis per page.
+    return extract_id if channel == "extract" else f"{channel}:{dataset}"
 
 
 def _apply(column: pa.ChunkedArray | pa.Array, rule: ColumnRule, *, type_code: str | None, name: str,
@@ -123,7 +129,8 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
     marks: dict[str, Any] = {}
     ungraded: list[str] = []
     do_mark = mark and channel in MARKED_CHANNELS
-    mark_key = numeric_key(ring, key_id, who.id, extract_id) if do_mark else b""
+    context = mark_context(channel, dataset, extract_id)
+    mark_key = numeric_key(ring, key_id, who.id, context) if do_mark else b""
     for name in table.column_names:
         column = table.column(name)
         if name not in graded:
@@ -151,7 +158,8 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
         out_names.append(name)
         out_columns.append(column)
     out = pa.table(dict(zip(out_names, out_columns, strict=True))) if out_names else pa.table({})
-    mark_info = {"numeric": marks, "window": policy.window, "tolerance": policy.numeric_tolerance}
+    mark_info = {"numeric": marks, "window": policy.window, "tolerance": policy.numeric_tolerance,
+                 "context": context}
     if record:
         record_extract(
             wh, id=extract_id, recipient_id=who.id, recipient=who.name, dataset=dataset, version=version,

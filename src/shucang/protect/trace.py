@@ -17,6 +17,7 @@ the chance that an innocent file names anyone. A recipient is named only when it
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from pathlib import Path
@@ -124,8 +125,13 @@ def _numeric_evidence(wh: Any, leak: pa.Table, candidates: list[ExtractRecord],
     hypotheses = 0
     info: dict[str, Any] = {}
     groups: dict[tuple[str, int | None], list[ExtractRecord]] = {}
-    for record in candidates:
+    seen_keys: set[tuple[int, str, str]] = set()
+    for record in candidates:  # newest first; API pages of one recipient share one mark key
         if (record.marks or {}).get("numeric"):
+            mark_key = (record.recipient_id, record.key_id, str(record.marks.get("context") or record.id))
+            if mark_key in seen_keys:
+                continue
+            seen_keys.add(mark_key)
             groups.setdefault((record.dataset, record.version), []).append(record)
     leak_names = set(leak.column_names)
 
@@ -166,7 +172,8 @@ def _numeric_evidence(wh: Any, leak: pa.Table, candidates: list[ExtractRecord],
             hypotheses += 1
             if not ids or record.key_id not in ring.key_ids:
                 continue
-            expected = expected_sides(ids, numeric_key(ring, record.key_id, record.recipient_id, record.id))
+            context = str(record.marks.get("context") or record.id)
+            expected = expected_sides(ids, numeric_key(ring, record.key_id, record.recipient_id, context))
             agree = sum(1 for a, b in zip(sides, expected, strict=True) if a == b)
             findings.append({"kind": "numeric", "recipient": record.recipient, "extract_id": record.id,
                              "dataset": dataset, "carriers": len(ids), "agree": agree,
@@ -176,14 +183,45 @@ def _numeric_evidence(wh: Any, leak: pa.Table, candidates: list[ExtractRecord],
     return findings, hypotheses, info
 
 
-def trace_file(wh: Any, path: str | Path, *, dataset: str | None = None) -> dict[str, Any]:
-    """Trace a file; the answer's ``recipient`` is None unless the evidence names one beyond doubt."""
+NULL_PREFIX = "\x00never-issued-"
+
+
+def _add_null_slots(slots: dict[int, str], count: int) -> None:
+    """Never-issued recipients, tested like real ones: an empirical check of the null."""
+    taken = {s % CODE_SPACE["id18"] for s in slots}
+    fake_slot = 5000
+    added = 0
+    while added < count and fake_slot < CODE_SPACE["id18"]:
+        if fake_slot not in taken:
+            slots[fake_slot] = f"{NULL_PREFIX}{added}"
+            added += 1
+        fake_slot += 1
+
+
+def _add_null_extracts(extracts: list[ExtractRecord], count: int) -> list[ExtractRecord]:
+    """Never-issued extracts (fresh ids and recipients under a real key) next to the real ones."""
+    marked = [e for e in extracts if (e.marks or {}).get("numeric")]
+    if not marked:
+        return extracts
+    fakes = [dataclasses.replace(marked[0], id=f"null{j}", recipient=f"{NULL_PREFIX}{j}", recipient_id=10**7 + j,
+                                 marks={**marked[0].marks, "context": f"null{j}"}) for j in range(count)]
+    return extracts + fakes
+
+
+def trace_file(wh: Any, path: str | Path, *, dataset: str | None = None, null_trials: int = 0) -> dict[str, Any]:
+    """Trace a file; the answer's ``recipient`` is None unless the evidence names one beyond doubt.
+
+    ``null_trials`` adds that many never-issued recipients (and extracts) to the hypotheses; the
+    answer then says how many of them the evidence would have accused (it must be 0)."""
     leak, meta = read_leak(path)
     if dataset is not None:
         wh.dataset(dataset)  # NotFound for a typo, before any work
     ring = load_keyring(wh.settings)
     recipients = list_recipients(wh)
     slots = {r.id: r.name for r in recipients}
+    nulls = min(max(0, null_trials), 4000)
+    if nulls:
+        _add_null_slots(slots, nulls)
     findings, hypotheses = _token_evidence(leak, ring, slots)
     strong = bool(findings) and min(f["p_value"] for f in findings) * max(1, hypotheses) < ACCUSE_BELOW
     if not strong:
@@ -191,10 +229,11 @@ def trace_file(wh: Any, path: str | Path, *, dataset: str | None = None) -> dict
         findings += short
         hypotheses += more
     extracts = list_extracts(wh, dataset=dataset)
+    tested_extracts = _add_null_extracts(extracts, nulls) if nulls else extracts
     link_info: dict[str, Any] = {}
     strong_tokens = findings and min(f["p_value"] for f in findings) * max(1, hypotheses) < ACCUSE_BELOW
     if not strong_tokens:
-        numeric, more, link_info = _numeric_evidence(wh, leak, extracts, ring)
+        numeric, more, link_info = _numeric_evidence(wh, leak, tested_extracts, ring)
         findings += numeric
         hypotheses += more
     hypotheses = max(1, hypotheses)
@@ -205,7 +244,10 @@ def trace_file(wh: Any, path: str | Path, *, dataset: str | None = None) -> dict
         current = best_by_recipient.get(finding["recipient"])
         if current is None or bound < current["bound"]:
             best_by_recipient[finding["recipient"]] = finding
-    ranked = sorted(best_by_recipient.values(), key=lambda f: f["bound"])
+    null_accused = sum(1 for name, f in best_by_recipient.items()
+                       if name.startswith(NULL_PREFIX) and f["bound"] <= ACCUSE_BELOW)
+    ranked = sorted((f for name, f in best_by_recipient.items() if not name.startswith(NULL_PREFIX)),
+                    key=lambda f: f["bound"])
     accused = [f for f in ranked if f["bound"] <= ACCUSE_BELOW]
     top = accused[0] if accused else None
     bound = ranked[0]["bound"] if ranked else 1.0
@@ -234,5 +276,6 @@ def trace_file(wh: Any, path: str | Path, *, dataset: str | None = None) -> dict
         "linked": link_info,
         "file_metadata_extract_id": meta.get("extract_id"),
         "path": str(path),
+        "null_trials": {"count": nulls, "false_accusations": null_accused},
     }
 

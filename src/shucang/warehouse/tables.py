@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as pads
-from deltalake import DeltaTable, write_deltalake
+from deltalake import DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from shucang.errors import InputError, StorageError
+
+ROW_GROUP_ROWS = 131_072
+"""Rows per Parquet row group: small enough that a sample or a page reads only a few of them."""
 
 
 def table_exists(path: Path) -> bool:
@@ -48,7 +51,8 @@ def write_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatc
     reader = pa.RecordBatchReader.from_batches(schema, batches)
     delta_mode = "overwrite" if mode == "replace" else "append"
     try:
-        write_deltalake(str(path), reader, mode=delta_mode, schema_mode=schema_mode)  # type: ignore[arg-type]
+        write_deltalake(str(path), reader, mode=delta_mode, schema_mode=schema_mode,  # type: ignore[arg-type]
+                        writer_properties=WriterProperties(max_row_group_size=ROW_GROUP_ROWS))
     except DeltaError as exc:
         message = str(exc).splitlines()[0]
         raise InputError(

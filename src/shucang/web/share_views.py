@@ -19,7 +19,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from shucang.api.auth_routes import do_login, login_response
-from shucang.api.deps import SESSION_COOKIE, get_actor, get_warehouse, open_rate_limit
+from shucang.api.deps import SESSION_COOKIE, check_open_rate, get_actor, get_warehouse
 from shucang.errors import InputError, PermissionDenied, RateLimited, ShucangError
 from shucang.share import audit as audit_log
 from shucang.share import grants as workflow
@@ -295,7 +295,7 @@ def audit_page(request: Request, actor_name: str | None = Query(None, alias="act
 def opendata_page(request: Request, q: str | None = Query(None, max_length=200),
                   department: str | None = Query(None, max_length=64),
                   topic: str | None = Query(None, max_length=100)) -> Response:
-    open_rate_limit(request)
+    check_open_rate(request)
     wh = get_warehouse(request)
     listing = opendata.open_catalog(wh, q=q, department=department, topic=topic)
     return _render(request, "opendata/index.html",
@@ -305,7 +305,7 @@ def opendata_page(request: Request, q: str | None = Query(None, max_length=200),
 
 @router.get("/opendata/datasets/{name}")
 def opendata_dataset(request: Request, name: str = Path(..., min_length=1, max_length=128)) -> Response:
-    actor = open_rate_limit(request)
+    actor = check_open_rate(request)
     wh = get_warehouse(request)
     plan, table, _next = opendata.open_rows(wh, name, limit=20, actor=actor)
     found = opendata.get_release(wh, name)

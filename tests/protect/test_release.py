@@ -148,3 +148,31 @@ def test_api_pages_share_one_mark_files_get_their_own(wh) -> None:  # type: igno
     _s, file_b = _release(wh, "top")
     assert not file_a.table.column("revenue").equals(file_b.table.column("revenue"))
     assert first.marks["context"] == "api:people" and file_a.marks["context"] == file_a.extract_id
+
+
+def test_codes_ids_and_years_are_never_marked(wh) -> None:  # type: ignore[no-untyped-def]
+    n = 2000
+    table = pa.table({
+        "station_id": pa.array(range(1000, 1000 + n), pa.int64()),
+        "ticket": pa.array([f"20230227{i:010d}" for i in range(n)]),
+        "zip": pa.array([f"3153{i % 100:02d}" for i in range(n)]),
+        "year": pa.array([2000 + i % 25 for i in range(n)], pa.int64()),
+        "amount": pa.array([f"{1000 + i * 0.37:.2f}" for i in range(n)]),
+    })
+    rel = protect_for_recipient(wh, "people", table, "top", channel="extract",
+                                grades={c: (None, 1) for c in table.column_names})
+    for name in ("station_id", "ticket", "zip", "year"):
+        assert rel.table.column(name).equals(table.column(name)), name
+    assert set(rel.marks["numeric"]) == {"amount"}
+    before = [float(v) for v in table.column("amount").to_pylist()]
+    after = rel.table.column("amount").to_pylist()
+    assert all(len(a.split(".")[1]) == 2 for a in after)  # text numbers keep their format
+    assert all(abs(float(a) - b) <= 0.001 * b for a, b in zip(after, before, strict=True))
+
+
+def test_release_says_whether_it_can_be_traced(wh) -> None:  # type: ignore[no-untyped-def]
+    _s, low = _release(wh, "low")
+    assert low.marks["traceable"] and "id_card" in low.marks["carriers"]
+    text_only = wh.read_arrow("people").select(["id_card", "name", "town"])
+    full = protect_for_recipient(wh, "people", text_only, "top", channel="extract", grades=GRADES)
+    assert full.marks == {**full.marks, "traceable": False, "carriers": []}

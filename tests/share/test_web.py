@@ -116,12 +116,16 @@ def test_stored_xss_in_titles_and_column_names_is_escaped(client: Any, app: Any)
             assert "&lt;script&gt;" in r.text or "&lt;img" in r.text, path
 
 
-def test_audit_page_for_stewards_only(client: Any, browser: Any) -> None:
+def test_audit_page_for_stewards_only_and_escaped(client: Any, browser: Any) -> None:
+    page = client.get("/login")
+    client.post("/login", data={"username": "<script>alert(2)</script>", "password": "x" * 12,
+                                "csrf_token": _csrf(page.text)})
     _login(client, "ana")
     assert client.get("/audit").status_code == 403
     _login(browser, "admin")
     r = browser.get("/audit", params={"verify": "true"})
     assert r.status_code == 200 and 'data-testid="verify-result"' in r.text and "login" in r.text
+    assert "<script>alert(2)" not in r.text and "&lt;script&gt;alert(2)" in r.text
 
 
 def test_tokens_page_shows_the_secret_once(client: Any) -> None:

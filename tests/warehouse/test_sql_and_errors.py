@@ -43,3 +43,11 @@ def test_unknown_things_fail_cleanly(cli, tmp_path: Path) -> None:
         assert result.exit_code != 0, args
         assert "Traceback" not in result.stderr
         assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1, result.stderr
+
+
+@pytest.mark.parametrize("args", [("ingest",), ("nosuch",), ("ingest", "x.csv", "--bogus"), ("sql",)])
+def test_usage_errors_are_one_line(cli, args) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("错误") and "internal" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1

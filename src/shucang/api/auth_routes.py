@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from shucang.api.deps import SESSION_COOKIE, api_actor, client_address, get_warehouse
+from shucang.api.deps import SESSION_COOKIE, api_actor, check_open_rate, client_address, get_warehouse
 from shucang.errors import ShucangError
 from shucang.share import identity
 from shucang.share.access import Actor, Resource, require
@@ -59,13 +59,14 @@ def login_response(request: Request, user: identity.UserInfo, body: dict[str, An
 
 
 def do_login(request: Request, username: str, password: str) -> identity.UserInfo:
-    """Check a password; success and failure both go to the audit log."""
+    """Check a password (per-address rate limit first, against spraying); both outcomes are audited."""
+    check_open_rate(request)
     wh = get_warehouse(request)
     try:
         user = identity.authenticate(wh, username, password)
     except ShucangError as exc:
-        record_event(wh, username[:64] or "?", "login", outcome="failed", address=client_address(request),
-                     error=exc.message)
+        who = Actor(name=username[:64] or "?", role="public")
+        record_event(wh, who, "login", outcome="failed", address=client_address(request), error=exc.message)
         raise
     record_event(wh, user.actor("session"), "login", department=user.department, address=client_address(request))
     return user

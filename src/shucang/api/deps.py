@@ -65,8 +65,8 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def api_actor(request: Request) -> Actor:
-    """Dependency form of :func:`check_api_actor` (async: a few fast catalog reads, no thread hop)."""
+def api_actor(request: Request) -> Actor:
+    """Dependency (and plain function) form of :func:`check_api_actor`."""
     return check_api_actor(request)
 
 
@@ -85,8 +85,8 @@ def check_api_actor(request: Request) -> Actor:
     return actor
 
 
-async def open_rate_limit(request: Request) -> Actor:
-    """Dependency form of :func:`check_open_rate`."""
+def open_rate_limit(request: Request) -> Actor:
+    """Dependency (and plain function) form of :func:`check_open_rate`."""
     return check_open_rate(request)
 
 

@@ -134,7 +134,7 @@ def get_dataset(request: Request, name: str = NAME, actor: Actor = Depends(api_a
 @router.get("/datasets/{name}/rows", summary="Read rows (masked per your grant, fingerprinted, audited)",
             responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument."
                                                                "spreadsheetml.sheet": {}}}})
-async def get_rows(request: Request, name: str = NAME,
+def get_rows(request: Request, name: str = NAME,
              columns: str | None = Query(None, max_length=4000, description="comma-separated column names"),
              filter: str | None = Query(None, max_length=20000, description="JSON filter (see POST /query)"),
              sort: str | None = Query(None, max_length=1000, description="comma-separated, '-' for descending"),

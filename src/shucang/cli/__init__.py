@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-import click
 import typer
 
 from shucang.cli import (
@@ -25,6 +24,12 @@ from shucang.cli import (
 from shucang.cli.context import CliContext
 from shucang.errors import ShucangError
 from shucang.settings import Settings
+
+# Typer may vendor its own copy of click: take the exception classes from the one it really uses.
+ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_click_exceptions = sys.modules[ClickException.__module__]
+ClickExit = tuple({typer.Exit, getattr(_click_exceptions, "Exit", typer.Exit)})
+ClickAbort = tuple({typer.Abort, getattr(_click_exceptions, "Abort", typer.Abort)})
 
 app = typer.Typer(
     name="shucang",
@@ -74,13 +79,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = command.main(args=args, prog_name="shucang", obj=ctx, standalone_mode=False)
         if isinstance(code, int) and code != 0:  # typer.Exit(n) comes back as a return value here
             sys.exit(code)
-    except click.exceptions.Exit as exc:
+    except ClickExit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except ClickAbort:
         print("已取消 (aborted)", file=sys.stderr)
         sys.exit(130)
-    except click.ClickException as exc:
-        print(f"错误: {exc.format_message()}", file=sys.stderr)
+    except ClickException as exc:
+        hint = " (see `shucang --help`)" if type(exc).__name__ in ("UsageError", "NoSuchOption", "MissingParameter",
+                                                                   "BadParameter", "BadOptionUsage") else ""
+        print(f"错误: {exc.format_message()}{hint}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except ShucangError as exc:
         if debug:

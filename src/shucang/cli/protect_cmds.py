@@ -94,6 +94,9 @@ def extract(
             task = bar.add_task(dataset, total=1.0)
             result = extract_dataset(wh, options, lambda stage, share: bar.update(task, completed=share,
                                                                                   description=f"{dataset}: {stage}"))
+    if not result["marks"].get("traceable"):
+        err_console.print("警告：此提取没有可承载水印的列，泄露后无法溯源 (warning: nothing in this extract can carry "
+                          "a fingerprint — no pseudonymised identifier, no numeric measure)")
     if json_out:
         emit_json(result)
         return

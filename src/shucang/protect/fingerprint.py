@@ -16,15 +16,14 @@ extract" every comparison is a fair coin, so the count of agreements is exactly 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shucang.protect.keyed_hash import hmac_u64
+from shucang.protect.keyed_hash import keyed_u64, keyed_u64_reference
 
 NUMBER_TEXT = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
 
@@ -69,6 +68,41 @@ def numeric_kind(values: pa.Array | pa.ChunkedArray) -> str | None:
         share = pc.sum(pc.match_substring_regex(text, NUMBER_TEXT).cast(pa.int64())).as_py() / len(text)
         return "text" if share >= 0.95 else None
     return None
+
+
+_CODE_NAME = re.compile(r"(?:^|_)(?:id|no|code|key|num|number|year|zip|seq)$|编号|编码|代码|号码|序号|年份|年度|^年$|号$",
+                        re.IGNORECASE)
+
+
+def markable(name: str, values: pa.Array | pa.ChunkedArray) -> bool:
+    """May this as-stored column carry a numeric mark? Only measures: never codes, ids or years.
+
+    A column is a code when its name says so (…_id, 编号, 代码, 年份 …), or its whole numbers have
+    leading zeros, ten or more digits, one fixed length of five or more, or all lie in 1800–2100."""
+    kind = numeric_kind(values)
+    if kind is None or _CODE_NAME.search(name.strip()):
+        return False
+    if kind == "float":
+        return True
+    sample = values.slice(0, 5000)
+    if isinstance(sample, pa.ChunkedArray):
+        sample = sample.combine_chunks() if sample.num_chunks else pa.array([], sample.type)
+    text = pc.utf8_trim_whitespace(sample.cast(pa.string())).drop_null()
+    text = text.filter(pc.not_equal(text, ""))
+    if len(text) == 0:
+        return False
+    whole = text.filter(pc.invert(pc.match_substring(text, ".")))
+    if len(whole) == 0:
+        return True
+    if pc.any(pc.match_substring_regex(whole, r"^[+-]?0[0-9]")).as_py():
+        return False
+    lengths = pc.utf8_length(pc.replace_substring_regex(whole, r"^[+-]", ""))
+    low, high = pc.min(lengths).as_py(), pc.max(lengths).as_py()
+    if high >= 10 or (low == high and low >= 5):
+        return False
+    numbers = whole.cast(pa.float64())
+    years = pc.sum(pc.and_(pc.greater_equal(numbers, 1800.0), pc.less_equal(numbers, 2100.0)).cast(pa.int64())).as_py()
+    return years < 0.95 * len(whole)
 
 
 def as_float(values: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -122,7 +156,7 @@ def carrier_rows(info: Carriers) -> np.ndarray:
     rows = np.flatnonzero(info.carrier)
     on = info.side[rows] == 0
     if on.any():
-        thin = pc.bit_wise_and(hmac_u64(info.idents(rows[on]), _THIN_KEY), pa.scalar(ON_BOUNDARY_SHARE - 1, pa.uint64()))
+        thin = pc.bit_wise_and(keyed_u64(info.idents(rows[on]), _THIN_KEY), pa.scalar(ON_BOUNDARY_SHARE - 1, pa.uint64()))
         keep = np.ones(len(rows), dtype=bool)
         keep[np.flatnonzero(on)] = thin.to_numpy() == 0
         rows = rows[keep]
@@ -185,7 +219,7 @@ def mark_numeric(values: pa.Array | pa.ChunkedArray, *, key: bytes, column: str,
     n_carriers = len(rows)
     if len(rows) == 0:
         return MarkResult(values, 0, 0)
-    bits = pc.bit_wise_and(hmac_u64(info.idents(rows), key), pa.scalar(1, pa.uint64())).to_numpy()
+    bits = pc.bit_wise_and(keyed_u64(info.idents(rows), key), pa.scalar(1, pa.uint64())).to_numpy()
     want = np.where(bits == 1, 1, -1).astype(np.int8)
     wrong = info.side[rows] != want
     rows, want = rows[wrong], want[wrong]
@@ -250,5 +284,5 @@ def observe_numeric(source: pa.Array, leaked: pa.Array, column: str, window: flo
 
 
 def expected_sides(ids: list[str], key: bytes) -> list[int]:
-    """The sides a given extract's key put those carriers on (stdlib HMAC: few ids, many keys)."""
-    return [1 if hmac.new(key, i.encode("utf-8"), hashlib.sha256).digest()[7] & 1 else -1 for i in ids]
+    """The sides a given extract's key put those carriers on (one value at a time: few ids, many keys)."""
+    return [1 if keyed_u64_reference(key, i) & 1 else -1 for i in ids]

@@ -111,11 +111,12 @@ def mask_email(values: Column) -> pa.Array:
 def mask_address(values: Column) -> pa.Array:
     """Cut to the 乡镇/街道 (``慈溪市坎墩街道环城北路656号`` → ``慈溪市坎墩街道``), else to 区/县/市, else stars."""
     text = pc.utf8_trim_whitespace(_text(values))
-    # Cut after the leftmost keyword: RE2 finds it without backtracking over the whole string.
-    has_town = pc.fill_null(pc.match_substring_regex(text, "街道|镇|乡"), False)
-    has_county = pc.fill_null(pc.match_substring_regex(text, "区|县|市"), False)
+    # Cut after the leftmost keyword: RE2 finds it without backtracking over the whole string; a value
+    # the cut did not shorten had the keyword only at its end (or not at all).
     town = pc.replace_substring_regex(text, "(街道|镇|乡).*$", r"\1", max_replacements=1)
+    has_town = pc.fill_null(pc.or_(pc.not_equal(town, text), pc.match_substring_regex(town, "(?:街道|镇|乡)$")), False)
     county = pc.replace_substring_regex(text, "(区|县|市).*$", r"\1", max_replacements=1)
+    has_county = pc.fill_null(pc.or_(pc.not_equal(county, text), pc.match_substring_regex(county, "(?:区|县|市)$")), False)
     return pc.if_else(has_town, town, pc.if_else(has_county, county, pc.binary_repeat(STAR, 3)))
 
 

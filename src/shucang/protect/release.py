@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from shucang.errors import InputError
-from shucang.protect.fingerprint import mark_numeric, numeric_kind
+from shucang.protect.fingerprint import mark_numeric, markable
 from shucang.protect.keys import KeyRing, load_keyring
 from shucang.protect.masking import apply_mask
 from shucang.protect.policy import (
@@ -79,6 +79,13 @@ def resolve_grades(wh: Any, dataset: str, version: int | None, grades: dict[str,
     return {str(k): _grade_of(v) for k, v in (grades or {}).items()}
 
 
+def _primary_key(wh: Any, dataset: str) -> set[str]:
+    try:
+        return set(wh.dataset(dataset).primary_key or [])
+    except Exception:  # noqa: BLE001 — a table not (yet) in the catalog simply has no declared key
+        return set()
+
+
 def numeric_key(ring: KeyRing, key_id: str, recipient_id: int, context: str) -> bytes:
     """The key of a numeric mark: per extract for files, per (channel, dataset) for API answers."""
     return ring.derive(key_id, "numeric-mark", f"r{recipient_id}", context)
@@ -129,6 +136,7 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
     marks: dict[str, Any] = {}
     ungraded: list[str] = []
     do_mark = mark and channel in MARKED_CHANNELS
+    key_columns = _primary_key(wh, dataset) if do_mark else set()
     context = mark_context(channel, dataset, extract_id)
     mark_key = numeric_key(ring, key_id, who.id, context) if do_mark else b""
     for name in table.column_names:
@@ -149,7 +157,7 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
                                 recipient=who)
                 masked.append(name)
                 strategies[name] = rule.strategy
-        elif do_mark and type_code in MARKABLE_TYPES and numeric_kind(column) is not None:
+        elif do_mark and type_code in MARKABLE_TYPES and name not in key_columns and markable(name, column):
             result = mark_numeric(column, key=mark_key, column=name, window=policy.window,
                                   tolerance=policy.numeric_tolerance)
             column = result.values
@@ -158,8 +166,9 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
         out_names.append(name)
         out_columns.append(column)
     out = pa.table(dict(zip(out_names, out_columns, strict=True))) if out_names else pa.table({})
+    carriers = sorted(c for c, strategy in strategies.items() if strategy in ("pseudonym", "hash")) + sorted(marks)
     mark_info = {"numeric": marks, "window": policy.window, "tolerance": policy.numeric_tolerance,
-                 "context": context}
+                 "context": context, "carriers": carriers, "traceable": bool(carriers)}
     if record:
         record_extract(
             wh, id=extract_id, recipient_id=who.id, recipient=who.name, dataset=dataset, version=version,

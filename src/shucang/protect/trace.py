@@ -37,6 +37,7 @@ from shucang.protect.pseudonym import (
     check_digit_matches,
     check_key,
     decode_slots,
+    is_carrier_body,
 )
 from shucang.protect.recipients import list_recipients
 from shucang.protect.registry import ExtractRecord, list_extracts
@@ -104,7 +105,9 @@ def _check_digit_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) 
             column = leak.column(name).combine_chunks()
             ok = pc.fill_null(pc.match_substring_regex(column, pattern), False)
             if pc.any(ok).as_py():
-                values += pc.unique(pc.filter(column, ok)).to_pylist()[:MAX_CHECKED]
+                found = pc.unique(pc.filter(column, ok))
+                carriers = pc.filter(found, is_carrier_body(pc.utf8_slice_codeunits(found, 0, -1)))
+                values += carriers.to_pylist()[:MAX_CHECKED]
         values = list(dict.fromkeys(values))[:MAX_CHECKED]
         if len(values) < 10:
             continue

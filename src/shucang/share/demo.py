@@ -54,3 +54,25 @@ def seed_demo_identities(wh: Any, *, password: str | None = None, reset: bool = 
             set_password(wh, person["name"], secret)
         out.append({**person, "password": secret, "note": NOTE})
     return out
+
+
+DEMO_OPEN = ("smart_factories", "high_tech_enterprises", "base_stations_5g", "patents")
+"""Demo datasets about legal persons and infrastructure, candidates for the open-data portal."""
+
+
+def seed_demo_opendata(wh: Any, datasets: tuple[str, ...] = DEMO_OPEN) -> list[str]:
+    """Publish the demo's open candidates (level-1 columns, after the k-anonymity check); returns
+    those published. A candidate that is missing or fails the checks is skipped, not forced."""
+    from shucang.errors import ShucangError
+    from shucang.share.access import Actor
+    from shucang.share.opendata import publish
+
+    operator = Actor(name="demo", role="admin", clearance=4, via="cli")
+    published = []
+    for name in datasets:
+        try:
+            publish(wh, operator, name)
+        except ShucangError:
+            continue
+        published.append(name)
+    return published

@@ -49,9 +49,11 @@ def test_csv_round_trip(table: tuple[list[str], list[list[str]]], delim: str, eo
         source = open_source(path, options=ReadOptions(delimiter=delim, block_bytes=block or 8 << 20)
                              if len(names) == 1 else options)
         out, rejects = source.read_all()
-    assert rejects == []
+    # a record equal to the header is a repeated header line: quarantined by rule, never loaded
+    repeats = [r for r in rows if [c.strip() for c in r] == names]
+    assert [x.code for x in rejects] == ["header_repeat"] * len(repeats)
     assert out.column_names == names
-    expected = [[c if c != "" else None for c in r] for r in rows]
+    expected = [[c if c != "" else None for c in r] for r in rows if r not in repeats]
     assert [list(r.values()) for r in out.to_pylist()] == expected
 
 

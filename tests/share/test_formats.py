@@ -50,3 +50,11 @@ def test_csv_round_trip_and_no_cell_starts_a_formula(values: list[str]) -> None:
     for original, got in zip(values, back, strict=False):
         assert not got.startswith(("=", "+", "-", "@", "\t", "\r"))
         assert got in (original, "'" + original) or original.replace("\r", "\n") in got or got == ""
+
+
+def test_nan_and_infinity_become_null_in_json() -> None:
+    from shucang.share.formats import json_bytes
+
+    table = pa.table({"x": [1.0, float("nan"), float("inf"), None]})
+    assert json_rows(table) == [{"x": 1.0}, {"x": None}, {"x": None}, {"x": None}]
+    assert b"NaN" not in json_bytes({"ok": True}, table)

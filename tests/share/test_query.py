@@ -183,3 +183,18 @@ def test_aggregates_refuse_hidden_and_non_numeric(snap: Snapshot) -> None:
 def test_any_text_value_is_bound_not_executed(snap: Snapshot, value: object) -> None:
     spec = {"column": "town", "op": "=", "value": str(value)}
     assert _ids(snap, spec) == [r["id"] for r in TABLE.to_pylist() if r["town"] == str(value)]
+
+
+def test_page_falls_back_to_an_explicit_sort_if_order_is_lost(snap: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = snap.run
+    calls: list[str] = []
+
+    def shuffled(sql: str, params: list) -> pa.Table:  # type: ignore[type-arg]
+        calls.append(sql)
+        table = real(sql, params)
+        return table if "ORDER BY" in sql else table.take(list(reversed(range(table.num_rows))))
+
+    monkeypatch.setattr(snap, "run", shuffled)
+    page = select_rows(snap, ["id"], Compiled(), [], limit=10, fingerprint="q")
+    assert page.table.column("id").to_pylist() == [f"{i:04d}" for i in range(10)]
+    assert any("ORDER BY rowid" in sql for sql in calls)

@@ -9,14 +9,14 @@ from urllib.parse import quote as urlquote
 
 import pyarrow as pa
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from shucang.api.deps import api_actor, get_warehouse
 from shucang.share import audit as audit_log
 from shucang.share import grants as workflow
 from shucang.share.access import Actor, Resource, allowed, require
-from shucang.share.formats import check_format, csv_bytes, json_rows, xlsx_bytes
+from shucang.share.formats import check_format, csv_bytes, json_bytes, json_rows, xlsx_bytes
 from shucang.share.query import DEFAULT_PAGE, MAX_PAGE, parse_json_param
 from shucang.share.reads import ReadResult, aggregate, dataset_resource, describe, read_rows
 
@@ -84,8 +84,8 @@ def respond(result: ReadResult, fmt: str, *, extra: dict[str, Any] | None = None
     if result.next_cursor:
         headers["X-Shucang-Next-Cursor"] = result.next_cursor
     if fmt == "json":
-        return JSONResponse({"ok": True, **result.meta(), **(extra or {}), "rows": json_rows(result.table)},
-                            headers=headers)
+        return Response(json_bytes({"ok": True, **result.meta(), **(extra or {})}, result.table),
+                        media_type="application/json", headers=headers)
     name = f"{result.dataset}-v{result.version}.{fmt}"
     headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{urlquote(name)}"
     if fmt == "csv":

@@ -27,7 +27,6 @@ from shucang.protect.where import filter_dataset, parse_where
 
 FORMATS = ("csv", "xlsx", "parquet", "jsonl")
 XLSX_MAX_ROWS = 1_048_575
-_FORMULA_START = r"^[=+\-@\t\r]"
 _PLAIN_NUMBER = r"^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$"
 Progress = Callable[[str, float], None]
 
@@ -58,11 +57,13 @@ def choose_format(out: Path, fmt: str | None) -> str:
 def neutralise_formulas(table: pa.Table) -> pa.Table:
     """Prefix ``'`` to text cells a spreadsheet would evaluate (CSV/XLSX injection)."""
     columns = []
+    starts = pa.array(["=", "+", "-", "@", "\t", "\r"])
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            risky = pc.and_(pc.match_substring_regex(column, _FORMULA_START),
-                            pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
-            column = pc.if_else(pc.fill_null(risky, False), pc.binary_join_element_wise("'", column, ""), column)
+            risky = pc.fill_null(pc.is_in(pc.utf8_slice_codeunits(column, 0, 1), value_set=starts), False)
+            if pc.any(risky).as_py():  # rare: only then pay for the regular expression
+                risky = pc.and_(risky, pc.invert(pc.fill_null(pc.match_substring_regex(column, _PLAIN_NUMBER), False)))
+                column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
         columns.append(column)
     return pa.table(columns, names=table.column_names)
 

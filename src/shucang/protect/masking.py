@@ -12,9 +12,11 @@ only where the rule says so (keep-ends masks), and free text loses every embedde
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -108,16 +110,44 @@ def mask_email(values: Column) -> pa.Array:
     return pc.if_else(ok, masked, keep_ends(text, 1, 0))
 
 
+_local = threading.local()
+
+
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB connection per thread (opening one costs ~50 ms; it keeps no data)."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = duckdb.connect()
+        _local.con = con
+    return con
+
+
+_ADDRESS_SQL = """
+WITH p AS (
+  SELECT i, v,
+    least(nullif(strpos(v, '街道'), 0) + 1, nullif(strpos(v, '镇'), 0), nullif(strpos(v, '乡'), 0)) AS town_end,
+    least(nullif(strpos(v, '区'), 0), nullif(strpos(v, '县'), 0), nullif(strpos(v, '市'), 0)) AS county_end
+  FROM address_rows)
+SELECT CASE WHEN v IS NULL THEN NULL
+            WHEN town_end IS NOT NULL THEN left(v, town_end)
+            WHEN county_end IS NOT NULL THEN left(v, county_end)
+            ELSE '***' END AS masked
+FROM p ORDER BY i
+"""
+
+
 def mask_address(values: Column) -> pa.Array:
-    """Cut to the 乡镇/街道 (``慈溪市坎墩街道环城北路656号`` → ``慈溪市坎墩街道``), else to 区/县/市, else stars."""
+    """Cut to the 乡镇/街道 (``慈溪市坎墩街道环城北路656号`` → ``慈溪市坎墩街道``), else to 区/县/市, else stars.
+
+    DuckDB runs the literal searches on every core (a regular expression costs ~10× more here)."""
     text = pc.utf8_trim_whitespace(_text(values))
-    # Cut after the leftmost keyword: RE2 finds it without backtracking over the whole string; a value
-    # the cut did not shorten had the keyword only at its end (or not at all).
-    town = pc.replace_substring_regex(text, "(街道|镇|乡).*$", r"\1", max_replacements=1)
-    has_town = pc.fill_null(pc.or_(pc.not_equal(town, text), pc.match_substring_regex(town, "(?:街道|镇|乡)$")), False)
-    county = pc.replace_substring_regex(text, "(区|县|市).*$", r"\1", max_replacements=1)
-    has_county = pc.fill_null(pc.or_(pc.not_equal(county, text), pc.match_substring_regex(county, "(?:区|县|市)$")), False)
-    return pc.if_else(has_town, town, pc.if_else(has_county, county, pc.binary_repeat(STAR, 3)))
+    con = _duckdb()
+    con.register("address_rows", pa.table({"i": pa.array(range(len(text)), pa.int64()), "v": text}))
+    try:
+        out = con.sql(_ADDRESS_SQL).to_arrow_table().column("masked")
+    finally:
+        con.unregister("address_rows")
+    return out.combine_chunks() if out.num_chunks else pa.array([], pa.string())
 
 
 def redact_text(values: Column, entities: tuple[str, ...] | None = None) -> pa.Array:

@@ -56,9 +56,24 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def finite(table: pa.Table) -> pa.Table:
+    """NaN and ±inf become null: JSON has no spelling for them."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_floating(field.type):
+            col = table.column(i)
+            table = table.set_column(i, field, pc.if_else(pc.is_finite(col), col, pa.scalar(None, field.type)))
+    return table
+
+
+def json_bytes(payload: dict[str, Any], table: pa.Table) -> bytes:
+    """``payload`` plus ``"rows"`` as UTF-8 JSON in one pass (dates ISO, decimals as numbers)."""
+    return json.dumps({**payload, "rows": finite(table).to_pylist()}, ensure_ascii=False, default=_plain,
+                      allow_nan=False).encode()
+
+
 def json_rows(table: pa.Table) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts (dates ISO, decimals as numbers)."""
-    return json.loads(json.dumps(table.to_pylist(), ensure_ascii=False, default=_plain))
+    """Rows as JSON-ready dicts (dates ISO, decimals as numbers, NaN as null)."""
+    return json.loads(json.dumps(finite(table).to_pylist(), ensure_ascii=False, default=_plain))
 
 
 def csv_bytes(table: pa.Table) -> bytes:

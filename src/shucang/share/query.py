@@ -316,9 +316,13 @@ def select_rows(snap: Snapshot, columns: list[str], where: Compiled, sort: list[
         nxt = {"v": snap.version, "q": fingerprint, "o": offset + limit} if more else None
     else:
         after = int(state.get("r", -1)) if state else -1
-        sql = (f"SELECT rowid AS {ROWID}, {select} FROM __sc_snap WHERE rowid > ? AND {where.sql} "
-               f"ORDER BY rowid LIMIT {limit + 1}")
-        table = snap.run(sql, [after, *params])
+        # DuckDB keeps insertion (= rowid) order without ORDER BY and can then stop at the limit; the
+        # page is checked and, should the order ever differ, asked for again with an explicit sort.
+        sql = f"SELECT rowid AS {ROWID}, {select} FROM __sc_snap WHERE rowid > ? AND {where.sql}"
+        table = snap.run(f"{sql} LIMIT {limit + 1}", [after, *params])
+        ids = table.column(ROWID).to_numpy()
+        if len(ids) > 1 and not bool((ids[1:] > ids[:-1]).all()):
+            table = snap.run(f"{sql} ORDER BY rowid LIMIT {limit + 1}", [after, *params])
         more = table.num_rows > limit
         table = table.slice(0, limit)
         nxt = None
@@ -362,6 +366,8 @@ def aggregate_rows(snap: Snapshot, group_by: list[str], measures: list[dict[str,
             expr = f"count(DISTINCT {quote(col)})" if fn == "count_distinct" else f"{fn}({quote(col)})"
             alias = f"{fn}_{col}"
         alias = str(m.get("as") or alias)
+        if len(alias) > 64 or any(ord(ch) < 32 for ch in alias):
+            raise InputError("输出列名须为 1–64 个可打印字符 (an output name is 1–64 printable characters)")
         if alias in aliases:
             raise InputError(f"重复的输出列名 (duplicate output name) {alias!r}", hint='give one an "as" name')
         aliases.append(alias)

@@ -9,6 +9,7 @@ by ``shucang check --repair``.
 from __future__ import annotations
 
 import dataclasses
+import queue
 import threading
 import time
 import uuid
@@ -262,7 +263,8 @@ class Warehouse:
 
         prev_columns = self.columns(name, previous.version) if previous is not None else []
         schema_mode = "overwrite" if options.mode == "replace" else "merge"
-        new_delta = tables.write_batches(path, schema, batches(), mode=options.mode, schema_mode=schema_mode)
+        new_delta = tables.write_batches(path, schema, _prefetched(batches()), mode=options.mode,
+                                         schema_mode=schema_mode)
         self.rejects.write(name, version, attempt, rejects)
         profiles = profiler.result()
         changes = diff_columns(prev_columns, profiles) if previous is not None else {}
@@ -373,6 +375,48 @@ class Warehouse:
         """Quarantined rows of one version (default: current) with line, code, reason and raw text."""
         _info, vrow = self._version_row(name, version)
         return self.rejects.read(name, vrow.version, vrow.attempt_id, limit=limit)
+
+
+_DONE = object()
+
+
+def _prefetched(batches: Iterator[pa.RecordBatch], depth: int = 4) -> Iterator[pa.RecordBatch]:
+    """Produce batches in a thread so that reading and parsing overlap with the Delta writer.
+
+    Arrow parsing and the Rust writer both release the GIL, so on two cores this runs them side by
+    side. An exception in the producer is re-raised here, in the writer's thread, before the commit.
+    """
+    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        slots.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 — handed over to the consumer
+            slots.put(exc)
+
+    worker = threading.Thread(target=produce, name="shucang-ingest-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
 def _aware(value: datetime) -> datetime:

@@ -54,18 +54,22 @@ def build_demo_warehouse(wh: Warehouse, *, scale: float = 1.0,
     results = build_demo(wh, scale=scale, progress=progress)
     notes: list[str] = []
     try:
-        from shucang.plan.demo import seed_demo_plan
-    except ImportError:
-        pass
-    else:
-        seed_demo_plan(wh)
-        notes.append("规划指标已计算 (plan indicators computed from the demo data)")
-    try:
-        from shucang.share.demo import seed_demo_identities
+        from shucang.share.demo import seed_demo_identities, seed_demo_opendata
     except ImportError:
         pass
     else:
         accounts = [a for a in seed_demo_identities(wh) or [] if isinstance(a, dict)]
         if accounts:
             notes.append(_save_demo_accounts(wh, accounts))
+        from shucang.demo.design import OPEN_DATASETS
+
+        published = seed_demo_opendata(wh, OPEN_DATASETS)
+        notes.append(f"开放数据 (open data): {', '.join(published) or '-'}")
+    try:
+        from shucang.plan.demo import seed_demo_plan
+    except ImportError:
+        pass
+    else:  # after publishing: 公共数据开放率 is computed from the live catalog
+        seed_demo_plan(wh)
+        notes.append("规划指标已计算 (plan indicators computed from the demo data)")
     return {"datasets": len(results), "rows": sum(r.rows_loaded for r in results), "notes": notes}

@@ -88,7 +88,7 @@ def test_tokens_shown_once_stored_hashed_revocable_expiring(wh: Any) -> None:
     assert secret.split("_", 2)[2] not in repr(stored._mapping)
     assert identity.resolve_token(wh, secret).name == "ana"
     with pytest.raises(AuthenticationRequired):
-        identity.resolve_token(wh, secret[:-2] + "xx")
+        identity.resolve_token(wh, secret[:-2] + ("xx" if not secret.endswith("xx") else "yy"))
     identity.revoke_token(wh, info.id)
     with pytest.raises(AuthenticationRequired):
         identity.resolve_token(wh, secret)

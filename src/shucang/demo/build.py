@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from shucang.demo.design import DATASETS, DEPARTMENTS, OPEN_DATASETS, TOPICS
+from shucang.demo.design import DATASETS, DEPARTMENTS, TOPICS
 from shucang.demo.digitalisation import enterprise_cloud, industrial_robots, smart_factories
 from shucang.demo.enterprises import generate_registry
 from shucang.demo.hotline import hotline_12345
@@ -103,7 +103,9 @@ def build_demo(wh: Warehouse, *, scale: float = 1.0, seed: int = 2021,
         if progress is not None:
             progress(f"写入 {demo.name}", i, len(tables))
         results.append(wh.ingest_arrow(demo.table, demo.options(), source=f"shucang demo (seed {seed}, scale {scale})"))
-        wh.update_dataset(demo.name, topic=TOPICS[demo.name], is_open=demo.name in OPEN_DATASETS)
+        # Opening a dataset is the sharing stage's job (level-1 columns, k-anonymity check):
+        # platform.build_demo_warehouse publishes design.OPEN_DATASETS through it.
+        wh.update_dataset(demo.name, topic=TOPICS[demo.name])
     if progress is not None:
         progress(f"完成 ({time.perf_counter() - started:.1f} s)", len(tables), len(tables))
     return results

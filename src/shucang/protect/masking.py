@@ -11,7 +11,6 @@ only where the rule says so (keep-ends masks), and free text loses every embedde
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -335,7 +334,3 @@ def mask_for_type(values: Column, type_code: str | None) -> pa.Array:
     """The default display mask of ``type_code`` (unknown or None: ``***``)."""
     strategy, params = DEFAULT_MASKS.get(type_code or "", ("redact", {}))
     return apply_mask(values, strategy, params)
-
-
-def is_finite_number(x: float) -> bool:
-    return isinstance(x, float) and math.isfinite(x)

@@ -46,7 +46,7 @@ class PseudonymKeys:
     """The keys one recipient's pseudonyms in one domain are made with."""
 
     value_key: bytes
-    """HMAC key of the keyed part (per key id, recipient, domain)."""
+    """Key of the keyed part (per key id, recipient, domain)."""
     check_key: bytes
     """Per-recipient key of the check digit of short shapes (per key id, recipient)."""
     code_key: bytes

@@ -7,8 +7,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
 import typer
 
 from shucang.cli.context import emit_json, get_context
@@ -17,12 +15,15 @@ from shucang.errors import InputError
 SAMPLE_ROWS = 10_000
 
 
-def _sample_source(source: Any, *, full: bool, sample_rows: int) -> tuple[pa.Table, int, int]:
+def _sample_source(source: Any, *, full: bool, sample_rows: int) -> tuple[Any, int, int]:
     """Stream a source; keep every row (``full``) or a systematic sample spread over the whole file.
 
     The sample keeps rows whose index is a multiple of a stride that doubles whenever the kept rows
     exceed twice the target, so memory stays bounded and the sample covers the file end to end.
     """
+    import numpy as np
+    import pyarrow as pa
+
     kept: list[pa.Table] = []
     kept_idx: list[np.ndarray] = []
     total = rejected = 0

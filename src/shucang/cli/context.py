@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -49,3 +51,22 @@ def emit_json(data: Any) -> None:
 
 def stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
+
+
+class LazyModule(ModuleType):
+    """A stage module imported on first attribute access, so ``shucang --help`` starts fast."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self._target: ModuleType | None = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        if self._target is None:
+            self._target = importlib.import_module(self.__name__)
+        return getattr(self._target, attr)
+
+
+def lazy_module(name: str) -> Any:
+    return LazyModule(name)

@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from shucang.cli.context import emit_json, get_context
+from shucang.cli.context import emit_json, get_context, lazy_module
 from shucang.errors import InputError
-from shucang.share import audit as audit_log
-from shucang.share import grants as workflow
-from shucang.share import identity, opendata
-from shucang.share.access import Actor
-from shucang.share.audit import record_event
+
+if TYPE_CHECKING:
+    from shucang.share.access import Actor
+
+# Stage modules load on first use: `shucang --help` and other stages' commands stay fast.
+audit_log = lazy_module("shucang.share.audit")
+workflow = lazy_module("shucang.share.grants")
+identity = lazy_module("shucang.share.identity")
+opendata = lazy_module("shucang.share.opendata")
+
+
+def record_event(*args: Any, **kwargs: Any) -> Any:
+    return audit_log.record_event(*args, **kwargs)
 
 users_app = typer.Typer(help="用户与角色 (users and roles: admin / steward / consumer)", no_args_is_help=True)
 tokens_app = typer.Typer(help="API 令牌 (API tokens: shown once, stored hashed, revocable, expiring)",
@@ -46,6 +54,8 @@ def _actor(ctx: typer.Context, as_user: str | None) -> Actor:
         who = getpass.getuser()
     except (KeyError, OSError):
         who = "operator"
+    from shucang.share.access import Actor
+
     return Actor(name=f"cli:{who}"[:64], role="admin", clearance=4, via="cli")
 
 
@@ -150,7 +160,7 @@ def users_passwd(ctx: typer.Context, name: str,
 # ---------------------------------------------------------------------------------------------- tokens
 @tokens_app.command("create")
 def tokens_create(ctx: typer.Context, user: str, label: str = typer.Option("", "--label"),
-                  days: int = typer.Option(identity.TOKEN_DEFAULT_DAYS, "--days", min=1),
+                  days: int = typer.Option(90, "--days", min=1),  # = identity.TOKEN_DEFAULT_DAYS (literal: no import at start-up)
                   rate: int | None = typer.Option(None, "--rate", help="requests per minute", min=1),
                   as_json: bool = JSON) -> None:
     """Create an API token for USER; the secret is printed once."""

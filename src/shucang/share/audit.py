@@ -1,7 +1,8 @@
 """The audit log: every read, export, grant change, login and failure, append-only and hash-chained.
 
 Entry *n* stores ``hash_n = sha256(hash_{n-1} + canonical_json(entry_n))``; ``prev_hash`` is unique, so
-two writers can never fork the chain (the loser retries on the new head). :func:`verify` recomputes
+two writers can never fork the chain (the loser retries on the new head). Concurrent appends in one
+process share a transaction (group commit, :class:`Journal`); each still returns only once committed. :func:`verify` recomputes
 the chain and names every edited, deleted or reordered entry; an anchor file ``audit.head`` outside
 the catalog (seq + hash of the newest entry) also reveals a truncated tail.
 Other stages call :func:`record_event`.
@@ -12,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -53,8 +56,15 @@ def _write_anchor(wh: Any, seq: int, digest: str) -> None:
 
 def record_event(wh: Any, actor: Actor | str | None, action: str, *, outcome: str = "ok",
                  dataset: str | None = None, department: str | None = None, columns: list[str] | None = None,
-                 filter: Any = None, rows: int | None = None, **details: Any) -> int:
-    """Append one entry (who, when, what, outcome, details) and return its sequence number."""
+                 filter: Any = None, rows: int | None = None,
+                 with_rows: Sequence[tuple[sa.Table, dict[str, Any]]] = (), **details: Any) -> int:
+    """Append one entry (who, when, what, outcome, details); return its sequence number once it is committed.
+
+    ``with_rows`` are (table, values) rows committed in the same transaction as the entry (the read's
+    extract-registry row), so a release is never recorded without its audit entry or the reverse.
+    Concurrent callers are committed together (group commit, see :class:`Journal`); each call still
+    returns only after its own entry is durable in the catalog.
+    """
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
     if isinstance(actor, Actor):
@@ -65,32 +75,121 @@ def record_event(wh: Any, actor: Actor | str | None, action: str, *, outcome: st
     entry = {"at": now().isoformat(timespec="microseconds"), "actor": who, "role": role, "action": action,
              "outcome": outcome, "dataset": dataset, "department": department, "columns": columns,
              "filter": filter, "rows": rows, "details": details}
-    engine = ensure_tables(wh.engine)
-    with _lock:
-        for _attempt in range(50):
-            # The head this process wrote last; if another process appended since, the insert below
-            # fails on the unique seq/prev_hash and the head is read again.
-            head = getattr(wh, "_share_audit_head", None) if _attempt == 0 else None
-            if head is None:
-                with engine.connect() as conn:
-                    row = conn.execute(sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc())
-                                       .limit(1)).first()
-                head = (row.seq, row.hash) if row else (0, GENESIS)
-            seq, prev = head[0] + 1, head[1]
-            body = canonical({"seq": seq, "prev": prev, **entry})
-            digest = chain_hash(prev, body)
+    return journal(wh).append(entry, list(with_rows))
+
+
+def journal(wh: Any) -> Journal:
+    """The group-commit journal of this warehouse object (one per process in a server)."""
+    found = getattr(wh, "_share_journal", None)
+    if found is None:
+        with _lock:
+            found = getattr(wh, "_share_journal", None)
+            if found is None:
+                found = wh._share_journal = Journal(wh)
+    return found  # type: ignore[no-any-return]
+
+
+class _Pending:
+    __slots__ = ("entry", "extra", "seq", "error")
+
+    def __init__(self, entry: dict[str, Any], extra: list[tuple[sa.Table, dict[str, Any]]]) -> None:
+        self.entry, self.extra = entry, extra
+        self.seq: int | None = None
+        self.error: BaseException | None = None
+
+
+class Journal:
+    """Group commit of audit entries (and rows that must commit with them), exact and in order.
+
+    A caller queues its entry and takes the commit lock; whoever holds it commits *every* queued
+    entry in one transaction — numbering and chaining them in queue order — and the callers whose
+    entries went along find them committed when their turn comes. No background thread, nothing
+    buffered after a call returns, so a clean stop (or a crash) never loses an acknowledged entry.
+    Under load one commit carries many reads; alone, a call costs one commit as before.
+    Another process appending first makes the insert fail on the unique ``prev_hash``: the batch is
+    renumbered on the new head and retried.
+    """
+
+    def __init__(self, wh: Any) -> None:
+        self.wh = wh
+        self.engine = ensure_tables(wh.engine)
+        self._queue: list[_Pending] = []
+        self._queue_lock = threading.Lock()
+        self._commit_lock = threading.Lock()
+        self._head: tuple[int, str] | None = None
+        self.commits = 0
+        """Transactions committed (with ``entries``: how well group commit batches)."""
+        self.entries = 0
+
+    def append(self, entry: dict[str, Any], extra: list[tuple[sa.Table, dict[str, Any]]]) -> int:
+        pending = _Pending(entry, extra)
+        with self._queue_lock:
+            self._queue.append(pending)
+        with self._commit_lock:
+            if pending.seq is None and pending.error is None:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._commit(batch)
+        if pending.error is not None:
+            raise pending.error
+        assert pending.seq is not None
+        return pending.seq
+
+    def _read_head(self) -> tuple[int, str]:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
+        return (row.seq, row.hash) if row else (0, GENESIS)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        try:
+            self._commit_batch(batch)
+        except sa.exc.IntegrityError:
+            if len(batch) == 1:
+                batch[0].error = sys.exc_info()[1]
+                return
+            for one in batch:  # a row of one caller is at fault: commit the others without it
+                self._commit([one])
+        except Exception as exc:  # noqa: BLE001 — handed to every caller of the batch, re-raised there
+            for one in batch:
+                one.error = exc
+
+    def _commit_batch(self, batch: list[_Pending]) -> None:
+        for attempt in range(50):
+            head = self._head if attempt == 0 and self._head is not None else self._read_head()
+            seq, prev = head
+            rows = []
+            for one in batch:
+                seq += 1
+                body = canonical({"seq": seq, "prev": prev, **one.entry})
+                digest = chain_hash(prev, body)
+                e = one.entry
+                rows.append({"seq": seq, "at": e["at"], "actor": e["actor"], "role": e["role"], "action": e["action"],
+                             "outcome": e["outcome"], "dataset": e["dataset"], "department": e["department"],
+                             "body": body, "prev_hash": prev, "hash": digest})
+                prev = digest
+            extra: dict[sa.Table, list[dict[str, Any]]] = {}
+            for one in batch:
+                for table, values in one.extra:
+                    extra.setdefault(table, []).append(values)
             try:
-                with engine.begin() as conn:
-                    conn.execute(audit.insert().values(seq=seq, at=entry["at"], actor=who, role=role, action=action,
-                                                       outcome=outcome, dataset=dataset, department=department,
-                                                       body=body, prev_hash=prev, hash=digest))
-            except sa.exc.IntegrityError:  # another process appended first: chain onto its entry
-                wh._share_audit_head = None
+                with self.engine.begin() as conn:
+                    for table, values_list in extra.items():
+                        conn.execute(table.insert(), values_list)
+                    conn.execute(audit.insert(), rows)
+            except sa.exc.IntegrityError:
+                fresh = self._read_head()
+                self._head = None
+                if fresh == head:  # not a race with another writer: a row itself is at fault
+                    raise
                 continue
-            wh._share_audit_head = (seq, digest)
-            _write_anchor(wh, seq, digest)
-            return seq
-    raise RuntimeError("audit log busy: could not append after 50 attempts")
+            self._head = (seq, prev)
+            self.commits += 1
+            self.entries += len(batch)
+            _write_anchor(self.wh, seq, prev)
+            for one, row in zip(batch, rows, strict=True):
+                one.seq = row["seq"]
+            return
+        raise RuntimeError("audit log busy: could not append after 50 attempts")
 
 
 @dataclass

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from shucang.errors import Conflict, InputError, NotFound
 from shucang.share.access import Actor, Resource, allowed, require
 from shucang.share.audit import record_event
+from shucang.share.cache import changed
 from shucang.share.identity import get_user
 from shucang.share.query import compile_filter
 from shucang.share.tables import aware, ensure_tables, grants, now, requests, users
@@ -254,6 +255,7 @@ def decide_request(wh: Any, actor: Actor, request_id: int, *, approve: bool, rea
         if superseded:
             conn.execute(grants.update().where(grants.c.id.in_(superseded)).values(
                 revoked_at=stamp, revoked_by=actor.name, revoke_reason=f"superseded by grant #{grant_id}"))
+    changed(wh)  # cached grants in every process are stale from now on
     record_event(wh, actor, "request.approve", dataset=found.dataset, department=department, columns=cols,
                  filter=combined, request_id=request_id, grant_id=grant_id, max_level=level, duration_days=days,
                  holder=found.user, superseded=superseded, narrowed=(cols != found.columns or level != found.max_level
@@ -319,6 +321,7 @@ def revoke_grant(wh: Any, actor: Actor, grant_id: int, *, reason: str) -> GrantI
     with wh.engine.begin() as conn:
         conn.execute(grants.update().where((grants.c.id == grant_id) & grants.c.revoked_at.is_(None))
                      .values(revoked_at=now(), revoked_by=actor.name, revoke_reason=reason.strip()))
+    changed(wh)  # the next read, in any process, goes back to the catalog and is refused
     record_event(wh, actor, "grant.revoke", dataset=found.dataset, department=found.department, grant_id=grant_id,
                  holder=found.user, reason=reason.strip())
     return _load_grant(wh, grant_id)
@@ -339,3 +342,4 @@ def expire_grant_now(wh: Any, grant_id: int) -> None:
     """Move a grant's expiry to now (tests and emergency stops use it; revocation is the normal path)."""
     with ensure_tables(wh.engine).begin() as conn:
         conn.execute(grants.update().where(grants.c.id == grant_id).values(expires_at=now() - timedelta(seconds=1)))
+    changed(wh)

@@ -25,6 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from shucang.errors import AuthenticationRequired, Conflict, InputError, NotFound, RateLimited
 from shucang.share.access import ROLES, Actor
+from shucang.share.cache import changed
 from shucang.share.tables import aware, ensure_tables, now, sessions, tokens, users
 
 DEFAULT_CLEARANCE = {"admin": 4, "steward": 3, "consumer": 1}
@@ -199,6 +200,7 @@ def update_user(wh: Any, name: str, **fields: Any) -> UserInfo:
         conn.execute(users.update().where(users.c.id == user.id).values(**values))
         if values.get("disabled"):
             conn.execute(sessions.delete().where(sessions.c.user_id == user.id))
+    changed(wh)  # role, department, clearance or disabled: cached actors and grants are stale
     user = get_user(wh, name)
     _sync_recipient(wh, user)
     return user
@@ -212,6 +214,7 @@ def set_password(wh: Any, name: str, password: str) -> None:
         conn.execute(users.update().where(users.c.id == user.id).values(
             password_hash=_hasher.hash(password), failed_logins=0, locked_until=None, updated_at=now()))
         conn.execute(sessions.delete().where(sessions.c.user_id == user.id))
+    changed(wh)  # the ended sessions must not live on in a cache
 
 
 def lock_seconds(failures: int) -> int:
@@ -319,6 +322,7 @@ def end_session(wh: Any, cookie: str | None) -> None:
         sid = cookie.rpartition(".")[0]
         with ensure_tables(wh.engine).begin() as conn:
             conn.execute(sessions.delete().where(sessions.c.id_hash == _sha(sid)))
+        changed(wh)
 
 
 # ---------------------------------------------------------------------------------------------- tokens
@@ -371,6 +375,7 @@ def revoke_token(wh: Any, token_id: int) -> TokenInfo:
     with wh.engine.begin() as conn:
         conn.execute(tokens.update().where((tokens.c.id == token_id) & tokens.c.revoked_at.is_(None))
                      .values(revoked_at=now()))
+    changed(wh)  # stops on the next request, in every server process
     return get_token(wh, token.id)
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from shucang.errors import InputError, NotFound
 from shucang.share.access import PUBLIC, Actor, Resource, require
 from shucang.share.audit import record_event
+from shucang.share.cache import changed
 from shucang.share.query import Page, compile_filter, parse_sort, query_fingerprint, select_rows, snapshots
 from shucang.share.reads import UNGRADED_LEVEL, AccessPlan, ColumnAccess, column_levels, release
 from shucang.share.tables import aware, ensure_tables, now, open_releases
@@ -108,6 +109,7 @@ def publish(wh: Any, actor: Actor, dataset: str, *, quasi_identifiers: list[str]
         conn.execute(open_releases.delete().where(open_releases.c.dataset == dataset))
         conn.execute(open_releases.insert().values(dataset=dataset, **values))
     wh.update_dataset(dataset, is_open=True)
+    changed(wh)
     _ensure_public_recipient(wh)
     record_event(wh, actor, "open.publish", dataset=dataset, department=info.department, columns=open_cols,
                  version=version, quasi=quasi, k=int(k), k_min=k_min)
@@ -122,6 +124,7 @@ def unpublish(wh: Any, actor: Actor, dataset: str) -> None:
     with ensure_tables(wh.engine).begin() as conn:
         conn.execute(open_releases.delete().where(open_releases.c.dataset == dataset))
     wh.update_dataset(dataset, is_open=False)
+    changed(wh)
     record_event(wh, actor, "open.unpublish", dataset=dataset, department=info.department)
 
 

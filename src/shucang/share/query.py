@@ -13,9 +13,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,13 +210,87 @@ def decode_cursor_version(cursor: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- snapshots
+THREADS = int(os.environ.get("SHUCANG_SHARE_THREADS", "0") or 0) or (os.cpu_count() or 1)
+"""DuckDB threads per snapshot connection (``$SHUCANG_SHARE_THREADS``; ``shucang serve --workers N``
+sets cores ÷ N, so N busy workers do not oversubscribe the machine)."""
+RESULT_CACHE_MB = float(os.environ.get("SHUCANG_SHARE_RESULT_CACHE_MB", "64"))
+"""Memory for remembered query results per process (``$SHUCANG_SHARE_RESULT_CACHE_MB``, 0 = off)."""
+
+
+class ResultCache:
+    """Raw (not yet protected) results of queries over immutable snapshots, least recently used out.
+
+    A (dataset, version) never changes, so the same SQL with the same typed parameters always gives
+    the same rows: remembering them is exact. What leaves still goes through protection and audit on
+    every call — only the engine's work is saved.
+    """
+
+    def __init__(self, budget_mb: float = RESULT_CACHE_MB) -> None:
+        self.budget = int(budget_mb * 1024 * 1024)
+        self.max_item = self.budget // 16
+        self._items: OrderedDict[Hashable, pa.Table] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(*parts: Any, params: Sequence[Any] = ()) -> Hashable:
+        # typed: 1, 1.0 and True bind differently (CAST(? AS VARCHAR) gives '1', '1.0', 'true')
+        return (*parts, tuple((type(v).__name__, v) for v in params))
+
+    def get(self, key: Hashable) -> pa.Table | None:
+        if self.budget <= 0:
+            return None
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: Hashable, table: pa.Table) -> None:
+        size = table.nbytes
+        if self.budget <= 0 or size > self.max_item:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old.nbytes
+            self._items[key] = table
+            self._bytes += size
+            while self._bytes > self.budget and self._items:
+                _key, dropped = self._items.popitem(last=False)
+                self._bytes -= dropped.nbytes
+
+    def forget(self, name: str, version: int) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k[:2] == (name, version)]:  # type: ignore[index]
+                self._bytes -= self._items.pop(key).nbytes
+
+
 class Snapshot:
     """One dataset version materialised in DuckDB memory, with its column types."""
 
-    def __init__(self, wh: Any, name: str, version: int) -> None:
+    def __init__(self, wh: Any, name: str, version: int, *, results: ResultCache | None = None,
+                 threads: int = THREADS) -> None:
         self.name, self.version = name, version
-        self.con = wh.connect({name: version})
-        self.con.execute(f"CREATE TABLE __sc_snap AS SELECT * FROM {quote(name)}")
+        self.results = results
+        # The typed view comes from the warehouse; its rows are streamed into a connection of our own
+        # (the warehouse's is configuration-locked, and the thread count is ours to choose).
+        source = wh.connect({name: version})
+        try:
+            reader = source.sql(f"SELECT * FROM {quote(name)}").to_arrow_reader()
+            self.con = duckdb.connect(":memory:", config={"threads": max(1, int(threads))})
+            self.con.register("__sc_source", reader)
+            self.con.execute("CREATE TABLE __sc_snap AS SELECT * FROM __sc_source")
+            self.con.unregister("__sc_source")
+        finally:
+            source.close()
+        self.con.execute("SET enable_external_access=false")
+        self.con.execute("SET lock_configuration=true")
         described = self.con.execute("DESCRIBE __sc_snap").fetchall()
         self.types: dict[str, str] = {row[0]: str(row[1]) for row in described}
         self.rows = int(self.con.execute("SELECT count(*) FROM __sc_snap").fetchone()[0])  # type: ignore[index]
@@ -229,20 +304,31 @@ class Snapshot:
         return cur
 
     def run(self, sql: str, params: list[Any]) -> pa.Table:
+        key = ResultCache.key(self.name, self.version, sql, params=params) if self.results is not None else None
+        if key is not None:
+            found = self.results.get(key)  # type: ignore[union-attr]
+            if found is not None:
+                return found
         try:
-            return self.cursor().sql(sql, params=params).to_arrow_table()
+            table = self.cursor().sql(sql, params=params).to_arrow_table()
         except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.BinderException) as exc:
             raise InputError(f"查询参数无效 (invalid query value): {str(exc).splitlines()[0]}") from exc
+        if key is not None:
+            self.results.put(key, table)  # type: ignore[union-attr]
+        return table
 
     def close(self) -> None:
+        if self.results is not None:
+            self.results.forget(self.name, self.version)
         self.con.close()
 
 
 class SnapshotCache:
-    """Least-recently-used snapshots of dataset versions (bounded by count)."""
+    """Least-recently-used snapshots of dataset versions (bounded by count), and their query results."""
 
     def __init__(self, capacity: int = 8) -> None:
         self.capacity = capacity
+        self.results = ResultCache()
         self._items: OrderedDict[tuple[str, int], Snapshot] = OrderedDict()
         self._lock = threading.Lock()
         self._building: dict[tuple[str, int], threading.Lock] = {}
@@ -264,7 +350,7 @@ class SnapshotCache:
             with self._lock:
                 found = self._items.get(key)
             if found is None:
-                found = Snapshot(wh, name, version)
+                found = Snapshot(wh, name, version, results=self.results)
                 with self._lock:
                     self._items[key] = found
                     while len(self._items) > self.capacity:

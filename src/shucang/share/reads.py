@@ -16,6 +16,7 @@ import pyarrow as pa
 from shucang.errors import InputError, PermissionDenied, ShucangError
 from shucang.share.access import Actor, Resource, allowed, require
 from shucang.share.audit import record_event
+from shucang.share.cache import MISSING, caches
 from shucang.share.grants import GrantInfo, active_grant
 from shucang.share.query import (
     Compiled,
@@ -27,6 +28,7 @@ from shucang.share.query import (
     select_rows,
     snapshots,
 )
+from shucang.share.tables import now
 
 UNGRADED_LEVEL = 4
 """Level assumed for a column the classify stage has not graded (就高从严: the strictest)."""
@@ -99,7 +101,14 @@ def column_grades(wh: Any, dataset: str, version: int | None) -> Any:
 
 
 def column_levels(wh: Any, dataset: str, version: int | None) -> tuple[dict[str, tuple[str | None, int]], Any]:
-    """``{column: (sensitive type, level)}`` plus the raw grades to hand on to protection."""
+    """``{column: (sensitive type, level)}`` plus the raw grades to hand on to protection.
+
+    Remembered per (dataset, version) for at most :data:`~shucang.share.cache.TTL` (a review in the
+    classify stage takes effect within that time)."""
+    return caches(wh).grades.fetch((dataset, version), lambda: _column_levels(wh, dataset, version))
+
+
+def _column_levels(wh: Any, dataset: str, version: int | None) -> tuple[dict[str, tuple[str | None, int]], Any]:
     grades = column_grades(wh, dataset, version)
     levels: dict[str, tuple[str | None, int]] = {}
     for name, grade in (grades or {}).items():
@@ -110,17 +119,34 @@ def column_levels(wh: Any, dataset: str, version: int | None) -> tuple[dict[str,
     return levels, grades
 
 
+def dataset_info(wh: Any, dataset: str) -> Any:
+    """``wh.dataset(name)`` remembered briefly (owner, open flag and current version; NotFound is not kept)."""
+    return caches(wh).datasets.fetch(dataset, lambda: wh.dataset(dataset))
+
+
+def current_grant(wh: Any, user: str, dataset: str) -> GrantInfo | None:
+    """:func:`active_grant`, remembered until the generation stamp moves (any grant change, in any
+    process), the TTL passes or the grant's own expiry time comes."""
+    memo = caches(wh).grants
+    stamp = memo.generation.current()
+    found = memo.get((user, dataset), stamp)
+    if found is MISSING or (found is not None and found.expires_at <= now()):
+        found = active_grant(wh, user, dataset)
+        memo.put((user, dataset), stamp, found)
+    return found  # type: ignore[no-any-return]
+
+
 def dataset_resource(wh: Any, actor: Actor, info: Any) -> Resource:
-    grant = active_grant(wh, actor.name, info.name) if actor.is_authenticated else None
+    grant = current_grant(wh, actor.name, info.name) if actor.is_authenticated else None
     return Resource("dataset", info.name, info.department, is_open=info.is_open, has_grant=grant is not None)
 
 
 def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = None, action: str = "read",
                 snap: Snapshot | None = None) -> AccessPlan:
     """Resolve the caller's basis (admin, own department, grant) and per-column visibility; audit refusals."""
-    info = wh.dataset(dataset)
+    info = dataset_info(wh, dataset)
     own = actor.role == "admin" or (actor.role == "steward" and actor.department == info.department)
-    grant = active_grant(wh, actor.name, dataset) if actor.is_authenticated and not own else None
+    grant = current_grant(wh, actor.name, dataset) if actor.is_authenticated and not own else None
     resource = Resource("dataset", dataset, info.department, is_open=info.is_open, has_grant=grant is not None)
     try:
         require(actor, "dataset:read", resource)
@@ -250,7 +276,7 @@ def describe(wh: Any, actor: Actor, dataset: str) -> dict[str, Any]:
     resource = dataset_resource(wh, actor, info)
     require(actor, "dataset:view", resource)
     levels, _grades = column_levels(wh, dataset, info.current_version)
-    grant = active_grant(wh, actor.name, dataset) if actor.is_authenticated else None
+    grant = current_grant(wh, actor.name, dataset) if actor.is_authenticated else None
     can_read = allowed(actor, "dataset:read", resource)
     if actor.role == "admin" or (actor.role == "steward" and actor.department == info.department):
         max_level, granted = actor.clearance, None

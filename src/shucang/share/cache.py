@@ -1,0 +1,158 @@
+"""Per-process memory of what a governed read needs, kept exact by a shared generation stamp.
+
+Resolving a token, the caller's grant, the dataset's owner and the column grades costs several
+catalog round trips; a read repeats them for every page. Entries here remember them, but never
+longer than is safe:
+
+- every entry records the *generation stamp* it was built under; this stage changes the stamp
+  (``bump``) whenever it revokes, approves, expires or disables something (grants, tokens, users,
+  sessions, open-data releases) — in the same call, after the catalog commit and before returning —
+  so the NEXT read in ANY process sees a new stamp and goes back to the catalog;
+- facts owned by other stages (grades after a review, a dataset's department, the masking policy)
+  cannot bump the stamp, so every entry also expires after ``TTL`` (≤ 1 s);
+- expiry times (token, session, grant) are compared with the clock on every use.
+
+The stamp is 32 bytes in ``HOME/share.generation``, read with one ``pread`` (≈ 1 µs) on an open
+descriptor and rewritten in place with one ``pwrite``; a torn read can only look like a change
+(one extra catalog trip), never like an older stamp. When the file cannot be used, nothing is cached.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any, TypeVar
+
+GENERATION_FILE = "share.generation"
+TTL = min(1.0, max(0.0, float(os.environ.get("SHUCANG_SHARE_CACHE_TTL", "1.0"))))
+"""Seconds an entry may live without the stamp moving (``$SHUCANG_SHARE_CACHE_TTL``, at most 1, 0 = off)."""
+MAX_ENTRIES = 20_000
+T = TypeVar("T")
+_UNSET: Any = object()
+
+
+class Generation:
+    """The shared stamp of one warehouse home (see the module docstring)."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = Path(home) / GENERATION_FILE
+        self._fd: int | None = None
+        self._lock = threading.Lock()
+
+    def _open(self) -> int | None:
+        if self._fd is None:
+            with self._lock:
+                if self._fd is None:
+                    try:
+                        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                        if os.fstat(fd).st_size < 32:
+                            os.pwrite(fd, secrets.token_hex(16).encode(), 0)
+                    except OSError:
+                        return None
+                    self._fd = fd
+        return self._fd
+
+    def current(self) -> bytes | None:
+        """The stamp now, or None when it cannot be read (then nothing may be cached)."""
+        fd = self._open()
+        if fd is None:
+            return None
+        try:
+            return os.pread(fd, 32, 0)
+        except OSError:
+            return None
+
+    def bump(self) -> None:
+        """Make every cached entry in every process stale (call after the catalog commit)."""
+        fd = self._open()
+        if fd is None:
+            return
+        os.pwrite(fd, secrets.token_hex(16).encode(), 0)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
+class Memo:
+    """A dict of entries tagged with (stamp, time); stale ones count as absent. Thread-safe under the GIL."""
+
+    def __init__(self, generation: Generation, ttl: float = TTL, max_entries: int = MAX_ENTRIES) -> None:
+        self.generation = generation
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._items: dict[Hashable, tuple[bytes, float, Any]] = {}
+
+    def get(self, key: Hashable, stamp: bytes | None) -> Any:
+        """The value, or ``MISSING`` when absent, built under another stamp, or older than the TTL."""
+        found = self._items.get(key)
+        if found is None or stamp is None or found[0] != stamp or time.monotonic() - found[1] > self.ttl:
+            return MISSING
+        return found[2]
+
+    def put(self, key: Hashable, stamp: bytes | None, value: Any) -> None:
+        if stamp is None or self.ttl <= 0:
+            return
+        if len(self._items) >= self.max_entries:
+            self._items.clear()
+        self._items[key] = (stamp, time.monotonic(), value)
+
+    def fetch(self, key: Hashable, load: Callable[[], T]) -> T:
+        """Cached value of ``key`` or ``load()`` (the stamp is read BEFORE loading, so a change that
+        commits while loading leaves the entry already stale)."""
+        stamp = self.generation.current()
+        value = self.get(key, stamp)
+        if value is MISSING:
+            value = load()
+            self.put(key, stamp, value)
+        return value  # type: ignore[no-any-return]
+
+    def drop(self, key: Hashable) -> None:
+        self._items.pop(key, None)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class ShareCaches:
+    """The caches of one warehouse object (one per process in a server)."""
+
+    def __init__(self, home: Path) -> None:
+        self.generation = Generation(home)
+        self.tokens = Memo(self.generation)
+        self.sessions = Memo(self.generation)
+        self.datasets = Memo(self.generation)
+        self.grants = Memo(self.generation)
+        self.grades = Memo(self.generation)
+        self.plans = Memo(self.generation)
+        self.policies = Memo(self.generation)
+
+    def close(self) -> None:
+        self.generation.close()
+
+
+def caches(wh: Any) -> ShareCaches:
+    """The caches that live with this warehouse object."""
+    found = getattr(wh, "_share_caches", None)
+    if found is None:
+        found = wh._share_caches = ShareCaches(Path(wh.settings.home))
+    return found  # type: ignore[no-any-return]
+
+
+def changed(wh: Any) -> None:
+    """Call after committing a change to grants, tokens, users, sessions or releases."""
+    caches(wh).generation.bump()

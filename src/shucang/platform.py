@@ -1,7 +1,8 @@
 """Wiring of the stages into one warehouse object for the front ends (CLI, API, web).
 
 The warehouse stage cannot import the stages above it, so work that must follow every ingest
-(classification) is passed in here as a hook. This is the only module that knows every stage.
+(classification, plan metrics) is passed in here as hooks. This is the only module that knows every
+stage; it imports them inside functions so that opening a warehouse stays cheap.
 """
 
 from __future__ import annotations
@@ -16,16 +17,11 @@ DemoProgress = Callable[[str, int, int], None]
 
 
 def _after_ingest_hooks() -> list[Any]:
-    hooks: list[Any] = []
-    from shucang.plan.metrics import plan_after_ingest  # plan metrics follow the data they read
+    """Classification first (grades gate every later use), then the plan metrics that read the data."""
+    from shucang.classify.store import classify_after_ingest
+    from shucang.plan.metrics import plan_after_ingest
 
-    hooks.append(plan_after_ingest)
-    try:
-        from shucang.classify.store import classify_after_ingest
-    except ImportError:  # classification not installed in this build: ingest still works
-        return hooks
-    hooks.append(classify_after_ingest)
-    return hooks
+    return [classify_after_ingest, plan_after_ingest]
 
 
 def open_warehouse(settings: Settings) -> Warehouse:
@@ -50,26 +46,17 @@ def build_demo_warehouse(wh: Warehouse, *, scale: float = 1.0,
                          progress: DemoProgress | None = None) -> dict[str, Any]:
     """Generate the synthetic Cixi warehouse, then seed the plan values and demo identities."""
     from shucang.demo import build_demo
+    from shucang.demo.design import OPEN_DATASETS
+    from shucang.plan.demo import seed_demo_plan
+    from shucang.share.demo import seed_demo_identities, seed_demo_opendata
 
     results = build_demo(wh, scale=scale, progress=progress)
     notes: list[str] = []
-    try:
-        from shucang.share.demo import seed_demo_identities, seed_demo_opendata
-    except ImportError:
-        pass
-    else:
-        accounts = [a for a in seed_demo_identities(wh) or [] if isinstance(a, dict)]
-        if accounts:
-            notes.append(_save_demo_accounts(wh, accounts))
-        from shucang.demo.design import OPEN_DATASETS
-
-        published = seed_demo_opendata(wh, OPEN_DATASETS)
-        notes.append(f"开放数据 (open data): {', '.join(published) or '-'}")
-    try:
-        from shucang.plan.demo import seed_demo_plan
-    except ImportError:
-        pass
-    else:  # after publishing: 公共数据开放率 is computed from the live catalog
-        seed_demo_plan(wh)
-        notes.append("规划指标已计算 (plan indicators computed from the demo data)")
+    accounts = [a for a in seed_demo_identities(wh) or [] if isinstance(a, dict)]
+    if accounts:
+        notes.append(_save_demo_accounts(wh, accounts))
+    published = seed_demo_opendata(wh, OPEN_DATASETS)
+    notes.append(f"开放数据 (open data): {', '.join(published) or '-'}")
+    seed_demo_plan(wh)  # after publishing: 公共数据开放率 is computed from the live catalog
+    notes.append("规划指标已计算 (plan indicators computed from the demo data)")
     return {"datasets": len(results), "rows": sum(r.rows_loaded for r in results), "notes": notes}

@@ -25,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from shucang.errors import AuthenticationRequired, Conflict, InputError, NotFound, RateLimited
 from shucang.share.access import ROLES, Actor
-from shucang.share.cache import changed
+from shucang.share.cache import MISSING, caches, changed
 from shucang.share.tables import aware, ensure_tables, now, sessions, tokens, users
 
 DEFAULT_CLEARANCE = {"admin": 4, "steward": 3, "consumer": 1}
@@ -308,13 +308,20 @@ def resolve_session(wh: Any, cookie: str | None) -> Actor | None:
     sid, _, signature = cookie.rpartition(".")
     if not hmac.compare_digest(signature, _sign(wh, sid)):
         return None
+    memo, key = caches(wh).sessions, _sha(sid)
+    gen = memo.generation.current()  # read before the catalog: a change committed meanwhile makes it stale
+    hit = memo.get(key, gen)
+    if hit is not MISSING and hit[1] > now():
+        return hit[0]  # type: ignore[no-any-return]
     with ensure_tables(wh.engine).connect() as conn:
         row = conn.execute(sa.select(users, sessions.c.csrf, sessions.c.expires_at)
                            .select_from(sessions.join(users, sessions.c.user_id == users.c.id))
                            .where(sessions.c.id_hash == _sha(sid))).first()
     if row is None or row.disabled or aware(row.expires_at) <= now():
         return None
-    return _user(row).actor("session", csrf=row.csrf)
+    actor = _user(row).actor("session", csrf=row.csrf)
+    memo.put(key, gen, (actor, aware(row.expires_at)))
+    return actor
 
 
 def end_session(wh: Any, cookie: str | None) -> None:
@@ -386,6 +393,15 @@ def resolve_token(wh: Any, bearer: str) -> Actor:
     parts = (bearer or "").split("_", 2)
     if len(parts) != 3 or parts[0] != "sct" or not parts[1].isdigit():
         raise bad
+    memo, key, stamp_now = caches(wh).tokens, _sha(bearer), now()
+    gen = memo.generation.current()  # read before the catalog: a change committed meanwhile makes it stale
+    hit = memo.get(key, gen)
+    if hit is not MISSING and hit[1] > stamp_now:
+        actor, expires_at, last = hit
+        if last is None or stamp_now - last > timedelta(minutes=1):
+            _touch_token(wh, actor.token_id, stamp_now)
+            memo.put(key, gen, (actor, expires_at, stamp_now))
+        return actor  # type: ignore[no-any-return]
     with ensure_tables(wh.engine).connect() as conn:
         row = conn.execute(sa.select(tokens.c.id.label("token_id"), tokens.c.secret_hash, tokens.c.expires_at, tokens.c.revoked_at,
                                      tokens.c.last_used_at, tokens.c.rate_per_minute.label("token_rate"), users)
@@ -397,6 +413,13 @@ def resolve_token(wh: Any, bearer: str) -> Actor:
         raise bad
     last = aware(row.last_used_at)
     if last is None or stamp - last > timedelta(minutes=1):  # at most one write a minute per token
-        with wh.engine.begin() as conn:
-            conn.execute(tokens.update().where(tokens.c.id == row.token_id).values(last_used_at=stamp))
-    return _user(row).actor("token", token_id=int(row.token_id), rate_per_minute=row.token_rate)
+        _touch_token(wh, int(row.token_id), stamp)
+        last = stamp
+    actor = _user(row).actor("token", token_id=int(row.token_id), rate_per_minute=row.token_rate)
+    memo.put(key, gen, (actor, aware(row.expires_at), last))
+    return actor
+
+
+def _touch_token(wh: Any, token_id: int | None, stamp: datetime) -> None:
+    with wh.engine.begin() as conn:
+        conn.execute(tokens.update().where(tokens.c.id == token_id).values(last_used_at=stamp))

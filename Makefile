@@ -21,7 +21,7 @@ demo: $(STAMP)
 ## Lint, then the whole test suite (browser tests skip with a clear message when chromium is missing)
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q -rs
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

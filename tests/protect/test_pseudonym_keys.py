@@ -111,7 +111,11 @@ def test_mobile_and_digit_shapes(ring) -> None:  # type: ignore[no-untyped-def]
     keys = keys_for(ring, ring.current_id, 5, "mobile_phone", "mobile")
     got = pseudonymise(pa.array(["13812345678", "+86 138-1234-5678", "13912345678"]), keys, "mobile").to_pylist()
     assert got[0] == got[1] != got[2]
-    assert all(len(t) == 11 and t[0] == "1" and t[1] in "3456789" and t.isdigit() for t in got)
+    # phone-shaped, but 1[0-2]…: never a real mobile number, so never a real third party's
+    assert all(len(t) == 11 and t[0] == "1" and t[1] in "012" and t.isdigit() for t in got)
+    from shucang.classify.identifiers import mobile_valid
+
+    assert not any(mobile_valid(pa.array(got)).to_pylist())
     cards = pseudonymise(pa.array(["6222021234567890123", "6222021234567890"]),
                          keys_for(ring, ring.current_id, 5, "bank_card", "digits"), "digits").to_pylist()
     assert [len(c) for c in cards] == [19, 16] and all(c.isdigit() for c in cards)

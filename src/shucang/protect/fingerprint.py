@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shucang.protect.keyed_hash import keyed_u64, keyed_u64_reference
+from shucang.protect.keyed_hash import keyed_u64, keyed_u64_each
 
 NUMBER_TEXT = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
 
@@ -284,5 +284,8 @@ def observe_numeric(source: pa.Array, leaked: pa.Array, column: str, window: flo
 
 
 def expected_sides(ids: list[str], key: bytes) -> list[int]:
-    """The sides a given extract's key put those carriers on (one value at a time: few ids, many keys)."""
-    return [1 if keyed_u64_reference(key, i) & 1 else -1 for i in ids]
+    """The sides a given extract's key put those carriers on."""
+    if not ids:
+        return []
+    bits = keyed_u64_each(pa.array(ids, pa.string()), key).to_pylist()
+    return [1 if b & 1 else -1 for b in bits]

@@ -1,14 +1,16 @@
 """Keyed pseudonyms: joinable for one recipient, unlinkable across recipients, and self-tracing.
 
-A pseudonym is a keyed hash (BLAKE2b keyed mode, see :mod:`shucang.protect.keyed_hash`) under a key
-derived per (key id, recipient, domain), so the same ID number
+A pseudonym is a keyed 128-bit PRF (AES-256 on one-block values, keyed BLAKE2b otherwise, see
+:mod:`shucang.protect.keyed_hash`) under a key derived per (key id, recipient, domain), so the same ID number
 gets the same token in every dataset one recipient receives (joins still work) and a different,
 unrelated token for every other recipient. Shapes keep the format where the format matters:
 
 ``id18``   18 characters like a 居民身份证 number: 13 keyed digits, a 4-digit recipient code, and a
            valid MOD 11-2 check character (so downstream format checks pass).
-``mobile`` 11 digits ``1[3-9]…`` like a mobile number; the last digit is a recipient check digit
-           (about 700 colliding pairs per million numbers — use the id18 token for exact joins).
+``mobile`` 11 digits ``1[0-2]…``: shaped like a mobile number but with a second digit no Chinese
+           mobile number has, so a token can never be (or be mistaken for) a real person's number; the
+           last digit is a recipient check digit (about 1,700 colliding pairs per million numbers — use
+           the id18 token for exact joins).
 ``digits`` same length, digits only (bank cards, accounts, IMEI); the last digit is a check digit.
 ``token``  24 base32 characters (120 keyed bits) plus a 4-character recipient code.
 
@@ -28,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shucang.protect.keyed_hash import keyed_u64, keyed_u64_each, keyed_u64_reference
+from shucang.protect.keyed_hash import keyed_u64, keyed_u64_each, keyed_u128_each
 from shucang.protect.keys import KeyRing
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -100,7 +102,10 @@ def _with_check_digit(body: pa.Array, h: pa.Array, keys: PseudonymKeys) -> pa.Ar
 
 def check_digit_matches(values: list[str], key: bytes) -> int:
     """How many short tokens end in the check digit ``key`` gives their body (callers pass carriers)."""
-    return sum(str(keyed_u64_reference(key, value[:-1]) % 10) == value[-1] for value in values)
+    if not values:
+        return 0
+    digits = _mod(keyed_u64_each(pa.array([v[:-1] for v in values], pa.string()), key), 10).to_pylist()
+    return sum(str(d) == v[-1] for d, v in zip(digits, values, strict=True))
 
 
 def normalise_for_shape(values: pa.Array, shape: str) -> pa.Array:
@@ -173,7 +178,7 @@ def pseudonymise(values: pa.Array | pa.ChunkedArray, keys: PseudonymKeys, shape:
 
 def _tokens(norm: pa.Array, keys: PseudonymKeys, shape: str) -> pa.Array:
     """Tokens of distinct, non-null normalised values."""
-    h = keyed_u64_each(norm, keys.value_key)
+    h, h2 = keyed_u128_each(norm, keys.value_key)  # one PRF evaluation: two independent 64-bit words
     if shape == "id18":
         p = pc.add(_mod(h, 9 * 10**12), pa.scalar(10**12, pa.uint64()))
         p_text = p.cast(pa.string())
@@ -182,20 +187,19 @@ def _tokens(norm: pa.Array, keys: PseudonymKeys, shape: str) -> pa.Array:
         body = pc.add(pc.multiply(p, pa.scalar(10_000, pa.uint64())), code)
         return pc.binary_join_element_wise(_digits_of(body, 17), _id_check(pc.fill_null(body, 0)), "")
     if shape == "mobile":
-        second = pa.array(list("3456789")).take(_mod(pc.fill_null(h, 0), 7).cast(pa.int64()))
-        rest = _digits_of(_mod(pc.divide(h, pa.scalar(7, pa.uint64())), 10**8), 8)
+        second = pa.array(list("012")).take(_mod(pc.fill_null(h, 0), 3).cast(pa.int64()))
+        rest = _digits_of(_mod(pc.divide(h, pa.scalar(3, pa.uint64())), 10**8), 8)
         body = pc.binary_join_element_wise(pa.array(["1"] * len(h)), second, rest, "")
         return _with_check_digit(body, h, keys)
     if shape == "digits":
         length = pc.utf8_length(norm)
         long_digits = pc.binary_join_element_wise(
             _digits_of(pc.add(_mod(h, 9 * 10**18), pa.scalar(10**18, pa.uint64())), 19),
-            _digits_of(_mod(keyed_u64_each(norm, keys.value_key[::-1]), 10**19), 19), "")
+            _digits_of(_mod(h2, 10**19), 19), "")
         out = long_digits
         for n in sorted(set(pc.unique(length.drop_null()).to_pylist())):
             out = pc.if_else(pc.equal(length, n), pc.utf8_slice_codeunits(long_digits, 0, max(n - 1, 0)), out)
         return _with_check_digit(out, h, keys)
-    h2 = keyed_u64_each(norm, keys.value_key + b"\x01")
     keyed = pc.binary_join_element_wise(_base32(h, 12), _base32(h2, 12), "")
     carrier = pc.equal(_mod(h, CARRIER_EVERY), 0)
     code = _code(keyed, carrier, pc.shift_right(h2, pa.scalar(40, pa.uint64())), keys, CODE_SPACE["token"])

@@ -48,7 +48,7 @@ MAX_TOKENS = 20_000
 MAX_CARRIERS = 400
 MAX_SOURCES = 4
 MAX_CHECKED = 64
-SHORT_SHAPES = (("mobile", r"^1[3-9][0-9]{9}$"), ("digits", r"^[0-9]{12,19}$"))
+SHORT_SHAPES = (("mobile", r"^1[0-2][0-9]{9}$"), ("digits", r"^[0-9]{12,19}$"))
 
 
 def binomial_tail(k: int, n: int, p: float) -> float:

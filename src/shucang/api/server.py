@@ -1,0 +1,152 @@
+"""``shucang serve``: the app under uvicorn, in one process or N forked workers over one socket.
+
+Why not uvicorn's own ``--workers``: it hands the listening socket to its workers with ``proto=0``,
+so asyncio does not set ``TCP_NODELAY`` on accepted connections and every answer waits ~40 ms for
+Nagle + delayed ACK. Here the socket is made with ``IPPROTO_TCP`` (and every accepted connection gets
+``TCP_NODELAY``), the workers fork from a parent that has not opened the warehouse (no SQLite or
+DuckDB handle crosses a fork), and the rate-limit buckets live in memory the workers share, so a
+token's limit holds across workers. The parent restarts a worker that dies and stops them all on
+SIGINT/SIGTERM; each worker finishes its requests (uvicorn's graceful shutdown) — audit entries are
+committed before each answer, so there is nothing left to flush.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from typing import Any
+
+from shucang.settings import Settings
+
+log = logging.getLogger("shucang.serve")
+THREADS = int(os.environ.get("SHUCANG_SERVE_THREADS", "8"))
+"""Request threads per worker for the (synchronous) route handlers; a few keep the GIL calm."""
+
+
+def listen(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """A TCP listening socket (IPPROTO_TCP, so accepted connections get TCP_NODELAY)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(backlog)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _shared_limiters(workers: int) -> dict[str, Any]:
+    if workers <= 1:
+        return {}
+    from shucang.share.ratelimit import DEFAULT_PER_MINUTE, OPEN_PER_MINUTE, SharedRateLimiter
+
+    return {"api_rate_limiter": SharedRateLimiter(DEFAULT_PER_MINUTE),
+            "open_rate_limiter": SharedRateLimiter(OPEN_PER_MINUTE)}
+
+
+def _threaded(app: Any, threads: int) -> Any:
+    """The app, with the worker's thread pool sized on its first request (it lives in the event loop)."""
+    state = {"set": False}
+
+    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if not state["set"]:
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, threads)
+            state["set"] = True
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Stop this worker gracefully should the parent die without stopping it (e.g. SIGKILL)."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="shucang-parent-watch", daemon=True).start()
+
+
+def run_worker(settings: Settings, sock: socket.socket, *, limiters: dict[str, Any] | None = None,
+               threads: int = THREADS, log_level: str = "warning") -> None:
+    """Open the warehouse and serve on ``sock`` until told to stop (one process)."""
+    import uvicorn
+
+    from shucang.api.app import create_app
+
+    app = create_app(settings)
+    for name, limiter in (limiters or {}).items():
+        setattr(app.state, name, limiter)
+    config = uvicorn.Config(_threaded(app, threads), log_level=log_level, access_log=False, lifespan="on",
+                            timeout_graceful_shutdown=10)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        app.state.warehouse.close()
+
+
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          threads: int = THREADS, log_level: str = "warning") -> None:
+    """Serve the app; with ``workers`` > 1 fork that many worker processes over one socket."""
+    workers = max(1, int(workers))
+    cores = os.cpu_count() or 1
+    # DuckDB threads per worker: the cores shared out, so busy workers do not oversubscribe them.
+    os.environ.setdefault("SHUCANG_SHARE_THREADS", str(max(1, cores // workers)))
+    sock = listen(host, port)
+    if workers == 1:
+        run_worker(settings, sock, threads=threads, log_level=log_level)
+        return
+    limiters = _shared_limiters(workers)
+    parent = os.getpid()
+    children: dict[int, int] = {}  # pid → slot
+    stopping = {"flag": False}
+
+    def spawn(slot: int) -> None:
+        pid = os.fork()
+        if pid == 0:  # worker
+            code = 0
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.setpgid(0, 0)  # Ctrl-C reaches the parent only; it stops each worker once, gracefully
+                _exit_with_parent(parent)
+                run_worker(settings, sock, limiters=limiters, threads=threads, log_level=log_level)
+            except BaseException:  # noqa: BLE001 — a worker reports and exits; the parent restarts it
+                log.exception("worker %s failed", slot)
+                code = 1
+            finally:
+                os._exit(code)
+        children[pid] = slot
+
+    def stop(signum: int, _frame: Any) -> None:
+        stopping["flag"] = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for slot in range(workers):
+        spawn(slot)
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        slot = children.pop(pid, None)
+        if slot is not None and not stopping["flag"]:
+            print(f"worker {slot} (pid {pid}) exited with status {status}; restarting", file=sys.stderr)
+            time.sleep(0.5)
+            spawn(slot)
+    sock.close()

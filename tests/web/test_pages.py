@@ -158,3 +158,10 @@ def test_static_files_are_cached_when_hashed(client: Any) -> None:
     url = static_url("cockpit.css")
     r = client.get(url)
     assert "immutable" in r.headers["cache-control"]
+
+
+def test_every_page_says_the_data_is_synthetic(client) -> None:  # type: ignore[no-untyped-def]
+    """The demo warehouse is synthetic: every HTML page carries the banner at the top."""
+    for path in ("/", "/indicators", "/zones", "/tasks", "/warehouse", "/security", "/opendata"):
+        html = client.get(path).text
+        assert 'data-testid="synthetic-banner"' in html, path

@@ -79,7 +79,7 @@ def login(request: Request, body: LoginBody) -> Any:
 
 
 @router.post("/auth/logout", summary="End the session")
-def logout(request: Request, actor: Actor = Depends(api_actor)) -> Any:
+def logout(request: Request, actor: Actor = Depends(caller)) -> Any:
     identity.end_session(get_warehouse(request), request.cookies.get(SESSION_COOKIE))
     if actor.is_authenticated:
         record_event(get_warehouse(request), actor, "logout")
@@ -89,20 +89,20 @@ def logout(request: Request, actor: Actor = Depends(api_actor)) -> Any:
 
 
 @router.get("/auth/me", summary="Who you are (anonymous callers are 'public')")
-def me(actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+def me(actor: Actor = Depends(caller)) -> dict[str, Any]:
     return {"ok": True, "actor": actor.to_dict(), "csrf_token": actor.csrf}
 
 
 @router.get("/tokens", summary="Your API tokens (admins: ?user=)")
 def list_tokens(request: Request, user: str | None = Query(None, max_length=64),
-                actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+                actor: Actor = Depends(caller)) -> dict[str, Any]:
     owner = user or actor.name
     require(actor, "token:view", Resource("token", owner=owner))
     return {"ok": True, "tokens": [t.to_dict() for t in identity.list_tokens(get_warehouse(request), owner)]}
 
 
 @router.post("/tokens", status_code=201, summary="Create an API token — the secret is shown only in this answer")
-def create_token(request: Request, body: TokenBody, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+def create_token(request: Request, body: TokenBody, actor: Actor = Depends(caller)) -> dict[str, Any]:
     wh = get_warehouse(request)
     owner = body.user or actor.name
     require(actor, "token:create", Resource("token", owner=owner))
@@ -115,7 +115,7 @@ def create_token(request: Request, body: TokenBody, actor: Actor = Depends(api_a
 
 @router.post("/tokens/{token_id}/revoke", summary="Revoke an API token (stops at once)")
 def revoke_token(request: Request, token_id: int = Path(..., ge=1, le=2**62),
-                 actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+                 actor: Actor = Depends(caller)) -> dict[str, Any]:
     wh = get_warehouse(request)
     token = identity.get_token(wh, token_id)
     require(actor, "token:revoke", Resource("token", str(token_id), owner=token.user))
@@ -125,13 +125,13 @@ def revoke_token(request: Request, token_id: int = Path(..., ge=1, le=2**62),
 
 
 @router.get("/users", summary="Users (admins)")
-def list_users(request: Request, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+def list_users(request: Request, actor: Actor = Depends(caller)) -> dict[str, Any]:
     require(actor, "user:manage")
     return {"ok": True, "users": [u.to_dict() for u in identity.list_users(get_warehouse(request))]}
 
 
 @router.post("/users", status_code=201, summary="Add a user or application (admins)")
-def create_user(request: Request, body: UserBody, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+def create_user(request: Request, body: UserBody, actor: Actor = Depends(caller)) -> dict[str, Any]:
     require(actor, "user:manage")
     wh = get_warehouse(request)
     user = identity.create_user(wh, body.name, role=body.role, department=body.department, clearance=body.clearance,
@@ -143,7 +143,7 @@ def create_user(request: Request, body: UserBody, actor: Actor = Depends(api_act
 
 @router.patch("/users/{name}", summary="Change a user's role, department, clearance or disable it (admins)")
 def update_user(request: Request, body: UserPatch, name: str = Path(..., min_length=1, max_length=64),
-                actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+                actor: Actor = Depends(caller)) -> dict[str, Any]:
     require(actor, "user:manage")
     wh = get_warehouse(request)
     changes = body.model_dump(exclude_none=True)

@@ -27,17 +27,17 @@ NAME = Path(..., min_length=1, max_length=128, description="open dataset name")
 @router.get("/api/v1/open/datasets", summary="Open datasets: search and facets by department and topic")
 def list_open(request: Request, q: str | None = Query(None, max_length=200),
               department: str | None = Query(None, max_length=64), topic: str | None = Query(None, max_length=100),
-              _actor: Actor = Depends(open_rate_limit)) -> dict[str, Any]:
+              _actor: Actor = Depends(open_caller)) -> dict[str, Any]:
     return {"ok": True, **opendata.open_catalog(get_warehouse(request), q=q, department=department, topic=topic)}
 
 
 @router.get("/api/v1/open/rate", summary="公共数据开放率: open ÷ catalogued datasets, overall and by department")
-def open_rate(request: Request, _actor: Actor = Depends(open_rate_limit)) -> dict[str, Any]:
+def open_rate(request: Request, _actor: Actor = Depends(open_caller)) -> dict[str, Any]:
     return {"ok": True, **opendata.open_data_rate(get_warehouse(request))}
 
 
 @router.get("/api/v1/open/datasets/{name}", summary="One open dataset: metadata and open columns")
-def get_open(request: Request, name: str = NAME, _actor: Actor = Depends(open_rate_limit)) -> dict[str, Any]:
+def get_open(request: Request, name: str = NAME, _actor: Actor = Depends(open_caller)) -> dict[str, Any]:
     wh = get_warehouse(request)
     plan = opendata.open_plan(wh, name)
     found = opendata.get_release(wh, name)
@@ -50,7 +50,7 @@ def get_open(request: Request, name: str = NAME, _actor: Actor = Depends(open_ra
 def open_rows(request: Request, name: str = NAME, columns: str | None = Query(None, max_length=4000),
               filter: str | None = Query(None, max_length=20000), sort: str | None = Query(None, max_length=1000),
               limit: int = Query(DEFAULT_PAGE, ge=1, le=MAX_PAGE), cursor: str | None = Query(None, max_length=2000),
-              actor: Actor = Depends(open_rate_limit)) -> dict[str, Any]:
+              actor: Actor = Depends(open_caller)) -> dict[str, Any]:
     cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     plan, table, nxt = opendata.open_rows(get_warehouse(request), name, columns=cols,
                                           filter=parse_json_param(filter, "filter"), sort=sort, limit=limit,
@@ -60,7 +60,7 @@ def open_rows(request: Request, name: str = NAME, columns: str | None = Query(No
 
 
 @router.get("/opendata/catalog.json", summary="DCAT-style catalog of open datasets for harvesters")
-def dcat(request: Request, _actor: Actor = Depends(open_rate_limit)) -> JSONResponse:
+def dcat(request: Request, _actor: Actor = Depends(open_caller)) -> JSONResponse:
     base = str(request.base_url).rstrip("/")
     return JSONResponse(opendata.dcat_catalog(get_warehouse(request), base),
                         media_type="application/ld+json")
@@ -69,7 +69,7 @@ def dcat(request: Request, _actor: Actor = Depends(open_rate_limit)) -> JSONResp
 @router.get("/opendata/datasets/{name}/download.{fmt}", summary="Download an open dataset (CSV, XLSX or JSON)",
             responses={200: {"content": {"text/csv": {}, "application/json": {}}}})
 def download(request: Request, name: str = NAME, fmt: Literal["csv", "xlsx", "json"] = Path(...),
-             actor: Actor = Depends(open_rate_limit)) -> Response:
+             actor: Actor = Depends(open_caller)) -> Response:
     plan, table = opendata.open_download(get_warehouse(request), name, fmt=fmt, actor=actor)
     filename = f"{name}-v{plan.version}.{fmt}"
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{urlquote(filename)}",

@@ -106,7 +106,7 @@ def _columns_param(text: str | None) -> list[str] | None:
 def list_datasets(request: Request, q: str | None = Query(None, max_length=200),
                   department: str | None = Query(None, max_length=64), topic: str | None = Query(None, max_length=100),
                   readable: bool = Query(False, description="only datasets the caller may read rows of"),
-                  actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+                  actor: Actor = Depends(caller)) -> dict[str, Any]:
     wh = get_warehouse(request)
     out = []
     needle = (q or "").strip().lower()
@@ -127,7 +127,7 @@ def list_datasets(request: Request, q: str | None = Query(None, max_length=200),
 
 
 @router.get("/datasets/{name}", summary="Dataset metadata, columns with types and levels, and your access")
-def get_dataset(request: Request, name: str = NAME, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+def get_dataset(request: Request, name: str = NAME, actor: Actor = Depends(caller)) -> dict[str, Any]:
     return {"ok": True, **describe(get_warehouse(request), actor, name)}
 
 
@@ -140,7 +140,7 @@ def get_rows(request: Request, name: str = NAME,
              sort: str | None = Query(None, max_length=1000, description="comma-separated, '-' for descending"),
              limit: int = Query(DEFAULT_PAGE, ge=1, le=MAX_PAGE), cursor: str | None = Query(None, max_length=2000),
              version: int | None = Query(None, ge=1), format: Format = Query("json"),
-             actor: Actor = Depends(api_actor)) -> Response:
+             actor: Actor = Depends(caller)) -> Response:
     result = read_rows(get_warehouse(request), actor, name, columns=_columns_param(columns),
                        filter=parse_json_param(filter, "filter"), sort=sort, limit=limit, cursor=cursor,
                        version=version, fmt=format)
@@ -148,7 +148,7 @@ def get_rows(request: Request, name: str = NAME,
 
 
 @router.post("/datasets/{name}/query", summary="Read rows with a JSON body (same rules as GET /rows)")
-def post_query(request: Request, body: QueryBody, name: str = NAME, actor: Actor = Depends(api_actor)) -> Response:
+def post_query(request: Request, body: QueryBody, name: str = NAME, actor: Actor = Depends(caller)) -> Response:
     result = read_rows(get_warehouse(request), actor, name, columns=body.columns, filter=body.filter,
                        sort=body.sort, limit=body.limit, cursor=body.cursor, version=body.version, fmt=body.format)
     return respond(result, body.format)
@@ -170,7 +170,7 @@ def get_aggregate(request: Request, name: str = NAME,
                   agg: str | None = Query("count", max_length=2000, description="e.g. count,sum:revenue,max:month"),
                   filter: str | None = Query(None, max_length=20000), sort: str | None = Query(None, max_length=1000),
                   limit: int = Query(1000, ge=1, le=MAX_PAGE), version: int | None = Query(None, ge=1),
-                  format: Format = Query("json"), actor: Actor = Depends(api_actor)) -> Response:
+                  format: Format = Query("json"), actor: Actor = Depends(caller)) -> Response:
     result = aggregate(get_warehouse(request), actor, name, group_by=_columns_param(group_by),
                        measures=_measures(agg), filter=parse_json_param(filter, "filter"), sort=sort, limit=limit,
                        version=version, fmt=format)
@@ -179,7 +179,7 @@ def get_aggregate(request: Request, name: str = NAME,
 
 @router.post("/datasets/{name}/aggregate", summary="Aggregates with a JSON body")
 def post_aggregate(request: Request, body: AggregateBody, name: str = NAME,
-                   actor: Actor = Depends(api_actor)) -> Response:
+                   actor: Actor = Depends(caller)) -> Response:
     measures = [{"fn": m.fn, "column": m.column, "as": m.as_} for m in body.aggregates]
     result = aggregate(get_warehouse(request), actor, name, group_by=body.group_by, measures=measures,
                        filter=body.filter, sort=body.sort, limit=body.limit, version=body.version, fmt=body.format)
@@ -193,7 +193,7 @@ class SqlBody(BaseModel):
 
 
 @router.post("/sql", summary="Raw read-only SQL (admins only; audited)")
-def post_sql(request: Request, body: SqlBody, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+def post_sql(request: Request, body: SqlBody, actor: Actor = Depends(caller)) -> dict[str, Any]:
     wh = get_warehouse(request)
     try:
         require(actor, "sql:raw")
@@ -209,13 +209,13 @@ def post_sql(request: Request, body: SqlBody, actor: Actor = Depends(api_actor))
 # ---------------------------------------------------------------------------------------------- workflow
 @router.get("/requests", summary="Access requests you filed or (stewards) your department must decide")
 def list_requests(request: Request, status: Literal["pending", "approved", "rejected", "withdrawn"] | None = None,
-                  dataset: str | None = Query(None, max_length=128), actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+                  dataset: str | None = Query(None, max_length=128), actor: Actor = Depends(caller)) -> dict[str, Any]:
     found = workflow.list_requests(get_warehouse(request), actor, status=status, dataset=dataset)
     return {"ok": True, "requests": [r.to_dict() for r in found]}
 
 
 @router.post("/requests", status_code=201, summary="File an access request (申请)")
-def create_request(request: Request, body: RequestBody, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+def create_request(request: Request, body: RequestBody, actor: Actor = Depends(caller)) -> dict[str, Any]:
     found = workflow.create_request(get_warehouse(request), actor, body.dataset, purpose=body.purpose,
                                     columns=body.columns, row_filter=body.row_filter,
                                     duration_days=body.duration_days, max_level=body.max_level)
@@ -224,13 +224,13 @@ def create_request(request: Request, body: RequestBody, actor: Actor = Depends(a
 
 @router.get("/requests/{request_id}", summary="One request")
 def get_request(request: Request, request_id: int = Path(..., ge=1, le=2**62),
-                actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+                actor: Actor = Depends(caller)) -> dict[str, Any]:
     return {"ok": True, "request": workflow.get_request(get_warehouse(request), actor, request_id).to_dict()}
 
 
 @router.post("/requests/{request_id}/approve", summary="Approve (possibly narrowing) — stewards of the owning department")
 def approve_request(request: Request, body: DecisionBody, request_id: int = Path(..., ge=1, le=2**62),
-                    actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+                    actor: Actor = Depends(caller)) -> dict[str, Any]:
     found, grant = workflow.decide_request(get_warehouse(request), actor, request_id, approve=True, reason=body.reason,
                                            columns=body.columns, row_filter=body.row_filter, max_level=body.max_level,
                                            duration_days=body.duration_days)
@@ -239,7 +239,7 @@ def approve_request(request: Request, body: DecisionBody, request_id: int = Path
 
 @router.post("/requests/{request_id}/reject", summary="Reject with a reason")
 def reject_request(request: Request, body: ReasonBody, request_id: int = Path(..., ge=1, le=2**62),
-                   actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+                   actor: Actor = Depends(caller)) -> dict[str, Any]:
     found, _grant = workflow.decide_request(get_warehouse(request), actor, request_id, approve=False,
                                             reason=body.reason)
     return {"ok": True, "request": found.to_dict()}
@@ -247,26 +247,26 @@ def reject_request(request: Request, body: ReasonBody, request_id: int = Path(..
 
 @router.post("/requests/{request_id}/withdraw", summary="Withdraw your own pending request")
 def withdraw_request(request: Request, request_id: int = Path(..., ge=1, le=2**62),
-                     actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+                     actor: Actor = Depends(caller)) -> dict[str, Any]:
     return {"ok": True, "request": workflow.withdraw_request(get_warehouse(request), actor, request_id).to_dict()}
 
 
 @router.get("/grants", summary="Grants you hold or (stewards) your department issued")
 def list_grants(request: Request, state: Literal["active", "expired", "revoked"] | None = None,
-                dataset: str | None = Query(None, max_length=128), actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+                dataset: str | None = Query(None, max_length=128), actor: Actor = Depends(caller)) -> dict[str, Any]:
     found = workflow.list_grants(get_warehouse(request), actor, state=state, dataset=dataset)
     return {"ok": True, "grants": [g.to_dict() for g in found]}
 
 
 @router.get("/grants/{grant_id}", summary="One grant")
 def get_grant(request: Request, grant_id: int = Path(..., ge=1, le=2**62),
-              actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+              actor: Actor = Depends(caller)) -> dict[str, Any]:
     return {"ok": True, "grant": workflow.get_grant(get_warehouse(request), actor, grant_id).to_dict()}
 
 
 @router.post("/grants/{grant_id}/revoke", summary="Revoke a grant (stops at once)")
 def revoke_grant(request: Request, body: ReasonBody, grant_id: int = Path(..., ge=1, le=2**62),
-                 actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+                 actor: Actor = Depends(caller)) -> dict[str, Any]:
     found = workflow.revoke_grant(get_warehouse(request), actor, grant_id, reason=body.reason)
     return {"ok": True, "grant": found.to_dict()}
 
@@ -278,7 +278,7 @@ def search_audit(request: Request, actor_name: str | None = Query(None, alias="a
                  outcome: Literal["ok", "denied", "failed", "error"] | None = None,
                  since: str | None = Query(None, max_length=40), until: str | None = Query(None, max_length=40),
                  limit: int = Query(100, ge=1, le=1000), before: int | None = Query(None, ge=1),
-                 actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+                 actor: Actor = Depends(caller)) -> dict[str, Any]:
     require(actor, "audit:view", Resource("audit", department=actor.department if actor.role == "steward" else None))
     scope = actor.department if actor.role == "steward" else None
     entries = audit_log.search(get_warehouse(request), actor=actor_name, action=action, dataset=dataset,
@@ -288,7 +288,7 @@ def search_audit(request: Request, actor_name: str | None = Query(None, alias="a
 
 
 @router.get("/audit/verify", summary="Verify the hash chain (admins)")
-def verify_audit(request: Request, actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+def verify_audit(request: Request, actor: Actor = Depends(caller)) -> dict[str, Any]:
     require(actor, "audit:verify")
     report = audit_log.verify(get_warehouse(request))
     return {"ok": True, "report": report.to_dict()}

@@ -148,10 +148,9 @@ class Journal:
         """Writers of one home take turns on a lock file: the kernel wakes the next one at once, where
         SQLite's busy handler would poll with sleeps of up to 100 ms (the p99 under load)."""
         if self._lock_fd is None:
-            if fcntl is None:
-                self._lock_fd = -1
             try:
-                self._lock_fd = os.open(Path(self.wh.settings.home) / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+                self._lock_fd = (os.open(Path(self.wh.settings.home) / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+                                 if fcntl is not None else -1)
             except OSError:
                 self._lock_fd = -1
         if self._lock_fd < 0:

@@ -128,6 +128,7 @@ def page(request: Request, template: str, data: dict[str, Any], *, status: int =
             "csrf_token": csrf_token(request),
             "csrf_field": CSRF_FIELD,
             "nav_extra": _nav(request),
+            "synthetic_warehouse": _holds_synthetic_data(request),
         }
         html = env.get_template(template).render(values)
         response = HTMLResponse(html, status_code=status)
@@ -138,6 +139,20 @@ def page(request: Request, template: str, data: dict[str, Any], *, status: int =
     if remember:
         response.set_cookie(COOKIE, remember, max_age=365 * 86400, samesite="lax", path="/")
     return response
+
+
+def _holds_synthetic_data(request: Request) -> bool:
+    """True when any dataset is generated demo data: every page then says so at the top."""
+    import sqlalchemy as sa
+
+    from shucang.warehouse.catalog import datasets
+
+    wh = getattr(request.app.state, "warehouse", None)
+    if wh is None:
+        return False
+    with wh.engine.connect() as conn:
+        return conn.execute(sa.select(datasets.c.id).where(datasets.c.synthetic.is_(True)).limit(1)).first() \
+            is not None
 
 
 def _actor(request: Request) -> Any:

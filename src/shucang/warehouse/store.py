@@ -9,6 +9,7 @@ by ``shucang check --repair``.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import queue
 import threading
 import time
@@ -263,8 +264,11 @@ class Warehouse:
 
         prev_columns = self.columns(name, previous.version) if previous is not None else []
         schema_mode = "overwrite" if options.mode == "replace" else "merge"
-        new_delta = tables.write_batches(path, schema, _prefetched(batches()), mode=options.mode,
-                                         schema_mode=schema_mode)
+        stream = _prefetched(batches())
+        first = next(stream, None)
+        rest = itertools.chain([first], stream) if first is not None else iter(())
+        new_delta = tables.write_batches(path, schema, rest, mode=options.mode, schema_mode=schema_mode,
+                                         plain_columns=tables.plain_encoded_columns(first))
         self.rejects.write(name, version, attempt, rejects)
         profiles = profiler.result()
         changes = diff_columns(prev_columns, profiles) if previous is not None else {}

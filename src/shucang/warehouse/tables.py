@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
-from deltalake import DeltaTable, WriterProperties, write_deltalake
+from deltalake import ColumnProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from shucang.errors import InputError, StorageError
@@ -45,14 +46,28 @@ def arrow_dataset(path: Path, delta_version: int | None) -> pads.Dataset:
     return open_table(path, delta_version).to_pyarrow_dataset()
 
 
+def plain_encoded_columns(first: pa.RecordBatch | None) -> list[str]:
+    """Columns whose values are mostly distinct in the first batch (IDs, phones, amounts).
+
+    Parquet's dictionary encoding of such a column costs time and then falls back to plain anyway;
+    writing them plain from the start makes the Delta write markedly faster.
+    """
+    if first is None or first.num_rows < 1000:
+        return []
+    return [name for name, column in zip(first.schema.names, first.columns, strict=True)
+            if pc.count_distinct(column).as_py() > first.num_rows // 2]
+
+
 def write_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch], *, mode: str,
-                  schema_mode: str | None) -> int:
+                  schema_mode: str | None, plain_columns: list[str] | None = None) -> int:
     """Stream ``batches`` into one Delta commit; return the new Delta version."""
     reader = pa.RecordBatchReader.from_batches(schema, batches)
+    columns = {name: ColumnProperties(dictionary_enabled=False) for name in plain_columns or []}
     delta_mode = "overwrite" if mode == "replace" else "append"
     try:
         write_deltalake(str(path), reader, mode=delta_mode, schema_mode=schema_mode,  # type: ignore[arg-type]
-                        writer_properties=WriterProperties(max_row_group_size=ROW_GROUP_ROWS))
+                        writer_properties=WriterProperties(max_row_group_size=ROW_GROUP_ROWS,
+                                                           column_properties=columns or None))
     except DeltaError as exc:
         message = str(exc).splitlines()[0]
         raise InputError(

@@ -7,7 +7,14 @@ Parquet/JSONL, GB18030, whitespace padding, 3-significant-digit rounding) and tr
 files (unmarked source samples, fresh data of the same schema) must name nobody; every trace also
 tests ``--null-trials`` never-issued recipients/extracts, which must never be accused.
 
-Usage: ``python bench/trace_robustness.py [--recipients 1000] [--traces 200] [--innocent 100]``.
+A second part runs the population-style case (the demo ``population`` register: no numeric measure,
+so a full-clearance copy can carry only decoy rows): ``--pop-recipients`` recipients at clearance 4,
+leaks of ``--pop-leak-rows`` rows under the same attacks (nothing kept back), and innocent files
+(source samples, fresh registers). ``--pop-rate`` is the decoys per million rows (policy
+``decoys.per_million``; default 700).
+
+Usage: ``python bench/trace_robustness.py [--recipients 1000] [--traces 200] [--innocent 100]
+[--pop-recipients 200] [--pop-traces 100] [--pop-leak-rows 10000] [--pop-rate 700]``.
 """
 
 from __future__ import annotations
@@ -22,10 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 import numpy as np  # noqa: E402
-from tests.protect.helpers import GRADES, attack, people, write_as  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
+from tests.protect.helpers import GRADES, POPULATION_GRADES, attack, people, population, write_as  # noqa: E402
 
 from shucang.platform import open_warehouse  # noqa: E402
 from shucang.protect import protect_for_recipient, trace_file, upsert_recipient  # noqa: E402
+from shucang.protect.policy import Policy  # noqa: E402
 from shucang.settings import Settings  # noqa: E402
 from shucang.warehouse import IngestOptions  # noqa: E402
 
@@ -41,7 +50,21 @@ def main() -> None:
     parser.add_argument("--leak-rows", type=int, default=1000)
     parser.add_argument("--null-trials", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pop-rows", type=int, default=100_000)
+    parser.add_argument("--pop-recipients", type=int, default=200)
+    parser.add_argument("--pop-traces", type=int, default=100)
+    parser.add_argument("--pop-innocent", type=int, default=50)
+    parser.add_argument("--pop-leak-rows", type=int, default=10_000)
+    parser.add_argument("--pop-rate", type=float, default=700.0)
+    parser.add_argument("--skip-people", action="store_true", help="run only the population case")
     args = parser.parse_args()
+    if not args.skip_people:
+        people_case(args)
+    if args.pop_recipients and args.pop_traces:
+        population_case(args)
+
+
+def people_case(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(args.seed)
     work = Path(tempfile.mkdtemp(prefix="shucang-bench-trace-"))
     wh = open_warehouse(Settings.load(work / "home"))
@@ -103,6 +126,76 @@ def main() -> None:
     print(f"never-issued keys  : {counts['null_trials']} null trials  accused: {counts['null_accused']} (target 0)")
     wrong = counts["wrong"] + counts["innocent_named"] + counts["null_accused"]
     print(f"wrong accusations in total: {wrong} over {args.traces + args.innocent + counts['null_trials']} trials")
+
+
+def population_case(args: argparse.Namespace) -> None:
+    """Full-clearance copies of a register without numeric measures: decoy rows are the only carrier."""
+    rng = np.random.default_rng(args.seed + 1)
+    work = Path(tempfile.mkdtemp(prefix="shucang-bench-decoys-"))
+    wh = open_warehouse(Settings.load(work / "home"))
+    source = population(args.pop_rows)
+    wh.ingest_arrow(source, IngestOptions(dataset="population", mode="replace", synthetic=True))
+    policy = Policy(decoy_per_million=args.pop_rate)
+    traced = set(rng.choice(args.pop_recipients, size=min(args.pop_traces, args.pop_recipients), replace=False).tolist())
+    plan = [int(rng.choice(sorted(traced))) for _ in range(args.pop_traces)]
+    keep = {}
+    decoy_cells: dict[int, set[str]] = {}
+    start = time.perf_counter()
+    decoys_per_copy = 0
+    for i in range(args.pop_recipients):
+        name = f"full{i:04d}"
+        upsert_recipient(wh, name, clearance=4)
+        release = protect_for_recipient(wh, "population", source, name, channel="extract", version=1,
+                                        grades=POPULATION_GRADES, policy=policy)
+        decoys_per_copy = release.marks["decoys"]["count"]
+        if i in traced:
+            keep[i] = release.table
+            fresh = release.table.filter(pc.invert(pc.is_in(release.table.column("id_card"),
+                                                            value_set=source.column("id_card"))))
+            decoy_cells[i] = {v for n in ("id_card", "mobile", "address") for v in fresh.column(n).to_pylist() if v}
+    print(f"\npopulation case: {args.pop_recipients} full-clearance extracts of {args.pop_rows:,} rows "
+          f"(+{decoys_per_copy} decoys each, {args.pop_rate:g} per million) in {time.perf_counter() - start:.1f} s",
+          flush=True)
+    counts = {"right": 0, "wrong": 0, "none": 0, "no_decoy_leaked": 0, "innocent_named": 0, "null_trials": 0,
+              "null_accused": 0}
+    worst = 0.0
+    start = time.perf_counter()
+    for t, who in enumerate(plan):
+        fmt, encoding = FORMATS[t % len(FORMATS)]
+        leaked = attack(keep[who], rng, args.pop_leak_rows, drop=int(rng.integers(0, 3)), trim=bool(rng.random() < 0.7),
+                        keep_columns=())
+        had_decoy = any(v in decoy_cells[who] for c in leaked.columns for v in c.to_pylist())
+        got = trace_file(wh, write_as(leaked, work / f"pop{t}", fmt, encoding=encoding), null_trials=args.null_trials)
+        name = f"full{who:04d}"
+        if got["recipient"] == name:
+            counts["right"] += 1
+            worst = max(worst, got["false_accusation_bound"])
+        elif got["recipient"] is None:
+            counts["none"] += 1
+            counts["no_decoy_leaked"] += not had_decoy
+        else:
+            counts["wrong"] += 1
+        counts["null_trials"] += got["null_trials"]["count"]
+        counts["null_accused"] += got["null_trials"]["false_accusations"]
+    per_trace = (time.perf_counter() - start) / max(1, args.pop_traces)
+    for t in range(args.pop_innocent):
+        table = source if t % 2 == 0 else population(args.pop_leak_rows * 2, seed=20_000 + t)
+        leaked = attack(table, rng, args.pop_leak_rows, drop=int(rng.integers(0, 3)), keep_columns=())
+        fmt, encoding = FORMATS[t % len(FORMATS)]
+        got = trace_file(wh, write_as(leaked, work / f"popinnocent{t}", fmt, encoding=encoding),
+                         null_trials=args.null_trials)
+        counts["innocent_named"] += got["recipient"] is not None
+        counts["null_trials"] += got["null_trials"]["count"]
+        counts["null_accused"] += got["null_trials"]["false_accusations"]
+    wh.close()
+    expected = args.pop_leak_rows * args.pop_rate / 1e6
+    print(f"leaked-file traces : {args.pop_traces} of {args.pop_leak_rows:,} rows ({per_trace:.2f} s each; "
+          f"{expected:.1f} decoys expected per leak)  right {counts['right']}  none {counts['none']} "
+          f"(of which the leak held no decoy {counts['no_decoy_leaked']})  WRONG {counts['wrong']}  "
+          f"success {100 * counts['right'] / max(1, args.pop_traces):.1f}%")
+    print(f"largest false-accusation bound of a correct answer: {worst:.1e} (target ≤ 1e-9)")
+    print(f"innocent files     : {args.pop_innocent}  named someone: {counts['innocent_named']} (target 0)")
+    print(f"never-issued keys  : {counts['null_trials']} null trials  accused: {counts['null_accused']} (target 0)")
 
 
 if __name__ == "__main__":

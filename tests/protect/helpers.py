@@ -115,3 +115,17 @@ def attack(table: pa.Table, rng: np.random.Generator, rows: int, *, drop: int = 
             col = pc.binary_join_element_wise(" ", col, " ", "")
         columns["列" + n[:2] + str(len(columns))] = col
     return pa.table(columns)
+
+
+POPULATION_GRADES = {"id_card": ("id_card", 4), "name": ("person_name", 3), "gender": ("gender", 2),
+                     "birth_date": ("birth_date", 3), "ethnicity": ("ethnicity", 3), "education": ("education_level", 2),
+                     "residence_type": (None, 2), "town": (None, 1), "address": ("address", 3),
+                     "mobile": ("mobile_phone", 3), "registered_on": (None, 1)}
+"""Grades of the demo ``population`` register: no numeric measure at all."""
+
+
+def population(n: int, seed: int = 5) -> pa.Table:
+    """``n`` synthetic residents from the demo generator (the ``population`` register's schema)."""
+    from shucang.demo.people import generate_population
+
+    return generate_population(np.random.default_rng(seed), n).table

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from shucang.classify.checksums import is_valid_id_card
 from shucang.errors import InputError
@@ -63,14 +66,41 @@ def test_env_key_takes_over(settings: Settings, monkeypatch: pytest.MonkeyPatch)
         rotate_key(settings)
 
 
-def test_batch_keyed_hash_matches_stdlib_blake2b() -> None:
-    values = ["330282199001011234", "中文", "", "x" * 100]
+def _independent_prf(key: bytes, value: str) -> int:
+    """The PRF written out from its specification, without the module's code paths."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    data = value.encode()
+    if len(data) <= 15:
+        block = data.ljust(15, b"\0") + bytes([len(data)])
+    elif 16 <= len(data) <= 19 and data.isdigit():
+        block = int(data).to_bytes(8, "little") + bytes(7) + bytes([0x40 + len(data)])
+    elif len(data) == 18 and data[:17].isdigit() and data.endswith(b"X"):
+        block = int(data[:17]).to_bytes(8, "little") + bytes(7) + bytes([0x80 + 18])
+    else:
+        return int.from_bytes(hashlib.blake2b(data, key=key, digest_size=16).digest()[:8], "big")
+    aes_key = hashlib.blake2b(b"", key=key, digest_size=32, person=b"shucang-aes-prf").digest()
+    enc = Cipher(algorithms.AES(aes_key), modes.ECB()).encryptor()
+    return int.from_bytes((enc.update(block) + enc.finalize())[:8], "big")
+
+
+def test_batch_keyed_hash_matches_its_specification() -> None:
+    values = ["330282199001011234", "33028219900101123X", "中文", "", "x" * 100, "1" * 19, "0" * 16, "a" * 15,
+              "a" * 16, "12345678901234567890"]
     got = keyed_u64(pa.array(values + [None, "中文"]), b"k" * 32).to_pylist()
-    assert got[:4] == [keyed_u64_reference(b"k" * 32, v) for v in values]
-    assert got[4] is None and got[5] == got[1]
-    ref = int.from_bytes(hashlib.blake2b("中文".encode(), key=b"k" * 32, digest_size=8).digest(), "big")
-    assert got[1] == ref
-    assert keyed_u64(pa.array(["中文"]), b"j" * 32).to_pylist()[0] != ref
+    assert got[:len(values)] == [keyed_u64_reference(b"k" * 32, v) for v in values]
+    assert got[:len(values)] == [_independent_prf(b"k" * 32, v) for v in values]
+    assert got[len(values)] is None and got[-1] == got[2]
+    assert len(set(got[:len(values)])) == len(values)
+    assert keyed_u64(pa.array(["中文"]), b"j" * 32).to_pylist()[0] != got[2]
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=22), st.from_regex(r"[0-9]{15,20}X?", fullmatch=True)), max_size=40))
+def test_batch_keyed_hash_equals_reference(values: list[str]) -> None:
+    key = b"p" * 32
+    batch = keyed_u64(pa.array(values, pa.string()), key).to_pylist()
+    assert batch == [_independent_prf(key, v) for v in values]
 
 
 def test_id18_tokens_look_like_ids_and_join(ring) -> None:  # type: ignore[no-untyped-def]

@@ -81,11 +81,13 @@ def extract(
     where: Annotated[str | None, typer.Option(help="row filter, e.g. \"town = '龙山镇' AND revenue >= 100\"")] = None,
     version: Annotated[int | None, typer.Option(help="dataset version (default: current)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the registry entry as JSON")] = False,
+    decoys: Annotated[bool | None, typer.Option("--decoys/--no-decoys",
+                                                help="add (or never add) decoy rows; default: the policy decides")] = None,
 ) -> None:
     from shucang.protect.extract import ExtractOptions, extract_dataset
 
     options = ExtractOptions(dataset=dataset, recipient=recipient, out=out, format=fmt, columns=_split(columns),
-                             where=where, version=version, created_by="cli")
+                             where=where, version=version, created_by="cli", decoys=decoys)
     wh = get_context(ctx).warehouse()
     if json_out or not sys.stderr.isatty():
         result = extract_dataset(wh, options)
@@ -101,6 +103,9 @@ def extract(
         emit_json(result)
         return
     out_console.print(f"已写出 (written) {result['path']}: {result['rows']} 行 rows, 提取号 extract {result['extract_id']}")
+    if result.get("decoy_rows"):
+        out_console.print(f"其中诱饵行 (of which decoy rows) {result['decoy_rows']}: 用于溯源，登记在提取记录中 "
+                          "(for tracing; recorded in the extract registry)")
     if result["masked_columns"]:
         out_console.print("脱敏列 (masked): " + ", ".join(f"{c}={result['strategies'][c]}" for c in result["masked_columns"]))
     if result["dropped_columns"]:

@@ -44,6 +44,9 @@ class ExtractOptions:
     where: str | None = None
     version: int | None = None
     created_by: str | None = None
+    decoys: bool | None = None
+    """Force decoy rows on or off; None: the policy decides (by default only where nothing else can
+    carry a mark — see :mod:`shucang.protect.decoys`)."""
 
 
 def choose_format(out: Path, fmt: str | None) -> str:
@@ -167,7 +170,7 @@ def extract_dataset(wh: Any, options: ExtractOptions, progress: Progress | None 
     tick("脱敏加水印 masking + marking", 0.4)
     release: ProtectedRelease = protect_for_recipient(
         wh, options.dataset, table, options.recipient, channel="extract", version=version,
-        created_by=options.created_by, filter_text=options.where)
+        created_by=options.created_by, filter_text=options.where, decoys=options.decoys)
     tick("写出 writing", 0.7)
     out = options.out
     try:

@@ -12,7 +12,12 @@ channel's treatment of direct identifiers, and finally the type's display mask f
       population.address: {strategy: drop}
       "*.备注": {strategy: free_text}
     fingerprint: {numeric_tolerance: 0.001, window: 0.05}
+    decoys: {mode: auto, per_million: 700, minimum: 1, min_rows: 1000, datasets: {population: on}}
     k_anonymity: {k: 5}
+
+Decoy rows (:mod:`shucang.protect.decoys`) go into file extracts only: ``auto`` adds them where nothing
+else can carry a mark (a full-clearance copy without numeric measures), ``on`` to every extract,
+``off`` never; ``datasets`` overrides the mode per dataset (e.g. ``off`` for statistical tables).
 
 Channels: files that leave the warehouse (``extract``) and API answers (``api``) get keyed,
 joinable pseudonyms for direct identifiers (静态脱敏: usable for joins, and they carry the
@@ -22,7 +27,7 @@ direct identifiers altogether.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -94,6 +99,19 @@ class Policy:
     where numeric cells carry a mark (about 10 % of cells are carriers, half of them change)."""
     k: int = 5
     """Smallest equivalence class an open-data release may have."""
+    decoy_mode: str = "auto"
+    """auto | on | off: decoy rows in file extracts (auto: only where no other mark carrier exists)."""
+    decoy_per_million: float = 700.0
+    """Decoys per million extracted rows (700: a 1 % sample of a 1M-row copy holds one with 99.9 %)."""
+    decoy_minimum: int = 1
+    """Fewest decoys an extract with decoys gets."""
+    decoy_min_rows: int = 1000
+    """``auto`` adds decoys only to extracts of at least this many rows."""
+    decoy_datasets: dict[str, str] = field(default_factory=dict)
+    """Per-dataset mode overriding ``decoy_mode`` (e.g. ``off`` for a statistical table)."""
+
+    def decoy_mode_for(self, dataset: str) -> str:
+        return self.decoy_datasets.get(dataset, self.decoy_mode)
 
     def rule_for(self, dataset: str, column: str, type_code: str | None, channel: str) -> ColumnRule:
         """The rule of one column graded above the recipient's clearance."""
@@ -120,13 +138,15 @@ class Policy:
             "types": {k: v.to_dict() for k, v in self.types.items()},
             "columns": {k: v.to_dict() for k, v in self.columns.items()},
             "fingerprint": {"numeric_tolerance": self.numeric_tolerance, "window": self.window},
+            "decoys": {"mode": self.decoy_mode, "per_million": self.decoy_per_million, "minimum": self.decoy_minimum,
+                       "min_rows": self.decoy_min_rows, "datasets": dict(self.decoy_datasets)},
             "k_anonymity": {"k": self.k},
         }
 
 
 def policy_from_dict(data: dict[str, Any], *, where: str = "policy") -> Policy:
     """Build a policy from its YAML/JSON form (unknown keys are errors, so typos do not pass silently)."""
-    known = {"identifiers", "types", "columns", "fingerprint", "k_anonymity"}
+    known = {"identifiers", "types", "columns", "fingerprint", "decoys", "k_anonymity"}
     extra = set(data) - known
     if extra:
         raise InputError(f"{where}: 未知配置项 (unknown keys) {', '.join(sorted(extra))}",
@@ -145,12 +165,36 @@ def policy_from_dict(data: dict[str, Any], *, where: str = "policy") -> Policy:
     k = int((data.get("k_anonymity") or {}).get("k", base.k))
     if k < 1:
         raise InputError(f"{where}: k_anonymity.k must be ≥ 1")
-    return Policy(
+    decoys = _decoy_settings(data.get("decoys") or {}, base, where)
+    return Policy(**decoys,
         identifiers=identifiers,
         types={str(t): _rule(r, f"{where}: types.{t}") for t, r in (data.get("types") or {}).items()},
         columns={str(c): _rule(r, f"{where}: columns.{c}") for c, r in (data.get("columns") or {}).items()},
         numeric_tolerance=tolerance, window=window, k=k,
     )
+
+
+def _decoy_mode(value: Any, where: str) -> str:
+    # YAML reads a bare on/off as a boolean.
+    mode = {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) else str(value)
+    if mode not in ("auto", "on", "off"):
+        raise InputError(f"{where}: decoys mode 必须是 auto|on|off (must be auto, on or off), got {value!r}")
+    return mode
+
+
+def _decoy_settings(data: dict[str, Any], base: Policy, where: str) -> dict[str, Any]:
+    extra = set(data) - {"mode", "per_million", "minimum", "min_rows", "datasets"}
+    if extra:
+        raise InputError(f"{where}: decoys 未知配置项 (unknown keys) {', '.join(sorted(extra))}")
+    rate = float(data.get("per_million", base.decoy_per_million))
+    minimum = int(data.get("minimum", base.decoy_minimum))
+    min_rows = int(data.get("min_rows", base.decoy_min_rows))
+    if not (0 < rate <= 50_000) or minimum < 0 or min_rows < 0:
+        raise InputError(f"{where}: decoys.per_million must be in (0, 50000], minimum and min_rows ≥ 0")
+    return {"decoy_mode": _decoy_mode(data.get("mode", base.decoy_mode), where), "decoy_per_million": rate,
+            "decoy_minimum": minimum, "decoy_min_rows": min_rows,
+            "decoy_datasets": {str(k): _decoy_mode(v, f"{where}: decoys.datasets.{k}")
+                               for k, v in (data.get("datasets") or {}).items()}}
 
 
 def load_policy_file(path: Path) -> Policy:
@@ -175,7 +219,7 @@ def load_policy(wh: Any) -> Policy:
     columns = dict(policy.columns)
     for row in rows:
         columns[f"{row.dataset}.{row.column}"] = ColumnRule(row.strategy, dict(row.params or {}))
-    return Policy(policy.identifiers, policy.types, columns, policy.numeric_tolerance, policy.window, policy.k)
+    return replace(policy, columns=columns)
 
 
 def set_column_rule(wh: Any, dataset: str, column: str, strategy: str, **params: Any) -> ColumnRule:

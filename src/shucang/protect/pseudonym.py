@@ -88,8 +88,10 @@ def is_carrier_body(bodies: pa.Array) -> pa.Array:
     return pc.fill_null(pc.equal(_mod(number, CARRIER_EVERY), 0), False)
 
 
-def _with_check_digit(body: pa.Array, h: pa.Array, keys: PseudonymKeys) -> pa.Array:
-    carrier = is_carrier_body(body)
+def _with_check_digit(body: pa.Array, h: pa.Array, keys: PseudonymKeys, carrier: pa.Array | None = None) -> pa.Array:
+    """``body`` + its last digit: the recipient's check digit on carriers, a keyed digit elsewhere.
+    ``carrier`` may be passed when known (it equals ``is_carrier_body(body)``)."""
+    carrier = is_carrier_body(body) if carrier is None else carrier
     digit = _mod(pc.divide(h, pa.scalar(1 << 40, pa.uint64())), 10)
     rows = pc.indices_nonzero(carrier)
     if len(rows):
@@ -129,10 +131,16 @@ def _digits_of(number: pa.Array, width: int) -> pa.Array:
 def _id_check(body: pa.Array) -> pa.Array:
     """MOD 11-2 check characters of 17-digit bodies given as uint64 numbers (null bodies count as 0)."""
     number = np.asarray(pc.fill_null(body, 0).to_numpy(zero_copy_only=False), dtype=np.uint64)
-    total = np.zeros(len(number), dtype=np.uint64)
-    for i, weight in enumerate(ID_WEIGHTS):
-        total += (number // np.uint64(10 ** (16 - i)) % np.uint64(10)) * np.uint64(weight)
-    return pa.array(list(ID_CHECK)).take(pa.array((total % np.uint64(11)).astype(np.int64)))
+    text = pc.utf8_lpad(pa.array(number).cast(pa.string()), 17, "0")
+    if len(text) and pc.max(pc.binary_length(text)).as_py() == 17:
+        # Weighted digit sum as one small matrix product over the 17 ASCII digits of every body.
+        data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[: 17 * len(text)].reshape(-1, 17)
+        total = (data.astype(np.int32) - 48) @ np.array(ID_WEIGHTS, dtype=np.int32)
+    else:
+        total = np.zeros(len(number), dtype=np.uint64)
+        for i, weight in enumerate(ID_WEIGHTS):
+            total += (number // np.uint64(10 ** (16 - i)) % np.uint64(10)) * np.uint64(weight)
+    return pa.array(list(ID_CHECK)).take(pa.array((total % 11).astype(np.int64)))
 
 
 def _mod(values: pa.Array, m: int) -> pa.Array:
@@ -169,11 +177,22 @@ def pseudonymise(values: pa.Array | pa.ChunkedArray, keys: PseudonymKeys, shape:
         raise ValueError(f"unknown pseudonym shape {shape!r}")
     norm = normalise_for_shape(values, shape)
     blank = pc.fill_null(pc.equal(norm, ""), True)
-    # Every step runs once per distinct value; the column is rebuilt with one gather at the end.
-    encoded = pc.dictionary_encode(norm)  # distinct values and row indices in one hash pass
-    tokens = _tokens(encoded.dictionary, keys, shape)
-    out = tokens.take(encoded.indices)
+    if _mostly_distinct(norm):
+        # Identifier columns are nearly all distinct: hashing every row costs less than de-duplicating.
+        out = _tokens(pc.fill_null(norm, ""), keys, shape)
+    else:
+        # Every step runs once per distinct value; the column is rebuilt with one gather at the end.
+        encoded = pc.dictionary_encode(norm)  # distinct values and row indices in one hash pass
+        out = _tokens(encoded.dictionary, keys, shape).take(encoded.indices)
     return pc.if_else(blank, values.cast(pa.string()), out)
+
+
+def _mostly_distinct(values: pa.Array, sample: int = 20_000) -> bool:
+    """Whether a sample of ``values`` is ≥ 90 % distinct (tokens are a function of the value either way)."""
+    if len(values) <= sample:
+        return False
+    head = values.slice(0, sample)
+    return pc.count_distinct(head).as_py() >= 0.9 * sample
 
 
 def _tokens(norm: pa.Array, keys: PseudonymKeys, shape: str) -> pa.Array:
@@ -183,14 +202,17 @@ def _tokens(norm: pa.Array, keys: PseudonymKeys, shape: str) -> pa.Array:
         p = pc.add(_mod(h, 9 * 10**12), pa.scalar(10**12, pa.uint64()))
         p_text = p.cast(pa.string())
         filler = pc.divide(h, pa.scalar(9 * 10**12, pa.uint64()))
-        code = _code(p_text, is_carrier_body(p_text), filler, keys, CODE_SPACE["id18"])
+        # = is_carrier_body(p_text): its last 12 digits mod 4 are p mod 4, as 4 divides 10^12.
+        carrier = pc.equal(_mod(p, CARRIER_EVERY), 0)
+        code = _code(p_text, carrier, filler, keys, CODE_SPACE["id18"])
         body = pc.add(pc.multiply(p, pa.scalar(10_000, pa.uint64())), code)
         return pc.binary_join_element_wise(_digits_of(body, 17), _id_check(pc.fill_null(body, 0)), "")
     if shape == "mobile":
         second = pa.array(list("012")).take(_mod(pc.fill_null(h, 0), 3).cast(pa.int64()))
-        rest = _digits_of(_mod(pc.divide(h, pa.scalar(3, pa.uint64())), 10**8), 8)
-        body = pc.binary_join_element_wise(pa.array(["1"] * len(h)), second, rest, "")
-        return _with_check_digit(body, h, keys)
+        rest_number = _mod(pc.divide(h, pa.scalar(3, pa.uint64())), 10**8)
+        body = pc.binary_join_element_wise(pa.array(["1"] * len(h)), second, _digits_of(rest_number, 8), "")
+        # = is_carrier_body(body): the 10-digit body mod 4 is its last 8 digits mod 4.
+        return _with_check_digit(body, h, keys, pc.equal(_mod(rest_number, CARRIER_EVERY), 0))
     if shape == "digits":
         length = pc.utf8_length(norm)
         long_digits = pc.binary_join_element_wise(

@@ -8,13 +8,20 @@ never shown to anyone. Every release is recorded in the extract registry with th
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from shucang.errors import InputError
-from shucang.protect.fingerprint import mark_numeric, markable
+from shucang.protect.decoy_index import decoy_entries, record_decoys
+from shucang.protect.decoys import Decoys, decoy_count, interleave, make_decoys
+from shucang.protect.fingerprint import MarkResult, mark_numeric, markable
 from shucang.protect.keys import KeyRing, load_keyring
 from shucang.protect.masking import apply_mask
 from shucang.protect.policy import (
@@ -54,6 +61,7 @@ class ProtectedRelease:
                 "rows": self.table.num_rows, "columns": self.table.column_names,
                 "masked_columns": self.masked_columns, "dropped_columns": self.dropped_columns,
                 "strategies": self.strategies, "marks": self.marks, "key_id": self.key_id,
+                "decoy_rows": int((self.marks.get("decoys") or {}).get("count", 0)),
                 "ungraded_columns": self.ungraded_columns}
 
 
@@ -107,16 +115,75 @@ def _apply(column: pa.ChunkedArray | pa.Array, rule: ColumnRule, *, type_code: s
     return apply_mask(column, rule.strategy, rule.params)
 
 
+PARALLEL_ROWS = 50_000
+"""From this many rows on, columns are masked/marked by two threads (Arrow and DuckDB kernels release
+the GIL, so a pseudonym column and an address column really run side by side on two cores)."""
+
+
+def _run_jobs(jobs: dict[int, Callable[[], Any]], rows: int) -> dict[int, Any]:
+    """Run the per-column jobs, in parallel when the table is large enough for it to pay."""
+    if len(jobs) < 2 or rows < PARALLEL_ROWS:
+        return {i: job() for i, job in jobs.items()}
+    # Longest first: pseudonyms (a PRF per value) before the cheap masks.
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 2, 4),
+                            thread_name_prefix="shucang-protect") as pool:
+        futures = {i: pool.submit(job) for i, job in jobs.items()}
+        return {i: future.result() for i, future in futures.items()}
+
+
+def _want_decoys(policy: Policy, dataset: str, asked: bool | None, has_carriers: bool, rows: int) -> bool:
+    if asked is not None:
+        return asked
+    mode = policy.decoy_mode_for(dataset)
+    return mode == "on" or (mode == "auto" and not has_carriers and rows >= policy.decoy_min_rows)
+
+
+def _add_decoys(wh: Any, dataset: str, version: int | None, source: pa.Table, out: pa.Table,
+                transforms: dict[int, Callable[[Any], Any]], graded: dict[str, tuple[str | None, int]],
+                policy: Policy, *, ring: KeyRing, key_id: str, recipient_id: int, extract_id: str,
+                strategies: dict[str, str]) -> tuple[pa.Table, list[dict[str, Any]], dict[str, Any]]:
+    """Decoy rows for one file extract, masked exactly like the real rows and placed among them."""
+    count = decoy_count(source.num_rows, policy.decoy_per_million, policy.decoy_minimum)
+    seed = int.from_bytes(ring.derive(key_id, "decoys", f"r{recipient_id}", extract_id), "big")
+
+    def existing(column: str) -> pa.Array | None:
+        try:  # the whole dataset's column: a decoy must not repeat any real value, filtered out or not
+            return wh.read_arrow(dataset, version, [column]).column(0)
+        except Exception:  # noqa: BLE001 — a table not in the warehouse: its own rows are all there is
+            return None
+
+    made = make_decoys(source, count, np.random.default_rng(seed),
+                       types={n: t for n, (t, _level) in graded.items()}, existing=existing)
+    if made is None:
+        return out, [], {}
+    released = []
+    for i, name in enumerate(out.column_names):
+        column = made.table.column(name)
+        if i in transforms:
+            result = transforms[i](column)
+            column = result.values if isinstance(result, MarkResult) else result
+        released.append(column)
+    decoy_out = pa.table(released, names=out.column_names)
+    usable = {n for n in out.column_names if strategies.get(n, "none") in ("none", "pseudonym", "hash")}
+    local = Decoys(decoy_out, np.arange(made.count), made.cells)
+    rows, summary = decoy_entries(local, decoy_out, usable, ring, key_id, extract_id)
+    summary.update({"per_million": policy.decoy_per_million, "real_rows": source.num_rows})
+    return interleave(out, decoy_out, made.positions), rows, summary
+
+
 def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str, *, channel: str,
                           version: int | None = None, max_level: int | None = None,
                           grades: dict[str, Any] | None = None, policy: Policy | None = None,
                           record: bool = True, created_by: str | None = None,
-                          filter_text: str | None = None, mark: bool = True) -> ProtectedRelease:
+                          filter_text: str | None = None, mark: bool = True,
+                          decoys: bool | None = None) -> ProtectedRelease:
     """Mask ``table`` (rows of ``dataset``) for ``recipient``, fingerprint it and record the release.
 
     ``grades`` maps column → ColumnGrade, ``(type, level)`` or ``{"type", "level"}``; by default the
     classify stage's grades of ``dataset`` at ``version``. ``max_level`` lowers the ceiling below the
-    recipient's clearance (e.g. 1 for open data).
+    recipient's clearance (e.g. 1 for open data). ``decoys`` forces decoy rows on or off for a file
+    extract (None: the policy decides — by default only where nothing else can carry a mark); other
+    channels never get decoys.
     """
     if channel not in CHANNELS:
         raise InputError(f"未知渠道 (unknown channel) {channel!r}", hint="one of " + ", ".join(CHANNELS))
@@ -139,6 +206,7 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
     key_columns = _primary_key(wh, dataset) if do_mark else set()
     context = mark_context(channel, dataset, extract_id)
     mark_key = numeric_key(ring, key_id, who.id, context) if do_mark else b""
+    transforms: dict[int, Callable[[Any], Any]] = {}
     for name in table.column_names:
         column = table.column(name)
         if name not in graded:
@@ -153,22 +221,35 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
                 strategies[name] = "drop"
                 continue
             if rule.strategy != "none":
-                column = _apply(column, rule, type_code=type_code, name=name, ring=ring, key_id=key_id,
-                                recipient=who)
+                transforms[len(out_columns)] = partial(_apply, rule=rule, type_code=type_code, name=name, ring=ring,
+                                                       key_id=key_id, recipient=who)
                 masked.append(name)
                 strategies[name] = rule.strategy
         elif do_mark and type_code in MARKABLE_TYPES and name not in key_columns and markable(name, column):
-            result = mark_numeric(column, key=mark_key, column=name, window=policy.window,
-                                  tolerance=policy.numeric_tolerance)
-            column = result.values
-            if result.carriers:
-                marks[name] = {"carriers": result.carriers, "changed": result.changed}
+            transforms[len(out_columns)] = partial(mark_numeric, key=mark_key, column=name, window=policy.window,
+                                                   tolerance=policy.numeric_tolerance)
         out_names.append(name)
         out_columns.append(column)
+    jobs = {i: partial(t, out_columns[i]) for i, t in transforms.items()}
+    for i, result in _run_jobs(jobs, table.num_rows).items():
+        if isinstance(result, MarkResult):
+            out_columns[i] = result.values
+            if result.carriers:
+                marks[out_names[i]] = {"carriers": result.carriers, "changed": result.changed}
+        else:
+            out_columns[i] = result
     out = pa.table(dict(zip(out_names, out_columns, strict=True))) if out_names else pa.table({})
     carriers = sorted(c for c, strategy in strategies.items() if strategy in ("pseudonym", "hash")) + sorted(marks)
     mark_info = {"numeric": marks, "window": policy.window, "tolerance": policy.numeric_tolerance,
                  "context": context, "carriers": carriers, "traceable": bool(carriers)}
+    decoy_rows: list[dict[str, Any]] = []
+    if channel == "extract" and mark and _want_decoys(policy, dataset, decoys, bool(carriers), table.num_rows):
+        out, decoy_rows, summary = _add_decoys(
+            wh, dataset, version, table, out, transforms, graded, policy, ring=ring, key_id=key_id,
+            recipient_id=who.id, extract_id=extract_id, strategies=strategies)
+        if summary:
+            mark_info["decoys"] = summary
+            mark_info["traceable"] = mark_info["traceable"] or bool(summary["registered_cells"])
     if record:
         record_extract(
             wh, id=extract_id, recipient_id=who.id, recipient=who.name, dataset=dataset, version=version,
@@ -176,5 +257,6 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
             marks=mark_info, rows=out.num_rows, policy=policy.to_dict(), key_id=key_id, filter=filter_text,
             created_by=created_by,
         )
+        record_decoys(wh, decoy_rows)
     return ProtectedRelease(out, extract_id, masked, dropped, who.name, limit, key_id, strategies, mark_info,
                             ungraded)

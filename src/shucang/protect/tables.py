@@ -56,7 +56,21 @@ rules = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-MIGRATIONS: list[MigrationStep] = [create_tables_step(metadata)]
+decoys = sa.Table(
+    "protect_decoys", metadata,
+    # One row per identifying cell of a decoy row: a keyed digest of the value, never the value itself.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("extract_id", sa.String(40), nullable=False, index=True),
+    sa.Column("decoy", sa.Integer, nullable=False),  # decoy number within its extract
+    sa.Column("column", sa.String(300), nullable=False),
+    sa.Column("digest", sa.String(32), nullable=False, index=True),  # 128-bit keyed PRF of the normalised value
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("components", sa.JSON, nullable=False, default=dict),  # random component -> bits (−log2 q)
+)
+
+MIGRATIONS: list[MigrationStep] = [create_tables_step(metadata, "protect_recipients", "protect_extracts",
+                                                      "protect_rules"),
+                                   create_tables_step(metadata, "protect_decoys")]
 _ready: set[int] = set()
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shucang.protect.decoy_index import decoy_evidence
 from shucang.protect.fingerprint import expected_sides, observe_numeric
 from shucang.protect.keys import KeyRing, load_keyring
 from shucang.protect.leakfile import read_leak
@@ -238,6 +239,10 @@ def trace_file(wh: Any, path: str | Path, *, dataset: str | None = None, null_tr
     if not strong_tokens:
         numeric, more, link_info = _numeric_evidence(wh, leak, tested_extracts, ring)
         findings += numeric
+        hypotheses += more
+    if not (findings and min(f["p_value"] for f in findings) * max(1, hypotheses) < ACCUSE_BELOW):
+        decoyed, more = decoy_evidence(wh, leak, ring, extracts, nulls)
+        findings += decoyed
         hypotheses += more
     hypotheses = max(1, hypotheses)
     best_by_recipient: dict[str, dict[str, Any]] = {}

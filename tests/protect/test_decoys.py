@@ -1,0 +1,207 @@
+"""Decoy rows: plausible, never real, honestly counted, registered as digests, and traced under the
+attack list (subsets, shuffles, renamed/dropped columns, CSV/XLSX/Parquet, GB18030, whitespace) —
+while innocent files (source samples, fresh registers of the same schema) name nobody."""
+
+from __future__ import annotations
+
+import math
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+import sqlalchemy as sa
+from tests.protect.helpers import GRADES, POPULATION_GRADES, attack, people, population, write_as
+
+from shucang.classify.checksums import is_valid_id_card
+from shucang.platform import open_warehouse
+from shucang.protect import list_extracts, protect_for_recipient, trace_file, upsert_recipient
+from shucang.protect.decoy_index import decoy_p_value
+from shucang.protect.decoys import decoy_count
+from shucang.protect.policy import Policy
+from shucang.protect.tables import decoys as decoy_table
+from shucang.settings import Settings
+from shucang.warehouse import IngestOptions
+
+ROWS = 8000
+RATE = 3000.0  # per million: 24 decoys here, so a 4,000-row leak holds ~12 (P(fewer than 2) ≈ 1e-4)
+RECIPIENTS = 8
+POLICY = Policy(decoy_per_million=RATE)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    wh = open_warehouse(Settings.load(tmp_path_factory.mktemp("decoy-home")))
+    source = population(ROWS)
+    wh.ingest_arrow(source, IngestOptions(dataset="population", mode="replace", synthetic=True))
+    releases = {}
+    for i in range(RECIPIENTS):
+        name = f"全权{i}"
+        upsert_recipient(wh, name, clearance=4)
+        releases[name] = protect_for_recipient(wh, "population", wh.read_arrow("population"), name,
+                                               channel="extract", version=1, grades=POPULATION_GRADES, policy=POLICY)
+    yield wh, source, releases
+    wh.close()
+
+
+def _decoys(source: pa.Table, out: pa.Table) -> pa.Table:
+    fresh = pc.invert(pc.is_in(out.column("id_card"), value_set=source.column("id_card")))
+    return out.filter(fresh)
+
+
+def test_counted_honestly_and_real_rows_untouched(world) -> None:  # type: ignore[no-untyped-def]
+    wh, source, releases = world
+    expected = decoy_count(ROWS, RATE, 1)
+    assert expected == math.ceil(ROWS * RATE / 1e6)
+    for name, rel in releases.items():
+        assert rel.table.num_rows == ROWS + expected
+        assert rel.marks["decoys"]["count"] == expected and rel.to_dict()["decoy_rows"] == expected
+        assert rel.marks["traceable"] is True and rel.marks["carriers"] == []
+        real = rel.table.filter(pc.is_in(rel.table.column("id_card"), value_set=source.column("id_card")))
+        assert real.equals(source)  # every real row as stored, in order
+        record = [r for r in list_extracts(wh, recipient=name)][0]
+        assert record.rows == ROWS + expected and record.marks["decoys"]["count"] == expected
+    tables = [_decoys(source, r.table) for r in releases.values()]
+    assert all(t.num_rows == expected for t in tables)
+    ids = [set(t.column("id_card").to_pylist()) for t in tables]
+    assert not ids[0] & ids[1]  # every recipient's decoys are its own
+
+
+def test_decoys_look_real_but_describe_nobody(world) -> None:  # type: ignore[no-untyped-def]
+    _wh, source, releases = world
+    decoys = _decoys(source, next(iter(releases.values())).table).to_pylist()
+    mobiles = set(source.column("mobile").drop_null().to_pylist())
+    names = set(source.column("name").to_pylist())
+    addresses = set(source.column("address").to_pylist())
+    towns = set(source.column("town").to_pylist())
+    first, last = pc.min(source.column("registered_on")).as_py(), pc.max(source.column("registered_on")).as_py()
+    for row in decoys:
+        card = row["id_card"]
+        assert is_valid_id_card(card)
+        assert card[6:14] == row["birth_date"].strftime("%Y%m%d")  # the ID agrees with the birth date …
+        assert (int(card[16]) % 2 == 1) == (row["gender"] == "男")  # … and with the gender
+        assert row["town"] in towns and row["town"] in row["address"]
+        assert row["address"] not in addresses
+        assert first <= row["registered_on"] <= last
+        if row["mobile"] is not None:
+            assert row["mobile"] not in mobiles and len(row["mobile"]) == 11 and row["mobile"][1] in "3456789"
+        assert 2 <= len(row["name"]) <= 4
+    # Names may repeat real ones (names are not unique), but not the whole record.
+    assert sum(r["name"] in names for r in decoys) <= len(decoys)
+
+
+def test_registry_keeps_digests_not_values(world) -> None:  # type: ignore[no-untyped-def]
+    wh, source, releases = world
+    with wh.engine.connect() as conn:
+        rows = conn.execute(sa.select(decoy_table)).all()
+    expected_cells = sum(r.marks["decoys"]["registered_cells"] for r in releases.values())
+    assert len(rows) == expected_cells
+    decoy_values = set()
+    for rel in releases.values():
+        for row in _decoys(source, rel.table).to_pylist():
+            decoy_values.update(str(v) for v in row.values() if v is not None)
+    for row in rows:
+        assert len(row.digest) == 32 and int(row.digest, 16) >= 0
+        assert row.digest not in decoy_values and sum(row.components.values()) > 0
+    assert {r.column for r in rows} <= {"id_card", "mobile", "name", "address"}
+
+
+@pytest.mark.parametrize("fmt,encoding", [("csv", "utf-8"), ("csv", "gb18030"), ("xlsx", "utf-8"), ("parquet", "utf-8")])
+def test_traced_after_the_attacks(world, tmp_path: Path, fmt: str, encoding: str) -> None:  # type: ignore[no-untyped-def]
+    wh, _source, releases = world
+    names = sorted(releases)
+    rng = np.random.default_rng(zlib.crc32((fmt + encoding).encode()))
+    for trial in range(2):
+        who = names[int(rng.integers(len(names)))]
+        leaked = attack(releases[who].table, rng, 4000, drop=1 + trial, trim=bool(trial), keep_columns=())
+        got = trace_file(wh, write_as(leaked, tmp_path / f"leak{trial}", fmt, encoding=encoding), null_trials=20)
+        assert got["recipient"] == who, got["evidence"]
+        assert got["extract_id"] == releases[who].extract_id and got["dataset"] == "population"
+        assert got["false_accusation_bound"] <= 1e-9 and got["recipients"] == [who]
+        assert got["evidence"][0]["kind"] == "decoy"
+        assert got["null_trials"]["false_accusations"] == 0
+
+
+def test_innocent_files_name_nobody(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wh, source, _releases = world
+    rng = np.random.default_rng(5)
+    cases = {
+        "source-sample": attack(source, rng, 3000, drop=0, keep_columns=()),
+        "fresh-register": population(3000, seed=77),
+        "fresh-attacked": attack(population(4000, seed=78), rng, 2000, drop=1, keep_columns=()),
+    }
+    for label, table in cases.items():
+        for fmt in ("csv", "parquet"):
+            got = trace_file(wh, write_as(table, tmp_path / label, fmt), null_trials=20)
+            assert got["recipient"] is None, (label, got["evidence"])
+            assert got["null_trials"]["false_accusations"] == 0
+
+
+def test_no_decoy_in_the_leak_means_no_accusation(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wh, source, releases = world
+    who = sorted(releases)[0]
+    real_only = releases[who].table.filter(pc.is_in(releases[who].table.column("id_card"),
+                                                    value_set=source.column("id_card")))
+    got = trace_file(wh, write_as(real_only.slice(0, 3000), tmp_path / "real", "csv"))
+    assert got["recipient"] is None
+
+
+def test_policy_decides_where_decoys_go(warehouse) -> None:  # type: ignore[no-untyped-def]
+    warehouse.ingest_arrow(people(3000), IngestOptions(dataset="people", mode="replace", synthetic=True))
+    warehouse.ingest_arrow(population(3000), IngestOptions(dataset="population", mode="replace", synthetic=True))
+    upsert_recipient(warehouse, "top", clearance=4)
+    upsert_recipient(warehouse, "low", clearance=1)
+
+    def release(dataset: str, who: str, grades: dict, **kw):  # type: ignore[no-untyped-def,type-arg]
+        return protect_for_recipient(warehouse, dataset, warehouse.read_arrow(dataset), who, version=1,
+                                     grades=grades, **{"channel": "extract", **kw})
+
+    # auto: a full-clearance copy with numeric measures already carries a mark → no decoys
+    assert "decoys" not in release("people", "top", GRADES).marks
+    # auto: pseudonyms carry the mark at clearance 1 → no decoys, row count unchanged
+    low = release("population", "low", POPULATION_GRADES)
+    assert "decoys" not in low.marks and low.table.num_rows == 3000
+    # auto: nothing else can carry a mark → decoys
+    assert release("population", "top", POPULATION_GRADES).marks["decoys"]["count"] == 3
+    # never on other channels, never when switched off
+    assert release("population", "top", POPULATION_GRADES, channel="api").table.num_rows == 3000
+    off = release("population", "top", POPULATION_GRADES, policy=Policy(decoy_mode="off"))
+    assert off.table.num_rows == 3000 and off.marks["traceable"] is False
+    per_dataset = Policy(decoy_datasets={"population": "off"})
+    assert release("population", "top", POPULATION_GRADES, policy=per_dataset).table.num_rows == 3000
+    assert release("population", "top", POPULATION_GRADES, decoys=False).table.num_rows == 3000
+    # on: also where other carriers exist (masked like the real rows)
+    forced = release("population", "low", POPULATION_GRADES, policy=Policy(decoy_mode="on", decoy_per_million=2000))
+    assert forced.marks["decoys"]["count"] == 6 and forced.table.num_rows == 3006
+    assert all(n.endswith("*") for n in forced.table.column("name").to_pylist())
+    # below min_rows, auto adds nothing
+    small = Policy(decoy_min_rows=10_000)
+    assert "decoys" not in release("population", "top", POPULATION_GRADES, policy=small).marks
+
+
+def test_decoy_p_value_is_a_valid_bound() -> None:
+    # One decoy with b bits among L·d pairs: C(L·d, 1) · 2^-b, times the 5 choices of j.
+    p, used = decoy_p_value([60.0], 1000, 700)
+    assert used == 1 and p == pytest.approx(5 * 1000 * 700 * 2.0**-60, rel=1e-9)
+    # More (independent) decoys only make the evidence stronger; weak ones are not used.
+    p2, used2 = decoy_p_value([60.0, 55.0], 1000, 700)
+    assert p2 < p and used2 == 2
+    assert decoy_p_value([60.0, 0.5], 1000, 700)[1] == 1
+    assert decoy_p_value([2.0], 1000, 700)[0] == 1.0
+
+
+def test_policy_file_decoy_settings() -> None:
+    import yaml
+
+    from shucang.errors import InputError
+    from shucang.protect.policy import policy_from_dict
+
+    policy = policy_from_dict(yaml.safe_load("decoys: {mode: on, per_million: 5000, datasets: {stats: off}}"))
+    assert (policy.decoy_mode, policy.decoy_per_million) == ("on", 5000.0)
+    assert policy.decoy_mode_for("stats") == "off" and policy.decoy_mode_for("population") == "on"
+    assert policy.to_dict()["decoys"]["datasets"] == {"stats": "off"}
+    for bad in ({"mode": "sometimes"}, {"per_million": 0}, {"rate": 5}):
+        with pytest.raises(InputError):
+            policy_from_dict({"decoys": bad})

@@ -113,14 +113,29 @@ def test_traced_after_the_attacks(world, tmp_path: Path, fmt: str, encoding: str
     wh, _source, releases = world
     names = sorted(releases)
     rng = np.random.default_rng(zlib.crc32((fmt + encoding).encode()))
-    for trial in range(2):
+    # Columns are dropped at random, but one strong carrier (ID or phone) survives: then the decoys
+    # must name the recipient. A leak that keeps only weak cells is checked in the test below.
+    for trial, carrier in enumerate(("id_card", "mobile")):
         who = names[int(rng.integers(len(names)))]
-        leaked = attack(releases[who].table, rng, 4000, drop=1 + trial, trim=bool(trial), keep_columns=())
+        leaked = attack(releases[who].table, rng, 4000, drop=1 + trial, trim=bool(trial), keep_columns=(carrier,))
         got = trace_file(wh, write_as(leaked, tmp_path / f"leak{trial}", fmt, encoding=encoding), null_trials=20)
         assert got["recipient"] == who, got["evidence"]
         assert got["extract_id"] == releases[who].extract_id and got["dataset"] == "population"
         assert got["false_accusation_bound"] <= 1e-9 and got["recipients"] == [who]
         assert got["evidence"][0]["kind"] == "decoy"
+        assert got["null_trials"]["false_accusations"] == 0
+
+
+def test_weak_leaks_never_name_the_wrong_recipient(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Without the ID and phone columns the evidence may be too weak: the answer is then nobody, never another."""
+    wh, _source, releases = world
+    rng = np.random.default_rng(11)
+    for trial, who in enumerate(sorted(releases)[:4]):
+        table = releases[who].table.drop_columns(["id_card", "mobile"])
+        leaked = attack(table, rng, 4000, drop=trial % 2, keep_columns=())
+        got = trace_file(wh, write_as(leaked, tmp_path / f"weak{trial}", "csv"), null_trials=20)
+        assert got["recipient"] in (None, who), got["evidence"]
+        assert set(got["recipients"]) <= {who}
         assert got["null_trials"]["false_accusations"] == 0
 
 

@@ -83,3 +83,80 @@ def test_concurrent_appends_keep_one_chain(wh: Any) -> None:
         t.join()
     report = audit.verify(wh)
     assert report.ok and report.entries == 60
+
+
+def test_group_commit_puts_waiting_entries_in_one_transaction_in_order(wh: Any) -> None:
+    audit.record_event(wh, "first", "read")
+    log = audit.journal(wh)
+    commits = log.commits
+    done: list[int] = []
+    with log._commit_lock:  # a commit "in progress": the next entries queue up behind it
+        threads = [threading.Thread(target=lambda k=k: done.append(audit.record_event(wh, f"q{k}", "read")))
+                   for k in range(8)]
+        for t in threads:
+            t.start()
+            while not any(p.entry["actor"] == f"q{threads.index(t)}" for p in log._queue):
+                pass  # wait until this thread's entry is queued, so the queue order is known
+    for t in threads:
+        t.join()
+    assert log.commits == commits + 1  # all eight went in one transaction
+    entries = audit.search(wh, limit=8)
+    assert [e.actor for e in reversed(entries)] == [f"q{k}" for k in range(8)]  # numbered in queue order
+    assert sorted(done) == [e.seq for e in reversed(entries)]
+    assert audit.verify(wh).ok
+
+
+def test_a_bad_row_fails_only_its_own_caller(wh: Any) -> None:
+    import sqlalchemy as sa
+
+    from shucang.share.tables import open_releases
+
+    row = {"dataset": "dup", "version": 1, "columns": [], "quasi_identifiers": [], "k": 5, "k_min": None,
+           "published_by": "t", "published_at": audit.now()}
+    audit.record_event(wh, "one", "read", with_rows=[(open_releases, row)])
+    log = audit.journal(wh)
+    errors: list[BaseException] = []
+
+    def bad() -> None:
+        try:
+            audit.record_event(wh, "bad", "read", with_rows=[(open_releases, row)])  # duplicate key
+        except sa.exc.IntegrityError as exc:
+            errors.append(exc)
+
+    with log._commit_lock:
+        threads = [threading.Thread(target=bad)] + [
+            threading.Thread(target=audit.record_event, args=(wh, f"ok{k}", "read")) for k in range(3)]
+        for t in threads:
+            t.start()
+        while len(log._queue) < 4:
+            pass
+    for t in threads:
+        t.join()
+    assert len(errors) == 1
+    actors = [e.actor for e in audit.search(wh, limit=10)]
+    assert "bad" not in actors and {"ok0", "ok1", "ok2"} <= set(actors)
+    assert audit.verify(wh).ok
+
+
+def test_two_processes_append_to_one_chain(wh: Any, share_home: Any) -> None:
+    from shucang.platform import open_warehouse
+    from shucang.settings import Settings
+
+    other = open_warehouse(Settings.load(share_home))
+    try:
+        def worker(target: Any, k: int) -> None:
+            for i in range(10):
+                audit.record_event(target, f"p{k}", "read", rows=i)
+
+        threads = [threading.Thread(target=worker, args=(target, k))
+                   for k, target in enumerate((wh, other, wh, other))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        report = audit.verify(wh)
+        assert report.ok and report.entries >= 40
+        for k in range(4):  # each caller's entries keep their order
+            assert [e.rows for e in reversed(audit.search(wh, actor=f"p{k}", limit=100))] == list(range(10))
+    finally:
+        other.close()

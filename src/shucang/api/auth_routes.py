@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from shucang.api.deps import SESSION_COOKIE, api_actor, check_open_rate, client_address, get_warehouse
+from shucang.api.deps import SESSION_COOKIE, caller, check_open_rate, client_address, get_warehouse
 from shucang.errors import ShucangError
 from shucang.share import identity
 from shucang.share.access import Actor, Resource, require

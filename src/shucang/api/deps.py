@@ -18,7 +18,8 @@ from shucang.share.access import PUBLIC, Actor
 from shucang.share.ratelimit import DEFAULT_PER_MINUTE, OPEN_PER_MINUTE, RateLimiter
 from shucang.warehouse import Warehouse
 
-__all__ = ["PUBLIC", "Actor", "api_actor", "caller", "get_actor", "open_caller", "get_warehouse", "open_rate_limit", "require_role"]
+__all__ = ["PUBLIC", "Actor", "api_actor", "caller", "get_actor", "get_warehouse", "open_caller", "open_rate_limit",
+           "require_role"]
 
 SESSION_COOKIE = "shucang_session"
 CSRF_HEADER = "X-CSRF-Token"

@@ -14,7 +14,7 @@ from urllib.parse import quote as urlquote
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from shucang.api.deps import get_warehouse, open_rate_limit
+from shucang.api.deps import get_warehouse, open_caller
 from shucang.share import opendata
 from shucang.share.access import Actor
 from shucang.share.formats import csv_bytes, json_rows, xlsx_bytes

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from shucang.api.deps import api_actor, get_warehouse
+from shucang.api.deps import caller, get_warehouse
 from shucang.share import audit as audit_log
 from shucang.share import grants as workflow
 from shucang.share.access import Actor, Resource, allowed, require

@@ -79,8 +79,10 @@ def markable(name: str, values: pa.Array | pa.ChunkedArray) -> bool:
 
     A column is a code when its name says so (…_id, 编号, 代码, 年份 …), or its whole numbers have
     leading zeros, ten or more digits, one fixed length of five or more, or all lie in 1800–2100."""
+    if _CODE_NAME.search(name.strip()):  # the name decides first: no need to look at the values
+        return False
     kind = numeric_kind(values)
-    if kind is None or _CODE_NAME.search(name.strip()):
+    if kind is None:
         return False
     if kind == "float":
         return True

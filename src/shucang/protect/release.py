@@ -171,27 +171,64 @@ def _add_decoys(wh: Any, dataset: str, version: int | None, source: pa.Table, ou
     return interleave(out, decoy_out, made.positions), rows, summary
 
 
+@dataclass(frozen=True)
+class ReleaseSetup:
+    """The lookups of one release — recipient, ceiling, grades, policy, keys, key columns — made once.
+
+    :func:`protect_for_recipient` makes one per call; a caller releasing many small pages of the same
+    (recipient, dataset, version, channel, ceiling) may make it once with :func:`prepare_release` and
+    reuse it briefly (the sharing API keeps one ≤ 1 s, and drops it at once when a user, token or
+    grant changes). Masking and marking still run on every page.
+    """
+
+    dataset: str
+    channel: str
+    recipient: Recipient
+    limit: int
+    graded: dict[str, tuple[str | None, int]]
+    policy: Policy
+    ring: KeyRing
+    key_columns: frozenset[str]
+
+
+def prepare_release(wh: Any, dataset: str, recipient: str, *, channel: str, version: int | None = None,
+                    max_level: int | None = None, grades: dict[str, Any] | None = None,
+                    policy: Policy | None = None) -> ReleaseSetup:
+    """Resolve what a release of ``dataset`` to ``recipient`` needs (see :class:`ReleaseSetup`)."""
+    if channel not in CHANNELS:
+        raise InputError(f"未知渠道 (unknown channel) {channel!r}", hint="one of " + ", ".join(CHANNELS))
+    who = active_recipient(wh, recipient)
+    return ReleaseSetup(
+        dataset=dataset, channel=channel, recipient=who,
+        limit=min(who.clearance, max_level if max_level is not None else 4),
+        graded=resolve_grades(wh, dataset, version, grades), policy=policy or load_policy(wh),
+        ring=load_keyring(wh.settings),
+        key_columns=frozenset(_primary_key(wh, dataset)) if channel in MARKED_CHANNELS else frozenset())
+
+
 def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str, *, channel: str,
                           version: int | None = None, max_level: int | None = None,
                           grades: dict[str, Any] | None = None, policy: Policy | None = None,
-                          record: bool = True, created_by: str | None = None,
+                          record: bool | Callable[[dict[str, Any]], None] = True, created_by: str | None = None,
                           filter_text: str | None = None, mark: bool = True,
-                          decoys: bool | None = None) -> ProtectedRelease:
+                          decoys: bool | None = None, setup: ReleaseSetup | None = None) -> ProtectedRelease:
     """Mask ``table`` (rows of ``dataset``) for ``recipient``, fingerprint it and record the release.
 
     ``grades`` maps column → ColumnGrade, ``(type, level)`` or ``{"type", "level"}``; by default the
     classify stage's grades of ``dataset`` at ``version``. ``max_level`` lowers the ceiling below the
     recipient's clearance (e.g. 1 for open data). ``decoys`` forces decoy rows on or off for a file
     extract (None: the policy decides — by default only where nothing else can carry a mark); other
-    channels never get decoys.
+    channels never get decoys. ``setup`` (from :func:`prepare_release`, for this dataset, recipient and
+    channel) replaces the recipient, ceiling, grades, policy and key lookups. ``record`` may be a
+    callable: it then receives the registry row's fields to commit itself (the sharing API commits
+    the row in the same transaction as the read's audit entry) instead of this function inserting it.
     """
-    if channel not in CHANNELS:
-        raise InputError(f"未知渠道 (unknown channel) {channel!r}", hint="one of " + ", ".join(CHANNELS))
-    who = active_recipient(wh, recipient)
-    limit = min(who.clearance, max_level if max_level is not None else 4)
-    graded = resolve_grades(wh, dataset, version, grades)
-    policy = policy or load_policy(wh)
-    ring = load_keyring(wh.settings)
+    if setup is None:
+        setup = prepare_release(wh, dataset, recipient, channel=channel, version=version, max_level=max_level,
+                                grades=grades, policy=policy)
+    elif (setup.dataset, setup.recipient.name, setup.channel) != (dataset, recipient, channel):
+        raise ValueError("release setup made for another dataset, recipient or channel")
+    who, limit, graded, policy, ring = setup.recipient, setup.limit, setup.graded, setup.policy, setup.ring
     key_id = ring.current_id
     extract_id = new_extract_id()
 
@@ -203,7 +240,7 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
     marks: dict[str, Any] = {}
     ungraded: list[str] = []
     do_mark = mark and channel in MARKED_CHANNELS
-    key_columns = _primary_key(wh, dataset) if do_mark else set()
+    key_columns = setup.key_columns if do_mark else frozenset()
     context = mark_context(channel, dataset, extract_id)
     mark_key = numeric_key(ring, key_id, who.id, context) if do_mark else b""
     transforms: dict[int, Callable[[Any], Any]] = {}
@@ -251,12 +288,16 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
             mark_info["decoys"] = summary
             mark_info["traceable"] = mark_info["traceable"] or bool(summary["registered_cells"])
     if record:
-        record_extract(
-            wh, id=extract_id, recipient_id=who.id, recipient=who.name, dataset=dataset, version=version,
+        fields = dict(
+            id=extract_id, recipient_id=who.id, recipient=who.name, dataset=dataset, version=version,
             channel=channel, clearance=limit, columns=out_names, masked=strategies, dropped=dropped,
             marks=mark_info, rows=out.num_rows, policy=policy.to_dict(), key_id=key_id, filter=filter_text,
             created_by=created_by,
         )
+        if callable(record):
+            record(fields)
+        else:
+            record_extract(wh, **fields)
         record_decoys(wh, decoy_rows)
     return ProtectedRelease(out, extract_id, masked, dropped, who.name, limit, key_id, strategies, mark_info,
                             ungraded)

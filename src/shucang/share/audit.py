@@ -16,12 +16,14 @@ import json
 import os
 import sys
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from shucang.share.access import Actor
@@ -39,8 +41,11 @@ _lock = threading.Lock()
 
 
 def canonical(data: Any) -> str:
-    """The one JSON spelling that is hashed: sorted keys, no spaces, UTF-8 text, ISO dates."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    """The one JSON spelling that is hashed: sorted keys, no spaces, UTF-8 text, ISO dates.
+
+    What is verified is the stored text itself (``verify`` re-hashes the body, it never re-encodes
+    it), so the spelling only has to be deterministic; orjson's is, and it is ~8× faster."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str).decode()
 
 
 def chain_hash(prev_hash: str, body: str) -> str:
@@ -51,10 +56,10 @@ def _anchor_path(wh: Any) -> Path:
     return Path(wh.settings.home) / "audit.head"
 
 
-def _write_anchor(wh: Any, seq: int, digest: str) -> None:
+def _write_anchor(home: Path, seq: int, digest: str) -> None:
     """Overwrite the anchor in place with one fixed-width write (a rename per event cost ~2 ms here)."""
     record = f"{seq:>20d} {digest}\n".encode()
-    fd = os.open(_anchor_path(wh), os.O_WRONLY | os.O_CREAT, 0o600)
+    fd = os.open(home / "audit.head", os.O_WRONLY | os.O_CREAT, 0o600)
     try:
         os.pwrite(fd, record, 0)
     finally:
@@ -93,6 +98,7 @@ def journal(wh: Any) -> Journal:
             found = getattr(wh, "_share_journal", None)
             if found is None:
                 found = wh._share_journal = Journal(wh)
+                weakref.finalize(wh, found.close)
     return found  # type: ignore[no-any-return]
 
 
@@ -118,7 +124,7 @@ class Journal:
     """
 
     def __init__(self, wh: Any) -> None:
-        self.wh = wh
+        self.home = Path(wh.settings.home)  # not the warehouse itself: the journal must not keep it alive
         self.engine = ensure_tables(wh.engine)
         self._queue: list[_Pending] = []
         self._queue_lock = threading.Lock()
@@ -149,7 +155,7 @@ class Journal:
         SQLite's busy handler would poll with sleeps of up to 100 ms (the p99 under load)."""
         if self._lock_fd is None:
             try:
-                self._lock_fd = (os.open(Path(self.wh.settings.home) / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+                self._lock_fd = (os.open(self.home / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
                                  if fcntl is not None else -1)
             except OSError:
                 self._lock_fd = -1
@@ -161,6 +167,11 @@ class Journal:
             yield
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._lock_fd is not None and self._lock_fd >= 0:
+            os.close(self._lock_fd)
+        self._lock_fd = None
 
     def _read_head(self) -> tuple[int, str]:
         with self.engine.connect() as conn:
@@ -198,21 +209,22 @@ class Journal:
             for one in batch:
                 for table, values in one.extra:
                     extra.setdefault(table, []).append(values)
-            try:
-                with self._between_processes(), self.engine.begin() as conn:
-                    for table, values_list in extra.items():
-                        conn.execute(table.insert(), values_list)
-                    conn.execute(audit.insert(), rows)
-            except sa.exc.IntegrityError:
-                fresh = self._read_head()
-                self._head = None
-                if fresh == head:  # not a race with another writer: a row itself is at fault
-                    raise
-                continue
+            with self._between_processes():
+                try:
+                    with self.engine.begin() as conn:
+                        for table, values_list in extra.items():
+                            conn.execute(table.insert(), values_list)
+                        conn.execute(audit.insert(), rows)
+                except sa.exc.IntegrityError:
+                    fresh = self._read_head()
+                    self._head = None
+                    if fresh == head:  # not a race with another writer: a row itself is at fault
+                        raise
+                    continue
+                _write_anchor(self.home, seq, prev)  # under the same lock: the anchor never goes back
             self._head = (seq, prev)
             self.commits += 1
             self.entries += len(batch)
-            _write_anchor(self.wh, seq, prev)
             for one, row in zip(batch, rows, strict=True):
                 one.seq = row["seq"]
             return

@@ -12,27 +12,39 @@ longer than is safe:
   cannot bump the stamp, so every entry also expires after ``TTL`` (≤ 1 s);
 - expiry times (token, session, grant) are compared with the clock on every use.
 
-The stamp is 32 bytes in ``HOME/share.generation``, read with one ``pread`` (≈ 1 µs) on an open
-descriptor and rewritten in place with one ``pwrite``; a torn read can only look like a change
-(one extra catalog trip), never like an older stamp. When the file cannot be used, nothing is cached.
+The stamp is 32 bytes in ``HOME/share.generation``, read through a shared memory mapping (a memory
+read, no system call) and rewritten in place with one ``pwrite``, which every mapping sees at once;
+a torn read can only look like a change (one extra catalog trip), never like an older stamp. When
+the file cannot be used, nothing is cached.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, TypeVar
 
 GENERATION_FILE = "share.generation"
+STAMP_BYTES = 32
 TTL = min(1.0, max(0.0, float(os.environ.get("SHUCANG_SHARE_CACHE_TTL", "1.0"))))
 """Seconds an entry may live without the stamp moving (``$SHUCANG_SHARE_CACHE_TTL``, at most 1, 0 = off)."""
 MAX_ENTRIES = 20_000
 T = TypeVar("T")
-_UNSET: Any = object()
+_lock = threading.Lock()
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
 
 
 class Generation:
@@ -41,40 +53,44 @@ class Generation:
     def __init__(self, home: Path) -> None:
         self.path = Path(home) / GENERATION_FILE
         self._fd: int | None = None
+        self._map: mmap.mmap | None = None
         self._lock = threading.Lock()
 
-    def _open(self) -> int | None:
-        if self._fd is None:
+    def _open(self) -> mmap.mmap | None:
+        if self._map is None:
             with self._lock:
-                if self._fd is None:
+                if self._map is None:
                     try:
                         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-                        if os.fstat(fd).st_size < 32:
-                            os.pwrite(fd, secrets.token_hex(16).encode(), 0)
                     except OSError:
                         return None
+                    try:
+                        if os.fstat(fd).st_size < STAMP_BYTES:
+                            os.pwrite(fd, secrets.token_hex(STAMP_BYTES // 2).encode(), 0)
+                        # A shared read-only mapping of the page cache: reading the stamp is a memory
+                        # read (no system call, so no trip through the GIL) that sees every pwrite at once.
+                        self._map = mmap.mmap(fd, STAMP_BYTES, prot=mmap.PROT_READ)
+                    except (OSError, ValueError):
+                        os.close(fd)
+                        return None
                     self._fd = fd
-        return self._fd
+        return self._map
 
     def current(self) -> bytes | None:
         """The stamp now, or None when it cannot be read (then nothing may be cached)."""
-        fd = self._open()
-        if fd is None:
-            return None
-        try:
-            return os.pread(fd, 32, 0)
-        except OSError:
-            return None
+        found = self._open()
+        return None if found is None else found[:STAMP_BYTES]
 
     def bump(self) -> None:
         """Make every cached entry in every process stale (call after the catalog commit)."""
-        fd = self._open()
-        if fd is None:
-            return
-        os.pwrite(fd, secrets.token_hex(16).encode(), 0)
+        if self._open() is not None and self._fd is not None:
+            os.pwrite(self._fd, secrets.token_hex(STAMP_BYTES // 2).encode(), 0)
 
     def close(self) -> None:
         with self._lock:
+            if self._map is not None:
+                self._map.close()
+                self._map = None
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
@@ -120,14 +136,6 @@ class Memo:
         self._items.clear()
 
 
-class _Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
-
-
 class ShareCaches:
     """The caches of one warehouse object (one per process in a server)."""
 
@@ -138,8 +146,7 @@ class ShareCaches:
         self.datasets = Memo(self.generation)
         self.grants = Memo(self.generation)
         self.grades = Memo(self.generation)
-        self.plans = Memo(self.generation)
-        self.policies = Memo(self.generation)
+        self.releases = Memo(self.generation)
 
     def close(self) -> None:
         self.generation.close()
@@ -149,7 +156,11 @@ def caches(wh: Any) -> ShareCaches:
     """The caches that live with this warehouse object."""
     found = getattr(wh, "_share_caches", None)
     if found is None:
-        found = wh._share_caches = ShareCaches(Path(wh.settings.home))
+        with _lock:
+            found = getattr(wh, "_share_caches", None)
+            if found is None:
+                found = wh._share_caches = ShareCaches(Path(wh.settings.home))
+                weakref.finalize(wh, found.close)  # the descriptor and mapping go with the warehouse
     return found  # type: ignore[no-any-return]
 
 

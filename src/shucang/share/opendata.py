@@ -170,10 +170,11 @@ def open_rows(wh: Any, dataset: str, *, columns: list[str] | None = None, filter
     page: Page = select_rows(snap, wanted, where, keys, limit=int(limit), cursor=cursor,
                              fingerprint=query_fingerprint("open", dataset, wanted, filter, keys))
     _ensure_public_recipient(wh)
-    table, extract_id, masked, dropped = release(wh, _public_actor(actor), plan, page.table, channel="opendata")
+    released = release(wh, _public_actor(actor), plan, page.table, channel="opendata")
+    table = released.table
     record_event(wh, actor, "open.read" if fmt == "json" else "open.download", dataset=dataset,
                  department=plan.department, columns=table.column_names, filter=filter, rows=table.num_rows,
-                 version=plan.version, format=fmt, extract_id=extract_id)
+                 version=plan.version, format=fmt, extract_id=released.extract_id, with_rows=released.registry)
     return plan, table, page.next_cursor
 
 
@@ -189,10 +190,11 @@ def open_download(wh: Any, dataset: str, *, fmt: str, actor: Actor = PUBLIC) -> 
     cols = ", ".join('"' + c.replace('"', '""') + '"' for c in plan.columns)
     table = snap.run(f"SELECT {cols} FROM __sc_snap ORDER BY rowid", [])
     _ensure_public_recipient(wh)
-    table, extract_id, _masked, _dropped = release(wh, _public_actor(actor), plan, table, channel="opendata")
+    released = release(wh, _public_actor(actor), plan, table, channel="opendata")
+    table = released.table
     record_event(wh, actor, "open.download", dataset=dataset, department=plan.department,
                  columns=table.column_names, rows=table.num_rows, version=plan.version, format=fmt,
-                 extract_id=extract_id)
+                 extract_id=released.extract_id, with_rows=released.registry)
     return plan, table
 
 

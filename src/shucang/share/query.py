@@ -11,12 +11,13 @@ cursor pins the version it started on.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,6 +232,7 @@ class ResultCache:
         self._items: OrderedDict[Hashable, pa.Table] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._computing: dict[Hashable, list[Any]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -239,17 +241,35 @@ class ResultCache:
         # typed: 1, 1.0 and True bind differently (CAST(? AS VARCHAR) gives '1', '1.0', 'true')
         return (*parts, tuple((type(v).__name__, v) for v in params))
 
-    def get(self, key: Hashable) -> pa.Table | None:
+    def get(self, key: Hashable, *, count: bool = True) -> pa.Table | None:
         if self.budget <= 0:
             return None
         with self._lock:
             found = self._items.get(key)
             if found is None:
-                self.misses += 1
+                self.misses += count
                 return None
             self._items.move_to_end(key)
-            self.hits += 1
+            self.hits += count
             return found
+
+    @contextlib.contextmanager
+    def computing(self, key: Hashable) -> Iterator[None]:
+        """Hold the key's computation lock: concurrent misses of one query run it once (a burst of
+        identical grouped counts would otherwise each scan the whole table)."""
+        with self._lock:
+            entry = self._computing.get(key)
+            if entry is None:
+                entry = self._computing[key] = [threading.Lock(), 0]
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._lock:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    self._computing.pop(key, None)
 
     def put(self, key: Hashable, table: pa.Table) -> None:
         size = table.nbytes
@@ -304,18 +324,24 @@ class Snapshot:
         return cur
 
     def run(self, sql: str, params: list[Any]) -> pa.Table:
-        key = ResultCache.key(self.name, self.version, sql, params=params) if self.results is not None else None
-        if key is not None:
-            found = self.results.get(key)  # type: ignore[union-attr]
-            if found is not None:
-                return found
+        if self.results is None or self.results.budget <= 0:
+            return self._execute(sql, params)
+        key = ResultCache.key(self.name, self.version, sql, params=params)
+        found = self.results.get(key)
+        if found is not None:
+            return found
+        with self.results.computing(key):  # one computation per key; the others wait and reuse it
+            found = self.results.get(key, count=False)
+            if found is None:
+                found = self._execute(sql, params)
+                self.results.put(key, found)
+        return found
+
+    def _execute(self, sql: str, params: list[Any]) -> pa.Table:
         try:
-            table = self.cursor().sql(sql, params=params).to_arrow_table()
+            return self.cursor().sql(sql, params=params).to_arrow_table()
         except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.BinderException) as exc:
             raise InputError(f"查询参数无效 (invalid query value): {str(exc).splitlines()[0]}") from exc
-        if key is not None:
-            self.results.put(key, table)  # type: ignore[union-attr]
-        return table
 
     def close(self) -> None:
         if self.results is not None:

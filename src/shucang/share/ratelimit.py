@@ -87,14 +87,18 @@ class SharedRateLimiter(RateLimiter):
         self._memory = mmap.mmap(-1, slots * _SLOT.size)  # MAP_SHARED | MAP_ANONYMOUS: survives fork shared
         self._shared_lock = multiprocessing.get_context("fork").Lock()
 
-    def _slot(self, digest: int, stamp: float) -> int:
+    def _slot(self, digest: int, stamp: float) -> tuple[int, bool]:
+        """The key's slot, and whether the key owns it (else it shares a busy one's bucket)."""
         home = digest % self.slots
-        for i in range(_PROBE):
-            index = (home + i) % self.slots
-            found, _tokens, seen = _SLOT.unpack_from(self._memory, index * _SLOT.size)
-            if found == digest or found == 0 or stamp - seen > 3600:
-                return index
-        return home
+        probe = [(home + i) % self.slots for i in range(min(_PROBE, self.slots))]
+        slots = [(index, *_SLOT.unpack_from(self._memory, index * _SLOT.size)) for index in probe]
+        for index, found, _tokens, _seen in slots:  # its own slot first: an idle one earlier in the
+            if found == digest:                      # probe must not hand it a fresh bucket
+                return index, True
+        for index, found, _tokens, seen in slots:
+            if found == 0 or stamp - seen > 3600:
+                return index, True
+        return home, False
 
     def check(self, key: str, per_minute: int | None = None, *, clock: float | None = None) -> None:
         rate = (per_minute or self.per_minute) / 60.0
@@ -102,16 +106,16 @@ class SharedRateLimiter(RateLimiter):
         stamp = time.monotonic() if clock is None else clock  # CLOCK_MONOTONIC is one clock for all processes
         digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") or 1
         with self._shared_lock:
-            index = self._slot(digest, stamp)
+            index, owned = self._slot(digest, stamp)
             offset = index * _SLOT.size
             found, tokens, seen = _SLOT.unpack_from(self._memory, offset)
-            if found != digest:
-                tokens, seen = capacity, stamp
+            if owned and found != digest:  # a free or long-idle slot: a full bucket for this key
+                found, tokens, seen = digest, capacity, stamp
             tokens = min(capacity, tokens + max(0.0, stamp - seen) * rate)
             ok = tokens >= 1.0
             if ok:
                 tokens -= 1.0
-            _SLOT.pack_into(self._memory, offset, digest, tokens, stamp)
+            _SLOT.pack_into(self._memory, offset, found, tokens, stamp)
         if ok:
             return
         wait = max(1, math.ceil((1.0 - tokens) / rate))

@@ -190,20 +190,61 @@ def _where(plan: AccessPlan, snap: Snapshot, user_filter: Any) -> Compiled:
     return Compiled(f"{mine.sql} AND {theirs.sql}", mine.params + theirs.params, mine.columns)
 
 
-def release(wh: Any, actor: Actor, plan: AccessPlan, table: pa.Table, *, channel: str) -> tuple[pa.Table, str | None,
-                                                                                               list[str], list[str]]:
-    """The one exit: ``protect_for_recipient`` masks above the caller's level and fingerprints for them."""
+@dataclass
+class Released:
+    """What :func:`release` hands back: the protected rows and the registry row to commit with the audit entry."""
+
+    table: pa.Table
+    extract_id: str | None
+    masked: list[str]
+    dropped: list[str]
+    registry: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+
+
+def _policy(wh: Any) -> Any:
+    """The masking policy in force, re-read at most every TTL (≤ 1 s)."""
+    from shucang.protect.policy import load_policy
+
+    return caches(wh).releases.fetch("policy", lambda: load_policy(wh))
+
+
+def _release_setup(wh: Any, recipient: str, plan: AccessPlan, channel: str, grades: dict[str, Any]) -> Any:
+    """Protection's lookups for this (recipient, dataset version, channel, ceiling, grades), made once per
+    TTL (≤ 1 s) and dropped at once when a user, token or grant changes (the generation stamp)."""
+    from shucang.protect.release import prepare_release
+
+    key = (recipient, plan.dataset, plan.version, channel, plan.max_level, tuple(grades.items()))
+    return caches(wh).releases.fetch(key, lambda: prepare_release(
+        wh, plan.dataset, recipient, channel=channel, version=plan.version, max_level=plan.max_level,
+        grades=grades, policy=_policy(wh)))
+
+
+def release(wh: Any, actor: Actor, plan: AccessPlan, table: pa.Table, *, channel: str) -> Released:
+    """The one exit: ``protect_for_recipient`` masks above the caller's level and fingerprints for them.
+
+    Protection runs on every call (with its lookups prepared once, :func:`_release_setup`). Its
+    extract-registry row is not committed on its own: protection hands it back (``record=`` a
+    callable) and it is committed in the same transaction as the read's audit entry — one group
+    commit instead of two commits per read, and never one row without the other.
+    """
     try:
         from shucang.protect.release import protect_for_recipient
+        from shucang.protect.tables import ensure_tables as ensure_protect_tables
+        from shucang.protect.tables import extracts
     except ImportError:
         # The protection stage is absent: never release what it would have masked — drop those columns.
         hidden = [c for c in table.column_names if c not in plan.clear]
-        return table.drop_columns(hidden), None, [], hidden
+        return Released(table.drop_columns(hidden), None, [], hidden)
     # Hand over a grade for every column, so an ungraded one counts as UNGRADED_LEVEL there too.
     grades = {c.name: (c.sensitive_type, c.level) for c in plan.columns.values()}
+    setup = _release_setup(wh, actor.name, plan, channel, grades)
+    rows: list[dict[str, Any]] = []
     out = protect_for_recipient(wh, plan.dataset, table, actor.name, channel=channel, version=plan.version,
-                                max_level=plan.max_level, grades=grades, created_by=actor.name)
-    return out.table, out.extract_id, list(out.masked_columns), list(out.dropped_columns)
+                                max_level=plan.max_level, grades=grades, created_by=actor.name, setup=setup,
+                                record=rows.append)
+    ensure_protect_tables(wh.engine)
+    registry = [(extracts, {**row, "created_at": now()}) for row in rows]
+    return Released(out.table, out.extract_id, list(out.masked_columns), list(out.dropped_columns), registry)
 
 
 def read_rows(wh: Any, actor: Actor, dataset: str, *, columns: list[str] | None = None, filter: Any = None,
@@ -234,17 +275,20 @@ def read_rows(wh: Any, actor: Actor, dataset: str, *, columns: list[str] | None 
         keys = parse_sort(sort, plan.clear, snap.types)
         fingerprint = query_fingerprint(dataset, wanted, filter, keys, plan.row_filter)
         page = select_rows(snap, wanted, where, keys, limit=int(limit), cursor=cursor, fingerprint=fingerprint)
-        table, extract_id, masked, dropped = release(wh, actor, plan, page.table, channel=channel)
+        released = release(wh, actor, plan, page.table, channel=channel)
     except ShucangError as exc:
         record_event(wh, actor, action, outcome="failed", dataset=dataset, department=plan.department,
                      columns=columns, filter=filter, error=exc.message, format=fmt)
         raise
+    table = released.table
     record_event(wh, actor, action, dataset=dataset, department=plan.department, columns=table.column_names,
                  filter=filter, rows=table.num_rows, version=plan.version, basis=plan.basis, format=fmt,
-                 grant_id=plan.grant.id if plan.grant else None, extract_id=extract_id, masked=masked,
-                 dropped=dropped, sort=[("-" if d else "") + n for n, d in keys], channel=channel)
+                 grant_id=plan.grant.id if plan.grant else None, extract_id=released.extract_id,
+                 masked=released.masked, dropped=released.dropped, sort=[("-" if d else "") + n for n, d in keys],
+                 channel=channel, with_rows=released.registry)
     shown = [plan.columns[c] for c in table.column_names if c in plan.columns]
-    return ReadResult(table, dataset, plan.version, shown, page.next_cursor, extract_id, masked, dropped, plan.basis)
+    return ReadResult(table, dataset, plan.version, shown, page.next_cursor, released.extract_id, released.masked,
+                      released.dropped, plan.basis)
 
 
 def aggregate(wh: Any, actor: Actor, dataset: str, *, group_by: list[str] | None = None,

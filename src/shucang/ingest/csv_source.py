@@ -168,6 +168,19 @@ class CsvSource(TableSource):
         return self._finish(table), rejects, part
 
     def _arrow(self, part: bytes) -> pa.Table | None:
+        """Arrow-parse a block, first with quote-blind chunking (about twice as fast), then, only if
+        that fails and the block has quotes, with ``newlines_in_values``.
+
+        Quote-blind chunking may cut a block inside a quoted field; pyarrow then finds its parser out
+        of sync with the chunker and fails, or reports invalid rows — never a silently wrong table
+        (checked over many block sizes in ``tests/ingest``) — and the second attempt takes over.
+        """
+        table = self._arrow_once(part, newlines_in_values=False)
+        if table is None and b'"' in part:
+            table = self._arrow_once(part, newlines_in_values=True)
+        return table
+
+    def _arrow_once(self, part: bytes, *, newlines_in_values: bool) -> pa.Table | None:
         width = self.header.width
         names = [f"c{i}" for i in range(width)]
         invalid: list[int] = []
@@ -184,7 +197,7 @@ class CsvSource(TableSource):
                 read_options=pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(part) // 2 + 1),
                                                use_threads=True),
                 parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
-                                                 escape_char=False, newlines_in_values=b'"' in part,
+                                                 escape_char=False, newlines_in_values=newlines_in_values,
                                                  ignore_empty_lines=True, invalid_row_handler=on_invalid),
                 convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                      null_values=[""], strings_can_be_null=True,

@@ -246,7 +246,7 @@ class Warehouse:
         dataset_id, previous, version = self._begin(options, attempt, source_path)
         prev_delta = previous.delta_version if previous is not None else None
         tables.rollback_to(path, prev_delta)  # undo a commit the catalog never recorded
-        profiler = ColumnProfiler(schema)
+        profiler = _ProfilerThread(schema)
         counts = {"loaded": 0, "rejected": 0}
         rejects: list[dict[str, Any]] = []
 
@@ -264,11 +264,14 @@ class Warehouse:
 
         prev_columns = self.columns(name, previous.version) if previous is not None else []
         schema_mode = "overwrite" if options.mode == "replace" else "merge"
-        stream = _prefetched(batches())
-        first = next(stream, None)
-        rest = itertools.chain([first], stream) if first is not None else iter(())
-        new_delta = tables.write_batches(path, schema, rest, mode=options.mode, schema_mode=schema_mode,
-                                         plain_columns=tables.plain_encoded_columns(first))
+        try:
+            stream = _prefetched(batches())
+            first = next(stream, None)
+            rest = itertools.chain([first], stream) if first is not None else iter(())
+            new_delta = tables.write_batches(path, schema, rest, mode=options.mode, schema_mode=schema_mode,
+                                             plain_columns=tables.plain_encoded_columns(first))
+        finally:
+            profiler.close()
         self.rejects.write(name, version, attempt, rejects)
         profiles = profiler.result()
         changes = diff_columns(prev_columns, profiles) if previous is not None else {}
@@ -382,6 +385,42 @@ class Warehouse:
 
 
 _DONE = object()
+
+
+class _ProfilerThread:
+    """Column profiling in its own thread, so that parsing, profiling and the Delta write overlap.
+
+    Arrow compute releases the GIL; the bounded queue keeps memory bounded when profiling lags.
+    """
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self._profiler = ColumnProfiler(schema)
+        self._queue: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="shucang-ingest-profiler", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._profiler.update(batch)
+                except BaseException as exc:  # noqa: BLE001 — re-raised by result()
+                    self._error = exc
+
+    def update(self, batch: pa.RecordBatch) -> None:
+        self._queue.put(batch)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def result(self) -> list[Any]:
+        self.close()
+        if self._error is not None:
+            raise self._error
+        return self._profiler.result()
 
 
 def _prefetched(batches: Iterator[pa.RecordBatch], depth: int = 4) -> Iterator[pa.RecordBatch]:

@@ -64,3 +64,20 @@ def invoke_cli(home: Path, *args: str) -> CliResult:
 def cli(home: Path) -> Callable[..., CliResult]:
     """``cli("ingest", path, "--dataset", "x", "--json")`` → CliResult for the test's own home."""
     return lambda *args: invoke_cli(home, *map(str, args))
+
+
+def wait_for_server(base: str, *, path: str = "/api/v1/auth/me", seconds: float = 30.0) -> None:
+    """Poll a server started by a test until it answers 200, else fail the test."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + path, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the server at {base} did not start")

@@ -9,12 +9,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from tests.conftest import wait_for_server
 
 from .conftest import PASSWORD
 
@@ -39,14 +38,7 @@ def server(share_home: Path) -> Iterator[str]:
     proc = subprocess.Popen([sys.executable, "-c", code], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                if httpx.get(base + "/api/v1/auth/me", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+        wait_for_server(base, seconds=15)
         yield base
     finally:
         proc.terminate()

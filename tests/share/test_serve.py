@@ -7,13 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from tests.conftest import wait_for_server
 
 from shucang.settings import Settings
 
@@ -45,14 +45,7 @@ def served(share_home: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes
                              "--workers", "2"], env=env, stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/api/v1/auth/me", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+        wait_for_server(base, seconds=30)
         yield base, share_home, proc, slow
     finally:
         if proc.poll() is None:

@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -22,7 +23,9 @@ import pytest
 CHROMIUM = Path(os.environ.get("SHUCANG_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run"]
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+# Screenshots go to a temporary folder; SHUCANG_UPDATE_SCREENSHOTS=1 refreshes the README's ones in docs/.
+SCREENSHOTS = (Path(__file__).parents[2] / "docs" / "screenshots" if os.environ.get("SHUCANG_UPDATE_SCREENSHOTS")
+               else Path(tempfile.mkdtemp(prefix="shucang-screens-")))
 PASSWORD = "cockpit-test-Pa55word!"
 
 pytestmark = pytest.mark.browser

@@ -51,3 +51,13 @@ def test_usage_errors_are_one_line(cli, args) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("错误") and "internal" not in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1
+
+
+def test_sql_csv_export_neutralises_formulas(cli, tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text("备注\n=1+2\n-12.50\n@SUM(A1)\n普通\n", encoding="utf-8")
+    assert cli("ingest", path, "--dataset", "f", "--json").exit_code == 0
+    lines = cli("sql", "SELECT 备注 FROM f", "--format", "csv").stdout.splitlines()
+    # formulas get a leading apostrophe; a plain signed number is data, not a formula
+    assert lines == ["备注", "'=1+2", "-12.50", "'@SUM(A1)", "普通"]
+    assert cli("sql", "SELECT 备注 FROM f", "--json").json()[0] == {"备注": "=1+2"}  # stored verbatim

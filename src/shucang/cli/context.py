@@ -49,9 +49,6 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
 
 
-def stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()
-
 
 class LazyModule(ModuleType):
     """A stage module imported on first attribute access, so ``shucang --help`` starts fast."""

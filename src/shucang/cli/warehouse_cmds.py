@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -191,13 +190,14 @@ def sql(ctx: typer.Context, query: str,
     fmt = "json" if json_out else output
     if fmt == "json":
         emit_json(result.to_pylist())
-    elif fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
+    elif fmt == "csv":  # an export: formula-like text is neutralised, like every other exit
+        from shucang.protect.extract import neutralise_formulas
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(result.column_names)
-        for row in result.to_pylist():
-            writer.writerow(["" if v is None else v for v in row.values()])
-        sys.stdout.write(buffer.getvalue())
+        for batch in neutralise_formulas(result).to_batches(max_chunksize=65_536):
+            writer.writerows(zip(*(["" if v is None else v for v in col.to_pylist()] for col in batch.columns),
+                                 strict=True))
     elif fmt == "table":
         table = Table(*result.column_names)
         for row in result.slice(0, 1000).to_pylist():

@@ -16,9 +16,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from shucang.ingest.model import RejectedRow, reject
 from shucang.ingest.transcode import Iconv, iconv_for
+
+T = TypeVar("T")
 
 _BAD_CHAR = re.compile("[\udc80-\udcff]")
 
@@ -195,8 +198,12 @@ def read_blocks(path: Path, encoding: str, block_bytes: int, skip_bom: bool = Tr
             conv.close()
 
 
-def prefetch(blocks: Iterator[TextBlock], depth: int = 2) -> Iterator[TextBlock]:
-    """Produce ``blocks`` in a helper thread, ``depth`` ahead, so decoding overlaps parsing."""
+def prefetch(blocks: Iterator[T], depth: int = 2, *, name: str = "shucang-decode") -> Iterator[T]:
+    """Produce ``blocks`` in a helper thread, ``depth`` ahead, so producing overlaps consuming.
+
+    Used for decoding ahead of parsing, and by the warehouse for reading ahead of the Delta writer
+    (Arrow and delta-rs release the GIL). An exception in the producer is re-raised in the consumer.
+    """
     q: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -215,7 +222,7 @@ def prefetch(blocks: Iterator[TextBlock], depth: int = 2) -> Iterator[TextBlock]
         except BaseException as exc:  # handed to the consumer, re-raised there
             q.put(("error", exc))
 
-    thread = threading.Thread(target=work, name="shucang-decode", daemon=True)
+    thread = threading.Thread(target=work, name=name, daemon=True)
     thread.start()
     try:
         while True:

@@ -20,11 +20,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from shucang.errors import InputError
+from shucang.protect.extract import neutralise_formulas
 
 FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 XLSX_MAX_ROWS = 1_048_575
-_FORMULA_START = r"^[=+\-@\t\r]"
 
 
 def check_format(fmt: str | None) -> str:
@@ -35,14 +35,8 @@ def check_format(fmt: str | None) -> str:
 
 
 def neutralise(table: pa.Table) -> pa.Table:
-    """Prefix ``'`` to text cells a spreadsheet would run as a formula."""
-    for i, field in enumerate(table.schema):
-        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
-            col = table.column(i)
-            risky = pc.match_substring_regex(col, _FORMULA_START)
-            fixed = pc.if_else(risky, pc.binary_join_element_wise("'", col, ""), col)
-            table = table.set_column(i, field, fixed.cast(field.type))
-    return table
+    """Prefix ``'`` to text cells a spreadsheet would run as a formula (the protection stage's rule)."""
+    return neutralise_formulas(table)
 
 
 def _plain(value: Any) -> Any:

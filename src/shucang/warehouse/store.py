@@ -25,8 +25,9 @@ import pyarrow.dataset as pads
 import sqlalchemy as sa
 
 from shucang.errors import InputError, NotFound
-from shucang.ingest import Chunk, open_source
+from shucang.ingest import Chunk, ReadOptions, open_source
 from shucang.ingest.infer import ColumnProfiler
+from shucang.ingest.textstream import prefetch
 from shucang.settings import Settings
 from shucang.warehouse import catalog as cat
 from shucang.warehouse import query, tables
@@ -88,12 +89,6 @@ class Warehouse:
                 return int(row.id)
             return int(conn.execute(cat.departments.insert().values(
                 code=code, name=name or code, created_at=_now())).inserted_primary_key[0])
-
-    def list_departments(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(cat.departments.c.code, cat.departments.c.name)
-                                .order_by(cat.departments.c.code)).all()
-        return [{"code": r.code, "name": r.name} for r in rows]
 
     def _dataset_query(self) -> sa.Select[Any]:
         d, dep = cat.datasets, cat.departments
@@ -222,7 +217,8 @@ class Warehouse:
     # ------------------------------------------------------------------ writing
     def ingest(self, path: str | Path, options: IngestOptions, progress: Progress | None = None) -> IngestResult:
         """Load a file as the next version of ``options.dataset`` (see module docstring)."""
-        source = open_source(path, sheet=options.sheet, options=_read_options(options))
+        source = open_source(path, sheet=options.sheet,
+                             options=ReadOptions(encoding=options.encoding, delimiter=options.delimiter))
         chunks = source.chunks()
         return self._commit(options, source.schema, chunks, source_path=str(Path(path)),
                             fmt=source.format, encoding=source.encoding, delimiter=source.delimiter,
@@ -265,7 +261,7 @@ class Warehouse:
         prev_columns = self.columns(name, previous.version) if previous is not None else []
         schema_mode = "overwrite" if options.mode == "replace" else "merge"
         try:
-            stream = _prefetched(batches())
+            stream = prefetch(batches(), depth=4, name="shucang-ingest-reader")
             first = next(stream, None)
             rest = itertools.chain([first], stream) if first is not None else iter(())
             new_delta = tables.write_batches(path, schema, rest, mode=options.mode, schema_mode=schema_mode,
@@ -384,9 +380,6 @@ class Warehouse:
         return self.rejects.read(name, vrow.version, vrow.attempt_id, limit=limit)
 
 
-_DONE = object()
-
-
 class _ProfilerThread:
     """Column profiling in its own thread, so that parsing, profiling and the Delta write overlap.
 
@@ -423,55 +416,6 @@ class _ProfilerThread:
         return self._profiler.result()
 
 
-def _prefetched(batches: Iterator[pa.RecordBatch], depth: int = 4) -> Iterator[pa.RecordBatch]:
-    """Produce batches in a thread so that reading and parsing overlap with the Delta writer.
-
-    Arrow parsing and the Rust writer both release the GIL, so on two cores this runs them side by
-    side. An exception in the producer is re-raised here, in the writer's thread, before the commit.
-    """
-    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        slots.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            slots.put(_DONE)
-        except BaseException as exc:  # noqa: BLE001 — handed over to the consumer
-            slots.put(exc)
-
-    worker = threading.Thread(target=produce, name="shucang-ingest-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = slots.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=5)
-
-
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
-
-def _read_options(options: IngestOptions) -> Any:
-    from shucang.ingest import ReadOptions
-
-    fields: dict[str, Any] = {}
-    if options.encoding:
-        fields["encoding"] = options.encoding
-    if options.delimiter:
-        fields["delimiter"] = options.delimiter
-    return ReadOptions(**fields)

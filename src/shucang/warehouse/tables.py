@@ -94,7 +94,3 @@ def rollback_to(path: Path, delta_version: int | None) -> bool:
     table.restore(delta_version)
     return True
 
-
-def content_version_after_rollback(path: Path) -> int | None:
-    """After a restore the content of the old version lives at a new Delta version number."""
-    return latest_version(path)

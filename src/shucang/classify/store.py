@@ -181,14 +181,21 @@ def _active_overrides(conn: sa.Connection, dataset: str) -> dict[str, Any]:
 
 
 def classify_dataset(wh: Warehouse, dataset: str, *, full: bool = False, version: int | None = None,
-                     scheme: str | None = None) -> DatasetClassification:
-    """(Re)classify a stored dataset version, save the result in the catalog and return it."""
+                     scheme: str | None = None, sample: pa.Table | None = None) -> DatasetClassification:
+    """(Re)classify a stored dataset version, save the result in the catalog and return it.
+
+    ``sample``: rows of that version already in memory (the ingest's spread sample), used
+    instead of reading the stored version when not ``full``.
+    """
     ensure_tables(wh)
     info = wh.dataset(dataset)
     v = info.current_version if version is None else version
     if v is None:
         raise NotFound(f"数据集 {dataset} 还没有数据 (no version yet)", hint="ingest a file first")
-    table, rows = _read_for_classification(wh, dataset, v, full)
+    if sample is not None and not full:
+        table, rows = sample, max(info.row_count, sample.num_rows)
+    else:
+        table, rows = _read_for_classification(wh, dataset, v, full)
     result = classify_table(table, sample_rows=None, full=full, scheme=G.scheme_named(scheme))
     result.full = full or result.sampled_rows >= rows
     now = _now()
@@ -231,8 +238,13 @@ def _record_drift(conn: sa.Connection, dataset: str, version: int, cols: list[Co
 
 
 def classify_after_ingest(wh: Warehouse, result: IngestResult) -> None:
-    """Hook run after every ingest: classify the new version from a sample."""
-    classify_dataset(wh, result.dataset, version=result.version)
+    """Hook run after every ingest: classify the new version from a sample.
+
+    A large replacing ingest brings its own spread sample; an append is sampled from storage,
+    so the old rows count too, and a small one is classified whole.
+    """
+    own = result.sample if result.mode == "replace" and result.rows_loaded > SAMPLE_ROWS else None
+    classify_dataset(wh, result.dataset, version=result.version, sample=own)
 
 
 def stored_classification(wh: Warehouse, dataset: str, version: int | None = None

@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,10 +25,12 @@ from shucang.ingest.careful import ONE_COLUMN, Judge, careful_pass, decode_marke
 from shucang.ingest.header import Header, build_header
 from shucang.ingest.model import Chunk, ReadOptions, RejectedRow, TableSource, empty_batch
 from shucang.ingest.sniff import sniff_delimiter
-from shucang.ingest.textstream import TextBlock, count_lines, prefetch, read_blocks
+from shucang.ingest.textstream import TextBlock, count_byte, count_lines, prefetch, read_blocks
 
 _HAS_DATA_SAMPLE = 20_000
 """Records looked at to decide whether an unnamed column holds data."""
+_HEADER_BYTES = 256 << 10
+"""Text read to find the header (more only when the header has unnamed columns, or is not there yet)."""
 
 
 class CsvSource(TableSource):
@@ -53,30 +56,26 @@ class CsvSource(TableSource):
     # ------------------------------------------------------------------ header
     def _read_header(self) -> tuple[Header, int, str | None]:
         """Header record, the physical line where data starts, and the delimiter."""
-        text = ""
-        blocks = read_blocks(self.path, self.encoding, self.options.block_bytes)
-        for block in blocks:
-            decoded, _ = decode_marked(block.data, block.first_line, self.base_encoding)
-            text += decoded
-            if block.eof or len(text) >= self.options.block_bytes:
-                break
-        blocks.close()
-        first = next((ln for ln in text.splitlines() if ln.strip(" \t\ufeff\u3000")), None)
-        if first is None:
-            raise InputError(f"文件 {self.path.name} 只有空白，没有表头 ({self.path.name} is empty or blank: "
-                             "no header)", hint="请检查导出是否成功 (check the export worked)")
-        delimiter = self.options.delimiter or sniff_delimiter(first)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or ONE_COLUMN,
-                            quotechar='"', doublequote=True, strict=False)
-        raw: list[str] | None = None
-        for record in reader:
-            if any(f.strip(" \t\ufeff\u3000") for f in record):
-                raw = record
-                break
-        if raw is None:  # pragma: no cover - `first` guarantees a non-blank record
-            raise InputError(f"文件 {self.path.name} 没有表头 ({self.path.name} has no header)")
+        blocks = read_blocks(self.path, self.encoding, min(_HEADER_BYTES, self.options.block_bytes))
+        try:
+            parts: list[str] = []
+            size, eof, first = 0, False, None
+            while first is None and not eof:  # the first non-blank line, however many blank ones precede it
+                eof = self._read_more(blocks, parts, size + _HEADER_BYTES)
+                size = sum(map(len, parts))
+                first = next((ln for ln in "".join(parts).splitlines() if ln.strip(" \t\ufeff\u3000")), None)
+            if first is None:
+                raise InputError(f"文件 {self.path.name} 只有空白，没有表头 ({self.path.name} is empty or blank: "
+                                 "no header)", hint="请检查导出是否成功 (check the export worked)")
+            delimiter = self.options.delimiter or sniff_delimiter(first)
+            reader, raw = self._header_record("".join(parts), delimiter)
+            blank_positions = [i for i, c in enumerate(raw) if not c.strip(" \t\ufeff\u3000")]
+            if blank_positions and not eof:  # enough records to judge whether unnamed columns hold data
+                self._read_more(blocks, parts, self.options.block_bytes)
+                reader, raw = self._header_record("".join(parts), delimiter)
+        finally:
+            blocks.close()
         data_line = reader.line_num + 1
-        blank_positions = [i for i, c in enumerate(raw) if not c.strip(" \t\ufeff\u3000")]
         has_data: list[bool] | None = None
         if blank_positions:
             has_data = [True] * len(raw)
@@ -89,6 +88,29 @@ class CsvSource(TableSource):
                     if i < len(record) and record[i].strip():
                         has_data[i] = True
         return build_header(raw, has_data), data_line, delimiter
+
+    @staticmethod
+    def _header_record(text: str, delimiter: str | None) -> tuple[Any, list[str]]:
+        """A csv reader positioned just after the first non-blank record, and that record."""
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or ONE_COLUMN,
+                            quotechar='"', doublequote=True, strict=False)
+        for record in reader:
+            if any(f.strip(" \t\ufeff\u3000") for f in record):
+                return reader, record
+        raise InputError("没有表头 (no header)")  # pragma: no cover - the caller found a non-blank line
+
+    def _read_more(self, blocks: Iterator[TextBlock], parts: list[str], until: int) -> bool:
+        """Decode blocks into ``parts`` until they hold ``until`` characters; True at the end of the file."""
+        size = sum(map(len, parts))
+        for block in blocks:
+            decoded, _ = decode_marked(block.data, block.first_line, self.base_encoding)
+            parts.append(decoded)
+            size += len(decoded)
+            if block.eof:
+                return True
+            if size >= until:
+                return False
+        return True
 
     # ------------------------------------------------------------------ streaming
     def chunks(self) -> Iterator[Chunk]:
@@ -105,6 +127,7 @@ class CsvSource(TableSource):
             if block is None:
                 block = TextBlock(b"", pending_line + count_lines(pending), bytes_done, True)
             bytes_done = block.bytes_done
+            end_line = block.first_line + block.lines  # the line after ``data`` (pending + block)
             rejects: list[RejectedRow] = list(block.rejects)
             data = pending + block.data if pending else block.data
             line0 = pending_line if pending else block.first_line
@@ -122,7 +145,7 @@ class CsvSource(TableSource):
             if cut == 0:
                 cut = len(data)
             part, pending = data[:cut], data[cut:]
-            pending_line = line0 + count_lines(part)
+            pending_line = end_line - count_lines(pending) if pending else end_line
             table, part_rejects, part = self._fast(part, line0, eof and not pending)
             rejects.extend(part_rejects)
             if table is not None:
@@ -149,7 +172,7 @@ class CsvSource(TableSource):
 
     def _fast(self, part: bytes, line0: int, last: bool) -> tuple[pa.Table | None, list[RejectedRow], bytes]:
         """Arrow-parse one block; ``None`` when the careful path must take it (with the part to give it)."""
-        if not part.strip():
+        if not part or part.isspace():  # (no ``strip()``: it would copy the whole block)
             return pa.Table.from_batches([], self.schema), [], part
         if b"\x00" in part:
             return None, [], part
@@ -228,7 +251,7 @@ class CsvSource(TableSource):
         tail = table.column(table.num_columns - 1)[-1].as_py()
         if tail and tail[-1] in "\r\n":
             return False
-        return not (last and part.count(b'"') % 2)
+        return not (last and count_byte(part, 34) % 2)
 
     def _finish(self, table: pa.Table) -> pa.Table:
         """Drop blank records and unnamed empty columns; give the final names."""
@@ -267,7 +290,7 @@ def _even_quote_cut(data: bytes) -> int:
     Quotes come in pairs in well-formed CSV, so an odd count at a line end means a quoted field runs on.
     A stray quote inside an unquoted field fools this; the fast path's checks catch what follows.
     """
-    parity = data.count(b'"') % 2
+    parity = count_byte(data, 34) % 2
     if parity == 0:
         return len(data)
     end = len(data)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
+
 from shucang.ingest.model import RejectedRow, reject
 from shucang.ingest.transcode import Iconv, iconv_for
 
@@ -36,11 +38,22 @@ def _escape_handler(err: UnicodeError) -> tuple[str, int]:
 codecs.register_error("shucang-mark", _escape_handler)
 
 
+def count_byte(data: bytes, byte: int) -> int:
+    """How often one byte value occurs in ``data``.
+
+    numpy compares a whole block at once (and releases the GIL); ``bytes.count`` searches
+    occurrence by occurrence and is about four times slower on dense bytes such as quotes.
+    """
+    if len(data) < 4096:
+        return data.count(bytes((byte,)))
+    return int(np.count_nonzero(np.frombuffer(data, np.uint8) == byte))
+
+
 def count_lines(data: bytes) -> int:
     """Physical line terminators in ``data``: LF, CRLF and lone CR each count once."""
-    n = data.count(b"\n")
+    n = count_byte(data, 10)
     if b"\r" in data:
-        n += data.count(b"\r") - data.count(b"\r\n")
+        n += count_byte(data, 13) - data.count(b"\r\n")
     return n
 
 
@@ -56,6 +69,8 @@ class TextBlock:
     eof: bool
     rejects: list[RejectedRow] = field(default_factory=list)
     valid: bool = True
+    lines: int = 0
+    """Line terminators in ``data`` (counted once here, so readers need not count again)."""
     """False when the UTF-8 has not been validated yet (UTF-8 sources are passed through)."""
 
 
@@ -177,7 +192,8 @@ def read_blocks(path: Path, encoding: str, block_bytes: int, skip_bom: bool = Tr
                         else:
                             data, rejects = _transcode(part, base, line, conv)
                             block = TextBlock(data, line, done, eof, rejects=rejects)
-                        line += count_lines(block.data)
+                        block.lines = count_lines(block.data)
+                        line += block.lines
                         yield block
                 else:
                     assert decoder is not None
@@ -189,7 +205,8 @@ def read_blocks(path: Path, encoding: str, block_bytes: int, skip_bom: bool = Tr
                         chunk, rejects = blank_bad_lines(chunk, line, base)
                     if chunk or eof:
                         block = TextBlock(chunk.encode("utf-8", "surrogatepass"), line, done, eof, rejects=rejects)
-                        line += count_lines(block.data)
+                        block.lines = count_lines(block.data)
+                        line += block.lines
                         yield block
                 if eof:
                     return

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from copy import deepcopy
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
+
+import pyarrow as pa
 
 from shucang.errors import InputError
 
@@ -82,9 +85,12 @@ class IngestResult:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    sample: pa.Table | None = field(default=None, repr=False, compare=False)
+    """Evenly spread rows of this ingest (for classification; not part of the JSON result)."""
 
     def to_dict(self, *, max_rejects: int = 100) -> dict[str, Any]:
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "sample"}
+        data = deepcopy(data)
         data["rejects"] = self.rejects[:max_rejects]
         data["rejects_truncated"] = len(self.rejects) > max_rejects
         return data

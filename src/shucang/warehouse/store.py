@@ -42,6 +42,7 @@ from shucang.warehouse.models import (
     check_dataset_name,
 )
 from shucang.warehouse.rejects import RejectStore
+from shucang.warehouse.sample import SpreadSample
 from shucang.warehouse.schema_diff import diff_columns
 
 AfterIngest = Callable[["Warehouse", IngestResult], None]
@@ -280,6 +281,7 @@ class Warehouse:
             mode=options.mode, path=source_path, delimiter=delimiter, sheet=sheet, row_count=row_count,
             columns=[p.name for p in profiles], schema_changes=changes, rejects=rejects, duration_s=duration,
         )
+        result.sample = profiler.sample.table()
         self._finish(dataset_id, version, attempt, new_delta, result, profiles, prev_columns, options)
         for hook in self.after_ingest:
             try:
@@ -388,6 +390,7 @@ class _ProfilerThread:
 
     def __init__(self, schema: pa.Schema) -> None:
         self._profiler = ColumnProfiler(schema)
+        self.sample = SpreadSample()
         self._queue: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=8)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="shucang-ingest-profiler", daemon=True)
@@ -398,6 +401,7 @@ class _ProfilerThread:
             if self._error is None:
                 try:
                     self._profiler.update(batch)
+                    self.sample.update(batch)
                 except BaseException as exc:  # noqa: BLE001 — re-raised by result()
                     self._error = exc
 

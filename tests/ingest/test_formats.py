@@ -164,3 +164,63 @@ def test_json_object_file_without_objects(tmp_path: Path) -> None:
         open_source(path)
     path.write_text(json.dumps({"a": 1}) + "\n", "utf-8")
     assert open_source(path).read_all()[0].num_rows == 1
+
+
+def test_json_array_and_wrapped_documents(tmp_path: Path) -> None:
+    records = '[\n  {"姓名": "张三", "金额": 15956.20, "标签": ["a"]},\n  7,\n  {"电话": "138", "姓名": "李四"}\n]\n'
+    path = tmp_path / "export.json"
+    path.write_text(records, "utf-8")
+    source = open_source(path)
+    table, rejects = source.read_all()
+    assert source.format == "json"
+    assert table.column_names == ["姓名", "金额", "标签", "电话"]
+    assert table.to_pylist() == [{"姓名": "张三", "金额": "15956.20", "标签": '["a"]', "电话": None},
+                                 {"姓名": "李四", "金额": None, "标签": None, "电话": "138"}]
+    assert [(r.line, r.code) for r in rejects] == [(2, "not_object")]  # the 2nd record
+    wrapped = tmp_path / "api.json"
+    wrapped.write_text(json.dumps({"code": 0, "msg": "ok", "data": [{"a": 1}, {"a": 2}]}, indent=2), "utf-8")
+    assert open_source(wrapped).read_all()[0].column("a").to_pylist() == ["1", "2"]
+
+
+def test_bad_json_documents_are_refused_whole(tmp_path: Path) -> None:
+    path = tmp_path / "cut.json"
+    path.write_text('[{"a": 1}, {"a": ', "utf-8")
+    with pytest.raises(InputError) as info:
+        open_source(path)
+    assert "第 1 行" in info.value.message and "cut.json" in info.value.message
+    path.write_text(json.dumps({"meta": {"n": 2}, "rows": [1, 2]}, indent=2), "utf-8")
+    with pytest.raises(InputError):  # pretty-printed, but no records in it
+        open_source(path).read_all()
+
+
+def test_jsonl_with_a_broken_first_line_is_still_json_lines(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"a": 1, "b":\n{"a": 2}\n{"a": 3}\n', "utf-8")
+    source = open_source(path)
+    table, rejects = source.read_all()
+    assert source.format == "jsonl"
+    assert table.column("a").to_pylist() == ["2", "3"] and [r.line for r in rejects] == [1]
+
+
+@pytest.mark.parametrize("page", ["<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>",
+                                  "<?xml version='1.0'?><rows><row a='1'/></rows>",
+                                  "\n  <html>\n<head><title>登录</title></head>"])
+def test_markup_pages_are_not_tables(tmp_path: Path, page: str) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(page, "utf-8")
+    with pytest.raises(InputError) as info:
+        open_source(path)
+    assert "网页" in info.value.message
+
+
+def test_a_csv_whose_first_field_starts_with_a_bracket_is_still_csv(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("<备注>,数量\n<a>,1\n", "utf-8")
+    assert open_source(path).read_all()[0].num_rows == 1
+
+
+def test_bracketed_csv_headers_are_csv(tmp_path: Path) -> None:
+    path = tmp_path / "sqlserver.csv"
+    path.write_text("[编号],[名称]\n1,甲\n", "utf-8")
+    source = open_source(path)
+    assert source.format == "csv" and source.read_all()[0].column_names == ["[编号]", "[名称]"]

@@ -1,8 +1,8 @@
 """Deciding what a file is — by its content, never its name — and how its text is encoded.
 
 Format: an OOXML or ODF zip is a workbook, OLE2 is a legacy ``.xls`` (or an encrypted workbook),
-``PAR1`` is Parquet, a first non-blank ``{`` is JSON lines, other text is delimited; images and other
-binaries are refused. Encoding: a BOM decides; otherwise, among sampled lines holding non-ASCII bytes,
+``PAR1`` is Parquet, a first non-blank ``{`` or ``[`` is JSON (lines or one document, see
+``sources.py``), other text is delimited; images and other binaries are refused. Encoding: a BOM decides; otherwise, among sampled lines holding non-ASCII bytes,
 a majority of valid UTF-8 means UTF-8, else GB18030 (a superset of GBK in which 䶮 decodes).
 """
 
@@ -52,7 +52,7 @@ class Sniffed:
     """What a file turned out to be."""
 
     format: str
-    """csv | jsonl | xlsx | xls | ods | parquet"""
+    """csv | jsonl | json | xlsx | xls | ods | parquet"""
     encoding: str | None = None
     """Text encoding (text formats), BOM included in the name (``utf-8-sig``)."""
 

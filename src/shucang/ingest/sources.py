@@ -6,17 +6,20 @@ Whole-file problems (missing, empty, not a table, unreadable container, unknown 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from shucang.errors import InputError
 from shucang.ingest.csv_source import CsvSource
 from shucang.ingest.excel_source import open_sheet, workbook_tables
+from shucang.ingest.json_document import JsonDocumentSource, json_document_records
 from shucang.ingest.jsonl_source import JsonlSource
 from shucang.ingest.model import ReadOptions, TableSource
 from shucang.ingest.parquet_source import ParquetSource
-from shucang.ingest.sniff import normalise_encoding, sniff_encoding, sniff_format
+from shucang.ingest.sniff import normalise_encoding, not_a_table, sniff_encoding, sniff_format
 
 _WHITESPACE = b" \t\r\n\x0b\x0c"
+_MARKUP = re.compile(r"<(?:!doctype\s+html|html|\?xml|head|body|!--)", re.IGNORECASE)
 
 
 def _check_file(path: Path) -> tuple[int, bytes]:
@@ -70,18 +73,30 @@ def open_source(path: str | Path, *, sheet: str | None = None, options: ReadOpti
         path, size, options.sample_bytes)
     if encoding == "utf-16":
         encoding = "utf-16-be" if head.startswith(b"\xfe\xff") else "utf-16-le"
-    if _first_char(path, encoding) == "{":
+    first = _first_char(path, encoding)
+    records = json_document_records(path, encoding, first, size)
+    if records is not None:
+        return JsonDocumentSource(path, encoding, options, size, records)
+    if first == "{":
         return JsonlSource(path, encoding, options, size)
+    if first == "<" and _MARKUP.match(_head_text(path, encoding)):
+        raise not_a_table(path, "这是网页或 XML 文档（常见于把报错页面存成了文件），不是表格 "
+                                "(an HTML/XML page — often an error page saved instead of the export)")
     return CsvSource(path, encoding, options, size)
 
 
-def _first_char(path: Path, encoding: str) -> str:
-    """The first non-blank character of a text file."""
+def _head_text(path: Path, encoding: str) -> str:
+    """The start of a text file, blanks and BOM stripped."""
     with path.open("rb") as fh:
         head = fh.read(4096)
     text = head.decode(encoding.removesuffix("-sig") if not encoding.startswith("utf-16") else encoding,
                        "ignore")
-    return text.lstrip(" \t\r\n\ufeff\u3000")[:1]
+    return text.lstrip(" \t\r\n\ufeff\u3000")
+
+
+def _first_char(path: Path, encoding: str) -> str:
+    """The first non-blank character of a text file."""
+    return _head_text(path, encoding)[:1]
 
 
 def list_tables(path: str | Path) -> list[str | None]:

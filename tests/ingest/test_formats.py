@@ -224,3 +224,37 @@ def test_bracketed_csv_headers_are_csv(tmp_path: Path) -> None:
     path.write_text("[编号],[名称]\n1,甲\n", "utf-8")
     source = open_source(path)
     assert source.format == "csv" and source.read_all()[0].column_names == ["[编号]", "[名称]"]
+
+
+def test_two_level_headers_and_hidden_sheets(tmp_path: Path) -> None:
+    path = tmp_path / "report.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    hidden = wb.add_worksheet("底稿")
+    hidden.write_row(0, 0, ["草稿", "x"])
+    hidden.write_row(1, 0, ["1", "2"])
+    hidden.hide()
+    ws = wb.add_worksheet("报表")
+    ws.merge_range("A1:D1", "慈溪市某某情况表")
+    ws.merge_range("A2:A3", "序号")
+    ws.merge_range("B2:C2", "联系人")
+    ws.write_row(2, 1, ["姓名", "电话"])
+    ws.merge_range("D2:D3", "金额")
+    ws.write_row(3, 0, [1, "张三", "13812345678", 10.5])
+    ws.write_row(4, 0, [2, "李四", "13912345678"])
+    ws.write_row(5, 0, ["序号", "姓名", "电话", "金额"])  # a repeated (last) header row
+    ws.activate()
+    wide = wb.add_worksheet("宽表头")
+    wide.write_row(0, 0, ["编号"])
+    wide.merge_range("B1:C1", "备注")
+    wide.write_row(1, 0, ["001", "甲", "乙"])
+    wide.write_row(2, 0, ["002", "丙", None])
+    wb.close()
+    source = open_source(path)
+    table, rejects = source.read_all()
+    assert source.sheet == "报表"  # the hidden sheet is not the default
+    assert table.column_names == ["序号", "联系人_姓名", "联系人_电话", "金额"]
+    assert table.to_pylist()[0] == {"序号": "1", "联系人_姓名": "张三", "联系人_电话": "13812345678", "金额": "10.5"}
+    assert [(r.line, r.code) for r in rejects] == [(6, "header_repeat")]
+    # a header cell merged over two columns whose next row is data stays a one-row header
+    other, _ = open_source(path, sheet="宽表头").read_all()
+    assert other.num_rows == 2 and other.column("编号").to_pylist() == ["001", "002"]

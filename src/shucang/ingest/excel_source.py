@@ -1,8 +1,9 @@
 """Workbooks (xlsx, xls, ods) → all-string Arrow batches, through python-calamine.
 
-Each non-empty sheet is a table. Leading rows with at most one non-empty cell (merged titles,
-"填报单位…", blank rows) are skipped; the next row is the header. Merged cells below it carry their
-value over the whole range. Cells become text a person would see: cached formula values, ISO dates
+Each non-empty sheet is a table (by default the first visible one). Leading rows with at most one
+non-empty cell (merged titles, "填报单位…", blank rows) are skipped; the next row is the header — or
+the next two or three rows, when a header cell is merged across columns (多级表头: 联系人 over 姓名 |
+电话 gives ``联系人_姓名``, ``联系人_电话``). Merged cells below it carry their value over the whole range. Cells become text a person would see: cached formula values, ISO dates
 (``2021-03-05``, ``2021-03-05 08:30:00``), whole numbers without ``.0`` and never in scientific
 notation (calamine returns every number as a float), booleans as ``TRUE``/``FALSE``.
 """
@@ -21,6 +22,8 @@ import python_calamine as cal
 from shucang.errors import InputError
 from shucang.ingest.header import build_header, clean_name
 from shucang.ingest.model import Chunk, ReadOptions, RejectedRow, TableSource, reject, string_batch
+
+_MAX_HEADER_ROWS = 3
 
 
 def open_workbook(path: Path) -> cal.CalamineWorkbook:
@@ -109,10 +112,12 @@ class ExcelSource(TableSource):
         start = next((i for i, n in enumerate(counts) if n >= 2), None)
         if start is None:
             start = next(i for i, n in enumerate(counts) if n >= 1)
-        self.header_row = start + 1
         self._rows = [list(r) + [None] * (width - len(r)) for r in rows[start:]]
         self._fill_merged(merged, start)
-        header_cells = [cell_text(v) or "" for v in self._rows[0]]
+        depth = _header_depth(self._rows, merged, start)
+        self.header_row = start + depth
+        header_cells = [_joined_name([cell_text(self._rows[r][i]) for r in range(depth)]) for i in range(width)]
+        del self._rows[:depth - 1]  # one header row remains at the top (repeats are judged against it)
         has_data = [any(_filled(r[i]) for r in self._rows[1:]) for i in range(width)]
         self.header = build_header(header_cells, has_data)
         self.schema = pa.schema([pa.field(n, pa.string()) for n in self.header.names])
@@ -132,7 +137,7 @@ class ExcelSource(TableSource):
     def chunks(self) -> Iterator[Chunk]:
         """Rows after the header, in batches; blank rows skipped, repeated headers quarantined."""
         keep = self.header.keep
-        key = tuple(clean_name(cell_text(v)) for v in self._rows[0])
+        key = tuple(clean_name(cell_text(v)) for v in self._rows[0])  # the header's last row
         limit = self.options.max_field_chars
         step = self.options.batch_rows
         body = self._rows[1:]
@@ -166,6 +171,41 @@ class ExcelSource(TableSource):
         return None
 
 
+def _header_depth(rows: list[list[Any]], merged: list[Any], start: int) -> int:
+    """Rows the header spans (``rows`` start at the header row).
+
+    More than one when a header cell is merged across columns and the row below holds, under it,
+    at least two distinct texts (a group heading such as 联系人 over 姓名 | 电话), nothing but text
+    (a row of data has numbers), and nothing under the other columns unless they are merged down
+    from the header row (序号 over two rows) — then as deep as the tallest merge in the header row.
+    """
+    if len(rows) < 3:
+        return 1
+    below = rows[1]
+    if not all(isinstance(v, str) for v in below if _filled(v)):
+        return 1
+    at_header = [((r1, c1), (r2, c2)) for (r1, c1), (r2, c2) in merged if r1 == start]
+    wide = {c for (_, c1), (_, c2) in at_header if c2 > c1 for c in range(c1, c2 + 1)}
+    tall = {c for (r1, c1), (r2, c2) in at_header if r2 > r1 for c in range(c1, c2 + 1)}
+    grouped = any(c2 > c1 and len({str(below[c]).strip() for c in range(c1, min(c2 + 1, len(below)))
+                                   if _filled(below[c])}) >= 2
+                  for (_, c1), (_, c2) in at_header)
+    if not grouped or any(_filled(v) and c not in wide | tall for c, v in enumerate(below)):
+        return 1
+    depth = max(2, *(r2 - r1 + 1 for (r1, _), (r2, _) in at_header))
+    return min(depth, _MAX_HEADER_ROWS, len(rows) - 1)
+
+
+def _joined_name(parts: list[str | None]) -> str:
+    """One column name from the header rows above it: the distinct texts, top down, joined by ``_``."""
+    names: list[str] = []
+    for part in parts:
+        text = clean_name(part) if part else ""
+        if text and text not in names:
+            names.append(text)
+    return "_".join(names)
+
+
 def workbook_tables(path: Path) -> tuple[cal.CalamineWorkbook, list[str]]:
     """The workbook and the names of its sheets that hold a table."""
     wb = open_workbook(path)
@@ -177,6 +217,15 @@ def workbook_tables(path: Path) -> tuple[cal.CalamineWorkbook, list[str]]:
     return wb, names
 
 
+def _visible_first(wb: cal.CalamineWorkbook, names: list[str]) -> list[str]:
+    """Sheet names with hidden sheets last: by default the table a person sees is the one loaded."""
+    try:
+        hidden = {m.name for m in wb.sheets_metadata if m.visible != cal.SheetVisibleEnum.Visible}
+    except AttributeError:  # an older python-calamine without sheet metadata
+        return names
+    return [n for n in names if n not in hidden] + [n for n in names if n in hidden]
+
+
 def open_sheet(path: Path, fmt: str, sheet: str | None, options: ReadOptions, size: int) -> ExcelSource:
     """The chosen sheet (or the first with a table) of a workbook as a source."""
     wb = open_workbook(path)
@@ -184,7 +233,7 @@ def open_sheet(path: Path, fmt: str, sheet: str | None, options: ReadOptions, si
     if sheet is not None and sheet not in names:
         raise InputError(f"{path.name} 中没有名为 {sheet!r} 的工作表 (no sheet named {sheet!r})",
                          hint="可用的工作表 (sheets): " + "、".join(names))
-    for name in [sheet] if sheet is not None else names:
+    for name in [sheet] if sheet is not None else _visible_first(wb, names):
         assert name is not None
         rows, merged = _read_sheet(path, wb, name)
         if sheet_has_table(rows):

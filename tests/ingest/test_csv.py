@@ -164,3 +164,23 @@ def test_many_blocks_fast_path_matches_careful(tmp_path: Path) -> None:
     assert [(r.line, r.code) for r in rejects] == [(2501, "field_count")]
     assert table.num_rows == 4999
     assert table.column("note")[-1].as_py() == "说明,4999"
+
+
+@pytest.mark.parametrize("options", [None, ReadOptions(block_bytes=16)])
+def test_title_lines_above_a_csv_header_are_skipped(tmp_path: Path, options: ReadOptions | None) -> None:
+    path = tmp_path / "report.csv"
+    path.write_text("慈溪市2024年补贴发放表\n\n填报单位：坎墩街道,,,\n序号,姓名,金额,备注\n1,张三,100,\n"
+                    "2,李四,200,无\n3,王五,x,y,z\n", "utf-8")
+    table, rejects = open_source(path, options=options).read_all()
+    assert table.column_names == ["序号", "姓名", "金额", "备注"]
+    assert table.column("姓名").to_pylist() == ["张三", "李四"]
+    assert [r.line for r in rejects] == [7]  # physical line numbers still count the title lines
+
+
+@pytest.mark.parametrize("text", ["名称,,\n甲,1,2\n乙,3,4\n",  # unnamed columns: a header, not a title
+                                  "身份证号\n330282\n浒山街道,10号\n1\n"])  # one column, a stray comma
+def test_first_line_stays_the_header_when_it_is_not_a_title(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text(text, "utf-8")
+    source = open_source(path)
+    assert source.header.names[0] == text.split(",")[0].split("\n")[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,38 @@ _HAS_DATA_SAMPLE = 20_000
 """Records looked at to decide whether an unnamed column holds data."""
 _HEADER_BYTES = 256 << 10
 """Text read to find the header (more only when the header has unnamed columns, or is not there yet)."""
+
+
+_MAX_TITLE_LINES = 5
+_TITLE_TEXT = re.compile(r"[：:]|^.{6,}$|[表册单]$")
+"""A lone cell that reads as a title (``填报单位：…``, ``慈溪市…花名册``) rather than a column name."""
+
+
+def _title_lines(text: str, delimiter: str | None) -> tuple[int, str] | None:
+    """Title lines above the header of a report saved as CSV (``慈溪市…情况表``, ``填报单位：…,,,``).
+
+    A title line has one field, or at most one non-empty field that reads as a title; the header is
+    the first line with two or more non-empty fields, confirmed by the next line having as many. Returns (title lines, header line), or None
+    when the first line is the header (including one-column files).
+    """
+    lines = [ln for ln in text.splitlines()[:200] if ln.strip(" \t\ufeff\u3000")][:_MAX_TITLE_LINES + 2]
+
+    def fields(line: str, delim: str | None) -> list[str]:
+        return next(csv.reader([line], delimiter=delim or ONE_COLUMN, quotechar='"', strict=False), [])
+
+    for k, line in enumerate(lines[:_MAX_TITLE_LINES + 1]):
+        delim = delimiter or sniff_delimiter(line)
+        cells = fields(line, delim)
+        filled = [f for f in cells if f.strip(" \t\ufeff\u3000")]
+        if len(filled) < 2:
+            if len(cells) > 1 and not (filled and _TITLE_TEXT.search(filled[0])):
+                return None  # ``名称,,`` — a header with unnamed columns, not a title
+            continue
+        if k == 0 or k + 1 >= len(lines):
+            return None
+        width = len(fields(line, delim))
+        return (k, line) if len(fields(lines[k + 1], delim)) == width else None
+    return None
 
 
 class CsvSource(TableSource):
@@ -67,12 +100,13 @@ class CsvSource(TableSource):
             if first is None:
                 raise InputError(f"文件 {self.path.name} 只有空白，没有表头 ({self.path.name} is empty or blank: "
                                  "no header)", hint="请检查导出是否成功 (check the export worked)")
+            titles, first = _title_lines("".join(parts), self.options.delimiter) or (0, first)
             delimiter = self.options.delimiter or sniff_delimiter(first)
-            reader, raw = self._header_record("".join(parts), delimiter)
+            reader, raw = self._header_record("".join(parts), delimiter, titles)
             blank_positions = [i for i, c in enumerate(raw) if not c.strip(" \t\ufeff\u3000")]
             if blank_positions and not eof:  # enough records to judge whether unnamed columns hold data
                 self._read_more(blocks, parts, self.options.block_bytes)
-                reader, raw = self._header_record("".join(parts), delimiter)
+                reader, raw = self._header_record("".join(parts), delimiter, titles)
         finally:
             blocks.close()
         data_line = reader.line_num + 1
@@ -90,12 +124,16 @@ class CsvSource(TableSource):
         return build_header(raw, has_data), data_line, delimiter
 
     @staticmethod
-    def _header_record(text: str, delimiter: str | None) -> tuple[Any, list[str]]:
-        """A csv reader positioned just after the first non-blank record, and that record."""
+    def _header_record(text: str, delimiter: str | None, titles: int) -> tuple[Any, list[str]]:
+        """A csv reader positioned just after the header — the first non-blank record after ``titles``
+        title records — and the header record."""
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or ONE_COLUMN,
                             quotechar='"', doublequote=True, strict=False)
         for record in reader:
             if any(f.strip(" \t\ufeff\u3000") for f in record):
+                if titles:
+                    titles -= 1
+                    continue
                 return reader, record
         raise InputError("没有表头 (no header)")  # pragma: no cover - the caller found a non-blank line
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,34 @@ class CliResult:
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--catalog", choices=["sqlite", "postgres"], default="sqlite",
+                     help="run the tests with the catalog on SQLite (default) or on a throwaway PostgreSQL")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _catalog_backend(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With ``--catalog postgres``, every home's catalog is its own database on a throwaway PostgreSQL
+    server — chosen by ``SHUCANG_CATALOG_URL`` alone, as a deployment would (subprocesses inherit it)."""
+    if request.config.getoption("--catalog") != "postgres":
+        yield
+        return
+    from tests.postgres import postgres_bin, postgres_server
+
+    if postgres_bin() is None:
+        pytest.exit("--catalog postgres: PostgreSQL is not installed (apt-get install postgresql)", returncode=1)
+    with postgres_server() as base:
+        previous = os.environ.get("SHUCANG_CATALOG_URL")
+        os.environ["SHUCANG_CATALOG_URL"] = base + "/{home_id}"
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop("SHUCANG_CATALOG_URL", None)
+            else:
+                os.environ["SHUCANG_CATALOG_URL"] = previous
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 The warehouse home is ``--home DIR``, else ``$SHUCANG_HOME``, else ``$XDG_DATA_HOME/shucang`` (by default
 ``~/.local/share/shucang``). Layout of a home::
 
-    catalog.db      SQLite catalog (unless SHUCANG_CATALOG_URL names e.g. PostgreSQL)
+    catalog.db      SQLite catalog (unless SHUCANG_CATALOG_URL names e.g. PostgreSQL; a PostgreSQL
+                    database that does not exist yet is created on first use, like the home)
     tables/NAME/    one Delta Lake table per dataset
     rejects/NAME/   quarantined rows of every ingest of that dataset (Delta Lake)
     keys/           masking and fingerprint secrets (0600), never in the catalog
@@ -12,6 +13,7 @@ The warehouse home is ``--home DIR``, else ``$SHUCANG_HOME``, else ``$XDG_DATA_H
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,4 +63,9 @@ class Settings:
         return self.home / "extracts"
 
     def catalog_sqlalchemy_url(self) -> str:
-        return self.catalog_url or f"sqlite:///{self.home / 'catalog.db'}"
+        """The catalog's URL; ``{home_id}`` in ``SHUCANG_CATALOG_URL`` becomes a short, stable id of
+        the home, so several homes (a test home, a staging home) can share one database server."""
+        if not self.catalog_url:
+            return f"sqlite:///{self.home / 'catalog.db'}"
+        return self.catalog_url.replace("{home_id}", "shucang_" + hashlib.sha256(
+            str(self.home).encode("utf-8")).hexdigest()[:16])

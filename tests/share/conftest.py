@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from tests.postgres import copy_catalog
 
 from shucang.settings import Settings
 
@@ -115,6 +116,7 @@ def base_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def share_home(base_home: Path, tmp_path: Path) -> Path:
     home = tmp_path / "home"
     shutil.copytree(base_home, home)
+    copy_catalog(base_home, home)
     return home
 
 

@@ -10,6 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from tests.conftest import invoke_cli
 
+from shucang.settings import Settings
+
 
 def _cli(home: Path, *args: str, stdin: str | None = None) -> Any:
     old = sys.stdin
@@ -67,7 +69,7 @@ def test_audit_verify_fails_on_tampering(share_home: Path) -> None:
     _cli(share_home, "requests", "create", "people", "--as", "ana", "--purpose", "命令行测试 cli")
     from shucang.share.tables import audit
 
-    engine = sa.create_engine(f"sqlite:///{share_home / 'catalog.db'}")
+    engine = sa.create_engine(Settings.load(share_home).catalog_sqlalchemy_url())
     with engine.begin() as conn:
         conn.execute(audit.update().values(action="nothing.to.see"))
     engine.dispose()

@@ -160,3 +160,134 @@ def test_two_processes_append_to_one_chain(wh: Any, share_home: Any) -> None:
             assert [e.rows for e in reversed(audit.search(wh, actor=f"p{k}", limit=100))] == list(range(10))
     finally:
         other.close()
+
+
+def test_event_loop_appends_wait_for_their_commit_and_share_one(wh: Any) -> None:
+    """``record_event_async`` never blocks the loop, returns only once committed, and entries that queue
+    behind a commit in progress go together in the next one, in queue order."""
+    import asyncio
+
+    audit.record_event(wh, "first", "read")
+    log = audit.journal(wh)
+    commits = log.commits
+    out: list[int] = []
+    answered_early: list[bool] = []
+    checked = threading.Event()
+
+    async def many() -> None:
+        tasks = [asyncio.ensure_future(audit.record_event_async(wh, f"a{k}", "read", rows=k)) for k in range(8)]
+        await asyncio.sleep(0.05)
+        answered_early.append(any(t.done() for t in tasks))
+        checked.set()
+        out.extend(await asyncio.gather(*tasks))
+
+    with log._commit_lock:  # a commit "in progress": the loop keeps running, its entries wait
+        runner = threading.Thread(target=asyncio.run, args=(many(),))
+        runner.start()
+        assert checked.wait(10)
+    runner.join()
+    assert answered_early == [False]  # nothing was answered before its entry was committed
+    assert log.commits == commits + 1
+    entries = list(reversed(audit.search(wh, limit=8)))
+    assert [e.actor for e in entries] == [f"a{k}" for k in range(8)] and out == [e.seq for e in entries]
+    assert audit.verify(wh).ok
+
+
+def test_thread_and_event_loop_appends_mix_in_one_chain(wh: Any) -> None:
+    import asyncio
+
+    async def loop_side() -> None:
+        for i in range(20):
+            await audit.record_event_async(wh, "loop", "read", rows=i)
+
+    threads = [threading.Thread(target=asyncio.run, args=(loop_side(),))] + [
+        threading.Thread(target=lambda k=k: [audit.record_event(wh, f"t{k}", "read", rows=i) for i in range(20)])
+        for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    report = audit.verify(wh)
+    assert report.ok and report.entries == 80
+    assert [e.rows for e in reversed(audit.search(wh, actor="loop", limit=100))] == list(range(20))
+
+
+def test_a_buffered_refusal_is_committed_before_the_caller_goes_on(wh: Any) -> None:
+    import asyncio
+
+    buffer = audit.AuditBuffer(wh)
+    buffer(wh, "eve", "read", outcome="denied", dataset="people", error="no grant")
+    assert audit.search(wh, actor="eve") == []  # kept, not yet written
+    asyncio.run(buffer.flush())
+    assert [e.outcome for e in audit.search(wh, actor="eve")] == ["denied"] and buffer.pending == []
+
+
+def test_bulk_insert_stores_what_sqlalchemy_stores(wh: Any) -> None:
+    from datetime import UTC, datetime
+
+    from shucang.protect.tables import ensure_tables, extracts
+
+    ensure_tables(wh.engine)
+    row = {"id": "xa", "recipient_id": 1, "recipient": "ana", "dataset": "people", "version": 1, "channel": "api",
+           "clearance": 2, "columns": ["town", "姓名"], "masked": {"name": "mask"}, "dropped": [],
+           "marks": {"numeric": {"income": {"carriers": 3}}, "context": "api:people"}, "rows": 7,
+           "policy": {"k": 5}, "key_id": "k1", "filter": None, "created_by": "ana", "created_at": datetime.now(UTC)}
+    with wh.engine.begin() as conn:
+        conn.execute(extracts.insert(), [row])
+        audit.BulkInsert(wh.engine)(conn, extracts, [{**row, "id": "xb"}])
+        short = {k: v for k, v in row.items() if k != "columns"}  # a column with a default: the usual way
+        audit.BulkInsert(wh.engine)(conn, extracts, [{**short, "id": "xc"}])
+        stored = conn.execute(sa.text("SELECT * FROM protect_extracts WHERE id IN ('xa', 'xb', 'xc') ORDER BY id")).all()
+    assert stored[0][1:] == stored[1][1:] and stored[2].columns == "[]"
+
+
+def test_a_head_moved_by_another_process_is_noticed_before_inserting(wh: Any, share_home: Any) -> None:
+    """The head is read under the writers' lock (the anchor tells whether the remembered one is still the
+    newest): no insert fails on a stale head, so busy processes never exhaust their retries."""
+    from shucang.platform import open_warehouse
+    from shucang.settings import Settings
+
+    other = open_warehouse(Settings.load(share_home))
+    try:
+        audit.record_event(wh, "a0", "read")  # this "process" remembers its head
+        audit.record_event(other, "b0", "read")  # … which the other one moves
+        log = audit.journal(wh)
+        failed: list[str] = []
+        insert = log._insert
+
+        def spy(conn: Any, target: Any, rows: Any) -> None:
+            try:
+                insert(conn, target, rows)
+            except sa.exc.IntegrityError:
+                failed.append(target.name)
+                raise
+
+        log._insert = spy  # type: ignore[method-assign]
+        audit.record_event(wh, "a1", "read")
+        assert failed == []
+        report = audit.verify(wh)
+        assert report.ok and report.entries == 3
+    finally:
+        other.close()
+
+
+def test_values_serialised_once_are_stored_as_the_ordinary_insert_stores_them(wh: Any) -> None:
+    from datetime import UTC, datetime
+
+    from shucang.protect.tables import ensure_tables, extracts
+
+    ensure_tables(wh.engine)
+    fields = {"recipient_id": 1, "recipient": "ana", "dataset": "people", "version": 1, "channel": "api",
+              "clearance": 2, "columns": ["town"], "masked": {"name": "mask"}, "dropped": [],
+              "marks": {"context": "api:people", "名": 1.5}, "rows": 7, "policy": {"k": 5}, "key_id": "k1",
+              "filter": None, "created_by": "ana"}
+    template = audit.journal(wh).encode_row(extracts, fields)
+    assert isinstance(template["marks"], audit.Encoded) and template["rows"] == 7
+    audit.record_event(wh, "ana", "read", with_rows=[(extracts, {**fields, "id": "xp", "created_at": datetime.now(UTC)})])
+    audit.record_event(wh, "ana", "read", with_rows=[(extracts, {**template, "id": "xq", "created_at": datetime.now(UTC)})])
+    with wh.engine.begin() as conn:  # the ordinary way too (a column with a default left out)
+        audit.BulkInsert(wh.engine)(conn, extracts, [{**{k: v for k, v in template.items() if k != "dropped"},
+                                                      "id": "xr", "created_at": datetime.now(UTC)}])
+        stored = conn.execute(sa.text("SELECT columns, masked, marks, policy FROM protect_extracts "
+                                      "WHERE id IN ('xp', 'xq', 'xr') ORDER BY id")).all()
+    assert stored[0] == stored[1] == stored[2]

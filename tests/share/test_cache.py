@@ -17,6 +17,7 @@ from shucang.errors import AuthenticationRequired, PermissionDenied
 from shucang.settings import Settings
 from shucang.share import audit, grants, identity
 from shucang.share.cache import MISSING, Generation, Memo, caches
+from shucang.share.pages import page_cache
 from shucang.share.query import ResultCache, snapshots
 from shucang.share.reads import current_grant, read_rows
 
@@ -117,16 +118,16 @@ def test_no_stamp_no_cache(tmp_path: Path) -> None:
     assert memo.fetch("k", lambda: 1) == 1 and memo.fetch("k", lambda: 2) == 2
 
 
-def test_results_are_remembered_but_every_read_is_protected_and_audited(wh: Any) -> None:
+def test_pages_are_remembered_but_every_read_is_released_and_audited(wh: Any) -> None:
     steward = actor_of(wh, "st_gaj")
     flt = {"column": "town", "op": "=", "value": "周巷镇"}
     before = len(audit.search(wh, action="read", limit=1000))
     first = read_rows(wh, steward, "people", filter=flt, limit=7)
-    results = snapshots(wh).results
-    hits = results.hits
+    pages, results = page_cache(wh), snapshots(wh).results
+    hits, asked = pages.hits, results.hits + results.misses
     second = read_rows(wh, steward, "people", filter=flt, limit=7)
-    assert results.hits > hits  # the engine's answer came from memory
-    assert second.table.equals(first.table)
+    assert pages.hits == hits + 1 and results.hits + results.misses == asked  # from memory: no engine, no protection
+    assert second.table.equals(first.table) and second.masked_columns == first.masked_columns
     assert first.extract_id != second.extract_id  # but each read is its own release …
     assert len(audit.search(wh, action="read", limit=1000)) == before + 2  # … and its own audit entry
     from shucang.protect.registry import get_extract

@@ -75,4 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from shucang.web import mount_web
 
     mount_web(app)
+    # Plainly valid page requests skip the framework's per-request work (see shucang.api.fast_rows).
+    from shucang.api.fast_rows import FastRows
+
+    app.add_middleware(FastRows)
     return app

@@ -2,7 +2,8 @@
 
 Entry *n* stores ``hash_n = sha256(hash_{n-1} + canonical_json(entry_n))``; ``prev_hash`` is unique, so
 two writers can never fork the chain (the loser retries on the new head). Concurrent appends in one
-process share a transaction (group commit, :class:`Journal`); each still returns only once committed. :func:`verify` recomputes
+process share a transaction (group commit, :class:`Journal`); each still returns only once committed
+(:func:`record_event` from a thread, :func:`record_event_async` from the server's event loop). :func:`verify` recomputes
 the chain and names every edited, deleted or reordered entry; an anchor file ``audit.head`` outside
 the catalog (seq + hash of the newest entry) also reveals a truncated tail.
 Other stages call :func:`record_event`.
@@ -10,6 +11,7 @@ Other stages call :func:`record_event`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -18,6 +20,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -77,6 +80,50 @@ def record_event(wh: Any, actor: Actor | str | None, action: str, *, outcome: st
     Concurrent callers are committed together (group commit, see :class:`Journal`); each call still
     returns only after its own entry is durable in the catalog.
     """
+    entry = make_entry(actor, action, outcome=outcome, dataset=dataset, department=department, columns=columns,
+                       filter=filter, rows=rows, details=details)
+    return journal(wh).append(entry, list(with_rows))
+
+
+async def record_event_async(wh: Any, actor: Actor | str | None, action: str, *, outcome: str = "ok",
+                             dataset: str | None = None, department: str | None = None,
+                             columns: list[str] | None = None, filter: Any = None, rows: int | None = None,
+                             with_rows: Sequence[tuple[sa.Table, dict[str, Any]]] = (), **details: Any) -> int:
+    """:func:`record_event` for code running on an event loop: the loop is never blocked, and the call
+    still completes only once the entry is committed (see :meth:`Journal.append_async`)."""
+    entry = make_entry(actor, action, outcome=outcome, dataset=dataset, department=department, columns=columns,
+                       filter=filter, rows=rows, details=details)
+    return await journal(wh).append_async(entry, list(with_rows))
+
+
+class AuditBuffer:
+    """Stands in for :func:`record_event` where blocking is not allowed (an event loop): the entries
+    are kept, in order, and :meth:`flush` commits them — the caller answers only after that."""
+
+    def __init__(self, wh: Any) -> None:
+        self.wh = wh
+        self.pending: list[tuple[dict[str, Any], list[tuple[sa.Table, dict[str, Any]]]]] = []
+
+    def __call__(self, wh: Any, actor: Actor | str | None, action: str, *, outcome: str = "ok",
+                 dataset: str | None = None, department: str | None = None, columns: list[str] | None = None,
+                 filter: Any = None, rows: int | None = None,
+                 with_rows: Sequence[tuple[sa.Table, dict[str, Any]]] = (), **details: Any) -> None:
+        if wh is not self.wh:
+            raise ValueError("audit buffer used for another warehouse")
+        self.pending.append((make_entry(actor, action, outcome=outcome, dataset=dataset, department=department,
+                                        columns=columns, filter=filter, rows=rows, details=details), list(with_rows)))
+
+    async def flush(self) -> None:
+        """Commit the kept entries, in order (each once; a failure is raised after the earlier ones)."""
+        pending, self.pending = self.pending, []
+        for entry, extra in pending:
+            await journal(self.wh).append_async(entry, extra)
+
+
+def make_entry(actor: Actor | str | None, action: str, *, outcome: str, dataset: str | None,
+               department: str | None, columns: list[str] | None, filter: Any, rows: int | None,
+               details: dict[str, Any]) -> dict[str, Any]:
+    """The entry as it will be hashed (without its number and link, added when it is committed)."""
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
     if isinstance(actor, Actor):
@@ -84,10 +131,9 @@ def record_event(wh: Any, actor: Actor | str | None, action: str, *, outcome: st
         details.setdefault("via", actor.via)
     else:
         who, role = (actor or "system"), "system"
-    entry = {"at": now().isoformat(timespec="microseconds"), "actor": who, "role": role, "action": action,
-             "outcome": outcome, "dataset": dataset, "department": department, "columns": columns,
-             "filter": filter, "rows": rows, "details": details}
-    return journal(wh).append(entry, list(with_rows))
+    return {"at": now().isoformat(timespec="microseconds"), "actor": who, "role": role, "action": action,
+            "outcome": outcome, "dataset": dataset, "department": department, "columns": columns,
+            "filter": filter, "rows": rows, "details": details}
 
 
 def journal(wh: Any) -> Journal:
@@ -103,12 +149,26 @@ def journal(wh: Any) -> Journal:
 
 
 class _Pending:
-    __slots__ = ("entry", "extra", "seq", "error")
+    __slots__ = ("entry", "extra", "seq", "error", "waiter")
 
-    def __init__(self, entry: dict[str, Any], extra: list[tuple[sa.Table, dict[str, Any]]]) -> None:
+    def __init__(self, entry: dict[str, Any], extra: list[tuple[sa.Table, dict[str, Any]]],
+                 waiter: asyncio.Future[int] | None = None) -> None:
         self.entry, self.extra = entry, extra
         self.seq: int | None = None
         self.error: BaseException | None = None
+        self.waiter = waiter
+        """Set for a caller on an event loop: resolved (on that loop) once the entry is committed."""
+
+
+def _settle(batch: list[_Pending]) -> None:
+    """On the waiters' event loop: hand each its sequence number or its error."""
+    for one in batch:
+        if one.waiter is None or one.waiter.done():
+            continue
+        if one.error is not None:
+            one.waiter.set_exception(one.error)
+        else:
+            one.waiter.set_result(one.seq)  # type: ignore[arg-type]
 
 
 class Journal:
@@ -121,6 +181,11 @@ class Journal:
     Under load one commit carries many reads; alone, a call costs one commit as before.
     Another process appending first makes the insert fail on the unique ``prev_hash``: the batch is
     renumbered on the new head and retried.
+
+    Callers on an event loop (:meth:`append_async`) must not block it: their entries join the same
+    queue and one committer thread (started on first use) takes turns on the same commit lock; each
+    waits on a future settled once its entry is committed. While requests keep coming, every commit
+    carries all entries that queued up during the previous one.
     """
 
     def __init__(self, wh: Any) -> None:
@@ -131,6 +196,9 @@ class Journal:
         self._commit_lock = threading.Lock()
         self._head: tuple[int, str] | None = None
         self._lock_fd: int | None = None
+        self._insert = BulkInsert(self.engine)
+        self._committer: ThreadPoolExecutor | None = None
+        self._draining = False
         self.commits = 0
         """Transactions committed (with ``entries``: how well group commit batches)."""
         self.entries = 0
@@ -144,15 +212,63 @@ class Journal:
                 with self._queue_lock:
                     batch, self._queue = self._queue, []
                 self._commit(batch)
+                self._wake(batch)
         if pending.error is not None:
             raise pending.error
         assert pending.seq is not None
         return pending.seq
 
+    async def append_async(self, entry: dict[str, Any], extra: list[tuple[sa.Table, dict[str, Any]]]) -> int:
+        """:meth:`append` without blocking the event loop: the committer thread commits the entry
+        (with everything queued beside it) and this returns once it is committed."""
+        pending = _Pending(entry, extra, asyncio.get_running_loop().create_future())
+        with self._queue_lock:
+            self._queue.append(pending)
+            start, self._draining = not self._draining, True
+        if start:
+            try:
+                self._executor().submit(self._drain)
+            except BaseException:
+                with self._queue_lock:
+                    self._draining = False
+                raise
+        return await pending.waiter  # type: ignore[misc]
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._committer is None:
+            with self._queue_lock:
+                if self._committer is None:
+                    self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shucang-audit")
+        return self._committer
+
+    def _drain(self) -> None:
+        """Committer thread: commit whatever is queued, batch after batch, until the queue is empty."""
+        while True:
+            with self._commit_lock:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                    if not batch:
+                        self._draining = False
+                        return
+                self._commit(batch)
+            self._wake(batch)
+
+    @staticmethod
+    def _wake(batch: list[_Pending]) -> None:
+        """Settle the futures of event-loop callers in ``batch`` (one wake-up per loop)."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+        for one in batch:
+            if one.waiter is not None:
+                by_loop.setdefault(one.waiter.get_loop(), []).append(one)
+        for loop, waiting in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+                loop.call_soon_threadsafe(_settle, waiting)
+
     @contextlib.contextmanager
-    def _between_processes(self) -> Iterator[None]:
+    def _between_processes(self) -> Iterator[bool]:
         """Writers of one home take turns on a lock file: the kernel wakes the next one at once, where
-        SQLite's busy handler would poll with sleeps of up to 100 ms (the p99 under load)."""
+        SQLite's busy handler would poll with sleeps of up to 100 ms (the p99 under load). Yields
+        whether the lock is held (False where there is no lock file: SQLite's locking alone)."""
         if self._lock_fd is None:
             try:
                 self._lock_fd = (os.open(self.home / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
@@ -160,15 +276,22 @@ class Journal:
             except OSError:
                 self._lock_fd = -1
         if self._lock_fd < 0:
-            yield
+            yield False
             return
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
         try:
-            yield
+            yield True
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
+    def encode_row(self, table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
+        """``row`` prepared to be inserted many times (its JSON values serialised once)."""
+        return self._insert.encode(table, row)
+
     def close(self) -> None:
+        if self._committer is not None:
+            self._committer.shutdown(wait=True)
+            self._committer = None
         if self._lock_fd is not None and self._lock_fd >= 0:
             os.close(self._lock_fd)
         self._lock_fd = None
@@ -192,35 +315,46 @@ class Journal:
                 one.error = exc
 
     def _commit_batch(self, batch: list[_Pending]) -> None:
+        extra: dict[sa.Table, list[dict[str, Any]]] = {}
+        for one in batch:
+            for table, values in one.extra:
+                extra.setdefault(table, []).append(values)
         for attempt in range(50):
-            head = self._head if attempt == 0 and self._head is not None else self._read_head()
-            seq, prev = head
-            rows = []
-            for one in batch:
-                seq += 1
-                body = canonical({"seq": seq, "prev": prev, **one.entry})
-                digest = chain_hash(prev, body)
-                e = one.entry
-                rows.append({"seq": seq, "at": e["at"], "actor": e["actor"], "role": e["role"], "action": e["action"],
-                             "outcome": e["outcome"], "dataset": e["dataset"], "department": e["department"],
-                             "body": body, "prev_hash": prev, "hash": digest})
-                prev = digest
-            extra: dict[sa.Table, list[dict[str, Any]]] = {}
-            for one in batch:
-                for table, values in one.extra:
-                    extra.setdefault(table, []).append(values)
-            with self._between_processes():
+            with self._between_processes() as locked:
+                # The head is found under the lock every writer of this home takes, so no other process
+                # can append between finding it and inserting after it (found before taking the lock, it
+                # raced under load: each retry lost to the other process again). The anchor file is
+                # written under that lock after every commit, so it names the newest entry; after a
+                # failed insert (say a crash left the anchor behind) the catalog is asked instead.
+                anchor = self._anchor() if locked and attempt == 0 else None
+                if anchor is not None:
+                    head = anchor
+                elif attempt == 0 and self._head is not None:
+                    head = self._head
+                else:
+                    head = self._read_head()
+                seq, prev = head
+                rows = []
+                for one in batch:
+                    seq += 1
+                    body = canonical({"seq": seq, "prev": prev, **one.entry})
+                    digest = chain_hash(prev, body)
+                    e = one.entry
+                    rows.append({"seq": seq, "at": e["at"], "actor": e["actor"], "role": e["role"],
+                                 "action": e["action"], "outcome": e["outcome"], "dataset": e["dataset"],
+                                 "department": e["department"], "body": body, "prev_hash": prev, "hash": digest})
+                    prev = digest
                 try:
                     with self.engine.begin() as conn:
                         for table, values_list in extra.items():
-                            conn.execute(table.insert(), values_list)
-                        conn.execute(audit.insert(), rows)
+                            self._insert(conn, table, values_list)
+                        self._insert(conn, audit, rows)
                 except sa.exc.IntegrityError:
                     fresh = self._read_head()
                     self._head = None
                     if fresh == head:  # not a race with another writer: a row itself is at fault
                         raise
-                    continue
+                    continue  # a writer that does not take the lock file appended meanwhile
                 _write_anchor(self.home, seq, prev)  # under the same lock: the anchor never goes back
             self._head = (seq, prev)
             self.commits += 1
@@ -229,6 +363,101 @@ class Journal:
                 one.seq = row["seq"]
             return
         raise RuntimeError("audit log busy: could not append after 50 attempts")
+
+    def _anchor(self) -> tuple[int, str] | None:
+        """The newest entry as the anchor file records it (None when missing or unreadable)."""
+        try:
+            seq_text, digest = (self.home / "audit.head").read_text().split()
+            seq = int(seq_text)
+        except (OSError, ValueError):
+            return None
+        return (seq, digest) if seq > 0 and len(digest) == 64 else None
+
+
+class Encoded:
+    """A value already put through its column's type processor (:meth:`BulkInsert.encode`): rows that
+    repeat it — every answer from one remembered page carries the same registry fields — are not
+    serialised again."""
+
+    __slots__ = ("stored", "value")
+
+    def __init__(self, value: Any, stored: Any) -> None:
+        self.value, self.stored = value, stored
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.value if type(v) is Encoded else v for k, v in row.items()}
+
+
+class BulkInsert:
+    """``conn.execute(table.insert(), rows)`` without SQLAlchemy's per-statement work, on SQLite.
+
+    The statement is compiled once per (table, columns) and the values go through SQLAlchemy's own
+    type processors for this dialect, so what is stored is exactly what ``table.insert()`` stores;
+    only the per-call compilation and parameter handling (a large part of a small commit) is saved.
+    Rows that are not uniform, or leave out a column that has a default, go the ordinary way.
+    """
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.dialect = engine.dialect
+        self.enabled = engine.dialect.name == "sqlite"
+        self._plans: dict[tuple[sa.Table, tuple[str, ...]], tuple[str, list[tuple[str, Any]]] | None] = {}
+
+    def __call__(self, conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        keys = tuple(rows[0]) if rows else ()
+        plan = self._plan(table, keys) if self.enabled and keys else None
+        if plan is None or any(row.keys() != rows[0].keys() for row in rows):
+            conn.execute(table.insert(), [_plain(row) for row in rows])
+            return
+        sql, columns = plan
+        conn.exec_driver_sql(sql, [tuple(row[name] if process is None else process(row[name])
+                                         for name, process in columns) for row in rows])
+
+    def encode(self, table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
+        """``row`` with its JSON values serialised once, for rows that will repeat them."""
+        if not self.enabled:
+            return row
+        out = dict(row)
+        for name, value in row.items():
+            column = table.columns.get(name)
+            if column is not None and isinstance(column.type, sa.JSON) and type(value) is not Encoded:
+                process = self._processor(column)
+                if process is not None:
+                    out[name] = Encoded(value, process(value))
+        return out
+
+    def _processor(self, column: sa.Column[Any]) -> Any:
+        return column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
+
+    def _plan(self, table: sa.Table, keys: tuple[str, ...]) -> tuple[str, list[tuple[str, Any]]] | None:
+        key = (table, keys)
+        if key not in self._plans:
+            given = set(keys)
+            if not given <= set(table.columns.keys()) or any(
+                    column.key not in given and (column.default is not None or column.server_default is not None)
+                    for column in table.columns):
+                self._plans[key] = None
+            else:
+                compiled = table.insert().compile(dialect=self.dialect, column_keys=list(keys))
+                order = list(compiled.positiontup or [])
+                if set(order) != given:
+                    self._plans[key] = None
+                else:
+                    processors = [(name, _accepting_encoded(self._processor(table.columns[name]))) for name in order]
+                    self._plans[key] = (str(compiled), processors)
+        return self._plans[key]
+
+
+def _accepting_encoded(process: Any) -> Any:
+    """A column's processor that passes an :class:`Encoded` value's stored form through (only columns
+    with a processor ever get one: :meth:`BulkInsert.encode`)."""
+    if process is None:
+        return None
+
+    def run(value: Any) -> Any:
+        return value.stored if type(value) is Encoded else process(value)
+
+    return run
 
 
 @dataclass

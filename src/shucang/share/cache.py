@@ -147,6 +147,7 @@ class ShareCaches:
         self.grants = Memo(self.generation)
         self.grades = Memo(self.generation)
         self.releases = Memo(self.generation)
+        self.plans = Memo(self.generation)
 
     def close(self) -> None:
         self.generation.close()

@@ -17,7 +17,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +60,7 @@ class Compiled:
     columns: set[str] = field(default_factory=set)
 
 
-def compile_filter(spec: Any, types: dict[str, str], *, filterable: set[str] | None = None) -> Compiled:
+def compile_filter(spec: Any, types: dict[str, str], *, filterable: Collection[str] | None = None) -> Compiled:
     """Compile a JSON filter; ``types`` maps every column to its DuckDB type, ``filterable`` limits use."""
     out = Compiled()
     if spec in (None, {}, []):
@@ -149,7 +149,7 @@ def parse_json_param(text: str | None, what: str) -> Any:
         raise InputError(f"{what} 不是有效的 JSON ({what} is not valid JSON): {exc}") from exc
 
 
-def parse_sort(sort: Sequence[str] | str | None, sortable: set[str], types: dict[str, str]) -> list[tuple[str, bool]]:
+def parse_sort(sort: Sequence[str] | str | None, sortable: Collection[str], types: dict[str, str]) -> list[tuple[str, bool]]:
     """``["-month", "town"]`` → [(month, desc), (town, asc)], only over known, sortable columns."""
     if not sort:
         return []
@@ -445,7 +445,7 @@ def select_rows(snap: Snapshot, columns: list[str], where: Compiled, sort: list[
 
 
 def aggregate_rows(snap: Snapshot, group_by: list[str], measures: list[dict[str, Any]], where: Compiled, *,
-                   usable: set[str], sort: Sequence[str] | str | None = None, limit: int = 1000) -> pa.Table:
+                   usable: Collection[str], sort: Sequence[str] | str | None = None, limit: int = 1000) -> pa.Table:
     """count/count_distinct/sum/avg/min/max over ``usable`` columns, grouped by ``group_by``."""
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(f"结果行数必须在 1–{MAX_PAGE} 之间 (limit must be 1–{MAX_PAGE})")

@@ -4,20 +4,28 @@ Every row that leaves through the API, the CLI or the web passes here: the calle
 grant are checked on each call (so revocation and expiry bite at once), filters/sorts/groups may only
 touch columns the caller sees in clear, the result goes through ``protect_for_recipient`` (masking
 above the caller's level, fingerprinting for the caller), and an audit entry records who read what.
+A page already released to the same caller under the same grant, policy and keys is reused as
+protection made it (``shucang.share.pages``); it still gets its own extract id and audit entry.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 from shucang.errors import InputError, PermissionDenied, ShucangError
 from shucang.share.access import Actor, Resource, allowed, require
-from shucang.share.audit import record_event
+from shucang.share.audit import journal, record_event
 from shucang.share.cache import MISSING, caches
 from shucang.share.grants import GrantInfo, active_grant
+from shucang.share.pages import CACHED_CHANNELS, ProtectedPage, page_cache, setup_signature, typed
 from shucang.share.query import (
     Compiled,
     Snapshot,
@@ -51,7 +59,8 @@ class ColumnAccess:
 
 @dataclass
 class AccessPlan:
-    """What one actor may do with one dataset version, resolved once per call."""
+    """What one actor may do with one dataset version, resolved once per call (and reused while none of
+    the facts it was made from changes; treat it as read-only)."""
 
     dataset: str
     department: str | None
@@ -62,14 +71,45 @@ class AccessPlan:
     columns: dict[str, ColumnAccess]
     row_filter: Any
     grades: Any = None
+    queries: dict[Hashable, PreparedQuery] = field(default_factory=dict, repr=False, compare=False)
+    """Queries already checked and compiled against this plan (see :func:`prepare_query`)."""
 
     @property
     def granted(self) -> list[str]:
         return [c.name for c in self.columns.values() if c.granted]
 
-    @property
-    def clear(self) -> set[str]:
-        return {c.name for c in self.columns.values() if c.clear}
+    @cached_property
+    def clear(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns.values() if c.clear)
+
+    @cached_property
+    def protection_grades(self) -> dict[str, tuple[str | None, int]]:
+        """A grade for every column, so an ungraded one counts as UNGRADED_LEVEL in protection too."""
+        return {c.name: (c.sensitive_type, c.level) for c in self.columns.values()}
+
+    @cached_property
+    def key(self) -> str:
+        """A digest of everything in this plan that shapes a released page (basis, grant, ceiling, every
+        column's grade and visibility, the grant's row filter)."""
+        described = [self.dataset, self.version, self.basis, self.max_level, self.grant.id if self.grant else None,
+                     self.row_filter, [c.__dict__ for c in self.columns.values()]]
+        return hashlib.sha256(orjson.dumps(described, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedQuery:
+    """A page query checked against a plan: the columns, the WHERE (caller's filter AND the grant's row
+    filter), the sort keys and the fingerprint that binds cursors to it."""
+
+    wanted: tuple[str, ...]
+    where: Compiled
+    keys: tuple[tuple[str, bool], ...]
+    fingerprint: str
+
+    @cached_property
+    def identity(self) -> tuple[Any, ...]:
+        """What the page depends on, hashable (parameters with their types: 1, 1.0 and True differ)."""
+        return (self.wanted, self.where.sql, typed(self.where.params), self.keys, self.fingerprint)
 
 
 @dataclass
@@ -83,6 +123,8 @@ class ReadResult:
     masked_columns: list[str] = field(default_factory=list)
     dropped_columns: list[str] = field(default_factory=list)
     basis: str = ""
+    remembered: ProtectedPage | None = None
+    """The remembered page this answer came from (a front end may keep its serialised form there)."""
 
     def meta(self) -> dict[str, Any]:
         return {"dataset": self.dataset, "version": self.version, "basis": self.basis,
@@ -142,8 +184,9 @@ def dataset_resource(wh: Any, actor: Actor, info: Any) -> Resource:
 
 
 def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = None, action: str = "read",
-                snap: Snapshot | None = None) -> AccessPlan:
-    """Resolve the caller's basis (admin, own department, grant) and per-column visibility; audit refusals."""
+                snap: Snapshot | None = None, audit: Callable[..., Any] = record_event) -> AccessPlan:
+    """Resolve the caller's basis (admin, own department, grant) and per-column visibility; audit refusals
+    (through ``audit``: :func:`record_event`, or a buffer committed later from an event loop)."""
     info = dataset_info(wh, dataset)
     own = actor.role == "admin" or (actor.role == "steward" and actor.department == info.department)
     grant = current_grant(wh, actor.name, dataset) if actor.is_authenticated and not own else None
@@ -151,8 +194,7 @@ def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = No
     try:
         require(actor, "dataset:read", resource)
     except ShucangError as exc:
-        record_event(wh, actor, action, outcome="denied", dataset=dataset, department=info.department,
-                     error=exc.message)
+        audit(wh, actor, action, outcome="denied", dataset=dataset, department=info.department, error=exc.message)
         raise
     if actor.role == "admin":
         basis, grant = "admin", None
@@ -163,15 +205,26 @@ def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = No
     wanted = info.current_version if version is None else int(version)
     cache = snapshots(wh)
     snap = snap or cache.find(dataset, wanted) or cache.get(wh, dataset, _checked_version(wh, dataset, wanted))
-    levels, grades = column_levels(wh, dataset, snap.version)
+    graded = column_levels(wh, dataset, snap.version)
+    # The plan is a function of the actor, these facts and the snapshot: made again only when one of
+    # them is (each is re-read on its own terms: generation stamp, TTL, expiry).
+    memo = caches(wh).plans
+    memo_key = (actor.name, actor.role, actor.department, actor.clearance, dataset, snap.version, basis)
+    stamp = memo.generation.current()
+    found = memo.get(memo_key, stamp)
+    if found is not MISSING and found[0] is info and found[1] is grant and found[2] is graded and found[3] is snap:
+        return found[4]  # type: ignore[no-any-return]
+    levels, grades = graded
     max_level = min(actor.clearance, grant.max_level) if grant else actor.clearance
     granted = set(grant.columns) if grant else set(snap.types)
     columns = {}
     for name, dtype in snap.types.items():
         kind, level = levels.get(name, (None, UNGRADED_LEVEL))
         columns[name] = ColumnAccess(name, dtype, kind, level, name in granted, name in granted and level <= max_level)
-    return AccessPlan(dataset, info.department, snap.version, basis, max_level, grant, columns,
+    plan = AccessPlan(dataset, info.department, snap.version, basis, max_level, grant, columns,
                       grant.row_filter if grant else None, grades)
+    memo.put(memo_key, stamp, (info, grant, graded, snap, plan))
+    return plan
 
 
 def _checked_version(wh: Any, dataset: str, version: int | None) -> int:
@@ -208,18 +261,22 @@ def _policy(wh: Any) -> Any:
     return caches(wh).releases.fetch("policy", lambda: load_policy(wh))
 
 
-def _release_setup(wh: Any, recipient: str, plan: AccessPlan, channel: str, grades: dict[str, Any]) -> Any:
+def _release_setup(wh: Any, recipient: str, plan: AccessPlan, channel: str) -> tuple[Any, str]:
     """Protection's lookups for this (recipient, dataset version, channel, ceiling, grades), made once per
-    TTL (≤ 1 s) and dropped at once when a user, token or grant changes (the generation stamp)."""
+    TTL (≤ 1 s) and dropped at once when a user, token or grant changes (the generation stamp) — with
+    the signature of what they contain (the key of remembered pages, see ``shucang.share.pages``)."""
     from shucang.protect.release import prepare_release
 
-    key = (recipient, plan.dataset, plan.version, channel, plan.max_level, tuple(grades.items()))
-    return caches(wh).releases.fetch(key, lambda: prepare_release(
-        wh, plan.dataset, recipient, channel=channel, version=plan.version, max_level=plan.max_level,
-        grades=grades, policy=_policy(wh)))
+    def prepare() -> tuple[Any, str]:
+        setup = prepare_release(wh, plan.dataset, recipient, channel=channel, version=plan.version,
+                                max_level=plan.max_level, grades=plan.protection_grades, policy=_policy(wh))
+        return setup, setup_signature(setup)
+
+    return caches(wh).releases.fetch((recipient, channel, plan.key), prepare)
 
 
-def release(wh: Any, actor: Actor, plan: AccessPlan, table: pa.Table, *, channel: str) -> Released:
+def release(wh: Any, actor: Actor, plan: AccessPlan, table: pa.Table, *, channel: str,
+            prepared: tuple[Any, str] | None = None) -> Released:
     """The one exit: ``protect_for_recipient`` masks above the caller's level and fingerprints for them.
 
     Protection runs on every call (with its lookups prepared once, :func:`_release_setup`). Its
@@ -235,9 +292,8 @@ def release(wh: Any, actor: Actor, plan: AccessPlan, table: pa.Table, *, channel
         # The protection stage is absent: never release what it would have masked — drop those columns.
         hidden = [c for c in table.column_names if c not in plan.clear]
         return Released(table.drop_columns(hidden), None, [], hidden)
-    # Hand over a grade for every column, so an ungraded one counts as UNGRADED_LEVEL there too.
-    grades = {c.name: (c.sensitive_type, c.level) for c in plan.columns.values()}
-    setup = _release_setup(wh, actor.name, plan, channel, grades)
+    grades = plan.protection_grades
+    setup = (prepared or _release_setup(wh, actor.name, plan, channel))[0]
     rows: list[dict[str, Any]] = []
     out = protect_for_recipient(wh, plan.dataset, table, actor.name, channel=channel, version=plan.version,
                                 max_level=plan.max_level, grades=grades, created_by=actor.name, setup=setup,
@@ -247,48 +303,153 @@ def release(wh: Any, actor: Actor, plan: AccessPlan, table: pa.Table, *, channel
     return Released(out.table, out.extract_id, list(out.masked_columns), list(out.dropped_columns), registry)
 
 
+def _prepared(wh: Any, actor: Actor, plan: AccessPlan, channel: str) -> tuple[Any, str] | None:
+    """Protection's setup and its signature, or None while the protection stage is absent."""
+    try:
+        import shucang.protect.release  # noqa: F401
+    except ImportError:
+        return None
+    return _release_setup(wh, actor.name, plan, channel)
+
+
+MAX_PREPARED = 512
+"""Checked queries kept per plan (a plan lives while the facts it was made from do, ≤ 1 s unchanged)."""
+
+
+def prepare_query(plan: AccessPlan, snap: Snapshot, columns: list[str] | None, filter: Any,
+                  sort: list[str] | str | None) -> PreparedQuery:
+    """Check the requested columns against the plan and compile filter and sort (raises as the read
+    should). The outcome depends only on the plan and the request, so a success is kept with the plan."""
+    try:  # the filter's exact JSON spelling: 1, 1.0, true, NaN and null all stay apart
+        key: Hashable = (json.dumps(filter, sort_keys=True, separators=(",", ":")),
+                         tuple(columns) if columns else None, sort if isinstance(sort, str) else tuple(sort or ()))
+        hash(key)
+    except (TypeError, ValueError):  # not JSON, or a column list of odd things: checked afresh each time
+        key = None
+    found = plan.queries.get(key) if key is not None else None
+    if found is not None:
+        return found
+    dataset = plan.dataset
+    wanted = list(dict.fromkeys(columns)) if columns else plan.granted
+    unknown = [c for c in wanted if c not in plan.columns]
+    if unknown:
+        raise InputError(f"数据集 {dataset} 没有列 {', '.join(unknown)} (no such column)",
+                         hint="columns: " + ", ".join(list(plan.columns)[:40]))
+    refused = [c for c in wanted if not plan.columns[c].granted]
+    if refused:
+        raise PermissionDenied(f"未授权的列 (columns not granted): {', '.join(refused)}",
+                               hint="file a request that includes them")
+    if not wanted:
+        raise PermissionDenied("授权中没有可读的列 (the grant covers no column)")
+    where = _where(plan, snap, filter)
+    keys = parse_sort(sort, plan.clear, snap.types)
+    prepared = PreparedQuery(tuple(wanted), where, tuple(keys),
+                             query_fingerprint(dataset, wanted, filter, keys, plan.row_filter))
+    if key is not None:
+        if len(plan.queries) >= MAX_PREPARED:
+            plan.queries.clear()
+        plan.queries[key] = prepared
+    return prepared
+
+
+def serve_page(wh: Any, actor: Actor, plan: AccessPlan, snap: Snapshot, query: PreparedQuery, *, limit: int,
+               cursor: str | None, channel: str,
+               remembered_only: bool = False) -> tuple[Released, str | None, ProtectedPage | None] | None:
+    """The page released for the caller (rows, next cursor, and the remembered page when there is one).
+
+    An answer already given to this caller for this exact release and query is reused (see
+    ``shucang.share.pages`` for why that is exact and cannot outlive a grant); it still gets a new
+    extract id and its own registry row. Otherwise the engine runs and protection releases the rows —
+    unless ``remembered_only``: then None.
+    """
+    prepared = _prepared(wh, actor, plan, channel)
+    cache = page_cache(wh)
+    key: tuple[Any, ...] | None = None
+    if prepared is not None and channel in CACHED_CHANNELS and cache.budget > 0:
+        key = (prepared[1], actor.name, plan.key, query.identity, int(limit), cursor, channel)
+        found = cache.get(key)
+        if found is not None:
+            from shucang.protect.registry import new_extract_id
+            from shucang.protect.tables import extracts
+
+            extract_id = new_extract_id()
+            registry = [(extracts, {**found.registry, "id": extract_id, "created_at": now()})]
+            return Released(found.table, extract_id, found.masked, found.dropped, registry), found.next_cursor, found
+    if remembered_only:
+        return None
+    page = select_rows(snap, list(query.wanted), query.where, list(query.keys), limit=int(limit), cursor=cursor,
+                       fingerprint=query.fingerprint)
+    released = release(wh, actor, plan, page.table, channel=channel, prepared=prepared)
+    if key is None or len(released.registry) != 1:
+        return released, page.next_cursor, None
+    table_, row = released.registry[0]
+    template = journal(wh).encode_row(table_, {k: v for k, v in row.items() if k not in ("id", "created_at")})
+    stored = ProtectedPage(released.table, page.next_cursor, released.masked, released.dropped, template)
+    return released, page.next_cursor, stored if cache.put(key, stored) else None
+
+
 def read_rows(wh: Any, actor: Actor, dataset: str, *, columns: list[str] | None = None, filter: Any = None,
               sort: list[str] | str | None = None, limit: int = 100, cursor: str | None = None,
               version: int | None = None, channel: str = "api", fmt: str = "json") -> ReadResult:
     """One page of rows the caller may see, masked and fingerprinted for them, and audited."""
+    result = _read(wh, actor, dataset, columns=columns, filter=filter, sort=sort, limit=limit, cursor=cursor,
+                   version=version, channel=channel, fmt=fmt, audit=record_event, remembered_only=False)
+    assert result is not None
+    return result
+
+
+def read_remembered(wh: Any, actor: Actor, dataset: str, *, columns: list[str] | None = None, filter: Any = None,
+                    sort: list[str] | str | None = None, limit: int = 100, cursor: str | None = None,
+                    version: int | None = None, channel: str = "api", fmt: str = "json",
+                    audit: Callable[..., Any]) -> ReadResult | None:
+    """:func:`read_rows` for an event loop: answered only from memory, or None.
+
+    The same checks run in the same order, and the audit entries go to ``audit`` (a buffer the caller
+    commits before it answers). None — with nothing recorded — when the answer needs work that may
+    block: the dataset version is not materialised yet or this page was not released to this caller
+    before; the caller then runs :func:`read_rows` in a thread.
+    """
+    return _read(wh, actor, dataset, columns=columns, filter=filter, sort=sort, limit=limit, cursor=cursor,
+                 version=version, channel=channel, fmt=fmt, audit=audit, remembered_only=True)
+
+
+def _read(wh: Any, actor: Actor, dataset: str, *, columns: list[str] | None, filter: Any,
+          sort: list[str] | str | None, limit: int, cursor: str | None, version: int | None, channel: str, fmt: str,
+          audit: Callable[..., Any], remembered_only: bool) -> ReadResult | None:
     action = "read" if fmt == "json" else "export"
     info_version = version
     if cursor and version is None:  # a cursor pins the version its first page came from
         from shucang.share.query import decode_cursor_version
 
         info_version = decode_cursor_version(cursor)
-    plan = plan_access(wh, actor, dataset, version=info_version, action=action)
+    built: Snapshot | None = None
+    if remembered_only:
+        wanted_version = dataset_info(wh, dataset).current_version if info_version is None else info_version
+        built = snapshots(wh).find(dataset, wanted_version)
+        if built is None:
+            return None
+    plan = plan_access(wh, actor, dataset, version=info_version, action=action, audit=audit, snap=built)
     snap = snapshots(wh).get(wh, dataset, plan.version)
     try:
-        wanted = list(dict.fromkeys(columns)) if columns else plan.granted
-        unknown = [c for c in wanted if c not in plan.columns]
-        if unknown:
-            raise InputError(f"数据集 {dataset} 没有列 {', '.join(unknown)} (no such column)",
-                             hint="columns: " + ", ".join(list(plan.columns)[:40]))
-        refused = [c for c in wanted if not plan.columns[c].granted]
-        if refused:
-            raise PermissionDenied(f"未授权的列 (columns not granted): {', '.join(refused)}",
-                                   hint="file a request that includes them")
-        if not wanted:
-            raise PermissionDenied("授权中没有可读的列 (the grant covers no column)")
-        where = _where(plan, snap, filter)
-        keys = parse_sort(sort, plan.clear, snap.types)
-        fingerprint = query_fingerprint(dataset, wanted, filter, keys, plan.row_filter)
-        page = select_rows(snap, wanted, where, keys, limit=int(limit), cursor=cursor, fingerprint=fingerprint)
-        released = release(wh, actor, plan, page.table, channel=channel)
+        query = prepare_query(plan, snap, columns, filter, sort)
+        served = serve_page(wh, actor, plan, snap, query, limit=int(limit), cursor=cursor, channel=channel,
+                            remembered_only=remembered_only)
     except ShucangError as exc:
-        record_event(wh, actor, action, outcome="failed", dataset=dataset, department=plan.department,
-                     columns=columns, filter=filter, error=exc.message, format=fmt)
+        audit(wh, actor, action, outcome="failed", dataset=dataset, department=plan.department,
+              columns=columns, filter=filter, error=exc.message, format=fmt)
         raise
+    if served is None:
+        return None
+    released, next_cursor, remembered = served
     table = released.table
-    record_event(wh, actor, action, dataset=dataset, department=plan.department, columns=table.column_names,
-                 filter=filter, rows=table.num_rows, version=plan.version, basis=plan.basis, format=fmt,
-                 grant_id=plan.grant.id if plan.grant else None, extract_id=released.extract_id,
-                 masked=released.masked, dropped=released.dropped, sort=[("-" if d else "") + n for n, d in keys],
-                 channel=channel, with_rows=released.registry)
+    audit(wh, actor, action, dataset=dataset, department=plan.department, columns=table.column_names,
+          filter=filter, rows=table.num_rows, version=plan.version, basis=plan.basis, format=fmt,
+          grant_id=plan.grant.id if plan.grant else None, extract_id=released.extract_id,
+          masked=released.masked, dropped=released.dropped, sort=[("-" if d else "") + n for n, d in query.keys],
+          channel=channel, with_rows=released.registry)
     shown = [plan.columns[c] for c in table.column_names if c in plan.columns]
-    return ReadResult(table, dataset, plan.version, shown, page.next_cursor, released.extract_id, released.masked,
-                      released.dropped, plan.basis)
+    return ReadResult(table, dataset, plan.version, shown, next_cursor, released.extract_id, released.masked,
+                      released.dropped, plan.basis, remembered)
 
 
 def aggregate(wh: Any, actor: Actor, dataset: str, *, group_by: list[str] | None = None,

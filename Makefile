@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PG_TESTS := tests/warehouse tests/share tests/plan tests/protect tests/classify/test_classify_store.py --deselect tests/warehouse/test_spark.py
 
 .PHONY: demo test lint bench install clean
 
@@ -18,10 +19,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/shucang demo
 
-## Lint, then the whole test suite (browser tests skip with a clear message when chromium is missing)
+## Lint, then the whole test suite (browser tests skip with a clear message when chromium is missing),
+## then the catalog-heavy tests again with the catalog on a throwaway PostgreSQL (when it is installed)
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -n 2 -q -rs
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "catalog on PostgreSQL:"; \
+	  $(BIN)/python -m pytest -n 2 -q -rs --catalog postgres $(PG_TESTS); \
+	else echo "PostgreSQL is not installed (apt-get install postgresql): catalog-on-PostgreSQL pass skipped"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -38,6 +38,13 @@ class InputError(ShucangError):
     code = "bad_input"
 
 
+def unstorable_value() -> InputError:
+    """What a caller is told when the catalog database refuses a value it sent (PostgreSQL refuses
+    NUL characters in text and integers beyond 32 bits where SQLite takes them)."""
+    return InputError("输入值无效：含有空字符 (NUL) 或数字超出范围 (invalid value: a NUL character or a number "
+                      "out of range)", hint="请检查参数 (check the parameters)")
+
+
 class NotFound(ShucangError):
     """A dataset, version, user, plan … that does not exist."""
 

@@ -238,7 +238,8 @@ def test_bulk_insert_stores_what_sqlalchemy_stores(wh: Any) -> None:
         short = {k: v for k, v in row.items() if k != "columns"}  # a column with a default: the usual way
         audit.BulkInsert(wh.engine)(conn, extracts, [{**short, "id": "xc"}])
         stored = conn.execute(sa.text("SELECT * FROM protect_extracts WHERE id IN ('xa', 'xb', 'xc') ORDER BY id")).all()
-    assert stored[0][1:] == stored[1][1:] and stored[2].columns == "[]"
+    # SQLite hands JSON back as text, PostgreSQL as the value
+    assert stored[0][1:] == stored[1][1:] and stored[2].columns in ("[]", [])
 
 
 def test_a_head_moved_by_another_process_is_noticed_before_inserting(wh: Any, share_home: Any) -> None:
@@ -282,7 +283,9 @@ def test_values_serialised_once_are_stored_as_the_ordinary_insert_stores_them(wh
               "marks": {"context": "api:people", "名": 1.5}, "rows": 7, "policy": {"k": 5}, "key_id": "k1",
               "filter": None, "created_by": "ana"}
     template = audit.journal(wh).encode_row(extracts, fields)
-    assert isinstance(template["marks"], audit.Encoded) and template["rows"] == 7
+    if wh.engine.dialect.name == "sqlite":  # the bulk path (and so the encoding) is SQLite's only
+        assert isinstance(template["marks"], audit.Encoded)
+    assert template["rows"] == 7
     audit.record_event(wh, "ana", "read", with_rows=[(extracts, {**fields, "id": "xp", "created_at": datetime.now(UTC)})])
     audit.record_event(wh, "ana", "read", with_rows=[(extracts, {**template, "id": "xq", "created_at": datetime.now(UTC)})])
     with wh.engine.begin() as conn:  # the ordinary way too (a column with a default left out)

@@ -1,7 +1,7 @@
 """The scale-out path: a dataset's exact version read on Spark, and the same Arrow batch function
 (here the protection stage's masking) giving the same result on Spark as on one machine.
 
-Runs when pyspark and a Java runtime are installed (`pip install -e '.[spark]'`); skipped otherwise.
+Runs in `make test` (pyspark is in the test extra) when a Java runtime is installed; skipped otherwise.
 """
 
 from __future__ import annotations

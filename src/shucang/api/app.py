@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shucang import __version__
-from shucang.errors import RateLimited, ShucangError
+from shucang.errors import RateLimited, ShucangError, unstorable_value
 from shucang.platform import open_warehouse
 from shucang.settings import Settings
 
@@ -31,6 +32,10 @@ def _install_error_handlers(app: FastAPI, debug: bool) -> None:
     async def shucang_error(_request: Request, exc: ShucangError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
         return _error(exc.status, exc.message, exc.code, exc.hint, headers)
+
+    @app.exception_handler(sa.exc.DataError)
+    async def unstorable(request: Request, _exc: sa.exc.DataError) -> JSONResponse:
+        return await shucang_error(request, unstorable_value())
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

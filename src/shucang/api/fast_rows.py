@@ -26,11 +26,12 @@ from typing import Any
 from urllib.parse import quote as urlquote
 
 import orjson
+import sqlalchemy as sa
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from shucang.api.deps import check_api_actor, get_warehouse
-from shucang.errors import RateLimited, ShucangError
+from shucang.errors import RateLimited, ShucangError, unstorable_value
 from shucang.share.access import Actor
 from shucang.share.audit import AuditBuffer
 from shucang.share.formats import check_format, csv_bytes, json_bytes, xlsx_bytes
@@ -240,8 +241,8 @@ class FastRows:
             if answer is None:
                 answer = await anyio.to_thread.run_sync(partial(answer_encoded, wh, actor, query))
             body, named = answer
-        except ShucangError as exc:
-            status, body, headers = error_body(exc)
+        except (ShucangError, sa.exc.DataError) as exc:
+            status, body, headers = error_body(exc if isinstance(exc, ShucangError) else unstorable_value())
             await _send(send, status, body, [(b"content-type", b"application/json"), *headers])
             return
         headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in named.items()]

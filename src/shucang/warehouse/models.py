@@ -14,12 +14,13 @@ from shucang.errors import InputError
 
 CADENCES = ("daily", "weekly", "monthly", "quarterly", "yearly")
 CADENCE_DAYS = {"daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92, "yearly": 366}
-_NAME = re.compile(r"^[^\W\d]\w{0,127}$")
+DATASET_NAME = re.compile(r"^[^\W\d]\w{0,127}$")
+"""What a dataset name may look like (a letter, then letters, digits and underscores)."""
 
 
 def check_dataset_name(name: str) -> str:
     """Dataset names are SQL-friendly identifiers (letters incl. Chinese, digits, underscore)."""
-    if not _NAME.match(name or "") or name.lower().endswith("__raw"):
+    if not DATASET_NAME.match(name or "") or name.lower().endswith("__raw"):
         raise InputError(
             f"数据集名称无效 (invalid dataset name): {name!r}",
             hint="use letters, digits and underscores, starting with a letter, e.g. population_2024",

@@ -34,6 +34,7 @@ from shucang.warehouse import query, tables
 from shucang.warehouse.engine import create_catalog_engine
 from shucang.warehouse.migrations import ensure_schema
 from shucang.warehouse.models import (
+    DATASET_NAME,
     ColumnInfo,
     DatasetInfo,
     IngestOptions,
@@ -115,8 +116,10 @@ class Warehouse:
             return [self._info(r) for r in conn.execute(stmt)]
 
     def dataset(self, name: str) -> DatasetInfo:
-        with self.engine.connect() as conn:
-            row = conn.execute(self._dataset_query().where(cat.datasets.c.name == name)).first()
+        row = None
+        if DATASET_NAME.match(name):  # anything else cannot exist (and may not even be storable)
+            with self.engine.connect() as conn:
+                row = conn.execute(self._dataset_query().where(cat.datasets.c.name == name)).first()
         if row is None or row.current_version is None:
             known = ", ".join(d.name for d in self.list_datasets()[:20]) or "none yet"
             raise NotFound(f"没有名为 {name!r} 的数据集 (no dataset named {name!r})",

@@ -198,5 +198,5 @@ def test_every_error_has_the_one_json_shape(client: Any, method: str, path: str)
         assert "Traceback" not in r.text
 
 
-def test_tokens_fixture_is_complete() -> None:
+def test_tokens_fixture_is_complete(base_home: Any) -> None:  # base_home fills TOKENS
     assert set(TOKENS) == {"admin", "st_gaj", "st_scjgj", "ana", "bob"}

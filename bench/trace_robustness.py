@@ -7,6 +7,14 @@ Parquet/JSONL, GB18030, whitespace padding, 3-significant-digit rounding) and tr
 files (unmarked source samples, fresh data of the same schema) must name nobody; every trace also
 tests ``--null-trials`` never-issued recipients/extracts, which must never be accused.
 
+``--innocent N`` sets how many innocent files are traced (≥ 10,000 to show "0 wrong accusations over
+10,000 traces"); each goes through the same :func:`trace_file` as ``shucang trace``, in one process,
+so the keys, registry rows and source index are read once. Half are random samples of the source
+(unmarked: the warehouse's own rows, attacked like a leak), half samples of fresh data of the same
+schema (a new synthetic pool every 50 files). ``--innocent-only`` skips the leaked files and the
+population case. The report counts files traced, named nobody, named anyone (all wrong) and the
+smallest bound any innocent file reached.
+
 A second part runs the population-style case (the demo ``population`` register: no numeric measure,
 so a full-clearance copy can carry only decoy rows): ``--pop-recipients`` recipients at clearance 4,
 leaks of ``--pop-leak-rows`` rows under the same attacks (nothing kept back), and innocent files
@@ -14,21 +22,24 @@ leaks of ``--pop-leak-rows`` rows under the same attacks (nothing kept back), an
 ``decoys.per_million``; default 700).
 
 Usage: ``python bench/trace_robustness.py [--recipients 1000] [--traces 200] [--innocent 100]
-[--pop-recipients 200] [--pop-traces 100] [--pop-leak-rows 10000] [--pop-rate 700]``.
+[--innocent-only] [--pop-recipients 200] [--pop-traces 100] [--pop-leak-rows 10000] [--pop-rate 700]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
 from tests.protect.helpers import GRADES, POPULATION_GRADES, attack, people, population, write_as  # noqa: E402
 
@@ -57,10 +68,14 @@ def main() -> None:
     parser.add_argument("--pop-leak-rows", type=int, default=10_000)
     parser.add_argument("--pop-rate", type=float, default=700.0)
     parser.add_argument("--skip-people", action="store_true", help="run only the population case")
+    parser.add_argument("--innocent-only", action="store_true",
+                        help="only the innocent files of the people case (no leaks, no population case)")
     args = parser.parse_args()
+    if args.innocent_only:
+        args.traces = 0
     if not args.skip_people:
         people_case(args)
-    if args.pop_recipients and args.pop_traces:
+    if args.pop_recipients and args.pop_traces and not args.innocent_only:
         population_case(args)
 
 
@@ -82,7 +97,8 @@ def people_case(args: argparse.Namespace) -> None:
             keep[i] = release.table
     print(f"issued {args.recipients} extracts of {args.rows:,} rows in {time.perf_counter() - start:.1f} s", flush=True)
 
-    counts = {"right": 0, "wrong": 0, "none": 0, "innocent_named": 0, "null_trials": 0, "null_accused": 0}
+    counts = {"right": 0, "wrong": 0, "none": 0, "null_trials": 0, "null_accused": 0}
+    leak_times: list[tuple[float, float]] = []
     by_kind = {"low": [0, 0], "full": [0, 0]}
     worst_bound = 0.0
     start = time.perf_counter()
@@ -90,7 +106,8 @@ def people_case(args: argparse.Namespace) -> None:
         fmt, encoding = FORMATS[t % len(FORMATS)]
         leaked = attack(keep[who], rng, args.leak_rows, drop=int(rng.integers(0, 3)),
                         round_numbers=bool(rng.random() < 0.8), trim=bool(rng.random() < 0.7))
-        got = trace_file(wh, write_as(leaked, work / f"leak{t}", fmt, encoding=encoding), null_trials=args.null_trials)
+        path = write_as(leaked, work / f"leak{t}", fmt, encoding=encoding)
+        got = timed_trace(wh, path, args.null_trials, leak_times)
         name = f"recipient{who:04d}"
         kind = "low" if who % 2 == 0 else "full"
         by_kind[kind][1] += 1
@@ -105,27 +122,83 @@ def people_case(args: argparse.Namespace) -> None:
         counts["null_trials"] += got["null_trials"]["count"]
         counts["null_accused"] += got["null_trials"]["false_accusations"]
     leak_s = time.perf_counter() - start
-    for t in range(args.innocent):
-        table = source if t % 2 == 0 else people(args.leak_rows * 2, seed=10_000 + t)
-        leaked = attack(table, rng, args.leak_rows, drop=int(rng.integers(0, 3)), round_numbers=bool(t % 3))
-        fmt, encoding = FORMATS[t % len(FORMATS)]
-        got = trace_file(wh, write_as(leaked, work / f"innocent{t}", fmt, encoding=encoding),
-                         null_trials=args.null_trials)
-        counts["innocent_named"] += got["recipient"] is not None
-        counts["null_trials"] += got["null_trials"]["count"]
-        counts["null_accused"] += got["null_trials"]["false_accusations"]
+    innocent = innocent_traces(args, wh, source, rng, work)
     wh.close()
-    total = max(1, args.traces)
-    print(f"leaked-file traces : {args.traces} ({leak_s / total:.2f} s each)  right {counts['right']}  "
-          f"none {counts['none']}  WRONG {counts['wrong']}  success {100 * counts['right'] / total:.1f}% (target ≥ 99%)")
-    for kind, (ok, n) in by_kind.items():
-        label = "clearance 1 (pseudonyms)" if kind == "low" else "clearance 4 (numeric sides)"
-        print(f"  {label:28}: {ok}/{n}")
-    print(f"largest false-accusation bound of a correct answer: {worst_bound:.1e} (target ≤ 1e-9)")
-    print(f"innocent files     : {args.innocent}  named someone: {counts['innocent_named']} (target 0)")
-    print(f"never-issued keys  : {counts['null_trials']} null trials  accused: {counts['null_accused']} (target 0)")
-    wrong = counts["wrong"] + counts["innocent_named"] + counts["null_accused"]
-    print(f"wrong accusations in total: {wrong} over {args.traces + args.innocent + counts['null_trials']} trials")
+    if args.traces:
+        total = max(1, args.traces)
+        print(f"leaked-file traces : {args.traces} ({describe(leak_times)}; {leak_s:.0f} s with writing the files)  "
+              f"right {counts['right']}  "
+              f"none {counts['none']}  WRONG {counts['wrong']}  "
+              f"success {100 * counts['right'] / total:.1f}% (target ≥ 99%)")
+        for kind, (ok, n) in by_kind.items():
+            label = "clearance 1 (pseudonyms)" if kind == "low" else "clearance 4 (numeric sides)"
+            print(f"  {label:28}: {ok}/{n}")
+        print(f"largest false-accusation bound of a correct answer: {worst_bound:.1e} (target ≤ 1e-9)")
+    print(f"innocent files     : {innocent['traced']} traced  named nobody {innocent['nobody']}  "
+          f"named someone {innocent['named']} (target 0; every name would be wrong)  "
+          f"[{innocent['not_matched']} not_matched, {innocent['inconclusive']} inconclusive]")
+    print(f"  smallest false-accusation bound of an innocent file: {innocent['smallest_bound']:.1e} "
+          f"(named only at ≤ 1e-10)")
+    print(f"  {innocent['source']} source samples, {innocent['fresh']} fresh same-schema files; "
+          f"{innocent['times']}; {innocent['elapsed']:.0f} s in all with writing the files")
+    null_trials = counts["null_trials"] + innocent["null_trials"]
+    null_accused = counts["null_accused"] + innocent["null_accused"]
+    print(f"never-issued keys  : {null_trials} null trials  accused: {null_accused} (target 0)")
+    wrong = counts["wrong"] + innocent["named"] + null_accused
+    print(f"wrong accusations in total: {wrong} over {args.traces + innocent['traced'] + null_trials} trials")
+
+
+def timed_trace(wh: Any, path: Path, null_trials: int, times: list[tuple[float, float]]) -> dict[str, Any]:
+    """``trace_file`` as ``shucang trace`` runs it, with its CPU and wall time appended to ``times``."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    got = trace_file(wh, path, null_trials=null_trials)
+    times.append((time.process_time() - cpu, time.perf_counter() - wall))
+    return got
+
+
+def describe(times: list[tuple[float, float]]) -> str:
+    """Median CPU and wall time of a trace (the first trace of a source reads and scans it: also shown)."""
+    if not times:
+        return "no traces"
+    return (f"trace median {statistics.median(c for c, _ in times):.3f} s CPU / "
+            f"{statistics.median(w for _, w in times):.3f} s wall, first {times[0][1]:.2f} s wall")
+
+
+def innocent_traces(args: argparse.Namespace, wh: Any, source: pa.Table, rng: np.random.Generator,
+                    work: Path) -> dict[str, Any]:
+    """Trace ``args.innocent`` files that came from no extract; any recipient named is a wrong accusation."""
+    out: dict[str, Any] = {"traced": 0, "nobody": 0, "named": 0, "not_matched": 0, "inconclusive": 0,
+                           "smallest_bound": 1.0, "source": 0, "fresh": 0, "null_trials": 0, "null_accused": 0}
+    times: list[tuple[float, float]] = []
+    fresh = source
+    start = time.perf_counter()
+    for t in range(args.innocent):
+        if t % 2 == 0:
+            table = source
+            out["source"] += 1
+        else:
+            if t % 100 == 1:  # a new fresh pool every 50 fresh files
+                fresh = people(max(args.leak_rows * 20, 2000), seed=10_000 + t)
+            table = fresh
+            out["fresh"] += 1
+        leaked = attack(table, rng, args.leak_rows, drop=int(rng.integers(0, 3)), round_numbers=bool(t % 3),
+                        trim=bool(rng.random() < 0.7))
+        fmt, encoding = FORMATS[t % len(FORMATS)]
+        path = write_as(leaked, work / f"innocent{t % 10}", fmt, encoding=encoding)
+        got = timed_trace(wh, path, args.null_trials, times)
+        out["traced"] += 1
+        out["named"] += got["recipient"] is not None
+        out["nobody"] += got["recipient"] is None
+        out[got["verdict"]] = out.get(got["verdict"], 0) + 1
+        out["smallest_bound"] = min(out["smallest_bound"], got["false_accusation_bound"])
+        out["null_trials"] += got["null_trials"]["count"]
+        out["null_accused"] += got["null_trials"]["false_accusations"]
+        if (t + 1) % 1000 == 0:
+            print(f"  … {t + 1} innocent files traced, named someone {out['named']}, "
+                  f"{time.perf_counter() - start:.0f} s", flush=True)
+    out["times"] = describe(times)
+    out["elapsed"] = time.perf_counter() - start
+    return out
 
 
 def population_case(args: argparse.Namespace) -> None:
@@ -156,6 +229,8 @@ def population_case(args: argparse.Namespace) -> None:
     print(f"\npopulation case: {args.pop_recipients} full-clearance extracts of {args.pop_rows:,} rows "
           f"(+{decoys_per_copy} decoys each, {args.pop_rate:g} per million) in {time.perf_counter() - start:.1f} s",
           flush=True)
+    pop_times: list[tuple[float, float]] = []
+    missed_with: list[int] = []
     counts = {"right": 0, "wrong": 0, "none": 0, "no_decoy_leaked": 0, "innocent_named": 0, "null_trials": 0,
               "null_accused": 0}
     worst = 0.0
@@ -164,8 +239,14 @@ def population_case(args: argparse.Namespace) -> None:
         fmt, encoding = FORMATS[t % len(FORMATS)]
         leaked = attack(keep[who], rng, args.pop_leak_rows, drop=int(rng.integers(0, 3)), trim=bool(rng.random() < 0.7),
                         keep_columns=())
-        had_decoy = any(v in decoy_cells[who] for c in leaked.columns for v in c.to_pylist())
-        got = trace_file(wh, write_as(leaked, work / f"pop{t}", fmt, encoding=encoding), null_trials=args.null_trials)
+        rows_with_decoy = np.zeros(leaked.num_rows, dtype=bool)  # rows holding a decoy's ID, phone or address
+        for column in leaked.columns:
+            text = pc.utf8_trim_whitespace(column.cast(pa.string()))
+            rows_with_decoy |= pc.fill_null(pc.is_in(text, value_set=pa.array(sorted(decoy_cells[who]))), False).to_numpy(
+                zero_copy_only=False)
+        had_decoy = int(rows_with_decoy.sum())
+        path = write_as(leaked, work / f"pop{t}", fmt, encoding=encoding)
+        got = timed_trace(wh, path, args.null_trials, pop_times)
         name = f"full{who:04d}"
         if got["recipient"] == name:
             counts["right"] += 1
@@ -173,11 +254,12 @@ def population_case(args: argparse.Namespace) -> None:
         elif got["recipient"] is None:
             counts["none"] += 1
             counts["no_decoy_leaked"] += not had_decoy
+            missed_with.append(had_decoy)
         else:
             counts["wrong"] += 1
         counts["null_trials"] += got["null_trials"]["count"]
         counts["null_accused"] += got["null_trials"]["false_accusations"]
-    per_trace = (time.perf_counter() - start) / max(1, args.pop_traces)
+    elapsed = time.perf_counter() - start
     for t in range(args.pop_innocent):
         table = source if t % 2 == 0 else population(args.pop_leak_rows * 2, seed=20_000 + t)
         leaked = attack(table, rng, args.pop_leak_rows, drop=int(rng.integers(0, 3)), keep_columns=())
@@ -189,9 +271,11 @@ def population_case(args: argparse.Namespace) -> None:
         counts["null_accused"] += got["null_trials"]["false_accusations"]
     wh.close()
     expected = args.pop_leak_rows * args.pop_rate / 1e6
-    print(f"leaked-file traces : {args.pop_traces} of {args.pop_leak_rows:,} rows ({per_trace:.2f} s each; "
+    print(f"leaked-file traces : {args.pop_traces} of {args.pop_leak_rows:,} rows ({describe(pop_times)}, "
+          f"{elapsed:.0f} s with writing the files; "
           f"{expected:.1f} decoys expected per leak)  right {counts['right']}  none {counts['none']} "
-          f"(of which the leak held no decoy {counts['no_decoy_leaked']})  WRONG {counts['wrong']}  "
+          f"(of which the leak held no decoy {counts['no_decoy_leaked']}; decoy rows in the missed leaks: "
+          f"{sorted(missed_with)})  WRONG {counts['wrong']}  "
           f"success {100 * counts['right'] / max(1, args.pop_traces):.1f}%")
     print(f"largest false-accusation bound of a correct answer: {worst:.1e} (target ≤ 1e-9)")
     print(f"innocent files     : {args.pop_innocent}  named someone: {counts['innocent_named']} (target 0)")

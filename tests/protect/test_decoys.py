@@ -26,7 +26,7 @@ from shucang.settings import Settings
 from shucang.warehouse import IngestOptions
 
 ROWS = 8000
-RATE = 3000.0  # per million: 24 decoys here, so a 4,000-row leak holds ~12 (P(fewer than 2) ≈ 1e-4)
+RATE = 6000.0  # per million: 48 decoys here, so a 4,000-row leak holds ~24 (P(fewer than 8) ≈ 1e-4)
 RECIPIENTS = 8
 POLICY = Policy(decoy_per_million=RATE)
 

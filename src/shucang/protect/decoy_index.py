@@ -20,16 +20,16 @@ extract with decoys) — the same Bonferroni rule as the other evidence.
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from collections import defaultdict
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 
+from shucang.protect.decoy_lookup import lookup_digests
 from shucang.protect.decoys import ID_VALUE, MOBILE_VALUE, Decoys
 from shucang.protect.keyed_hash import keyed_u128_each
 from shucang.protect.keys import KeyRing
@@ -39,7 +39,6 @@ from shucang.protect.tables import decoys as decoy_table
 from shucang.protect.tables import ensure_tables
 
 MAX_DECOYS_USED = 5
-_CHUNK = 500
 
 
 def index_key(ring: KeyRing, key_id: str) -> bytes:
@@ -104,16 +103,6 @@ def record_decoys(wh: Any, rows: list[dict[str, Any]]) -> None:
         conn.execute(decoy_table.insert(), rows)
 
 
-def _lookup(wh: Any, wanted: list[str]) -> list[Any]:
-    ensure_tables(wh.engine)
-    found: list[Any] = []
-    with wh.engine.connect() as conn:
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
-            found += conn.execute(sa.select(decoy_table).where(decoy_table.c.digest.in_(chunk))).all()
-    return found
-
-
 def _log_tail(log_p: float, j: int) -> float:
     """ln of P(product of j independent uniforms ≤ e^log_p) = e^log_p · Σ_{i<j} (−log_p)^i / i!."""
     if log_p >= 0:
@@ -137,6 +126,65 @@ def decoy_p_value(pair_bits: list[float], leak_rows: int, decoys: int) -> tuple[
     return min(1.0, best * MAX_DECOYS_USED), best_j
 
 
+def shape_codes(values: pa.Array) -> pa.Array:
+    """:func:`shape_of` of every value of a string array (Arrow kernels; nulls stay null)."""
+    length = pc.utf8_length(values)
+    has_digit = pc.match_substring_regex(values, "[0-9]")
+    skeleton = pc.replace_substring_regex(pc.replace_substring_regex(values, "[^0-9]", "."), "[0-9]", "#")
+    return pc.case_when(
+        pc.make_struct(pc.match_substring_regex(values, ID_VALUE), pc.match_substring_regex(values, MOBILE_VALUE),
+                       pc.and_(pc.invert(has_digit), pc.and_(pc.greater_equal(length, 2), pc.less_equal(length, 4))),
+                       pc.invert(has_digit)),
+        "id", "mobile", "name", pc.binary_join_element_wise("text:", length.cast(pa.string()), ""),
+        pc.binary_join_element_wise("skeleton:", skeleton, ""))
+
+
+def _same_shape_counts(dictionaries: list[pa.Array], indices: list[np.ndarray], rows: np.ndarray,
+                       cols: np.ndarray) -> np.ndarray:
+    """For each (leaked row, column) pair: how many cells of that row have the shape of that cell
+    (``dictionaries``/``indices``: the leaked columns dictionary-encoded, −1 for null)."""
+    unique_rows, where = np.unique(rows, return_inverse=True)
+    where = where.ravel()
+    cells = []
+    for dictionary, index in zip(dictionaries, indices, strict=True):
+        at = index[unique_rows]
+        cells.append(dictionary.take(pa.array(np.maximum(at, 0), mask=at < 0)))
+    shapes = pc.dictionary_encode(shape_codes(pa.concat_arrays(cells)))
+    codes = np.asarray(pc.fill_null(shapes.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    grid = codes.reshape(len(dictionaries), len(unique_rows)).T  # unique row × column
+    mine = grid[where, cols]
+    return ((grid[where] == mine[:, None]) & (mine[:, None] >= 0)).sum(axis=1)
+
+
+def _rows_by_value(indices: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR of a dictionary-encoded column: rows sorted by value (nulls left out), each value's start and count."""
+    present = np.flatnonzero(indices >= 0)
+    order = present[np.argsort(indices[present], kind="stable")]
+    counts = np.bincount(indices[present], minlength=size)
+    return order, np.cumsum(counts) - counts, counts
+
+
+def _components(raw: Any) -> tuple[float, int]:
+    """Total bits and number of a registry row's random components (stored as JSON)."""
+    data = json.loads(raw) if isinstance(raw, str | bytes) else (raw or {})
+    return float(sum(float(v) for v in data.values())), len(data)
+
+
+def _groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of an integer matrix: each row's group number (groups in sorted order) and the
+    position of each group's first occurrence."""
+    if len(key) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort(key.T[::-1])  # stable: equal rows keep their order
+    ordered = key[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    group_sorted = np.cumsum(new) - 1
+    group_of = np.empty(len(order), dtype=np.int64)
+    group_of[order] = group_sorted
+    return group_of, order[new]
+
+
 def decoy_evidence(wh: Any, leak: pa.Table, ring: KeyRing, candidates: list[ExtractRecord],
                    null_extracts: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Findings (one per extract whose decoys the file contains) and the hypotheses tested."""
@@ -144,60 +192,94 @@ def decoy_evidence(wh: Any, leak: pa.Table, ring: KeyRing, candidates: list[Extr
     hypotheses = len(with_decoys) + (null_extracts if with_decoys else 0)
     if not with_decoys or leak.num_rows == 0:
         return [], hypotheses
-    columns = {name: normalise_cells(leak.column(name)) for name in leak.column_names}
-    findings: list[dict[str, Any]] = []
-    # digest -> [(column, dictionary index)], per key id
-    rows_of: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    wanted: set[str] = set()
-    encoded = {name: pc.dictionary_encode(values) for name, values in columns.items()}
+    names = leak.column_names
+    encoded = [pc.dictionary_encode(leak.column(name).combine_chunks()) for name in names]
+    # Normalising the distinct values is normalising every cell (the function is per value).
+    dictionaries = [normalise_cells(enc.dictionary) for enc in encoded]
+    sizes = np.array([len(d) for d in dictionaries], dtype=np.int64)
+    column_of = np.repeat(np.arange(len(names)), sizes)
+    entry_of = np.concatenate([np.arange(n) for n in sizes]) if len(sizes) else np.zeros(0, np.int64)
+    everything = pa.concat_arrays(dictionaries) if dictionaries else pa.array([], pa.string())
+    valid = np.asarray(pc.is_valid(everything).to_numpy(zero_copy_only=False), dtype=bool)
+    his, los, columns_of, entries_of = [], [], [], []
     for key_id in ring.key_ids:
-        key = index_key(ring, key_id)
-        for name, enc in encoded.items():
-            dictionary = enc.dictionary
-            if len(dictionary) == 0:
-                continue
-            for i, digest in enumerate(digests(dictionary, key)):
-                if digest is not None:
-                    rows_of[digest].append((name, i))
-                    wanted.add(digest)
-    matches = [m for m in _lookup(wh, sorted(wanted)) if m.extract_id in with_decoys]
+        hi, lo = keyed_u128_each(everything, index_key(ring, key_id))
+        his.append(np.asarray(pc.fill_null(hi, 0).to_numpy(zero_copy_only=False), dtype=np.uint64)[valid])
+        los.append(np.asarray(pc.fill_null(lo, 0).to_numpy(zero_copy_only=False), dtype=np.uint64)[valid])
+        columns_of.append(column_of[valid])
+        entries_of.append(entry_of[valid])
+    hi_all, lo_all = np.concatenate(his), np.concatenate(los)
+    cell_column, cell_entry = np.concatenate(columns_of), np.concatenate(entries_of)
+    _group, first_cells = _groups(np.stack([hi_all, lo_all], axis=1))
+    matches = [m for m in lookup_digests(wh, hi_all[first_cells], lo_all[first_cells]) if m.extract_id in with_decoys]
     if not matches:
         return [], hypotheses
-    indices = {name: enc.indices.to_numpy(zero_copy_only=False) for name, enc in encoded.items()}
-    leak_values = {name: values.to_pylist() for name, values in columns.items()}
-    # (extract, decoy, leaked row) -> {component: bits}, with the shape multiplicity of each cell
-    pairs: dict[tuple[str, int, int], dict[str, float]] = defaultdict(dict)
-    for match in matches:
-        for name, dict_index in rows_of[match.digest]:
-            for row in np.flatnonzero(indices[name] == dict_index).tolist():
-                value = leak_values[name][row]
-                shape = shape_of(value)
-                same = sum(1 for other in leak_values if leak_values[other][row] is not None
-                           and shape_of(leak_values[other][row]) == shape)
-                comp = pairs[(match.extract_id, match.decoy, row)]
-                for component, bits in (match.components or {}).items():
-                    comp[component] = float(bits)
-                comp[f"n:{match.column}"] = -math.log2(max(same, 1))
-    by_extract: dict[str, dict[int, tuple[float, int]]] = defaultdict(dict)
-    for (extract_id, decoy, row), comp in pairs.items():
-        record = with_decoys[extract_id]
-        m = int(record.marks["decoys"].get("max_cells") or len(comp))
-        bits = sum(comp.values()) - m  # −log₂(2^m · ∏ n_c 2^{−b_c})
-        current = by_extract[extract_id].get(decoy)
-        if current is None or bits > current[0]:
-            by_extract[extract_id][decoy] = (bits, row)
-    for extract_id, per_decoy in by_extract.items():
-        record = with_decoys[extract_id]
+    # Every (registry row, leaked cell) pair with the same digest, then every leaked row holding it.
+    wanted = {(int(m.digest[:16], 16), int(m.digest[16:], 16)) for m in matches}
+    cells_of: dict[str, list[int]] = {}
+    for i in np.flatnonzero(np.isin(hi_all, np.array([h for h, _low in wanted], dtype=np.uint64))).tolist():
+        if (int(hi_all[i]), int(lo_all[i])) in wanted:
+            cells_of.setdefault(f"{int(hi_all[i]):016x}{int(lo_all[i]):016x}", []).append(i)
+    indices = [np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+               for enc in encoded]
+    csr = [_rows_by_value(index, len(enc.dictionary)) for index, enc in zip(indices, encoded, strict=True)]
+    extract_ids = sorted(with_decoys)
+    extract_number = {e: i for i, e in enumerate(extract_ids)}
+    registered = sorted({m.column for m in matches})
+    registered_number = {c: i for i, c in enumerate(registered)}
+    pair_match, pair_row, pair_col = [], [], []
+    for number, match in enumerate(matches):
+        for cell in cells_of.get(match.digest, []):
+            column, entry = int(cell_column[cell]), int(cell_entry[cell])
+            order, starts, counts = csr[column]
+            rows = order[starts[entry]: starts[entry] + counts[entry]]
+            pair_match.append(np.full(len(rows), number, dtype=np.int64))
+            pair_row.append(rows)
+            pair_col.append(np.full(len(rows), column, dtype=np.int64))
+    if not pair_match:
+        return [], hypotheses
+    match_of, row_of, col_of = np.concatenate(pair_match), np.concatenate(pair_row), np.concatenate(pair_col)
+    same = _same_shape_counts(dictionaries, indices, row_of, col_of)
+    components = [_components(m.components) for m in matches]
+    cell_bits = np.array([bits for bits, _n in components], dtype=np.float64)[match_of]
+    cell_parts = np.array([n for _bits, n in components], dtype=np.int64)[match_of]
+    extract_of = np.array([extract_number[m.extract_id] for m in matches], dtype=np.int64)[match_of]
+    decoy_of = np.array([int(m.decoy) for m in matches], dtype=np.int64)[match_of]
+    registered_of = np.array([registered_number[m.column] for m in matches], dtype=np.int64)[match_of]
+    # One term per (extract, decoy, leaked row, registered column): its components and −log₂ n_c.
+    key = np.stack([extract_of, decoy_of, row_of, registered_of], axis=1)
+    _group, first = _groups(key)
+    terms = cell_bits[first] - np.log2(np.maximum(same[first], 1))
+    group_of, group_first = _groups(key[first, :3])
+    groups = key[first, :3][group_first]
+    total = np.bincount(group_of, weights=terms, minlength=len(groups))
+    parts = np.bincount(group_of, weights=cell_parts[first] + 1, minlength=len(groups))
+    max_cells = np.array([int(with_decoys[e].marks["decoys"].get("max_cells") or 0) for e in extract_ids])
+    m = np.where(max_cells[groups[:, 0]] > 0, max_cells[groups[:, 0]], parts)
+    bits = total - m  # −log₂(2^m · ∏ n_c 2^{−b_c})
+    findings: list[dict[str, Any]] = []
+    # Per (extract, decoy): its best leaked row; per extract: the strongest decoys on distinct rows.
+    order = np.lexsort((-groups[:, 2], -bits, groups[:, 1], groups[:, 0]))
+    best_of_decoy: dict[int, list[tuple[float, int]]] = {}
+    previous: tuple[int, int] | None = None
+    for i in order.tolist():
+        extract, decoy, row = (int(v) for v in groups[i])
+        if (extract, decoy) == previous:
+            continue
+        previous = (extract, decoy)
+        best_of_decoy.setdefault(extract, []).append((float(bits[i]), row))
+    for extract, per_decoy in best_of_decoy.items():
+        record = with_decoys[extract_ids[extract]]
         chosen: list[float] = []
         seen_rows: set[int] = set()
-        for bits, row in sorted(per_decoy.values(), reverse=True):
-            if row not in seen_rows and bits > 0:
+        for value, row in sorted(per_decoy, reverse=True):
+            if row not in seen_rows and value > 0:
                 seen_rows.add(row)
-                chosen.append(bits)
+                chosen.append(value)
         if not chosen:
             continue
         p, used = decoy_p_value(chosen, leak.num_rows, int(record.marks["decoys"]["count"]))
-        findings.append({"kind": "decoy", "recipient": record.recipient, "extract_id": extract_id,
+        findings.append({"kind": "decoy", "recipient": record.recipient, "extract_id": record.id,
                          "dataset": record.dataset, "decoys_found": len(chosen), "decoys_used": used,
                          "bits": round(sum(sorted(chosen, reverse=True)[:used]), 1), "p_value": p})
     return findings, hypotheses

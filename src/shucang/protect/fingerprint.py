@@ -12,10 +12,18 @@ rounding (4+ digits) erases carriers (never inverts them), coarser rounding turn
 Tracing links leaked rows to the source, recomputes which cells were carriers and compares the
 observed sides with each candidate extract's keyed bits: under "this file did not come from that
 extract" every comparison is a fair coin, so the count of agreements is exactly Binomial(n, ½).
+
+The keyed bit of a carrier is a PRF of its identity (column, sign, exponent, mantissa·10⁶). Scheme 2
+(``marks["sides"] == 2``) packs that identity into one 16-byte block — an unkeyed 64-bit BLAKE2b of
+the column name, then the numbers — and encrypts it with AES-256 under a key derived from the
+extract's mark key: a trace compares one set of carriers with hundreds of extracts, one AES call
+each. Scheme 1 (registry rows without ``sides``) hashed the identity's text with
+:func:`~shucang.protect.keyed_hash.keyed_u64`; such extracts stay traceable with it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -23,7 +31,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shucang.protect.keyed_hash import keyed_u64, keyed_u64_each
+from shucang.protect.keyed_batch import PreparedValues, aes_ecb, aes_ecb_many
+from shucang.protect.keyed_hash import keyed_u64
+
+SIDE_SCHEME = 2
+"""How new extracts choose a carrier's side (see the module docstring); recorded as ``marks["sides"]``."""
+_COLUMN_PERSON = b"shucang-sides-v2"
+_SIDE_AES_PERSON = b"shucang-side-aes"
 
 NUMBER_TEXT = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
 
@@ -50,6 +64,32 @@ class Carriers:
             pa.array(np.where(self.sign[rows] < 0, "-", "+")),
             pa.array(self.exponent[rows].astype(np.int64)).cast(pa.string()),
             pa.array(micro).cast(pa.string()), "\x1f")
+
+    def blocks(self, rows: np.ndarray) -> np.ndarray:
+        """The same identity packed into one block per row, an (n, 16) uint8 matrix (scheme 2): an
+        unkeyed 64-bit BLAKE2b of the column name, exponent (int16), sign, mantissa·10⁶ (uint32), tag."""
+        column_id = hashlib.blake2b(self.column.encode("utf-8"), digest_size=8, person=_COLUMN_PERSON).digest()
+        out = np.zeros((len(rows), 16), dtype=np.uint8)
+        out[:, :8] = np.frombuffer(column_id, dtype=np.uint8)
+        out[:, 8:10] = self.exponent[rows].astype("<i2").view(np.uint8).reshape(-1, 2)
+        out[:, 10] = self.sign[rows] < 0
+        out[:, 11:15] = np.floor(self.mantissa[rows] * 1e6 + 0.5).astype("<u4").view(np.uint8).reshape(-1, 4)
+        out[:, 15] = SIDE_SCHEME
+        return out
+
+
+def _side_aes_key(key: bytes) -> bytes:
+    return hashlib.blake2b(b"", key=key, digest_size=32, person=_SIDE_AES_PERSON).digest()
+
+
+def side_bits(blocks: np.ndarray, key: bytes) -> np.ndarray:
+    """Scheme 2: the keyed bit (0/1, uint8) of each packed carrier identity under an extract's mark key."""
+    return aes_ecb(_side_aes_key(key), blocks.tobytes())[:, 0] & 1
+
+
+def side_bits_many(blocks: np.ndarray, keys: list[bytes]) -> np.ndarray:
+    """:func:`side_bits` under each of many extracts' keys: a (len(keys), n) matrix, one AES call per key."""
+    return aes_ecb_many([_side_aes_key(key) for key in keys], blocks.tobytes())[:, :, 0] & 1
 
 
 def numeric_kind(values: pa.Array | pa.ChunkedArray) -> str | None:
@@ -209,8 +249,9 @@ def column_carriers(values: pa.Array, column: str, window: float, tolerance: flo
 
 
 def mark_numeric(values: pa.Array | pa.ChunkedArray, *, key: bytes, column: str, window: float,
-                 tolerance: float) -> MarkResult:
-    """Put a recipient's keyed sides into one numeric column (float, int or number-like text)."""
+                 tolerance: float, scheme: int = SIDE_SCHEME) -> MarkResult:
+    """Put a recipient's keyed sides into one numeric column (float, int or number-like text);
+    ``scheme`` 1 only to reproduce extracts made before scheme 2."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
     kind = numeric_kind(values)
@@ -221,7 +262,10 @@ def mark_numeric(values: pa.Array | pa.ChunkedArray, *, key: bytes, column: str,
     n_carriers = len(rows)
     if len(rows) == 0:
         return MarkResult(values, 0, 0)
-    bits = pc.bit_wise_and(keyed_u64(info.idents(rows), key), pa.scalar(1, pa.uint64())).to_numpy()
+    if scheme == 1:
+        bits = pc.bit_wise_and(keyed_u64(info.idents(rows), key), pa.scalar(1, pa.uint64())).to_numpy()
+    else:
+        bits = side_bits(info.blocks(rows), key)
     want = np.where(bits == 1, 1, -1).astype(np.int8)
     wrong = info.side[rows] != want
     rows, want = rows[wrong], want[wrong]
@@ -258,9 +302,26 @@ def _scatter(values: pa.Array, rows: np.ndarray, replacement: pa.Array) -> pa.Ar
     return combined.take(pa.array(index))
 
 
+@dataclass(frozen=True)
+class Observation:
+    """Carriers seen in a leaked column: distinct identities (first occurrence first) and their sides."""
+
+    info: Carriers
+    rows: np.ndarray
+    sides: np.ndarray  # int8, +1/−1
+
+    def idents(self) -> list[str]:
+        """Scheme 1 inputs of the keyed bit."""
+        return self.info.idents(self.rows).to_pylist() if len(self.rows) else []
+
+    def blocks(self) -> np.ndarray:
+        """Scheme 2 inputs of the keyed bit."""
+        return self.info.blocks(self.rows)
+
+
 def observe_numeric(source: pa.Array, leaked: pa.Array, column: str, window: float,
-                    tolerance: float) -> tuple[list[str], list[int]]:
-    """Carrier ids and observed sides (+1/−1) of linked (source, leaked) value pairs; erased and
+                    tolerance: float) -> Observation:
+    """Carriers and observed sides (+1/−1) of linked (source, leaked) value pairs; erased and
     implausible pairs are skipped, and each (column, value) counts once."""
     _kind, info = column_carriers(source, column, window, tolerance)
     yv = _np(as_float(leaked))
@@ -273,21 +334,17 @@ def observe_numeric(source: pa.Array, leaked: pa.Array, column: str, window: flo
     use[carrier_rows(info)] = True
     use &= same_sign & close & (seen != 0) & np.isfinite(yv)
     rows = np.flatnonzero(use)
-    ids = info.idents(rows).to_pylist() if len(rows) else []
-    out_ids: list[str] = []
-    out_sides: list[int] = []
-    done: set[str] = set()
-    for ident, side in zip(ids, seen[rows].tolist(), strict=True):
-        if ident not in done:
-            done.add(ident)
-            out_ids.append(ident)
-            out_sides.append(int(side))
-    return out_ids, out_sides
+    if len(rows):
+        # One vote per identity (the packed block is injective in it), in order of first occurrence.
+        packed = np.ascontiguousarray(info.blocks(rows)).view("V16").ravel()
+        _unique, first = np.unique(packed, return_index=True)
+        rows = rows[np.sort(first)]
+    return Observation(info, rows, seen[rows].astype(np.int8))
 
 
 def expected_sides(ids: list[str], key: bytes) -> list[int]:
-    """The sides a given extract's key put those carriers on."""
+    """Scheme 1: the sides a given extract's key put those carriers on."""
     if not ids:
         return []
-    bits = keyed_u64_each(pa.array(ids, pa.string()), key).to_pylist()
-    return [1 if b & 1 else -1 for b in bits]
+    bits = PreparedValues(pa.array(ids, pa.string())).u64(key) & np.uint64(1)
+    return [1 if b else -1 for b in bits.tolist()]

@@ -102,3 +102,24 @@ def list_extracts(wh: Any, *, dataset: str | None = None, recipient: str | None 
         query = query.limit(limit)
     with wh.engine.connect() as conn:
         return [_record(r) for r in conn.execute(query)]
+
+
+def extract_ids(wh: Any, *, dataset: str | None = None) -> list[str]:
+    """Ids of registry rows, newest first (as :func:`list_extracts` orders them), without parsing rows."""
+    ensure_tables(wh.engine)
+    query = sa.select(extracts.c.id).order_by(extracts.c.created_at.desc(), extracts.c.id)
+    if dataset is not None:
+        query = query.where(extracts.c.dataset == dataset)
+    with wh.engine.connect() as conn:
+        return [row[0] for row in conn.execute(query)]
+
+
+def extracts_by_id(wh: Any, ids: list[str], *, chunk: int = 500) -> dict[str, ExtractRecord]:
+    """The registry rows of ``ids`` (those that exist), read in chunks."""
+    ensure_tables(wh.engine)
+    found: dict[str, ExtractRecord] = {}
+    with wh.engine.connect() as conn:
+        for start in range(0, len(ids), chunk):
+            query = sa.select(extracts).where(extracts.c.id.in_(ids[start:start + chunk]))
+            found.update((row.id, _record(row)) for row in conn.execute(query))
+    return found

@@ -21,7 +21,7 @@ import pyarrow as pa
 from shucang.errors import InputError
 from shucang.protect.decoy_index import decoy_entries, record_decoys
 from shucang.protect.decoys import Decoys, decoy_count, interleave, make_decoys
-from shucang.protect.fingerprint import MarkResult, mark_numeric, markable
+from shucang.protect.fingerprint import SIDE_SCHEME, MarkResult, mark_numeric, markable
 from shucang.protect.keys import KeyRing, load_keyring
 from shucang.protect.masking import apply_mask
 from shucang.protect.policy import (
@@ -278,7 +278,7 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
     out = pa.table(dict(zip(out_names, out_columns, strict=True))) if out_names else pa.table({})
     carriers = sorted(c for c, strategy in strategies.items() if strategy in ("pseudonym", "hash")) + sorted(marks)
     mark_info = {"numeric": marks, "window": policy.window, "tolerance": policy.numeric_tolerance,
-                 "context": context, "carriers": carriers, "traceable": bool(carriers)}
+                 "sides": SIDE_SCHEME, "context": context, "carriers": carriers, "traceable": bool(carriers)}
     decoy_rows: list[dict[str, Any]] = []
     if channel == "extract" and mark and _want_decoys(policy, dataset, decoys, bool(carriers), table.num_rows):
         out, decoy_rows, summary = _add_decoys(

@@ -13,36 +13,45 @@ Two kinds of evidence, each with an exact null distribution:
 The reported ``false_accusation_bound`` is the smallest tail probability times the number of
 hypotheses tested (every recipient per shape and key, every candidate extract) — a Bonferroni bound on
 the chance that an innocent file names anyone. A recipient is named only when it is ≤ 1e-10.
+
+What a trace reads besides the file — the key ring and its derived keys, the registry rows, the
+source rows with their indexes, the registered decoy digests — is kept per process
+(:mod:`shucang.protect.trace_cache`, :mod:`shucang.protect.decoy_lookup`), so a process tracing many
+files pays for it once; and each hypothesis costs one AES call over inputs prepared once per file
+(:mod:`shucang.protect.keyed_batch`). The statistics are the same on every path.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shucang.protect import trace_cache
 from shucang.protect.decoy_index import decoy_evidence
-from shucang.protect.fingerprint import expected_sides, observe_numeric
-from shucang.protect.keys import KeyRing, load_keyring
+from shucang.protect.fingerprint import Observation, observe_numeric, side_bits_many
+from shucang.protect.keyed_batch import PreparedValues
+from shucang.protect.keys import KeyRing
 from shucang.protect.leakfile import read_leak
-from shucang.protect.linkage import link_rows
+from shucang.protect.linkage import Linkage, link_rows
 from shucang.protect.pseudonym import (
     CODE_SPACE,
     ID18_VALUE,
     TOKEN_VALUE,
-    check_digit_matches,
     check_key,
     decode_slots,
     is_carrier_body,
 )
-from shucang.protect.recipients import list_recipients
 from shucang.protect.registry import ExtractRecord, list_extracts
 from shucang.protect.release import numeric_key
+from shucang.protect.source_index import SourceIndex
 
 ACCUSE_BELOW = 1e-10
 MAX_TOKENS = 20_000
@@ -52,8 +61,11 @@ MAX_CHECKED = 64
 SHORT_SHAPES = (("mobile", r"^1[0-2][0-9]{9}$"), ("digits", r"^[0-9]{12,19}$"))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def binomial_tail(k: int, n: int, p: float) -> float:
-    """P(X ≥ k) for X ~ Binomial(n, p), computed in log space (exact up to float rounding)."""
+    """P(X ≥ k) for X ~ Binomial(n, p), computed in log space (exact up to float rounding).
+
+    Cached: a trace asks for the same few (k, n) under hundreds of hypotheses."""
     if k <= 0:
         return 1.0
     if k > n:
@@ -81,23 +93,27 @@ def _token_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) -> tup
             continue
         distinct = pc.unique(pa.concat_arrays(values)).slice(0, MAX_TOKENS)
         n = len(distinct)
+        space = CODE_SPACE[shape]
+        by_code: dict[int, list[str]] = {}
+        for recipient_slot, name in slots.items():
+            by_code.setdefault(recipient_slot % space, []).append(name)
         for key_id in ring.key_ids:
             hypotheses += max(1, len(slots))
             decoded = decode_slots(distinct, ring, key_id, shape).drop_null().to_pylist()
             votes = Counter(decoded)
             for slot, m in votes.most_common(5):
-                if m < 2 or slot % CODE_SPACE[shape] not in {s % CODE_SPACE[shape] for s in slots}:
+                if m < 2 or slot % space not in by_code:
                     continue
-                p = binomial_tail(m, len(decoded), 1.0 / CODE_SPACE[shape])
-                for recipient_slot, name in slots.items():
-                    if recipient_slot % CODE_SPACE[shape] == slot:
-                        findings.append({"kind": "pseudonym", "recipient": name, "shape": shape, "key_id": key_id,
-                                         "votes": m, "values": n, "p_value": p})
+                p = binomial_tail(m, len(decoded), 1.0 / space)
+                for name in by_code[slot % space]:
+                    findings.append({"kind": "pseudonym", "recipient": name, "shape": shape, "key_id": key_id,
+                                     "votes": m, "values": n, "p_value": p})
     return findings, hypotheses
 
 
 def _check_digit_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) -> tuple[list[dict[str, Any]], int]:
-    """Short pseudonyms (phones, cards): test a few dozen tokens against every recipient's check key."""
+    """Short pseudonyms (phones, cards): test a few dozen tokens against every recipient's check key
+    (the tokens are encoded once; each recipient costs one AES call)."""
     findings: list[dict[str, Any]] = []
     hypotheses = 0
     for shape, pattern in SHORT_SHAPES:
@@ -112,14 +128,73 @@ def _check_digit_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) 
         values = list(dict.fromkeys(values))[:MAX_CHECKED]
         if len(values) < 10:
             continue
+        bodies = PreparedValues(pa.array([v[:-1] for v in values], pa.string()))
+        last_digits = np.array([int(v[-1]) for v in values], dtype=np.uint64)
+        names = list(slots.values())
         for key_id in ring.key_ids:
-            for slot, name in slots.items():
-                hypotheses += 1
-                hits = check_digit_matches(values, check_key(ring, key_id, slot))
-                if hits >= 10:
-                    findings.append({"kind": "check_digit", "recipient": name, "shape": shape, "key_id": key_id,
-                                     "agree": hits, "values": len(values),
-                                     "p_value": binomial_tail(hits, len(values), 0.1)})
+            hypotheses += len(slots)
+            digits = bodies.u64_many([check_key(ring, key_id, slot) for slot in slots]) % np.uint64(10)
+            hits = (digits == last_digits).sum(axis=1)
+            for i in np.flatnonzero(hits >= 10).tolist():
+                agree = int(hits[i])
+                findings.append({"kind": "check_digit", "recipient": names[i], "shape": shape, "key_id": key_id,
+                                 "agree": agree, "values": len(values),
+                                 "p_value": binomial_tail(agree, len(values), 0.1)})
+    return findings, hypotheses
+
+
+def _agreements(observed: list[Observation], scheme: int, keys: list[bytes]) -> tuple[int, np.ndarray]:
+    """Carriers compared (≤ MAX_CARRIERS) and, per key, how many observed sides agree with its bits."""
+    sides = np.concatenate([o.sides for o in observed])[:MAX_CARRIERS] if observed else np.zeros(0, np.int8)
+    n = len(sides)
+    if n == 0 or not keys:
+        return n, np.zeros(len(keys), dtype=np.int64)
+    if scheme >= 2:
+        bits = side_bits_many(np.concatenate([o.blocks() for o in observed])[:MAX_CARRIERS], keys)
+    else:
+        idents = [ident for o in observed for ident in o.idents()][:MAX_CARRIERS]
+        bits = PreparedValues(pa.array(idents, pa.string())).u64_many(keys) & np.uint64(1)
+    return n, ((bits == 1) == (sides == 1)).sum(axis=1).astype(np.int64)
+
+
+def _linked_evidence(leak: pa.Table, source: SourceIndex, linkage: Linkage, records: list[ExtractRecord],
+                     ring: KeyRing, dataset: str) -> tuple[list[dict[str, Any]], int]:
+    """Numeric findings for the extracts of one linked source, and the hypotheses tested."""
+    findings: list[dict[str, Any]] = []
+    hypotheses = 0
+    leak_take = pa.array(linkage.leak_rows)
+    observations: dict[tuple[str, float, float], Observation] = {}
+
+    def observe(leak_col: str, src_col: str, window: float, tolerance: float) -> Observation:
+        key = (src_col, window, tolerance)
+        if key not in observations:
+            observations[key] = observe_numeric(
+                source.take(src_col, linkage.source_rows), leak.column(leak_col).combine_chunks().take(leak_take),
+                src_col, window, tolerance)
+        return observations[key]
+
+    # Extracts with the same marked columns, window, tolerance and scheme see the same carriers:
+    # one set of inputs for all of them, one AES call per extract.
+    batches: dict[tuple[tuple[tuple[str, str], ...], float, float, int], list[ExtractRecord]] = {}
+    for record in records:
+        marked = set(record.marks["numeric"])
+        columns = tuple((leak_col, src_col) for leak_col, src_col in linkage.numeric_map.items() if src_col in marked)
+        batch = (columns, float(record.marks.get("window", 0.05)), float(record.marks.get("tolerance", 0.001)),
+                 int(record.marks.get("sides", 1)))
+        batches.setdefault(batch, []).append(record)
+    key_ids = set(ring.key_ids)
+    for (columns, window, tolerance, scheme), batch_records in batches.items():
+        hypotheses += len(batch_records)
+        usable = [r for r in batch_records if r.key_id in key_ids]
+        observed = [observe(leak_col, src_col, window, tolerance) for leak_col, src_col in columns]
+        keys = [numeric_key(ring, r.key_id, r.recipient_id, str(r.marks.get("context") or r.id)) for r in usable]
+        carriers, agree = _agreements(observed, scheme, keys)
+        if carriers == 0:
+            continue
+        for record, agreeing in zip(usable, agree.tolist(), strict=True):
+            findings.append({"kind": "numeric", "recipient": record.recipient, "extract_id": record.id,
+                             "dataset": dataset, "carriers": carriers, "agree": agreeing,
+                             "p_value": binomial_tail(agreeing, carriers, 0.5)})
     return findings, hypotheses
 
 
@@ -129,10 +204,11 @@ def _numeric_evidence(wh: Any, leak: pa.Table, candidates: list[ExtractRecord],
     hypotheses = 0
     info: dict[str, Any] = {}
     groups: dict[tuple[str, int | None], list[ExtractRecord]] = {}
-    seen_keys: set[tuple[int, str, str]] = set()
+    seen_keys: set[tuple[int, str, str, int]] = set()
     for record in candidates:  # newest first; API pages of one recipient share one mark key
         if (record.marks or {}).get("numeric"):
-            mark_key = (record.recipient_id, record.key_id, str(record.marks.get("context") or record.id))
+            mark_key = (record.recipient_id, record.key_id, str(record.marks.get("context") or record.id),
+                        int(record.marks.get("sides", 1)))
             if mark_key in seen_keys:
                 continue
             seen_keys.add(mark_key)
@@ -145,7 +221,7 @@ def _numeric_evidence(wh: Any, leak: pa.Table, candidates: list[ExtractRecord],
 
     for (dataset, version), records in sorted(groups.items(), key=rank)[:MAX_SOURCES]:
         try:
-            source = wh.read_arrow(dataset, version)
+            source = trace_cache.source_index(wh, dataset, version)
         except Exception:  # noqa: BLE001 — a dropped dataset or version simply cannot be linked
             continue
         linkage = link_rows(leak, source)
@@ -153,35 +229,9 @@ def _numeric_evidence(wh: Any, leak: pa.Table, candidates: list[ExtractRecord],
             continue
         info = {"dataset": dataset, "version": version, "linked_rows": len(linkage.leak_rows),
                 "mapped_columns": {**linkage.text_map, **linkage.numeric_map}}
-        observations: dict[tuple[str, float, float], tuple[list[str], list[int]]] = {}
-        for record in records:
-            marked = set(record.marks["numeric"])
-            window = float(record.marks.get("window", 0.05))
-            tolerance = float(record.marks.get("tolerance", 0.001))
-            ids: list[str] = []
-            sides: list[int] = []
-            for leak_col, src_col in linkage.numeric_map.items():
-                if src_col not in marked:
-                    continue
-                key = (src_col, window, tolerance)
-                if key not in observations:
-                    observations[key] = observe_numeric(
-                        source.column(src_col).combine_chunks().take(pa.array(linkage.source_rows)),
-                        leak.column(leak_col).combine_chunks().take(pa.array(linkage.leak_rows)), src_col, window,
-                        tolerance)
-                got_ids, got_sides = observations[key]
-                ids += got_ids
-                sides += got_sides
-            ids, sides = ids[:MAX_CARRIERS], sides[:MAX_CARRIERS]
-            hypotheses += 1
-            if not ids or record.key_id not in ring.key_ids:
-                continue
-            context = str(record.marks.get("context") or record.id)
-            expected = expected_sides(ids, numeric_key(ring, record.key_id, record.recipient_id, context))
-            agree = sum(1 for a, b in zip(sides, expected, strict=True) if a == b)
-            findings.append({"kind": "numeric", "recipient": record.recipient, "extract_id": record.id,
-                             "dataset": dataset, "carriers": len(ids), "agree": agree,
-                             "p_value": binomial_tail(agree, len(ids), 0.5)})
+        found, tested = _linked_evidence(leak, source, linkage, records, ring, dataset)
+        findings += found
+        hypotheses += tested
         if findings and min(f["p_value"] for f in findings) < ACCUSE_BELOW:
             break
     return findings, hypotheses, info
@@ -220,9 +270,8 @@ def trace_file(wh: Any, path: str | Path, *, dataset: str | None = None, null_tr
     leak, meta = read_leak(path)
     if dataset is not None:
         wh.dataset(dataset)  # NotFound for a typo, before any work
-    ring = load_keyring(wh.settings)
-    recipients = list_recipients(wh)
-    slots = {r.id: r.name for r in recipients}
+    ring = trace_cache.keyring(wh.settings)
+    slots = trace_cache.recipient_slots(wh)
     nulls = min(max(0, null_trials), 4000)
     if nulls:
         _add_null_slots(slots, nulls)
@@ -232,7 +281,7 @@ def trace_file(wh: Any, path: str | Path, *, dataset: str | None = None, null_tr
         short, more = _check_digit_evidence(leak, ring, slots)
         findings += short
         hypotheses += more
-    extracts = list_extracts(wh, dataset=dataset)
+    extracts = trace_cache.candidate_extracts(wh, dataset)
     tested_extracts = _add_null_extracts(extracts, nulls) if nulls else extracts
     link_info: dict[str, Any] = {}
     strong_tokens = findings and min(f["p_value"] for f in findings) * max(1, hypotheses) < ACCUSE_BELOW

@@ -18,7 +18,6 @@ import json
 import os
 import sys
 import threading
-import weakref
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ import orjson
 import sqlalchemy as sa
 
 from shucang.share.access import Actor
+from shucang.share.cache import attached
 
 try:
     import fcntl
@@ -40,7 +40,6 @@ from shucang.share.tables import audit, ensure_tables, now
 GENESIS = "0" * 64
 LOCK_FILE = "audit.lock"
 OUTCOMES = ("ok", "denied", "failed", "error")
-_lock = threading.Lock()
 
 
 def canonical(data: Any) -> str:
@@ -138,14 +137,7 @@ def make_entry(actor: Actor | str | None, action: str, *, outcome: str, dataset:
 
 def journal(wh: Any) -> Journal:
     """The group-commit journal of this warehouse object (one per process in a server)."""
-    found = getattr(wh, "_share_journal", None)
-    if found is None:
-        with _lock:
-            found = getattr(wh, "_share_journal", None)
-            if found is None:
-                found = wh._share_journal = Journal(wh)
-                weakref.finalize(wh, found.close)
-    return found  # type: ignore[no-any-return]
+    return attached(wh, "_share_journal", lambda: Journal(wh), Journal.close)
 
 
 class _Pending:

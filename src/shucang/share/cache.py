@@ -153,16 +153,26 @@ class ShareCaches:
         self.generation.close()
 
 
-def caches(wh: Any) -> ShareCaches:
-    """The caches that live with this warehouse object."""
-    found = getattr(wh, "_share_caches", None)
+C = TypeVar("C")
+
+
+def attached(wh: Any, attribute: str, make: Callable[[], C], close: Callable[[C], None]) -> C:
+    """The object kept on this warehouse object under ``attribute``, made once (thread-safe) and
+    closed when the warehouse object goes — per-process state without a module-level global."""
+    found = getattr(wh, attribute, None)
     if found is None:
         with _lock:
-            found = getattr(wh, "_share_caches", None)
+            found = getattr(wh, attribute, None)
             if found is None:
-                found = wh._share_caches = ShareCaches(Path(wh.settings.home))
-                weakref.finalize(wh, found.close)  # the descriptor and mapping go with the warehouse
+                found = make()
+                setattr(wh, attribute, found)
+                weakref.finalize(wh, close, found)
     return found  # type: ignore[no-any-return]
+
+
+def caches(wh: Any) -> ShareCaches:
+    """The caches that live with this warehouse object (the descriptor and mapping go with it)."""
+    return attached(wh, "_share_caches", lambda: ShareCaches(Path(wh.settings.home)), ShareCaches.close)
 
 
 def changed(wh: Any) -> None:

@@ -258,3 +258,10 @@ def test_two_level_headers_and_hidden_sheets(tmp_path: Path) -> None:
     # a header cell merged over two columns whose next row is data stays a one-row header
     other, _ = open_source(path, sheet="宽表头").read_all()
     assert other.num_rows == 2 and other.column("编号").to_pylist() == ["001", "002"]
+
+
+def test_jsonl_raw_nul_is_a_nul_byte_reject(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'{"a": "1"}\n{"a": "x\x00y"}\n')
+    table, rejects = open_source(path).read_all()
+    assert table.column("a").to_pylist() == ["1"] and [(r.line, r.code) for r in rejects] == [(2, "nul_byte")]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def json_document_records(path: Path, encoding: str, first_char: str, size: int)
         if not _ARRAY_START.match(lines[0] if lines else ""):
             return None  # e.g. a SQL Server export whose header reads ``[编号],[名称]``
         _check_size(path, size)
-        return _records(path, encoding, _parse(path, encoding))
+        return _record_list(path, encoding, _parse(path, encoding))
     if size > MAX_DOCUMENT_BYTES:
         return None
     try:
@@ -54,7 +55,7 @@ def json_document_records(path: Path, encoding: str, first_char: str, size: int)
         document = _parse(path, encoding)
     except InputError:
         return None
-    return _records(path, encoding, document) if isinstance(document, dict) else None
+    return _record_list(path, encoding, document) if isinstance(document, dict) else None
 
 
 class JsonDocumentSource(JsonlSource):
@@ -63,13 +64,13 @@ class JsonDocumentSource(JsonlSource):
     format = "json"
 
     def __init__(self, path: Path, encoding: str, options: ReadOptions, size: int, records: list[Any]) -> None:
-        self._records = records
+        self._document = records
         super().__init__(path, encoding, options, size)
 
-    def _lines(self) -> Iterator[tuple[int, str]]:
-        """Each record as compact JSON text, numbered from 1 (what the row logic reads)."""
-        for number, record in enumerate(self._records, start=1):
-            yield number, json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+    def _records(self) -> Iterator[tuple[int, Callable[[], str], Any]]:
+        """Each record, numbered from 1, already parsed; its JSON text only when a reject shows it."""
+        for number, record in enumerate(self._document, start=1):
+            yield number, partial(json.dumps, record, ensure_ascii=False, separators=(",", ":"), default=str), record
         self._bytes_done = self.size_bytes
 
 
@@ -95,7 +96,7 @@ def _parse(path: Path, encoding: str) -> Any:
                          hint="文件可能被截断；请重新导出 (the file may be cut off: export it again)") from None
 
 
-def _records(path: Path, encoding: str, document: Any) -> list[Any]:
+def _record_list(path: Path, encoding: str, document: Any) -> list[Any]:
     """The list of records in a parsed document, or one clear error."""
     if isinstance(document, list):
         return document

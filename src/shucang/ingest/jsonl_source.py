@@ -9,7 +9,7 @@ not valid JSON, or is valid JSON but not an object, is quarantined with its line
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -64,14 +64,7 @@ class JsonlSource(TableSource):
         self._pending_rejects: list[RejectedRow] = []
         self._bytes_done = 0
         keys: dict[str, None] = {}
-        for _, text in self._lines():
-            stripped = text.strip()
-            if not stripped.startswith("{"):
-                continue
-            try:
-                obj = _loads(stripped)
-            except ValueError:
-                continue
+        for _, _text_of, obj in self._records():
             if isinstance(obj, dict):
                 for k in obj:
                     keys.setdefault(k, None)
@@ -96,6 +89,18 @@ class JsonlSource(TableSource):
                 yield line, raw.decode("utf-8")
                 line += 1
 
+    def _records(self) -> Iterator[tuple[int, Callable[[], str], Any]]:
+        """(line, its text for a reject, the parsed value or the ValueError) for every non-blank line."""
+        for line, text in self._lines():
+            stripped = text.strip()
+            if not stripped:
+                continue
+            try:
+                value: Any = _loads(stripped)
+            except ValueError as exc:
+                value = exc
+            yield line, lambda text=text: text, value  # type: ignore[misc]
+
     def chunks(self) -> Iterator[Chunk]:
         """Objects as rows, in batches of ``batch_rows``."""
         self._pending_rejects = []
@@ -105,20 +110,15 @@ class JsonlSource(TableSource):
         columns: list[list[str | None]] = [[] for _ in range(width)]
         rejects: list[RejectedRow] = []
         count = 0
-        for line, text in self._lines():
-            stripped = text.strip()
-            if not stripped:
-                continue
+        for line, text_of, obj in self._records():
             bad = None
-            try:
-                obj = _loads(stripped)
-            except ValueError as exc:
-                bad = reject(line, "bad_json", f"不是有效的 JSON：{exc}", f"invalid JSON: {exc}", text)
-            else:
-                if not isinstance(obj, dict):
-                    bad = reject(line, "not_object", "不是 JSON 对象", "not a JSON object", text)
-                elif "\x00" in text:
-                    bad = reject(line, "nul_byte", "含有空字符 NUL", "contains a NUL byte", text)
+            if isinstance(obj, ValueError):  # a raw NUL never parses (JSON forbids control characters)
+                text = text_of()
+                bad = (reject(line, "nul_byte", "含有空字符 NUL", "contains a NUL byte", text.replace("\x00", "\\0"))
+                       if "\x00" in text else
+                       reject(line, "bad_json", f"不是有效的 JSON：{obj}", f"invalid JSON: {obj}", text))
+            elif not isinstance(obj, dict):
+                bad = reject(line, "not_object", "不是 JSON 对象", "not a JSON object", text_of())
             if bad is None:
                 values = [None] * width
                 for k, v in obj.items():
@@ -126,7 +126,7 @@ class JsonlSource(TableSource):
                 long = next((k for k, v in zip(self.keys, values, strict=True) if v and len(v) > limit), None)
                 if long is not None:
                     bad = reject(line, "field_too_long", f"字段 {long} 超过 {limit:,} 字符",
-                                 f"field {long} is over {limit:,} characters", text)
+                                 f"field {long} is over {limit:,} characters", text_of())
                 else:
                     for col, v in zip(columns, values, strict=True):
                         col.append(v)

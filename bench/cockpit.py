@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import warnings
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import serve_home  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -88,30 +90,13 @@ def server_side(home: Path, runs: int) -> None:
     print(f"server  baseline plan_status median {e:7.1f} ms  → page / engine ratio cold {c / e:.2f}×, warm {w / e:.2f}×")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def browser_side(home: Path, runs: int) -> None:
     if not CHROMIUM.exists():
         print("browser skipped: /usr/bin/chromium not found (apt-get install chromium)")
         return
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    code = ("import uvicorn; from shucang.api.app import create_app; from shucang.settings import Settings; "
-            f"uvicorn.run(create_app(Settings.load({str(home)!r})), host='127.0.0.1', port={port}, log_level='warning')")
-    proc = subprocess.Popen([sys.executable, "-c", code])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/", timeout=5)  # noqa: S310 — local server; also warms it
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serve_home(home, ready_path="/") as base:  # the first page also warms the server
         loads, drawn, twin = [], [], []
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
@@ -132,9 +117,6 @@ def browser_side(home: Path, runs: int) -> None:
                 twin.append(time.perf_counter() - t)
                 ctx.close()
             browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
     lo, dr, tw = (statistics.median(x) * 1000 for x in (loads, drawn, twin))
     print(f"browser overview load event  median {lo:7.1f} ms; charts drawn median {dr:7.1f} ms"
           f"  (goal < 1500 ms: {'OK' if dr < 1500 else 'MISSED'})")

@@ -97,16 +97,9 @@ def cli(home: Path) -> Callable[..., CliResult]:
 
 def wait_for_server(base: str, *, path: str = "/api/v1/auth/me", seconds: float = 30.0) -> None:
     """Poll a server started by a test until it answers 200, else fail the test."""
-    import time
+    from tests.servers import wait_until_up
 
-    import httpx
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + path, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the server at {base} did not start")
+    try:
+        wait_until_up(base, path, seconds)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))

@@ -11,12 +11,13 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.servers import free_port
 
 
 def postgres_bin() -> Path | None:
@@ -34,12 +35,6 @@ def _as_server_user(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """Start a server; yield its base URL (``postgresql+psycopg://postgres@127.0.0.1:PORT``)."""
@@ -49,7 +44,7 @@ def postgres_server() -> Iterator[str]:
     work = Path(tempfile.mkdtemp(prefix="shucang-pg-"))
     if os.geteuid() == 0:
         shutil.chown(work, "postgres")
-    data, port = work / "data", _free_port()
+    data, port = work / "data", free_port()
     run = {"check": True, "capture_output": True, "text": True}
     try:
         subprocess.run(_as_server_user([str(bindir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres",

@@ -5,44 +5,22 @@ Skipped with a plain message when /usr/bin/chromium is missing; never downloads 
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import wait_for_server
+from tests.servers import serve_home
 
 from .conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
-SRC = Path(__file__).resolve().parents[2] / "src"
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def server(share_home: Path) -> Iterator[str]:
-    port = _free_port()
-    code = ("import uvicorn; from shucang.api.app import create_app; from shucang.settings import Settings; "
-            f"uvicorn.run(create_app(Settings.load({str(share_home)!r})), host='127.0.0.1', port={port}, "
-            "log_level='warning')")
-    env = {**os.environ, "PYTHONPATH": str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_server(base, seconds=15)
+    with serve_home(share_home, ready_path="/api/v1/auth/me", seconds=15) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_request_filed_approved_and_used_in_chromium(server: str) -> None:

@@ -8,17 +8,13 @@ free 127.0.0.1 port, and drives chromium through every page. Skipped with a plai
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.servers import serve_home
 
 CHROMIUM = Path(os.environ.get("SHUCANG_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -32,12 +28,6 @@ pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
     pytestmark = [pytest.mark.browser,
                   pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -56,24 +46,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         create_user(wh, "steward_jxj", role="steward", department="jxj", password=PASSWORD)
     finally:
         wh.close()
-    port = _free_port()
-    code = ("import uvicorn; from shucang.api.app import create_app; from shucang.settings import Settings; "
-            f"uvicorn.run(create_app(Settings.load({str(home)!r})), host='127.0.0.1', port={port}, log_level='warning')")
-    proc = subprocess.Popen([sys.executable, "-c", code])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/static/cockpit.css", timeout=1)  # noqa: S310 — local test server
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError("cockpit server exited") from None
-                time.sleep(0.1)
+    with serve_home(home) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

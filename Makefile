@@ -19,10 +19,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/shucang demo
 
-## Lint, then the whole test suite (browser tests skip with a clear message when chromium is missing),
+## Lint and type-check (mypy strict), then the whole test suite (browser tests skip with a clear message when chromium is missing),
 ## then the catalog-heavy tests again with the catalog on a throwaway PostgreSQL (when it is installed)
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q -rs
 	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  echo "catalog on PostgreSQL:"; \
@@ -31,6 +32,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done

@@ -36,7 +36,7 @@ def wait_until_up(base: str, path: str, seconds: float, proc: subprocess.Popen[b
 
 
 @contextmanager
-def serve_home(home: Path, *, ready_path: str = "/static/cockpit.css", seconds: float = 30.0) -> Iterator[str]:
+def serve_home(home: Path, *, ready_path: str = "/static/cockpit.css", seconds: float = 60.0) -> Iterator[str]:
     """``create_app`` over ``home`` under uvicorn in a subprocess; yields its base URL."""
     port = free_port()
     code = ("import uvicorn; from shucang.api.app import create_app; from shucang.settings import Settings; "

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def server(share_home: Path) -> Iterator[str]:
-    with serve_home(share_home, ready_path="/api/v1/auth/me", seconds=15) as base:
+    with serve_home(share_home, ready_path="/api/v1/auth/me", seconds=60) as base:
         yield base
 
 

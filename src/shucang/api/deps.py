@@ -27,7 +27,7 @@ _SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
 def get_warehouse(request: Request) -> Warehouse:
-    return request.app.state.warehouse  # type: ignore[no-any-return]
+    return request.app.state.warehouse
 
 
 def _resolve(request: Request) -> Actor:
@@ -59,7 +59,7 @@ def _limiter(request: Request, name: str, per_minute: int) -> RateLimiter:
     if limiter is None:
         limiter = RateLimiter(per_minute)
         setattr(request.app.state, name, limiter)
-    return limiter  # type: ignore[no-any-return]
+    return limiter
 
 
 def client_address(request: Request) -> str:

@@ -187,7 +187,7 @@ def _csv_body(result: ReadResult) -> bytes:
     if body is None:
         body = csv_bytes(result.table)
         page.remember_encoded("csv", body, len(body))
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 # ---------------------------------------------------------------------------------------------- ASGI

@@ -46,7 +46,7 @@ class Measure(BaseModel):
 
 class AggregateBody(BaseModel):
     group_by: list[str] = Field(default_factory=list)
-    aggregates: list[Measure] = Field(default_factory=lambda: [Measure(fn="count")])
+    aggregates: list[Measure] = Field(default_factory=lambda: [Measure.model_validate({"fn": "count"})])
     filter: dict[str, Any] | list[Any] | None = None
     sort: list[str] | None = None
     limit: int = Field(1000, ge=1, le=MAX_PAGE)

@@ -322,7 +322,7 @@ def read_name(header: str) -> NameEvidence:
     if not tokens:
         return NameEvidence(None, (), "")
     joined = "_" + "_".join(tokens) + "_"
-    matches: list[tuple[int, int, str]] = []
+    matches = []
     for concept, phrases in _EN.items():
         for p in phrases:
             key = "_" + p + "_"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import typer
 
@@ -26,10 +27,11 @@ from shucang.errors import ShucangError
 from shucang.settings import Settings
 
 # Typer may vendor its own copy of click: take the exception classes from the one it really uses.
-ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+ClickException: Any = next(  # click's classes are found at run time, so typed Any
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 _click_exceptions = sys.modules[ClickException.__module__]
-ClickExit = tuple({typer.Exit, getattr(_click_exceptions, "Exit", typer.Exit)})
-ClickAbort = tuple({typer.Abort, getattr(_click_exceptions, "Abort", typer.Abort)})
+ClickExit: Any = tuple({typer.Exit, getattr(_click_exceptions, "Exit", typer.Exit)})
+ClickAbort: Any = tuple({typer.Abort, getattr(_click_exceptions, "Abort", typer.Abort)})
 
 app = typer.Typer(
     name="shucang",

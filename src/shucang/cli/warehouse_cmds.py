@@ -143,9 +143,9 @@ def show(ctx: typer.Context, dataset: str, version: Annotated[int | None, typer.
     if info.synthetic:
         out_console.print("[yellow]合成演示数据 (synthetic demo data)[/]")
     table = Table("列 column", "存储 storage", "类型 logical", "敏感类型 type", "级 level", "空值 null", "示例 examples")
-    for c in cols:
-        table.add_row(c["name"], c["storage_type"], c["logical_type"], c["type"] or "-",
-                      str(c["level"] or "-"), f"{c['null_share']:.0%}", ", ".join(map(str, c["examples"]))[:40])
+    for col in cols:
+        table.add_row(col["name"], col["storage_type"], col["logical_type"], col["type"] or "-",
+                      str(col["level"] or "-"), f"{col['null_share']:.0%}", ", ".join(map(str, col["examples"]))[:40])
     out_console.print(table)
 
 

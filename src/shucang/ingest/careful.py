@@ -186,7 +186,7 @@ def careful_pass(text: str, line0: int, target: int, blocks: Iterator[TextBlock]
         verdict = judge.judge(fields, raw, start, last)
         if verdict is None:
             rows.append(fields)
-        elif verdict is not False:
+        elif isinstance(verdict, RejectedRow):
             rejects.append(verdict)
     columns: list[list[str]] = [[r[i] for r in rows] for i in keep] if rows else [[] for _ in keep]
     eof_reached = feed.at_end()  # before taking the leftover: it may pull one more block

@@ -70,6 +70,7 @@ class CsvSource(TableSource):
     """A delimited text file (CSV, TSV, ``;`` or ``|`` separated) in any supported encoding."""
 
     format = "csv"
+    encoding: str
 
     def __init__(self, path: Path, encoding: str, options: ReadOptions, size: int) -> None:
         self.path = path

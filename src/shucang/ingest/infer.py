@@ -282,7 +282,7 @@ def _estimate_distinct(st: _Stats) -> int:
     if st.small_uniques is not None:
         return len(st.small_uniques)
     total_rows = st.rows - st.nulls - st.blanks
-    estimates = []
+    estimates: list[float] = []
     for n, u in st.distinct_batches:
         if u >= n:
             estimates.append(total_rows)

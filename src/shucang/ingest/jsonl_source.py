@@ -27,7 +27,7 @@ from shucang.ingest.model import (
     reject,
     string_batch,
 )
-from shucang.ingest.textstream import prefetch, read_blocks, validate
+from shucang.ingest.textstream import TextBlock, prefetch, read_blocks, validate
 
 
 def _loads(line: str) -> Any:
@@ -52,6 +52,7 @@ class JsonlSource(TableSource):
     """A JSON-lines file: one object per line."""
 
     format = "jsonl"
+    encoding: str
 
     def __init__(self, path: Path, encoding: str, options: ReadOptions, size: int) -> None:
         self.path = path
@@ -77,7 +78,7 @@ class JsonlSource(TableSource):
 
     def _lines(self) -> Iterator[tuple[int, str]]:
         """(physical line, text) for every line of the file, undecodable lines already blanked."""
-        blocks = read_blocks(self.path, self.encoding, self.options.block_bytes)
+        blocks: Iterator[TextBlock] = read_blocks(self.path, self.encoding, self.options.block_bytes)
         if self.size_bytes > 2 * self.options.block_bytes:
             blocks = prefetch(blocks)
         for block in blocks:
@@ -120,7 +121,7 @@ class JsonlSource(TableSource):
             elif not isinstance(obj, dict):
                 bad = reject(line, "not_object", "不是 JSON 对象", "not a JSON object", text_of())
             if bad is None:
-                values = [None] * width
+                values: list[str | None] = [None] * width
                 for k, v in obj.items():
                     values[index[k]] = _text(v)
                 long = next((k for k, v in zip(self.keys, values, strict=True) if v and len(v) > limit), None)

@@ -13,7 +13,7 @@ import codecs
 import queue
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -158,7 +158,7 @@ def _transcode(part: bytes, encoding: str, first_line: int, conv: Iconv | None) 
         return text.encode("utf-8", "surrogatepass"), rejects
 
 
-def read_blocks(path: Path, encoding: str, block_bytes: int, skip_bom: bool = True) -> Iterator[TextBlock]:
+def read_blocks(path: Path, encoding: str, block_bytes: int, skip_bom: bool = True) -> Generator[TextBlock]:
     """Stream ``path`` as UTF-8 ``TextBlock``s of whole lines, in order."""
     base = encoding.removesuffix("-sig")
     passthrough = base == "utf-8"
@@ -200,7 +200,7 @@ def read_blocks(path: Path, encoding: str, block_bytes: int, skip_bom: bool = Tr
                     text = carry_s + decoder.decode(raw, final=eof)
                     cut = _cut(text, eof)
                     chunk, carry_s = text[:cut], text[cut:]
-                    rejects: list[RejectedRow] = []
+                    rejects = []
                     if _BAD_CHAR.search(chunk):
                         chunk, rejects = blank_bad_lines(chunk, line, base)
                     if chunk or eof:

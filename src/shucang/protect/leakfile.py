@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -106,7 +107,7 @@ def _read_xlsx(path: Path) -> pa.Table:
             return value.isoformat()
         return str(value)
 
-    columns = list(zip(*[list(r) + [None] * (len(names) - len(r)) for r in rows[1:]], strict=False)) \
+    columns: list[Any] = list(zip(*[list(r) + [None] * (len(names) - len(r)) for r in rows[1:]], strict=False)) \
         if len(rows) > 1 else [[] for _ in names]
     return pa.table({n: pa.array([cell(v) for v in col], pa.string()) for n, col in zip(names, columns, strict=False)})
 

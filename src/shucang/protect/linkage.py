@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -131,7 +132,7 @@ def link_rows(leak: pa.Table, source: pa.Table | SourceIndex) -> Linkage | None:
         names += [n for n in index.text_names
                   if n != leak_name and 0.6 * length <= index.mean_length(n) <= 1.6 * length + 1]
         for src_name in names:
-            which, rows = index.lookup(src_name, uniq, lambda number=number: hashes_of(number))
+            which, rows = index.lookup(src_name, uniq, partial(hashes_of, number))
             found = len(np.unique(which))
             score = found / len(uniq)
             if score >= MIN_KEY_SCORE and (best is None or found > best[0]):

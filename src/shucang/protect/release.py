@@ -267,7 +267,7 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
                                                    tolerance=policy.numeric_tolerance)
         out_names.append(name)
         out_columns.append(column)
-    jobs = {i: partial(t, out_columns[i]) for i, t in transforms.items()}
+    jobs: dict[int, Callable[[], Any]] = {i: partial(t, out_columns[i]) for i, t in transforms.items()}
     for i, result in _run_jobs(jobs, table.num_rows).items():
         if isinstance(result, MarkResult):
             out_columns[i] = result.values

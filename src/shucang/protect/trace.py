@@ -314,7 +314,7 @@ def trace_file(wh: Any, path: str | Path, *, dataset: str | None = None, null_tr
         mine = [e for e in extracts if e.recipient == top["recipient"]] or \
                list_extracts(wh, recipient=top["recipient"])
         tripwire = [e for e in mine if e.id == meta.get("extract_id")]
-        chosen = (tripwire or mine or [None])[0]
+        chosen = next(iter(tripwire or mine), None)
         if chosen is not None:
             extract_id, found_dataset = chosen.id, chosen.dataset
     verdict = "accused" if top else ("inconclusive" if not findings else "not_matched")

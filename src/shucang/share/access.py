@@ -8,6 +8,7 @@ matrix test prove them once for every front end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from shucang.errors import AuthenticationRequired, PermissionDenied
@@ -83,7 +84,7 @@ def allowed(actor: Actor, action: str, resource: Resource = NOTHING) -> bool:
     return bool(rule and rule(actor, resource))
 
 
-ACTIONS = {
+ACTIONS: dict[str, Callable[[Actor, Resource], bool]] = {
     # catalog metadata: everyone logged in sees the catalog (not the data); the public sees open datasets
     "dataset:list": lambda a, r: True,
     "dataset:view": lambda a, r: a.is_authenticated or r.is_open,

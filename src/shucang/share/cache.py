@@ -127,7 +127,7 @@ class Memo:
         if value is MISSING:
             value = load()
             self.put(key, stamp, value)
-        return value  # type: ignore[no-any-return]
+        return value
 
     def drop(self, key: Hashable) -> None:
         self._items.pop(key, None)
@@ -167,7 +167,7 @@ def attached(wh: Any, attribute: str, make: Callable[[], C], close: Callable[[C]
                 found = make()
                 setattr(wh, attribute, found)
                 weakref.finalize(wh, close, found)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def caches(wh: Any) -> ShareCaches:

@@ -78,7 +78,7 @@ def json_bytes(payload: dict[str, Any], table: pa.Table) -> bytes:
 
 def json_rows(table: pa.Table) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts (dates ISO, decimals as numbers, NaN as null)."""
-    return orjson.loads(orjson.dumps(finite(table).to_pylist(), default=_plain))  # type: ignore[no-any-return]
+    return orjson.loads(orjson.dumps(finite(table).to_pylist(), default=_plain))
 
 
 def csv_bytes(table: pa.Table) -> bytes:

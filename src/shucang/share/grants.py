@@ -22,6 +22,7 @@ from shucang.share.cache import changed
 from shucang.share.identity import get_user
 from shucang.share.query import compile_filter
 from shucang.share.tables import aware, ensure_tables, grants, now, requests, users
+from shucang.warehouse.catalog import inserted_id
 
 MAX_DAYS = 366
 
@@ -159,10 +160,10 @@ def create_request(wh: Any, actor: Actor, dataset: str, *, purpose: str, columns
     level = _check_level(max_level if max_level is not None else actor.clearance)
     user = get_user(wh, actor.name)
     with ensure_tables(wh.engine).begin() as conn:
-        request_id = int(conn.execute(requests.insert().values(
+        request_id = inserted_id(conn.execute(requests.insert().values(
             user_id=user.id, dataset=dataset, department=info.department, purpose=purpose.strip(), columns=cols,
             row_filter=row_filter, max_level=level, duration_days=_check_days(duration_days), status="pending",
-            created_at=now())).inserted_primary_key[0])
+            created_at=now())))
     record_event(wh, actor, "request.create", dataset=dataset, department=info.department, columns=cols,
                  filter=row_filter, request_id=request_id, purpose=purpose.strip(), max_level=level,
                  duration_days=int(duration_days))
@@ -222,9 +223,9 @@ def decide_request(wh: Any, actor: Actor, request_id: int, *, approve: bool, rea
             raise InputError("驳回须说明理由 (a rejection needs a reason)")
         with wh.engine.begin() as conn:
             conn.execute(requests.update().where((requests.c.id == request_id) & (requests.c.status == "pending"))
-                         .values(status="rejected", decided_by=actor.name, decided_at=stamp, reason=reason.strip()))
+                         .values(status="rejected", decided_by=actor.name, decided_at=stamp, reason=(reason or "").strip()))
         record_event(wh, actor, "request.reject", dataset=found.dataset, department=department,
-                     request_id=request_id, reason=reason.strip())
+                     request_id=request_id, reason=(reason or "").strip())
         return _load_request(wh, request_id), None
     cols = found.columns if not columns else [c for c in _check_columns(wh, found.dataset, columns)]
     wider = [c for c in cols if c not in found.columns]
@@ -248,10 +249,10 @@ def decide_request(wh: Any, actor: Actor, request_id: int, *, approve: bool, rea
             raise Conflict(f"申请 #{request_id} 已被处理 (request already decided)")
         superseded = [r.id for r in conn.execute(sa.select(grants.c.id).where(
             (grants.c.user_id == holder.id) & (grants.c.dataset == found.dataset) & grants.c.revoked_at.is_(None)))]
-        grant_id = int(conn.execute(grants.insert().values(
+        grant_id = inserted_id(conn.execute(grants.insert().values(
             request_id=request_id, user_id=holder.id, dataset=found.dataset, department=department, columns=cols,
             max_level=level, row_filter=combined, expires_at=stamp + timedelta(days=days), created_by=actor.name,
-            created_at=stamp)).inserted_primary_key[0])
+            created_at=stamp)))
         if superseded:
             conn.execute(grants.update().where(grants.c.id.in_(superseded)).values(
                 revoked_at=stamp, revoked_by=actor.name, revoke_reason=f"superseded by grant #{grant_id}"))

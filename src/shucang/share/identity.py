@@ -27,6 +27,7 @@ from shucang.errors import AuthenticationRequired, Conflict, InputError, NotFoun
 from shucang.share.access import ROLES, Actor
 from shucang.share.cache import MISSING, caches, changed
 from shucang.share.tables import aware, ensure_tables, now, sessions, tokens, users
+from shucang.warehouse.catalog import inserted_id
 
 DEFAULT_CLEARANCE = {"admin": 4, "steward": 3, "consumer": 1}
 LOCK_AFTER = 5
@@ -269,7 +270,7 @@ def _session_key(wh: Any) -> bytes:
         return env.encode()
     cached = getattr(wh, "_share_session_key", None)
     if cached:
-        return cached  # type: ignore[no-any-return]
+        return cached
     path = Path(wh.settings.keys_dir) / "session.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -312,7 +313,7 @@ def resolve_session(wh: Any, cookie: str | None) -> Actor | None:
     gen = memo.generation.current()  # read before the catalog: a change committed meanwhile makes it stale
     hit = memo.get(key, gen)
     if hit is not MISSING and hit[1] > now():
-        return hit[0]  # type: ignore[no-any-return]
+        return hit[0]
     with ensure_tables(wh.engine).connect() as conn:
         row = conn.execute(sa.select(users, sessions.c.csrf, sessions.c.expires_at)
                            .select_from(sessions.join(users, sessions.c.user_id == users.c.id))
@@ -351,9 +352,9 @@ def create_token(wh: Any, user_name: str, *, label: str = "", days: int = TOKEN_
     secret = secrets.token_urlsafe(32)
     stamp = now()
     with ensure_tables(wh.engine).begin() as conn:
-        token_id = int(conn.execute(tokens.insert().values(
+        token_id = inserted_id(conn.execute(tokens.insert().values(
             user_id=user.id, label=label, secret_hash=_sha(secret), prefix="", rate_per_minute=rate_per_minute,
-            created_at=stamp, expires_at=stamp + timedelta(days=int(days)))).inserted_primary_key[0])
+            created_at=stamp, expires_at=stamp + timedelta(days=int(days)))))
         full = f"sct_{token_id}_{secret}"
         conn.execute(tokens.update().where(tokens.c.id == token_id).values(prefix=full[:12]))
         row = conn.execute(sa.select(tokens).where(tokens.c.id == token_id)).one()
@@ -401,7 +402,7 @@ def resolve_token(wh: Any, bearer: str) -> Actor:
         if last is None or stamp_now - last > timedelta(minutes=1):
             _touch_token(wh, actor.token_id, stamp_now)
             memo.put(key, gen, (actor, expires_at, stamp_now))
-        return actor  # type: ignore[no-any-return]
+        return actor
     with ensure_tables(wh.engine).connect() as conn:
         row = conn.execute(sa.select(tokens.c.id.label("token_id"), tokens.c.secret_hash, tokens.c.expires_at, tokens.c.revoked_at,
                                      tokens.c.last_used_at, tokens.c.rate_per_minute.label("token_rate"), users)

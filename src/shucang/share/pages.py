@@ -143,4 +143,4 @@ def page_cache(wh: Any) -> PageCache:
     cache = getattr(wh, "_share_pages", None)
     if cache is None:
         cache = wh._share_pages = PageCache()
-    return cache  # type: ignore[no-any-return]
+    return cache

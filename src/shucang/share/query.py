@@ -144,7 +144,7 @@ def parse_json_param(text: str | None, what: str) -> Any:
     if text in (None, ""):
         return None
     try:
-        return json.loads(text)  # type: ignore[arg-type]
+        return json.loads(text)
     except ValueError as exc:
         raise InputError(f"{what} 不是有效的 JSON ({what} is not valid JSON): {exc}") from exc
 
@@ -195,7 +195,7 @@ def decode_cursor(cursor: str | None, fingerprint: str) -> dict[str, Any] | None
     if not ok:
         raise InputError("分页游标无效或不属于此查询 (cursor is invalid or belongs to another query)",
                          hint="start again without a cursor")
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def decode_cursor_version(cursor: str) -> int:
@@ -397,7 +397,7 @@ def snapshots(wh: Any) -> SnapshotCache:
     cache = getattr(wh, "_share_snapshots", None)
     if cache is None:
         cache = wh._share_snapshots = SnapshotCache()
-    return cache  # type: ignore[no-any-return]
+    return cache
 
 
 # ---------------------------------------------------------------------------------------------- reads

@@ -175,7 +175,7 @@ def current_grant(wh: Any, user: str, dataset: str) -> GrantInfo | None:
     if found is MISSING or (found is not None and found.expires_at <= now()):
         found = active_grant(wh, user, dataset)
         memo.put((user, dataset), stamp, found)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def dataset_resource(wh: Any, actor: Actor, info: Any) -> Resource:
@@ -213,7 +213,7 @@ def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = No
     stamp = memo.generation.current()
     found = memo.get(memo_key, stamp)
     if found is not MISSING and found[0] is info and found[1] is grant and found[2] is graded and found[3] is snap:
-        return found[4]  # type: ignore[no-any-return]
+        return found[4]
     levels, grades = graded
     max_level = min(actor.clearance, grant.max_level) if grant else actor.clearance
     granted = set(grant.columns) if grant else set(snap.types)

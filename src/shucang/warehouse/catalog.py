@@ -7,6 +7,8 @@ recorded (a crash between the two) is invisible and is rolled back by ``check --
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from shucang.warehouse.migrations import MigrationStep, create_tables_step
@@ -82,3 +84,11 @@ columns = sa.Table(
 )
 
 MIGRATIONS: list[MigrationStep] = [create_tables_step(metadata)]
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The integer primary key of the row an INSERT just wrote (SQLAlchemy types it as optional)."""
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every catalog table has an integer key
+        raise RuntimeError("INSERT returned no primary key")
+    return int(key[0])

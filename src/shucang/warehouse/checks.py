@@ -58,8 +58,8 @@ def _constraints(wh: Warehouse, name: str, key: list[str], not_null: list[str]) 
                 results.append(CheckResult(name, "primary_key", "fail", f"主键列缺失 (key column missing): {missing}"))
             else:
                 cols = ", ".join(quote_identifier(k) for k in key)
-                dupes = con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM {quote_identifier(name)} "
-                                    f"GROUP BY {cols} HAVING count(*) > 1)").fetchone()[0]
+                dupes = (con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM {quote_identifier(name)} "
+                                    f"GROUP BY {cols} HAVING count(*) > 1)").fetchone() or (0,))[0]
                 status = "fail" if dupes else "ok"
                 results.append(CheckResult(name, "primary_key", status,
                                            f"{dupes} 个重复主键 (duplicate keys) on {', '.join(key)}"))
@@ -68,8 +68,8 @@ def _constraints(wh: Warehouse, name: str, key: list[str], not_null: list[str]) 
                 results.append(CheckResult(name, "not_null", "fail", f"列缺失 (column missing): {column}"))
                 continue
             q = quote_identifier(column)
-            blanks = con.execute(f"SELECT count(*) FROM {quote_identifier(name)} WHERE {q} IS NULL "
-                                 f"OR trim(CAST({q} AS VARCHAR)) = ''").fetchone()[0]
+            blanks = (con.execute(f"SELECT count(*) FROM {quote_identifier(name)} WHERE {q} IS NULL "
+                                 f"OR trim(CAST({q} AS VARCHAR)) = ''").fetchone() or (0,))[0]
             results.append(CheckResult(name, "not_null", "fail" if blanks else "ok",
                                        f"{blanks} 行为空 (blank rows) in {column}"))
     finally:

@@ -36,7 +36,7 @@ def spark_dataframe(spark: Any, wh: Warehouse, dataset: str, version: int | None
         raise StorageError(f"数据集 {dataset} 版本 {row.version} 没有数据文件 (no data files)")
     # mergeSchema: files written before a column was added lack it; Spark fills nulls like Delta does.
     frame = spark.read.option("mergeSchema", "true").parquet(*files)
-    return frame.select(*[f.name for f in table.schema().to_arrow()])  # type: ignore[union-attr]
+    return frame.select(*pa.schema(table.schema().to_arrow()).names)
 
 
 def spark_schema(schema: pa.Schema) -> Any:

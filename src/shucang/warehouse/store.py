@@ -89,8 +89,8 @@ class Warehouse:
                 if name and row.name != name:
                     conn.execute(cat.departments.update().where(cat.departments.c.id == row.id).values(name=name))
                 return int(row.id)
-            return int(conn.execute(cat.departments.insert().values(
-                code=code, name=name or code, created_at=_now())).inserted_primary_key[0])
+            return cat.inserted_id(conn.execute(cat.departments.insert().values(
+                code=code, name=name or code, created_at=_now())))
 
     def _dataset_query(self) -> sa.Select[Any]:
         d, dep = cat.datasets, cat.departments
@@ -301,12 +301,12 @@ class Warehouse:
         with self.engine.begin() as conn:
             row = conn.execute(sa.select(d).where(d.c.name == options.dataset)).first()
             if row is None:
-                dataset_id = int(conn.execute(d.insert().values(
+                dataset_id = cat.inserted_id(conn.execute(d.insert().values(
                     name=options.dataset, title=options.title or options.dataset, department_id=dep_id,
                     description=options.description or "", source=source_path, cadence=options.cadence,
                     primary_key=list(options.key), not_null=list(options.not_null), synthetic=options.synthetic,
                     is_open=False, current_version=None, row_count=0, created_at=now, updated_at=now,
-                )).inserted_primary_key[0])
+                )))
                 current = None
             else:
                 dataset_id, current = int(row.id), row.current_version

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -63,9 +64,11 @@ def write_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatc
     """Stream ``batches`` into one Delta commit; return the new Delta version."""
     reader = pa.RecordBatchReader.from_batches(schema, batches)
     columns = {name: ColumnProperties(dictionary_enabled=False) for name in plain_columns or []}
-    delta_mode = "overwrite" if mode == "replace" else "append"
+    delta_mode: Literal["overwrite", "append"] = "overwrite" if mode == "replace" else "append"
+    merge: Literal["merge", "overwrite"] | None = "merge" if schema_mode == "merge" else (
+        "overwrite" if schema_mode == "overwrite" else None)
     try:
-        write_deltalake(str(path), reader, mode=delta_mode, schema_mode=schema_mode,  # type: ignore[arg-type]
+        write_deltalake(str(path), reader, mode=delta_mode, schema_mode=merge,
                         writer_properties=WriterProperties(max_row_group_size=ROW_GROUP_ROWS,
                                                            column_properties=columns or None))
     except DeltaError as exc:

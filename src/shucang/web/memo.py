@@ -23,7 +23,7 @@ def memo(state: Any, key: Hashable, ttl: float, compute: Callable[[], T]) -> T:
         state.web_memo = store
         hit = store.get(key)
         if hit is not None and time.monotonic() - hit[0] < ttl:
-            return hit[1]  # type: ignore[no-any-return]
+            return hit[1]
     value = compute()
     with _LOCK:
         if len(store) > 256:

@@ -38,7 +38,7 @@ def sparkline(series: list[tuple[int, float]], target: float | None, label: str)
     pts = [(y, v) for y, v in sorted(series) if is_number(v)]
     if not pts:
         return None
-    values = [v for _, v in pts] + ([target] if is_number(target) else [])
+    values: list[float] = [v for _, v in pts] + ([target] if target is not None and is_number(target) else [])
     low, high = min(values), max(values)
     span = (high - low) or abs(high) or 1.0
     y0, y1 = pts[0][0], pts[-1][0]
@@ -54,7 +54,7 @@ def sparkline(series: list[tuple[int, float]], target: float | None, label: str)
     if len(coords) == 1:  # one value: a short flat stroke so it is visible
         coords = [(coords[0][0] - 4, coords[0][1]), coords[0]]
     return Sparkline(" ".join(f"{x},{y}" for x, y in coords), coords[-1][0], coords[-1][1],
-                     sy(target) if is_number(target) else None, label)
+                     sy(target) if target is not None and is_number(target) else None, label)
 
 
 def yearly_series(wh: Warehouse, plan_id: str) -> dict[str, list[tuple[int, float]]]:

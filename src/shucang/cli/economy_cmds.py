@@ -1,0 +1,135 @@
+"""CLI commands of the economy stage: ``shucang economy bind|unbind|bindings|yoy|corrections|chains|
+watch|alerts|mujun|portrait|panel``.
+
+Each command parses its options and calls one function of ``shucang.economy``; ``--json`` prints the
+same dictionaries the API returns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from shucang.cli.context import emit_json, get_context
+
+economy_app = typer.Typer(help="产业大脑·经济运行监测 (economic monitoring: bindings, YoY, watch, 亩均, portraits)",
+                          no_args_is_help=True)
+
+JSON = typer.Option(False, "--json", help="print JSON")
+DATASET = typer.Option(None, "--dataset", "-d", help="bound monthly report dataset (default: the first bound)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this stage's commands to the root app."""
+    app.add_typer(economy_app, name="economy")
+
+
+def _wh(ctx: typer.Context) -> Any:
+    return get_context(ctx).warehouse()
+
+
+def _num(x: Any) -> str:
+    return "—" if x is None else f"{x:,.2f}"
+
+
+@economy_app.command("bind")
+def bind_cmd(ctx: typer.Context, dataset: str = typer.Argument(..., help="dataset holding monthly reports"),
+             mapping: list[str] = typer.Option(None, "--map", help="COLUMN=ROLE (enterprise, name, period, industry, "
+                                               "town, report_time, size, measure[:KEY], ignore); repeatable"),
+             dry_run: bool = typer.Option(False, "--dry-run", help="show the binding without storing it"),
+             as_json: bool = JSON) -> None:
+    """Bind a monthly report dataset's columns to roles from its headers (override with --map)."""
+    from shucang.economy import bind_dataset, propose_binding
+    from shucang.economy.roles import parse_map
+
+    overrides = parse_map(mapping)
+    b = propose_binding(_wh(ctx), dataset, overrides) if dry_run else bind_dataset(_wh(ctx), dataset, overrides)
+    if as_json:
+        emit_json(b.to_dict())
+        return
+    for c in b.columns:
+        typer.echo(f"{c.column}\t{c.role}{':' + c.measure if c.measure else ''}\t({c.origin})")
+    if not dry_run:
+        typer.echo(f"已绑定 {dataset} (bound)")
+
+
+@economy_app.command("unbind")
+def unbind_cmd(ctx: typer.Context, dataset: str = typer.Argument(...)) -> None:
+    """Forget a dataset's binding (its data stays)."""
+    from shucang.economy.binding import unbind_dataset
+
+    typer.echo("已解除绑定 (unbound)" if unbind_dataset(_wh(ctx), dataset) else "未绑定 (was not bound)")
+
+
+@economy_app.command("bindings")
+def bindings_cmd(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """List the bound monthly report datasets and their roles."""
+    from shucang.economy import bound_datasets
+
+    found = [b.to_dict() for b in bound_datasets(_wh(ctx))]
+    if as_json:
+        emit_json(found)
+        return
+    for b in found:
+        typer.echo(f"{b['dataset']}  v{b['version']}  " + "  ".join(f"{k}={v}" for k, v in b["roles"].items())
+                   + "  measures: " + "、".join(m["column"] for m in b["measures"]))
+
+
+@economy_app.command("yoy")
+def yoy_cmd(ctx: typer.Context, dataset: str = DATASET,
+            measure: str = typer.Option("output", "--measure", "-m", help="measure column (or key: output, sales …)"),
+            period: str = typer.Option(..., "--period", "-p", help="month N: 2025-06, 202506 or 2025年6月"),
+            by: str = typer.Option("none", "--by", help="town|industry|division|chain|size|none"),
+            caliber: str = typer.Option("comparable", "--caliber", help="comparable (同口径) | all (全口径)"),
+            as_json: bool = JSON) -> None:
+    """Cumulative year-on-year figures (1–N月累计同比) for one measure and month."""
+    from shucang.economy import yoy
+    from shucang.economy.binding import default_dataset
+
+    wh = _wh(ctx)
+    out = yoy(wh, default_dataset(wh, dataset), measure, period, by=by, caliber=caliber)
+    if as_json:
+        emit_json(out)
+        return
+    typer.echo(f"{out['measure']}  1–{int(out['period'][5:])}月累计  {out['period']}  口径 {out['caliber']}")
+    for r in [*out["rows"], out["total"]]:
+        pct = "—" if r["yoy_pct"] is None else f"{r['yoy_pct']:+.2f}%"
+        typer.echo(f"{r['group']}\t{_num(r['current'])}\t{_num(r['previous'])}\t{pct}\t{r['enterprises']} 家")
+
+
+@economy_app.command("corrections")
+def corrections_cmd(ctx: typer.Context, dataset: str = DATASET, as_json: bool = JSON) -> None:
+    """Enterprise-months reported more than once (更正): which row counts, which were superseded."""
+    from shucang.economy import corrections, load_binding
+    from shucang.economy.binding import default_dataset
+
+    wh = _wh(ctx)
+    out = corrections(wh, load_binding(wh, default_dataset(wh, dataset)))
+    if as_json:
+        emit_json(out)
+        return
+    typer.echo(f"{out['count']} 处更正 (corrections) — {out['rule']}")
+    for c in out["corrections"]:
+        typer.echo(f"{c['enterprise']} {c['name'] or ''} {c['period']}: 以 {c['counted']['report_time']} 为准，"
+                   f"替代 {len(c['superseded'])} 行")
+
+
+@economy_app.command("chains")
+def chains_cmd(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """Industry chains in force (bundled, or <home>/economy/chains.yaml) with their GB/T 4754 codes."""
+    from shucang.economy.reference import chains_source, load_chains
+
+    home = get_context(ctx).settings.home
+    chains = [{"id": c.id, "name": c.name, "codes": list(c.codes), "note": c.note} for c in load_chains(home)]
+    if as_json:
+        emit_json({"source": chains_source(home), "chains": chains})
+        return
+    for c in chains:
+        typer.echo(f"{c['id']}\t{c['name']}\t{','.join(c['codes'])}")
+    typer.echo(f"来源 (source): {chains_source(home)}")
+
+
+def _out_path(path: Path) -> Path:
+    return path.expanduser()

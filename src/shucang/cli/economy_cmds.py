@@ -7,7 +7,6 @@ same dictionaries the API returns.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -131,5 +130,31 @@ def chains_cmd(ctx: typer.Context, as_json: bool = JSON) -> None:
     typer.echo(f"来源 (source): {chains_source(home)}")
 
 
-def _out_path(path: Path) -> Path:
-    return path.expanduser()
+@economy_app.command("watch")
+def watch_cmd(ctx: typer.Context, dataset: str = DATASET, as_json: bool = JSON) -> None:
+    """Evaluate the watch rules (运行预警) on the latest month and store the alerts."""
+    from shucang.economy.watch import watch_all
+
+    results = watch_all(_wh(ctx), dataset)
+    if as_json:
+        emit_json(results[0] if dataset and results else results)
+        return
+    for r in results:
+        typer.echo(f"{r['dataset']}  {r['period']}: {len(r['alerts'])} 条预警 (alerts)")
+        for a in r["alerts"]:
+            typer.echo(f"  [{a['severity']}] {a['title']}: {a['message']}")
+
+
+@economy_app.command("alerts")
+def alerts_cmd(ctx: typer.Context, dataset: str = DATASET,
+               subject: str = typer.Option(None, "--subject", help="one enterprise (credit code) or chain"),
+               as_json: bool = JSON) -> None:
+    """The alerts of the last watch run, with the figures behind them."""
+    from shucang.economy.watch import stored_alerts
+
+    found = stored_alerts(_wh(ctx), dataset=dataset, subject=subject)
+    if as_json:
+        emit_json(found)
+        return
+    for a in found:
+        typer.echo(f"[{a['severity']}] {a['period']} {a['rule']}: {a['message']}")

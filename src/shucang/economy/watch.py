@@ -126,8 +126,9 @@ def _divergence(con: duckdb.DuckDBPyConnection, b: Binding, types: dict[str, str
         out.append(_alert(rule, "enterprise", ent, name, last,
                           f"{name or ent}：近{n}个月 {first} 同比 {a_pct:+.1f}%，{second} 同比 {b_pct:+.1f}%",
                           {"months": [f"{m // 100}-{m % 100:02d}" for m in sorted(months)],
-                           first: {"current": a_cur, "previous": a_prev, "yoy_pct": round(a_pct, 2)},
-                           second: {"current": b_cur, "previous": b_prev, "yoy_pct": round(b_pct, 2)}}))
+                           first: {"current": round(a_cur, 4), "previous": round(a_prev, 4), "yoy_pct": round(a_pct, 2)},
+                           second: {"current": round(b_cur, 4), "previous": round(b_prev, 4),
+                                    "yoy_pct": round(b_pct, 2)}}))
     return out
 
 

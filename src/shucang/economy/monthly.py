@@ -110,41 +110,120 @@ def column_types(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, str]
     return {str(r[0]): str(r[1]) for r in rows}
 
 
-def raw_sql(b: Binding, types: dict[str, str], measures: list[str]) -> str:
-    """Every row of the dataset in the common shape (before corrections): ent, name, ym, attributes, rt, m0…"""
-    ent, period = b.column("enterprise"), b.column("period")
-    assert ent is not None and period is not None  # a stored binding always has them
-    rt = b.column("report_time")
-    fields = [f"{text_expr(ent)} AS ent", f"{text_expr(b.column('name'))} AS name",
-              f"{period_expr(period, types[period])} AS ym",
-              f"{text_expr(b.column('industry'), code=True)} AS industry", f"{text_expr(b.column('town'))} AS town",
-              f"{text_expr(b.column('size'))} AS size",
-              f"{time_expr(rt, types[rt]) if rt else 'CAST(NULL AS TIMESTAMP)'} AS rt"]
-    fields += [f"{number_expr(m, types[m])} AS m{i}" for i, m in enumerate(measures)]
-    return f"SELECT {', '.join(fields)} FROM {q(b.dataset)}"
+def period_map(wh: Warehouse, con: duckdb.DuckDBPyConnection, b: Binding, types: dict[str, str]) -> dict[str, int]:
+    """Distinct period texts of the current version → year*100+month, from the catalog or made and kept there."""
+    import sqlalchemy as sa
+
+    from shucang.economy.tables import ensure_tables, periods
+
+    period = b.column("period")
+    assert period is not None
+    version = wh.dataset(b.dataset).current_version
+    ensure_tables(wh.engine)
+    sel = sa.select(periods.c.raw, periods.c.ym).where((periods.c.dataset == b.dataset) & (periods.c.version == version))
+    with wh.engine.connect() as conn:
+        found = {r.raw: r.ym for r in conn.execute(sel)}
+    if not found:
+        rows = con.execute(f"SELECT p, {period_expr('p', 'VARCHAR')} FROM "
+                           f"(SELECT DISTINCT CAST({q(period)} AS VARCHAR) AS p FROM {q(b.dataset)}) WHERE p IS NOT NULL"
+                           ).fetchall()
+        found = {str(raw): (int(ym) if ym is not None and 1 <= int(ym) % 100 <= 12 else None) for raw, ym in rows}
+        with wh.engine.begin() as conn:
+            conn.execute(periods.delete().where(periods.c.dataset == b.dataset))
+            if found:
+                conn.execute(periods.insert(), [dict(dataset=b.dataset, version=version, raw=k[:64], ym=v)
+                                                for k, v in found.items()])
+    return {k: v for k, v in found.items() if v is not None}
 
 
-def monthly_sql(b: Binding, types: dict[str, str], measures: list[str], where: str = "TRUE") -> str:
-    """Corrections applied: one row per enterprise and month, the latest report time winning.
+class Source:
+    """One bound dataset on an open reader: builds its SQL, collecting the named parameters it needs."""
 
-    ``where`` filters the raw rows first (on ``ym``; parameters are the caller's), so a query over a
-    few months never de-duplicates the whole history.
-    """
-    order = ", ".join(["rt DESC NULLS LAST", *[f"m{i} DESC NULLS LAST" for i in range(len(measures))]])
-    return (f"SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER (PARTITION BY ent, ym ORDER BY {order}) AS rn "
-            f"FROM ({raw_sql(b, types, measures)}) WHERE ent IS NOT NULL AND ({where})) WHERE rn = 1")
+    def __init__(self, wh: Warehouse, con: duckdb.DuckDBPyConnection, b: Binding) -> None:
+        self.wh, self.con, self.binding = wh, con, b
+        self.types = column_types(con, b.dataset)
+        period = b.column("period")
+        assert period is not None
+        self.text_period = _base_type(self.types[period]) == "VARCHAR"
+        self.periods = period_map(wh, con, b, self.types) if self.text_period else None
+        self.params: dict[str, Any] = {}
+
+    def months(self) -> list[int]:
+        """Every month present (ascending)."""
+        if self.periods is not None:
+            return sorted(set(self.periods.values()))
+        period = self.binding.column("period")
+        assert period is not None
+        sql = f"SELECT DISTINCT {period_expr(period, self.types[period])} AS ym FROM {q(self.binding.dataset)}"
+        return sorted(int(r[0]) for r in self.con.execute(sql).fetchall() if r[0] is not None and 1 <= r[0] % 100 <= 12)
+
+    def raw(self, measures: list[str], months: list[int] | None = None) -> str:
+        """Rows in the common shape (ent, name, ym, industry, town, size, rt, m0 …) before corrections,
+        limited to ``months`` (all when None)."""
+        b = self.binding
+        ent, period = b.column("enterprise"), b.column("period")
+        assert ent is not None and period is not None
+        rt = b.column("report_time")
+        # the enterprise code as stored (no trim): it is the group key of every query, on every row
+        fields = [f"CAST({q(ent)} AS VARCHAR) AS ent", f"{text_expr(b.column('name'))} AS name",
+                  f"{text_expr(b.column('industry'), code=True)} AS industry", f"{text_expr(b.column('town'))} AS town",
+                  f"{text_expr(b.column('size'))} AS size",
+                  f"{time_expr(rt, self.types[rt]) if rt else 'CAST(NULL AS TIMESTAMP)'} AS rt"]
+        fields += [f"{number_expr(m, self.types[m])} AS m{i}" for i, m in enumerate(measures)]
+        if self.periods is not None:  # text periods: a join on the text with the months wanted
+            chosen = {k: v for k, v in self.periods.items() if months is None or v in set(months)}
+            key = f"pm{len(self.params)}"
+            self.params[key + "_raw"] = list(chosen)
+            self.params[key + "_ym"] = list(chosen.values())
+            # an IN list of constants is pushed down into the Arrow scan: only the wanted months are read
+            names = [f"{key}_{i}" for i in range(len(chosen))]
+            self.params.update(zip(names, chosen, strict=True))
+            wanted = f"d.{q(period)} IN ({', '.join('$' + n for n in names)})" if names else "FALSE"
+            return (f"SELECT {', '.join(fields)}, pm.ym AS ym FROM {q(b.dataset)} d JOIN "
+                    f"(SELECT unnest(${key}_raw::VARCHAR[]) AS raw, unnest(${key}_ym::INTEGER[]) AS ym) pm "
+                    f"ON d.{q(period)} = pm.raw WHERE {q(ent)} IS NOT NULL AND {wanted}")
+        ym = period_expr(period, self.types[period])
+        where = "TRUE"
+        if months is not None:
+            key = f"ms{len(self.params)}"
+            self.params[key] = list(months)
+            where = f"list_contains(${key}::INTEGER[], {ym})"
+        return f"SELECT {', '.join(fields)}, {ym} AS ym FROM {q(b.dataset)} WHERE {q(ent)} IS NOT NULL AND {where}"
+
+    def monthly(self, measures: list[str], months: list[int] | None = None) -> str:
+        """Corrections applied: one row per enterprise and month, the latest report time winning."""
+        rt = "coalesce(rt, TIMESTAMP '1900-01-01')"
+        values = ", ".join(f"arg_max(m{i}, {rt}) AS m{i}" for i in range(len(measures)))
+        return (f"SELECT ent, ym, arg_max(name, {rt}) AS name, arg_max(industry, {rt}) AS industry, "
+                f"arg_max(town, {rt}) AS town, arg_max(size, {rt}) AS size, max(rt) AS rt, count(*) AS reports"
+                f"{', ' + values if values else ''} FROM ({self.raw(measures, months)}) WHERE ent <> '' "
+                "GROUP BY ent, ym")
+
+    def run(self, sql: str) -> list[tuple[Any, ...]]:
+        """Execute with the parameters the SQL names (DuckDB refuses unused ones)."""
+        used = set(re.findall(r"\$([A-Za-z_]\w*)", sql))
+        return self.con.execute(sql, {k: v for k, v in self.params.items() if k in used}).fetchall()
+
+
+def month_range(first: Month, last: Month) -> list[int]:
+    out, m = [], first
+    while m.ym <= last.ym:
+        out.append(m.ym)
+        m = m.minus_months(-1)
+    return out
 
 
 def corrections(wh: Warehouse, b: Binding, *, limit: int = 200) -> dict[str, Any]:
     """Enterprise-months reported more than once: the row that counts and the ones it superseded."""
     measures = [c.column for c in b.measures]
     with reader(wh) as con:
-        types = column_types(con, b.dataset)
-        sql = (f"WITH r AS ({raw_sql(b, types, measures)}), "
+        src = Source(wh, con, b)
+        sql = (f"WITH r AS ({src.raw(measures)}), "
                "dup AS (SELECT ent, ym FROM r WHERE ent IS NOT NULL GROUP BY ent, ym HAVING count(*) > 1) "
                "SELECT r.* FROM r JOIN dup USING (ent, ym) ORDER BY ent, ym, rt DESC NULLS LAST")
-        rows = con.execute(sql).fetchall()
-        names = [d[0] for d in con.description]
+        cur = con.execute(sql, src.params)
+        rows = cur.fetchall()
+        names = [d[0] for d in cur.description]
     groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for row in rows:
         rec = dict(zip(names, row, strict=True))

@@ -41,7 +41,18 @@ alerts = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-MIGRATIONS: list[MigrationStep] = [create_tables_step(metadata, "economy_bindings", "economy_alerts")]
+periods = sa.Table(
+    "economy_periods", metadata,
+    # The month each distinct period text of a dataset version means ('2025-06', '202506', '2025年6月' → 202506),
+    # so a query filters months with a join on the text instead of parsing every row.
+    sa.Column("dataset", sa.String(128), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("raw", sa.String(64), primary_key=True),
+    sa.Column("ym", sa.Integer, nullable=True),
+)
+
+MIGRATIONS: list[MigrationStep] = [create_tables_step(metadata, "economy_bindings", "economy_alerts"),
+                                   create_tables_step(metadata, "economy_periods")]
 _ready: set[int] = set()
 
 

@@ -13,12 +13,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import sqlalchemy as sa
 import yaml
 
-from shucang.economy.binding import Binding, bound_datasets, load_binding
-from shucang.economy.monthly import Month, column_types, monthly_sql, reader
+from shucang.economy.binding import bound_datasets, load_binding
+from shucang.economy.monthly import Month, Source, parse_month, reader
 from shucang.economy.tables import alerts, ensure_tables
 from shucang.economy.yoy import yoy_query
 from shucang.errors import InputError
@@ -60,12 +59,9 @@ def load_rules(home: Path | None = None) -> list[Rule]:
     return rules
 
 
-def latest_month(con: duckdb.DuckDBPyConnection, b: Binding, types: dict[str, str]) -> Month | None:
-    sql = f"SELECT max(ym) FROM ({monthly_sql(b, types, [])}) WHERE ym BETWEEN 190001 AND 299912"
-    found = con.execute(sql).fetchone()
-    if not found or found[0] is None:
-        return None
-    return Month(int(found[0]) // 100, int(found[0]) % 100)
+def latest_month(src: Source) -> Month | None:
+    months = src.months()
+    return Month(months[-1] // 100, months[-1] % 100) if months else None
 
 
 def _months(last: Month, n: int) -> list[int]:
@@ -78,19 +74,18 @@ def _alert(rule: Rule, kind: str, subject: str, name: str | None, period: Month,
             "subject": subject, "subject_name": name, "period": str(period), "message": message, "evidence": evidence}
 
 
-def _decline(con: duckdb.DuckDBPyConnection, b: Binding, types: dict[str, str], rule: Rule,
-             last: Month) -> list[dict[str, Any]]:
-    column = b.measure_column(str(rule.params.get("measure", "output")))
+def _decline(src: Source, rule: Rule, last: Month) -> list[dict[str, Any]]:
+    column = src.binding.measure_column(str(rule.params.get("measure", "output")))
     n = int(rule.params.get("months", 3))
     limit = float(rule.params.get("below_pct", -20))
     months = _months(last, n)
-    rows = monthly_sql(b, types, [column], "list_contains($months, ym) OR list_contains($before, ym)")
+    src.params.update(months=months, before=[m - 100 for m in months], limit=limit, n=n)
+    rows = src.monthly([column], [*months, *src.params["before"]])
     sql = (f"WITH d AS ({rows}), p AS (SELECT a.ent, a.name, a.ym, a.m0 AS cur, b.m0 AS prev FROM d a JOIN d b "
            "ON a.ent = b.ent AND b.ym = a.ym - 100 WHERE list_contains($months, a.ym) AND b.m0 > 0) "
            "SELECT ent, arg_max(name, ym), list(ym ORDER BY ym), list(cur ORDER BY ym), list(prev ORDER BY ym) "
            "FROM p WHERE (cur / prev - 1) * 100 < $limit GROUP BY ent HAVING count(*) = $n ORDER BY ent")
-    found = con.execute(sql, {"months": months, "before": [m - 100 for m in months], "limit": limit,
-                              "n": n}).fetchall()
+    found = src.run(sql)
     out = []
     for ent, name, yms, cur, prev in found:
         detail = [{"period": f"{ym // 100}-{ym % 100:02d}", "current": c, "previous": p,
@@ -101,8 +96,8 @@ def _decline(con: duckdb.DuckDBPyConnection, b: Binding, types: dict[str, str], 
     return out
 
 
-def _divergence(con: duckdb.DuckDBPyConnection, b: Binding, types: dict[str, str], rule: Rule,
-                last: Month) -> list[dict[str, Any]]:
+def _divergence(src: Source, rule: Rule, last: Month) -> list[dict[str, Any]]:
+    b = src.binding
     keys = list(rule.params.get("measures", ["electricity", "output"]))
     try:
         first, second = b.measure_column(str(keys[0])), b.measure_column(str(keys[1]))
@@ -111,7 +106,8 @@ def _divergence(con: duckdb.DuckDBPyConnection, b: Binding, types: dict[str, str
     n = int(rule.params.get("months", 3))
     gap = float(rule.params.get("gap_pp", 25))
     months = _months(last, n)
-    rows = monthly_sql(b, types, [first, second], "list_contains($months, ym) OR list_contains($before, ym)")
+    src.params.update(months=months, before=[m - 100 for m in months], n=n, gap=gap)
+    rows = src.monthly([first, second], [*months, *src.params["before"]])
     sql = (f"WITH d AS ({rows}), e AS (SELECT ent, arg_max(name, ym) AS name, "
            "sum(m0) FILTER (WHERE list_contains($months, ym)) AS a_cur, sum(m0) FILTER (WHERE list_contains($before, ym)) AS a_prev, "
            "sum(m1) FILTER (WHERE list_contains($months, ym)) AS b_cur, sum(m1) FILTER (WHERE list_contains($before, ym)) AS b_prev "
@@ -120,7 +116,7 @@ def _divergence(con: duckdb.DuckDBPyConnection, b: Binding, types: dict[str, str
            "SELECT ent, name, a_cur, a_prev, b_cur, b_prev, (a_cur / a_prev - 1) * 100 AS a_pct, "
            "(b_cur / b_prev - 1) * 100 AS b_pct FROM e WHERE a_prev > 0 AND b_prev > 0 "
            "AND abs((a_cur / a_prev - b_cur / b_prev) * 100) >= $gap ORDER BY ent")
-    found = con.execute(sql, {"months": months, "before": [m - 100 for m in months], "n": n, "gap": gap}).fetchall()
+    found = src.run(sql)
     out = []
     for ent, name, a_cur, a_prev, b_cur, b_prev, a_pct, b_pct in found:
         out.append(_alert(rule, "enterprise", ent, name, last,
@@ -132,16 +128,16 @@ def _divergence(con: duckdb.DuckDBPyConnection, b: Binding, types: dict[str, str
     return out
 
 
-def _stopped(con: duckdb.DuckDBPyConnection, b: Binding, types: dict[str, str], rule: Rule,
-             last: Month) -> list[dict[str, Any]]:
+def _stopped(src: Source, rule: Rule, last: Month) -> list[dict[str, Any]]:
     n = int(rule.params.get("months", 2))
     lookback = int(rule.params.get("lookback", 12))
     recent = _months(last, n)
     window = _months(last.minus_months(n), lookback)
-    rows = monthly_sql(b, types, [], "list_contains($recent, ym) OR list_contains($window, ym)")
+    src.params.update(recent=recent)
+    rows = src.monthly([], [*recent, *window])
     sql = (f"SELECT ent, arg_max(name, ym), max(ym), count(*) FROM ({rows}) GROUP BY ent "
            "HAVING count(*) FILTER (WHERE list_contains($recent, ym)) = 0 ORDER BY ent")
-    found = con.execute(sql, {"recent": recent, "window": window}).fetchall()
+    found = src.run(sql)
     return [_alert(rule, "enterprise", ent, name, last,
                    f"{name or ent}：最近{n}个月未报送（最后一次 {ym // 100}-{ym % 100:02d}）",
                    {"last_report": f"{ym // 100}-{ym % 100:02d}", "reports_in_lookback": int(count),
@@ -149,11 +145,10 @@ def _stopped(con: duckdb.DuckDBPyConnection, b: Binding, types: dict[str, str], 
             for ent, name, ym, count in found]
 
 
-def _chain_below(con: duckdb.DuckDBPyConnection, b: Binding, rule: Rule, last: Month,
-                 home: Path | None) -> list[dict[str, Any]]:
-    column = b.measure_column(str(rule.params.get("measure", "output")))
+def _chain_below(src: Source, rule: Rule, last: Month, home: Path | None) -> list[dict[str, Any]]:
+    column = src.binding.measure_column(str(rule.params.get("measure", "output")))
     gap = float(rule.params.get("gap_pp", 0))
-    figures = yoy_query(con, b, column, last, by="chain", caliber="comparable", home=home)
+    figures = yoy_query(src, column, last, by="chain", caliber="comparable", home=home)
     county = figures["total"]["yoy_pct"]
     if county is None:
         return []
@@ -165,25 +160,23 @@ def _chain_below(con: duckdb.DuckDBPyConnection, b: Binding, rule: Rule, last: M
 
 def evaluate(wh: Warehouse, dataset: str, *, period: str | None = None) -> dict[str, Any]:
     """Run every rule on ``dataset`` at its latest month (or ``period``); nothing is stored."""
-    from shucang.economy.monthly import parse_month
-
     b = load_binding(wh, dataset)
     rules = load_rules(wh.settings.home)
     found: list[dict[str, Any]] = []
     with reader(wh) as con:
-        types = column_types(con, dataset)
-        last = parse_month(period) if period else latest_month(con, b, types)
+        last = parse_month(period) if period else latest_month(Source(wh, con, b))
         if last is None:
             return {"dataset": dataset, "period": None, "alerts": [], "rules": [r.id for r in rules]}
         for rule in rules:
+            src = Source(wh, con, b)  # parameters are per query
             if rule.kind == "decline":
-                found += _decline(con, b, types, rule, last)
+                found += _decline(src, rule, last)
             elif rule.kind == "divergence":
-                found += _divergence(con, b, types, rule, last)
+                found += _divergence(src, rule, last)
             elif rule.kind == "stopped":
-                found += _stopped(con, b, types, rule, last)
+                found += _stopped(src, rule, last)
             else:
-                found += _chain_below(con, b, rule, last, wh.settings.home)
+                found += _chain_below(src, rule, last, wh.settings.home)
     return {"dataset": dataset, "period": str(last), "version": wh.dataset(dataset).current_version,
             "rules": [{"id": r.id, "title": r.title, "kind": r.kind, "severity": r.severity, **r.params}
                       for r in rules], "alerts": found}

@@ -17,10 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from shucang.economy.binding import Binding, load_binding
-from shucang.economy.monthly import Month, column_types, monthly_sql, parse_month, reader
+from shucang.economy.binding import load_binding
+from shucang.economy.monthly import Month, Source, parse_month, reader
 from shucang.economy.reference import chain_prefixes, load_chains
 from shucang.errors import InputError
 from shucang.warehouse import Warehouse
@@ -38,10 +36,19 @@ def _check(by: str, caliber: str) -> None:
         raise InputError(f"未知口径 {caliber!r} (unknown --caliber)", hint="use comparable or all")
 
 
-def enterprise_sql(b: Binding, types: dict[str, str], measure: str) -> str:
-    """One row per enterprise with both windows' sums; parameters: cur_from, N-month, prev_from, prev_N."""
-    rows = monthly_sql(b, types, [measure],
-                       "(ym BETWEEN $cur_from AND $cur_to) OR (ym BETWEEN $prev_from AND $prev_to)")
+def window(month: Month) -> tuple[list[int], dict[str, int]]:
+    """The months read (1…N of both years) and the bounds the query compares with."""
+    prev = Month(month.year - 1, month.month)
+    months = [Month(month.year, m).ym for m in range(1, month.month + 1)]
+    months += [Month(prev.year, m).ym for m in range(1, prev.month + 1)]
+    return months, {"cur_from": month.year * 100 + 1, "cur_to": month.ym, "prev_to": prev.ym}
+
+
+def enterprise_sql(src: Source, measure: str, month: Month) -> str:
+    """One row per enterprise with both windows' sums and whether it reported month N in each year."""
+    months, bounds = window(month)
+    src.params.update(bounds)
+    rows = src.monthly([measure], months)
     return (f"SELECT ent, arg_max(name, ym) AS name, arg_max(town, ym) AS town, arg_max(industry, ym) AS industry, "
             "arg_max(size, ym) AS size, "
             "sum(m0) FILTER (WHERE ym >= $cur_from) AS cur, sum(m0) FILTER (WHERE ym <= $prev_to) AS prev, "
@@ -52,13 +59,7 @@ def enterprise_sql(b: Binding, types: dict[str, str], measure: str) -> str:
 
 def _group_expr(by: str) -> str:
     return {"none": "'全市'", "town": "coalesce(town, '（未填）')", "industry": "coalesce(industry, '（未填）')",
-            "division": "coalesce(left(industry, 2), '（未填）')", "size": "coalesce(size, '（未填）')",
-            "chain": "chain_name"}[by]
-
-
-def window_params(month: Month) -> dict[str, int]:
-    return {"cur_from": month.year * 100 + 1, "cur_to": month.ym,
-            "prev_from": (month.year - 1) * 100 + 1, "prev_to": (month.year - 1) * 100 + month.month}
+            "division": "coalesce(left(industry, 2), '（未填）')", "size": "coalesce(size, '（未填）')"}[by]
 
 
 def _figure(group: str, current: Any, previous: Any, enterprises: Any, cur_month: Any = None,
@@ -72,31 +73,40 @@ def _figure(group: str, current: Any, previous: Any, enterprises: Any, cur_month
             "month_previous": None if prev_month is None else round(float(prev_month), 4)}
 
 
-def yoy_query(con: duckdb.DuckDBPyConnection, b: Binding, measure_column: str, month: Month, *, by: str,
-              caliber: str, home: Path | None = None) -> dict[str, Any]:
-    """:func:`yoy` over an open reader (pages asking several figures share one connection)."""
+AGG = ("sum(cur) AS cur, sum(prev) AS prev, count(*) FILTER (WHERE in_cur) AS n, "
+       "sum(cur_month) AS cm, sum(prev_month) AS pm")
+
+
+def yoy_query(src: Source, measure_column: str, month: Month, *, by: str, caliber: str,
+              home: Path | None = None) -> dict[str, Any]:
+    """:func:`yoy` over an open :class:`Source` (pages asking several figures share one connection).
+
+    One query: the total and the groups in the same pass (GROUPING SETS; for chains, whose code lists
+    may overlap, the total is taken over distinct enterprises beside the chain groups).
+    """
     _check(by, caliber)
-    types = column_types(con, b.dataset)
-    params: dict[str, Any] = dict(window_params(month))
     keep = "has_cur AND has_prev" if caliber == "comparable" else "TRUE"
-    base = f"WITH e AS ({enterprise_sql(b, types, measure_column)}), s AS (SELECT * FROM e WHERE {keep})"
-    agg = ("sum(cur) AS cur, sum(prev) AS prev, count(*) FILTER (WHERE in_cur) AS n, "
-           "sum(cur_month) AS cm, sum(prev_month) AS pm")
-    total = con.execute(f"{base} SELECT {agg} FROM s", params).fetchone()
+    base = f"WITH e AS ({enterprise_sql(src, measure_column, month)}), s AS (SELECT * FROM e WHERE {keep})"
     if by == "chain":
         prefixes, ids, names = chain_prefixes(load_chains(home))
-        params.update(prefixes=prefixes, ids=ids, names=names)
-        grouped = (f"{base}, c AS (SELECT unnest($prefixes::VARCHAR[]) AS prefix, unnest($ids::VARCHAR[]) AS chain_id, "
-                   "unnest($names::VARCHAR[]) AS chain_name), "
-                   "sc AS (SELECT DISTINCT s.*, c.chain_id, c.chain_name FROM s JOIN c ON starts_with(s.industry, c.prefix)) "
-                   f"SELECT chain_name AS g, {agg} FROM sc GROUP BY chain_name ORDER BY cur DESC NULLS LAST, g")
+        src.params.update(prefixes=prefixes, ids=ids, names=names)
+        sql = (f"{base}, c AS (SELECT unnest($prefixes::VARCHAR[]) AS prefix, unnest($ids::VARCHAR[]) AS chain_id, "
+               "unnest($names::VARCHAR[]) AS chain_name), "
+               "sc AS (SELECT DISTINCT s.*, c.chain_name FROM s JOIN c ON starts_with(s.industry, c.prefix)) "
+               f"SELECT 0 AS total, chain_name AS g, {AGG} FROM sc GROUP BY chain_name "
+               f"UNION ALL SELECT 1, NULL, {AGG} FROM s")
     else:
-        grouped = f"{base} SELECT {_group_expr(by)} AS g, {agg} FROM s GROUP BY g ORDER BY cur DESC NULLS LAST, g"
-    rows = con.execute(grouped, params).fetchall() if by != "none" else [("全市", *total)]
-    assert total is not None
-    return {"period": str(month), "measure": measure_column, "caliber": caliber, "by": by, "dataset": b.dataset,
-            "rows": [_figure(str(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows],
-            "total": _figure("合计", *total[:3], total[3], total[4]),
+        sql = (f"{base} SELECT grouping(g) AS total, g, {AGG} FROM (SELECT *, {_group_expr(by)} AS g FROM s) "
+               "GROUP BY GROUPING SETS ((g), ())")
+    found = src.run(sql)
+    total = next((r for r in found if r[0]), (1, None, None, None, 0, None, None))
+    rows = sorted((r for r in found if not r[0]), key=lambda r: (-(r[2] or 0), str(r[1])))
+    if by == "none":
+        rows = [(0, "全市", *total[2:])]
+    return {"period": str(month), "measure": measure_column, "caliber": caliber, "by": by,
+            "dataset": src.binding.dataset,
+            "rows": [_figure(str(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows],
+            "total": _figure("合计", total[2], total[3], total[4], total[5], total[6]),
             "caliber_note": CALIBER_TEXT[caliber]}
 
 
@@ -108,6 +118,6 @@ def yoy(wh: Warehouse, dataset: str, measure: str, period: str, *, by: str = "no
     column = b.measure_column(measure)
     month = parse_month(period)
     with reader(wh) as con:
-        out = yoy_query(con, b, column, month, by=by, caliber=caliber, home=wh.settings.home)
+        out = yoy_query(Source(wh, con, b), column, month, by=by, caliber=caliber, home=wh.settings.home)
     out["version"] = wh.dataset(dataset).current_version
     return out

@@ -7,6 +7,7 @@ same dictionaries the API returns.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -158,3 +159,44 @@ def alerts_cmd(ctx: typer.Context, dataset: str = DATASET,
         return
     for a in found:
         typer.echo(f"[{a['severity']}] {a['period']} {a['rule']}: {a['message']}")
+
+
+MUJUN_COLUMNS = [("rank", "排名"), ("enterprise", "统一社会信用代码"), ("name", "企业名称"), ("town", "镇街"),
+                 ("industry", "行业代码"), ("land", "用地面积(亩)"), ("tax_per_mu", "亩均税收(万元/亩)"),
+                 ("added_value_per_mu", "亩均增加值(万元/亩)"), ("labour_productivity", "全员劳动生产率(万元/人)"),
+                 ("added_value_per_energy", "单位能耗增加值(万元/吨标准煤)"), ("rd_share", "R&D占比(%)"),
+                 ("score", "综合得分"), ("class", "分类")]
+
+
+@economy_app.command("mujun")
+def mujun_cmd(ctx: typer.Context, year: int = typer.Option(None, "--year", help="year (default: the latest)"),
+              dataset: str = typer.Option(None, "--dataset", "-d", help="yearly dataset with land area "
+                                          "(default: the first with 用地面积)"),
+              mapping: list[str] = typer.Option(None, "--map", help="COLUMN=ROLE (land, tax, added_value, revenue, "
+                                                "rd, energy, employees, enterprise, name, year)"),
+              xlsx: Path = typer.Option(None, "--xlsx", help="write the evaluation list to this XLSX file"),
+              as_json: bool = JSON) -> None:
+    """亩均效益评价: indicators, weighted score and class A/B/C/D per enterprise (method kept as data)."""
+    from shucang.economy.export import to_xlsx
+    from shucang.economy.mujun import evaluate
+    from shucang.economy.roles import parse_map
+
+    wh = _wh(ctx)
+    out = evaluate(wh, year, dataset=dataset, overrides={c: r for c, r in parse_map(mapping).items()} or None)
+    if xlsx is not None:
+        rows = [*out["evaluated"], *({**r, "class": "不可评价：" + r["reason"]} for r in out["not_evaluable"]),
+                *({**r, "class": "不参评：" + r["reason"]} for r in out["not_eligible"])]
+        synthetic = wh.dataset(out["dataset"]).synthetic
+        xlsx.expanduser().write_bytes(to_xlsx(f"{out['year']}年度工业企业亩均效益评价", MUJUN_COLUMNS, rows,
+                                              period=str(out["year"]), caliber=out["method"].get("source", ""),
+                                              sources=out["sources"], synthetic=synthetic))
+    if as_json:
+        emit_json(out)
+        return
+    total = out["distribution"]["total"]
+    typer.echo(f"{out['year']} 年 亩均效益评价：参评 {total['enterprises']} 家 (A {total['A']} · B {total['B']} · "
+               f"C {total['C']} · D {total['D']})，不可评价 {len(out['not_evaluable'])} 家，不参评 {len(out['not_eligible'])} 家")
+    for e in out["evaluated"][:10]:
+        typer.echo(f"{e['rank']:>4} {e['class']} {e['score']:7.2f}  {e['name']}")
+    if xlsx is not None:
+        typer.echo(f"已导出 (written) {xlsx}")

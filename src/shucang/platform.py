@@ -19,9 +19,10 @@ DemoProgress = Callable[[str, int, int], None]
 def _after_ingest_hooks() -> list[Any]:
     """Classification first (grades gate every later use), then the plan metrics that read the data."""
     from shucang.classify.store import classify_after_ingest
+    from shucang.economy.hooks import economy_after_ingest
     from shucang.plan.metrics import plan_after_ingest
 
-    return [classify_after_ingest, plan_after_ingest]
+    return [classify_after_ingest, plan_after_ingest, economy_after_ingest]
 
 
 def open_warehouse(settings: Settings) -> Warehouse:

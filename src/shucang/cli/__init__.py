@@ -17,6 +17,7 @@ import typer
 
 from shucang.cli import (
     classify_cmds,
+    economy_cmds,
     plan_cmds,
     protect_cmds,
     share_cmds,
@@ -41,7 +42,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (warehouse_cmds, classify_cmds, protect_cmds, share_cmds, plan_cmds):
+for _module in (warehouse_cmds, classify_cmds, protect_cmds, share_cmds, plan_cmds, economy_cmds):
     _module.register(app)
 
 

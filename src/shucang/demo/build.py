@@ -9,12 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
 
 from shucang.demo.design import DATASETS, DEPARTMENTS, TOPICS
 from shucang.demo.digitalisation import enterprise_cloud, industrial_robots, smart_factories
+from shucang.demo.economy import economy_tables
 from shucang.demo.enterprises import generate_registry
 from shucang.demo.hotline import hotline_12345
 from shucang.demo.industry import industrial_monthly
@@ -61,12 +63,20 @@ def check_scale(scale: float) -> float:
     return scale
 
 
-def generate_tables(*, scale: float = 1.0, seed: int = 2021,
-                    progress: Progress | None = None) -> dict[str, DemoTable]:
-    """Every demo dataset as an Arrow table, in catalog order; pure (no I/O), deterministic per seed."""
+def generate_tables(*, scale: float = 1.0, seed: int = 2021, progress: Progress | None = None,
+                    as_of: date | None = None) -> dict[str, DemoTable]:
+    """Every demo dataset as an Arrow table, in catalog order; pure (no I/O), deterministic per seed
+    (and per ``as_of`` date, default today, which ends the economy monthly reports)."""
     check_scale(scale)
     population = generate_population(_stream(seed, "population"), round(POPULATION * scale))
     registry = generate_registry(_stream(seed, "enterprise_registry"), scale, population)
+    made: dict[str, tuple[pa.Table, pa.Table]] = {}
+
+    def economy() -> tuple[pa.Table, pa.Table]:
+        if "economy" not in made:  # both economy tables come from one draw
+            made["economy"] = economy_tables(_stream(seed, "economy_monthly"), registry, as_of)
+        return made["economy"]
+
     makers: dict[str, Callable[[], pa.Table]] = {
         "population": lambda: population.table,
         "enterprise_registry": lambda: registry.table,
@@ -80,6 +90,8 @@ def generate_tables(*, scale: float = 1.0, seed: int = 2021,
         "base_stations_5g": lambda: base_stations_5g(_stream(seed, "base_stations_5g")),
         "high_tech_enterprises": lambda: high_tech_enterprises(_stream(seed, "high_tech_enterprises"), registry),
         "smart_factories": lambda: smart_factories(_stream(seed, "smart_factories"), registry),
+        "economy_monthly": lambda: economy()[0],
+        "enterprise_land": lambda: economy()[1],
     }
     out: dict[str, DemoTable] = {}
     for i, spec in enumerate(DATASETS):
@@ -92,10 +104,10 @@ def generate_tables(*, scale: float = 1.0, seed: int = 2021,
 
 
 def build_demo(wh: Warehouse, *, scale: float = 1.0, seed: int = 2021,
-               progress: Progress | None = None) -> list[IngestResult]:
+               progress: Progress | None = None, as_of: date | None = None) -> list[IngestResult]:
     """Generate the demo datasets and store each as a new (replacing) version of ``wh``."""
     started = time.perf_counter()
-    tables = generate_tables(scale=scale, seed=seed, progress=progress)
+    tables = generate_tables(scale=scale, seed=seed, progress=progress, as_of=as_of)
     for code, name in DEPARTMENTS.items():
         wh.ensure_department(code, name)
     results: list[IngestResult] = []

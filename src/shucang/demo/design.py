@@ -135,6 +135,13 @@ DATASETS: tuple[DatasetSpec, ...] = (
           "国家高新技术企业认定证书：认定日期与有效期（每张证书一行）"),
     _spec("smart_factories", "数字车间/智能工厂", "jxj", "yearly", ("uscc", "kind"),
           "数字车间、智能工厂、未来工厂认定名单"),
+    _spec("economy_monthly", "规上工业企业月报（统计局报表格式）", "tjj", "monthly",
+          ("统一社会信用代码", "统计月份", "填报时间"),
+          "规模以上工业企业月度报表原表格式（中文表头、4位行业代码、镇街、产值、销售、出口、用电、税金、研发、从业人员），"
+          "自最近完整月份前三年的1月起至最近完整月份；含进入和退出规上的企业及少量更正（同一企业同月多次填报）", True),
+    _spec("enterprise_land", "企业亩均效益基础数据", "jxj", "yearly", ("统一社会信用代码", "年度"),
+          "规上工业企业分年度用地面积（亩）、税收实际贡献、工业增加值、营业收入、研发经费、综合能耗、年平均职工人数，"
+          "部分企业个别指标缺失", True),
 )
 DATASET_BY_NAME = {d.name: d for d in DATASETS}
 
@@ -146,4 +153,5 @@ TOPICS: dict[str, str] = {
     "industrial_monthly": "经济运行", "industrial_robots": "产业数字化", "patents": "科技创新",
     "online_retail": "商贸流通", "gov_service_cases": "政务服务", "hotline_12345": "政务服务",
     "base_stations_5g": "数字基础设施", "high_tech_enterprises": "科技创新", "smart_factories": "产业数字化",
+    "economy_monthly": "经济运行", "enterprise_land": "经济运行",
 }

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import typer
 
 from shucang.cli import (
+    city_cmds,
     classify_cmds,
     plan_cmds,
     protect_cmds,
@@ -39,7 +40,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (warehouse_cmds, classify_cmds, protect_cmds, share_cmds, plan_cmds):
+for _module in (warehouse_cmds, classify_cmds, protect_cmds, share_cmds, plan_cmds, city_cmds):
     _module.register(app)
 
 

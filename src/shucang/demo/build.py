@@ -13,6 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from shucang.demo.city_feeds import (
+    air_quality,
+    enterprise_changes,
+    hotline_flow,
+    power_load,
+    traffic_counts,
+    water_levels,
+)
 from shucang.demo.design import DATASETS, DEPARTMENTS, TOPICS
 from shucang.demo.digitalisation import enterprise_cloud, industrial_robots, smart_factories
 from shucang.demo.enterprises import generate_registry
@@ -80,6 +88,12 @@ def generate_tables(*, scale: float = 1.0, seed: int = 2021,
         "base_stations_5g": lambda: base_stations_5g(_stream(seed, "base_stations_5g")),
         "high_tech_enterprises": lambda: high_tech_enterprises(_stream(seed, "high_tech_enterprises"), registry),
         "smart_factories": lambda: smart_factories(_stream(seed, "smart_factories"), registry),
+        "water_levels": lambda: water_levels(_stream(seed, "water_levels")),
+        "air_quality": lambda: air_quality(_stream(seed, "air_quality")),
+        "traffic_counts": lambda: traffic_counts(_stream(seed, "traffic_counts")),
+        "power_load": lambda: power_load(_stream(seed, "power_load")),
+        "enterprise_changes": lambda: enterprise_changes(_stream(seed, "enterprise_changes")),
+        "hotline_flow": lambda: hotline_flow(_stream(seed, "hotline_flow"), out["hotline_12345"].table),
     }
     out: dict[str, DemoTable] = {}
     for i, spec in enumerate(DATASETS):

@@ -18,11 +18,17 @@ DemoProgress = Callable[[str, int, int], None]
 
 def _after_ingest_hooks() -> list[Any]:
     """Classification first (grades gate every later use), then the plan metrics that read the data."""
+    from shucang.city.hooks import city_after_ingest
     from shucang.classify.store import classify_after_ingest
     from shucang.economy.hooks import economy_after_ingest
     from shucang.plan.metrics import plan_after_ingest
 
-    return [classify_after_ingest, plan_after_ingest, economy_after_ingest]
+    return [
+        classify_after_ingest,
+        plan_after_ingest,
+        economy_after_ingest,
+        city_after_ingest,
+    ]
 
 
 def open_warehouse(settings: Settings) -> Warehouse:
@@ -60,4 +66,8 @@ def build_demo_warehouse(wh: Warehouse, *, scale: float = 1.0,
     notes.append(f"开放数据 (open data): {', '.join(published) or '-'}")
     seed_demo_plan(wh)  # after publishing: 公共数据开放率 is computed from the live catalog
     notes.append("规划指标已计算 (plan indicators computed from the demo data)")
+    from shucang.city.evaluate import evaluate
+
+    states = [o.state for o in evaluate(wh)]  # the ingests evaluated their signs already: this finds the rest
+    notes.append("城市体征 (city signs): " + ", ".join(f"{s} {states.count(s)}" for s in sorted(set(states))))
     return {"datasets": len(results), "rows": sum(r.rows_loaded for r in results), "notes": notes}

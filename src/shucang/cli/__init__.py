@@ -16,6 +16,7 @@ from typing import Any
 import typer
 
 from shucang.cli import (
+    city_cmds,
     classify_cmds,
     economy_cmds,
     plan_cmds,
@@ -42,7 +43,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (warehouse_cmds, classify_cmds, protect_cmds, share_cmds, plan_cmds, economy_cmds):
+for _module in (
+    warehouse_cmds,
+    classify_cmds,
+    protect_cmds,
+    share_cmds,
+    plan_cmds,
+    economy_cmds,
+    city_cmds,
+):
     _module.register(app)
 
 

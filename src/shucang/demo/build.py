@@ -14,6 +14,14 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
+from shucang.demo.city_feeds import (
+    air_quality,
+    enterprise_changes,
+    hotline_flow,
+    power_load,
+    traffic_counts,
+    water_levels,
+)
 from shucang.demo.design import DATASETS, DEPARTMENTS, TOPICS
 from shucang.demo.digitalisation import enterprise_cloud, industrial_robots, smart_factories
 from shucang.demo.economy import economy_tables
@@ -92,6 +100,12 @@ def generate_tables(*, scale: float = 1.0, seed: int = 2021, progress: Progress 
         "smart_factories": lambda: smart_factories(_stream(seed, "smart_factories"), registry),
         "economy_monthly": lambda: economy()[0],
         "enterprise_land": lambda: economy()[1],
+        "water_levels": lambda: water_levels(_stream(seed, "water_levels")),
+        "air_quality": lambda: air_quality(_stream(seed, "air_quality")),
+        "traffic_counts": lambda: traffic_counts(_stream(seed, "traffic_counts")),
+        "power_load": lambda: power_load(_stream(seed, "power_load")),
+        "enterprise_changes": lambda: enterprise_changes(_stream(seed, "enterprise_changes")),
+        "hotline_flow": lambda: hotline_flow(_stream(seed, "hotline_flow"), out["hotline_12345"].table),
     }
     out: dict[str, DemoTable] = {}
     for i, spec in enumerate(DATASETS):

@@ -102,6 +102,10 @@ DEPARTMENTS: dict[str, str] = {
     "sjj": "市大数据发展管理局",
     "xfj": "市信访局（12345）",
     "kjj": "市科学技术局",
+    "slj": "市水利局",
+    "sthj": "宁波市生态环境局慈溪分局",
+    "jtj": "市交通运输局",
+    "gdj": "国网慈溪市供电公司",
 }
 
 
@@ -142,6 +146,19 @@ DATASETS: tuple[DatasetSpec, ...] = (
     _spec("enterprise_land", "企业亩均效益基础数据", "jxj", "yearly", ("统一社会信用代码", "年度"),
           "规上工业企业分年度用地面积（亩）、税收实际贡献、工业增加值、营业收入、研发经费、综合能耗、年平均职工人数，"
           "部分企业个别指标缺失", True),
+    # 城市大脑 feeds (shucang.demo.city_feeds): hourly, the last 60 days of 2025
+    _spec("water_levels", "智慧水利水位监测", "slj", "daily", ("station_id", "measured_at"),
+          "水库和河道站点逐小时水位与警戒水位（米）"),
+    _spec("air_quality", "空气质量监测", "sthj", "daily", ("station_name", "measured_at"),
+          "空气质量监测站逐小时 AQI 与 PM2.5"),
+    _spec("traffic_counts", "数字公路卡口流量", "jtj", "daily", ("checkpoint", "counted_at"),
+          "公路卡口逐小时车流量与平均车速"),
+    _spec("power_load", "镇街电力负荷", "gdj", "daily", ("town", "measured_at"),
+          "各镇街变电负荷逐小时（兆瓦）与供电能力"),
+    _spec("enterprise_changes", "市场主体变动日报", "scjgj", "daily", ("change_date", "town", "change_type"),
+          "各镇街每日市场主体设立与注销户数（2025年）"),
+    _spec("hotline_flow", "12345工单流转", "xfj", "daily", ("ticket_no",),
+          "12345工单全流程时间：受理、派单、签收、办结、回访，以及办理时限", True),
 )
 DATASET_BY_NAME = {d.name: d for d in DATASETS}
 
@@ -154,4 +171,6 @@ TOPICS: dict[str, str] = {
     "online_retail": "商贸流通", "gov_service_cases": "政务服务", "hotline_12345": "政务服务",
     "base_stations_5g": "数字基础设施", "high_tech_enterprises": "科技创新", "smart_factories": "产业数字化",
     "economy_monthly": "经济运行", "enterprise_land": "经济运行",
+    "water_levels": "城市运行", "air_quality": "城市运行", "traffic_counts": "城市运行", "power_load": "城市运行",
+    "hotline_flow": "政务服务", "enterprise_changes": "法人",
 }

@@ -9,7 +9,7 @@ connection is locked: no file access, no configuration changes; only one SELECT 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -40,8 +40,10 @@ def _view_sql(name: str, columns: list[Any]) -> str:
     return f"CREATE OR REPLACE VIEW {quote_identifier(name)} AS SELECT {select} FROM {quote_identifier(name + '__raw')}"
 
 
-def connect(wh: Warehouse, versions: dict[str, int]) -> duckdb.DuckDBPyConnection:
-    """A locked, in-memory connection with every dataset (at ``versions`` or current) as a view."""
+def connect(wh: Warehouse, versions: dict[str, int],
+            only: Collection[str] | None = None) -> duckdb.DuckDBPyConnection:
+    """A locked, in-memory connection with every dataset (at ``versions`` or current) as a view;
+    with ``only``, just those datasets (a query may then read nothing else)."""
     con = duckdb.connect(":memory:", config={"threads": 2})
     for macro in duckdb_macros():
         con.execute(macro)
@@ -49,6 +51,11 @@ def connect(wh: Warehouse, versions: dict[str, int]) -> duckdb.DuckDBPyConnectio
     for name in versions:
         if name not in known:
             raise NotFound(f"没有名为 {name!r} 的数据集 (no dataset named {name!r})")
+    if only is not None:
+        missing = sorted(set(only) - known)
+        if missing:
+            raise NotFound(f"没有名为 {missing[0]!r} 的数据集 (no dataset named {missing[0]!r})")
+        known = set(only)
     for name in sorted(known):
         version = versions.get(name)
         con.register(name + "__raw", wh.arrow_dataset(name, version))
@@ -71,13 +78,21 @@ def check_read_only(sql_text: str) -> None:
 
 
 def run_select(wh: Warehouse, sql_text: str, params: Sequence[Any] | dict[str, Any] | None,
-               versions: dict[str, int]) -> pa.Table:
+               versions: dict[str, int], only: Collection[str] | None = None) -> pa.Table:
     check_read_only(sql_text)
-    con = connect(wh, versions)
+    con = connect(wh, versions, only)
+    try:
+        return select_on(con, sql_text, params)
+    finally:
+        con.close()
+
+
+def select_on(con: duckdb.DuckDBPyConnection, sql_text: str,
+              params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
+    """One checked read-only SELECT on a connection made by :func:`connect` (reused for many queries)."""
+    check_read_only(sql_text)
     try:
         return con.sql(sql_text, params=params).to_arrow_table()
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
         raise InputError(f"查询失败 (query failed): {first}") from exc
-    finally:
-        con.close()

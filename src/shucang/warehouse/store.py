@@ -209,14 +209,22 @@ class Warehouse:
                                  hint="columns: " + ", ".join(ds.schema.names))
         return ds.to_table(columns=list(columns) if columns is not None else None)
 
-    def connect(self, versions: dict[str, int] | None = None) -> duckdb.DuckDBPyConnection:
-        """A fresh in-memory DuckDB connection where every dataset is a view named by its name."""
-        return query.connect(self, versions or {})
+    def connect(self, versions: dict[str, int] | None = None,
+                only: Sequence[str] | None = None) -> duckdb.DuckDBPyConnection:
+        """A fresh in-memory DuckDB connection where every dataset (or ``only`` those) is a view named by
+        its name. Run queries on it with :meth:`select_on` (the same read-only check as :meth:`sql`)."""
+        return query.connect(self, versions or {}, only)
 
     def sql(self, sql_text: str, params: Sequence[Any] | dict[str, Any] | None = None,
-            versions: dict[str, int] | None = None) -> pa.Table:
-        """Run one read-only SELECT over the datasets; values only as bound parameters."""
-        return query.run_select(self, sql_text, params, versions or {})
+            versions: dict[str, int] | None = None, only: Sequence[str] | None = None) -> pa.Table:
+        """Run one read-only SELECT over the datasets (``only``: just these); values only as bound parameters."""
+        return query.run_select(self, sql_text, params, versions or {}, only)
+
+    @staticmethod
+    def select_on(con: duckdb.DuckDBPyConnection, sql_text: str,
+                  params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
+        """One read-only SELECT on a connection from :meth:`connect` (many queries, one set-up)."""
+        return query.select_on(con, sql_text, params)
 
     # ------------------------------------------------------------------ writing
     def ingest(self, path: str | Path, options: IngestOptions, progress: Progress | None = None) -> IngestResult:

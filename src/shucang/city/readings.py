@@ -1,0 +1,111 @@
+"""From a sign's query result to a reading: each group's current value, its band and its history.
+
+Pure functions over the Arrow result (small: one row per group, or per group and time point when the
+query returns ``at``). The reading is what the board shows and what the alert lifecycle acts on.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+
+from shucang.city.model import LEVEL_RANK, Sign
+from shucang.errors import InputError
+
+SERIES_POINTS = 30
+"""Points kept per group for the sparkline."""
+MAX_GROUPS = 500
+
+
+@dataclass
+class GroupReading:
+    grp: str
+    value: float | None
+    level: str
+    mean: float | None = None
+    sd: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"grp": self.grp, "value": self.value, "level": self.level, "mean": self.mean, "sd": self.sd}
+
+
+@dataclass
+class Reading:
+    groups: list[GroupReading]
+    as_of: str | None = None
+    series: dict[str, list[list[Any]]] = field(default_factory=dict)
+
+    @property
+    def level(self) -> str:
+        worst = "ok"
+        for g in self.groups:
+            if LEVEL_RANK[g.level] > LEVEL_RANK[worst]:
+                worst = g.level
+        return worst
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"groups": [g.to_dict() for g in self.groups], "as_of": self.as_of, "series": self.series}
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"value 列须为数字 (the value column must be numeric), got {value!r}") from None
+    return None if math.isnan(number) else number
+
+
+def _moment(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    raise InputError(f"at 列须为日期或时间 (the at column must be a date or timestamp), got {value!r}")
+
+
+def read_result(sign: Sign, table: pa.Table) -> Reading:
+    """The reading of one query result; InputError when the columns are not ``grp, value [, at]``."""
+    names = set(table.column_names)
+    if not {"grp", "value"} <= names:
+        raise InputError(f"查询须返回 grp 与 value 两列 (the query must return grp and value), got "
+                         f"{', '.join(table.column_names)}")
+    grps = ["全市" if g is None else str(g) for g in table.column("grp").to_pylist()]
+    values = [_number(v) for v in table.column("value").to_pylist()]
+    if "at" not in names:
+        seen: dict[str, float | None] = {}
+        for g, v in zip(grps, values, strict=True):
+            seen[g] = v  # the last row of a group wins
+        if len(seen) > MAX_GROUPS:
+            raise InputError(f"分组过多 (too many groups): {len(seen)} > {MAX_GROUPS}")
+        return Reading([GroupReading(g, v, sign.level(v)) for g, v in seen.items()])
+    moments = [_moment(a) for a in table.column("at").to_pylist()]
+    points: dict[str, dict[datetime, float | None]] = {}
+    for g, v, t in zip(grps, values, moments, strict=True):
+        points.setdefault(g, {})[t] = v
+    if len(points) > MAX_GROUPS:
+        raise InputError(f"分组过多 (too many groups): {len(points)} > {MAX_GROUPS}")
+    latest = max(moments) if moments else None
+    groups: list[GroupReading] = []
+    series: dict[str, list[list[Any]]] = {}
+    for g, by_time in points.items():
+        ordered = sorted(by_time)
+        series[g] = [[t.isoformat(), by_time[t]] for t in ordered[-SERIES_POINTS:]]
+        if latest not in by_time:
+            continue  # this group did not report at the latest time: no current reading
+        value = by_time[latest]
+        reference = None
+        if sign.history is not None and latest is not None:
+            past = [by_time.get(latest - timedelta(weeks=k)) for k in range(1, sign.history.weeks + 1)]
+            known = [p for p in past if p is not None]
+            if len(known) >= 3:
+                reference = (statistics.fmean(known), statistics.pstdev(known))
+        level = sign.level(value, reference)
+        groups.append(GroupReading(g, value, level, *(reference or (None, None))))
+    return Reading(groups, latest.isoformat() if latest else None, series)

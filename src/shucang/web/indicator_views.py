@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from shucang.api.deps import get_actor, get_warehouse
 from shucang.errors import AuthenticationRequired, InputError, PermissionDenied
+from shucang.plan.validation import may_edit
 from shucang.warehouse import Warehouse
 from shucang.web import plan_data
 from shucang.web.exports import export_response
@@ -26,18 +27,10 @@ from shucang.web.overview_views import indicator_table
 from shucang.web.render import check_csrf, page
 from shucang.web.tables import Column, Table
 
+__all__ = ["may_edit", "router"]
 router = APIRouter(include_in_schema=False)
 
 SCOPE_MSGIDS = {"main": N_("Main targets"), "text": N_("Targets in the text"), "project": N_("Key project targets")}
-
-
-def may_edit(actor: Any, department: str | None) -> bool:
-    """Admins, and stewards of the indicator's department (any steward when it has none)."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return False
-    if actor.role == "admin":
-        return True
-    return actor.role == "steward" and (department is None or actor.department == department)
 
 
 def source_label(source: str | None, lang: str) -> str:
@@ -161,7 +154,7 @@ def indicator_export(request: Request, indicator_id: str, table: str, fmt: str) 
 
 @router.post("/indicators/{indicator_id}/actuals")
 def indicator_edit(request: Request, indicator_id: str, year: str = Form(""), value: str = Form(""),
-                   note: str = Form(""), csrf_token: str = Form("")) -> Response:
+                   note: str = Form(""), csrf_token: str = Form(""), confirm: str = Form("")) -> Response:
     """Enter or correct one yearly value (authorised users, CSRF-checked, audited by the plan engine)."""
     from shucang.plan import monitor
 
@@ -177,14 +170,12 @@ def indicator_edit(request: Request, indicator_id: str, year: str = Form(""), va
         raise PermissionDenied(gettext(lang, "You may not edit this indicator's values."),
                                hint=gettext(lang, "Ask a steward of the responsible department or an admin."))
     try:
-        number = float(value.replace(",", "").replace("，", "").strip())
         if not year.strip():
             raise InputError(gettext(lang, "Enter a year."))
-        monitor.set_actual(wh, None, ind.id, year.strip(), number, actor=actor.name, source="manual", note=note.strip())
-    except ValueError:
-        return _detail(request, indicator_id, status=400,
-                       form={"year": year, "value": value, "note": note,
-                             "error": gettext(lang, "Enter a number for the value.")})
+        if not value.strip():
+            raise InputError(gettext(lang, "Enter a number for the value."))
+        monitor.set_actual(wh, None, ind.id, year.strip(), value, actor=actor.name, source="manual",
+                           note=note.strip(), confirm=confirm == "1", editor=actor)
     except InputError as exc:
         return _detail(request, indicator_id, status=400,
                        form={"year": year, "value": value, "note": note, "error": exc.message})

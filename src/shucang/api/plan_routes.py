@@ -42,7 +42,10 @@ class ValueIn(BaseModel):
 
 @router.get("", summary="Plans known to this warehouse (bundled and in <home>/plans)")
 def list_plans(request: Request, _actor: Actor = Depends(api_actor)) -> dict[str, Any]:
-    return {"ok": True, "default": planlib.DEFAULT_PLAN_ID, "plans": planlib.list_plans(get_warehouse(request))}
+    from shucang.plan.monitor import current_plan_id
+
+    wh = get_warehouse(request)
+    return {"ok": True, "default": current_plan_id(wh), "plans": planlib.list_plans(wh)}
 
 
 @router.get("/{plan_id}", summary="A whole plan: indicators, targets, zones, tasks, key projects, metrics")

@@ -42,8 +42,15 @@ def list_plans(wh: Any) -> list[dict[str, Any]]:
 
 
 def load_plan(wh: Any = None, plan_id: str | None = None) -> Plan:
-    """The named plan, or the bundled Cixi plan when none is named (``wh`` may be None)."""
+    """The named plan, or the default plan (period contains today, else the most recent) when none is named."""
     return find_plan(_home(wh), plan_id)
+
+
+def current_plan_id(wh: Any = None) -> str:
+    """The id of the default plan (see :func:`shucang.plan.loader.default_plan_id`)."""
+    from shucang.plan.loader import default_plan_id
+
+    return default_plan_id(discover_plans(_home(wh)))
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:

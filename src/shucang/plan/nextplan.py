@@ -11,26 +11,17 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from shucang.errors import Conflict, InputError
-from shucang.plan.loader import DEFAULT_PLAN_ID, discover_plans, parse_plan
+from shucang.plan.loader import default_plan_id, discover_plans, parse_plan
 from shucang.plan.model import Indicator, Plan
 from shucang.plan.store import read_values
 
-
-def default_plan_id(plans: dict[str, Plan], today: date | None = None) -> str:
-    """The plan whose period contains today, else the most recent (by end year, then start year)."""
-    year = (today or date.today()).year
-    if not plans:
-        return DEFAULT_PLAN_ID
-    current = [p for p in plans.values() if p.start_year <= year <= p.end_year]
-    pool = current or [p for p in plans.values() if p.start_year <= year] or list(plans.values())
-    return max(pool, key=lambda p: (p.end_year, p.start_year, p.id == DEFAULT_PLAN_ID, p.id)).id
+__all__ = ["continued_series", "default_plan_id", "new_plan_from", "write_new_plan"]
 
 
 def continued_series(wh: Any, plan: Plan, ind: Indicator, *, depth: int = 5) -> list[dict[str, Any]]:

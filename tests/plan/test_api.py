@@ -41,10 +41,10 @@ def client(app: Any) -> Iterator[Any]:
         yield c
 
 
-def act_as(app: Any, name: str, role: str) -> None:
+def act_as(app: Any, name: str, role: str, department: str | None = None) -> None:
     from shucang.api.deps import Actor
 
-    app.state.resolve_actor = lambda _request: Actor(name=name, role=role, via="token")
+    app.state.resolve_actor = lambda _request: Actor(name=name, role=role, department=department, via="token")
 
 
 def test_reads_are_open(client: Any) -> None:
@@ -80,7 +80,7 @@ def test_consumers_may_not_write(app: Any, client: Any) -> None:
 
 
 def test_steward_writes_are_audited_under_their_name(app: Any, client: Any) -> None:
-    act_as(app, "steward-li", "steward")
+    act_as(app, "steward-li", "steward", "sjj")  # 大数据局 answers for 掌上办公比例
     response = client.put(f"{BASE}/indicators/mobile_office_share/values/2025Q3",
                           json={"value": 79.5, "note": "季报", "source": "办公平台统计"})
     assert response.status_code == 200, response.text
@@ -117,3 +117,21 @@ def test_template_download_and_import(app: Any, client: Any) -> None:
 def test_unknown_plan_is_404(client: Any) -> None:
     response = client.get("/api/v1/plans/no-such-plan/status")
     assert response.status_code == 404 and response.json()["ok"] is False
+
+
+def test_a_steward_may_not_write_another_departments_indicator(app: Any, client: Any) -> None:
+    """The API enforces the web form's rule: admins, or stewards of the indicator's own department."""
+    act_as(app, "steward-zhao", "steward", "nyncj")  # 农业农村局; software_revenue belongs to 经信局 (jxj)
+    url = f"{BASE}/indicators/software_revenue/values/2024"
+    refused = client.put(url, json={"value": 214.9})
+    assert refused.status_code == 403 and refused.json()["ok"] is False
+    act_as(app, "steward-qian", "steward", "jxj")
+    assert client.put(url, json={"value": 214.9, "note": "年报"}).status_code == 200
+    act_as(app, "steward-zhao", "steward", "nyncj")
+    assert client.delete(url).status_code == 403
+    history = client.get(f"{BASE}/history", params={"indicator": "software_revenue"}).json()["entries"]
+    assert [e["actor"] for e in history] == ["steward-qian"]
+    act_as(app, "steward-qian", "steward", "jxj")
+    comma = client.put(url, json={"value": "214,9"})  # a decimal comma never becomes 2149
+    assert comma.status_code == 400 and "85.3" in comma.json()["hint"]
+    assert client.delete(url).status_code == 200

@@ -33,14 +33,19 @@ def steward(request: Request) -> Actor:
 
 
 class ValueIn(BaseModel):
-    value: float = Field(..., description="the figure, in the indicator's unit")
+    value: float | str = Field(..., description="the figure, in the indicator's unit (a number, or text such "
+                                                "as \"1,234.5\"; a decimal comma is refused)")
     note: str = Field("", max_length=2000)
     source: str = Field("manual", min_length=1, max_length=200, description="manual, a publication, …")
+    confirm: bool = Field(False, description="accept a jump beyond the plan's factor (needs a note)")
 
 
 @router.get("", summary="Plans known to this warehouse (bundled and in <home>/plans)")
 def list_plans(request: Request, _actor: Actor = Depends(api_actor)) -> dict[str, Any]:
-    return {"ok": True, "default": planlib.DEFAULT_PLAN_ID, "plans": planlib.list_plans(get_warehouse(request))}
+    from shucang.plan.monitor import current_plan_id
+
+    wh = get_warehouse(request)
+    return {"ok": True, "default": current_plan_id(wh), "plans": planlib.list_plans(wh)}
 
 
 @router.get("/{plan_id}", summary="A whole plan: indicators, targets, zones, tasks, key projects, metrics")
@@ -103,7 +108,8 @@ def history(request: Request, plan_id: str = PLAN, indicator: str | None = Query
 def put_value(request: Request, plan_id: str = PLAN, indicator_id: str = INDICATOR, period: str = PERIOD,
               body: ValueIn = Body(...), actor: Actor = Depends(steward)) -> dict[str, Any]:
     row = planlib.set_actual(get_warehouse(request), plan_id, indicator_id, period, body.value,
-                             actor=actor.name, source=body.source, note=body.note)
+                             actor=actor.name, source=body.source, note=body.note, confirm=body.confirm,
+                             editor=actor)
     return {"ok": True, "value": row}
 
 
@@ -111,7 +117,7 @@ def put_value(request: Request, plan_id: str = PLAN, indicator_id: str = INDICAT
 def delete_value(request: Request, plan_id: str = PLAN, indicator_id: str = INDICATOR, period: str = PERIOD,
                  note: str = Query("", max_length=2000), actor: Actor = Depends(steward)) -> dict[str, Any]:
     removed = planlib.delete_actual(get_warehouse(request), plan_id, indicator_id, period, actor=actor.name,
-                                    note=note)
+                                    note=note, editor=actor)
     return {"ok": True, "deleted": removed}
 
 
@@ -134,7 +140,8 @@ def template(request: Request, plan_id: str = PLAN, _actor: Actor = Depends(api_
 
 @router.post("/{plan_id}/import", summary="Import a filled-in XLSX template or YAML value file (steward)")
 async def import_values(request: Request, plan_id: str = PLAN, file: UploadFile = File(...),
-                        include_computed: bool = Query(False), actor: Actor = Depends(steward)) -> dict[str, Any]:
+                        include_computed: bool = Query(False), confirm: bool = Query(False),
+                        actor: Actor = Depends(steward)) -> dict[str, Any]:
     name = FsPath(file.filename or "upload.xlsx").name
     suffix = FsPath(name).suffix.lower()
     if suffix not in (".xlsx", ".yaml", ".yml"):
@@ -146,5 +153,5 @@ async def import_values(request: Request, plan_id: str = PLAN, file: UploadFile 
         path = FsPath(tmp) / name
         path.write_bytes(data)
         report = planlib.import_actuals(get_warehouse(request), path, plan_id, actor=actor.name,
-                                        include_computed=include_computed)
+                                        include_computed=include_computed, confirm=confirm, editor=actor)
     return {"ok": True, **report}

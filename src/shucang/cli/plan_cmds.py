@@ -27,6 +27,8 @@ ACTOR = typer.Option(None, "--actor", help="name recorded in the audit trail (de
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the root app."""
+    from shucang.cli import plan_life_cmds  # noqa: F401 — attaches close, revise, report … to plan_app
+
     app.add_typer(plan_app, name="plan")
 
 
@@ -138,14 +140,16 @@ def status_cmd(ctx: typer.Context, plan_id: str | None = typer.Argument(None, he
 @plan_app.command("set")
 def set_cmd(ctx: typer.Context, indicator: str = typer.Argument(..., help="indicator id"),
             period: str = typer.Argument(..., help="2023, 2023Q2 or 2023-06"),
-            value: float = typer.Argument(..., help="the figure, in the indicator's unit"),
+            value: str = typer.Argument(..., help="the figure, in the indicator's unit (85.3; never 85,3)"),
             plan_id: str | None = PLAN, note: str = typer.Option("", "--note", help="why / where from"),
             source: str = typer.Option("manual", "--source", help="manual, a publication name, …"),
+            confirm: bool = typer.Option(False, "--confirm", help="accept a jump beyond the plan's factor (needs --note)"),
             actor: str | None = ACTOR, as_json: bool = JSON) -> None:
-    """Enter or correct one value (audited: who, when, source, note, old → new)."""
+    """Enter or correct one value (checked, then audited: who, when, source, note, old → new)."""
     from shucang.plan import set_actual
 
-    row = set_actual(_wh(ctx), plan_id, indicator, period, value, actor=_actor(actor), source=source, note=note)
+    row = set_actual(_wh(ctx), plan_id, indicator, period, value, actor=_actor(actor), source=source, note=note,
+                     confirm=confirm)
     if as_json:
         emit_json(row)
     else:
@@ -246,12 +250,13 @@ def import_cmd(ctx: typer.Context, file: Path = typer.Argument(..., help="filled
                note: str = typer.Option("", "--note"), actor: str | None = ACTOR,
                include_computed: bool = typer.Option(False, "--include-computed",
                                                      help="also take values of computed indicators"),
+               confirm: bool = typer.Option(False, "--confirm", help="accept jumps beyond the plan's factor (needs --note)"),
                as_json: bool = JSON) -> None:
     """Import values (all or nothing; every change audited)."""
     from shucang.plan import import_actuals
 
     report = import_actuals(_wh(ctx), file, plan_id, actor=_actor(actor), source=source, note=note,
-                            include_computed=include_computed)
+                            include_computed=include_computed, confirm=confirm)
     if as_json:
         emit_json(report)
     else:
@@ -263,6 +268,8 @@ def import_cmd(ctx: typer.Context, file: Path = typer.Argument(..., help="filled
 def recompute_cmd(ctx: typer.Context, plan_id: str | None = PLAN,
                   stale_only: bool = typer.Option(False, "--stale-only", help="only where the data changed"),
                   force: bool = typer.Option(False, "--force", help="also overwrite values entered by hand"),
+                  rewrite_final: bool = typer.Option(False, "--rewrite-final",
+                                                     help="also rewrite years whose data were final"),
                   version: list[str] = typer.Option([], "--version", help="pin DATASET=VERSION (repeatable)"),
                   actor: str | None = ACTOR, as_json: bool = JSON) -> None:
     """Recompute metric values from the warehouse (recording dataset versions as lineage)."""
@@ -275,12 +282,14 @@ def recompute_cmd(ctx: typer.Context, plan_id: str | None = PLAN,
             raise InputError(f"--version 须写成 数据集=版本 (DATASET=VERSION), got {item!r}")
         versions[name.strip()] = int(number)
     report = recompute(_wh(ctx), plan_id, actor=_actor(actor) if actor else "system:recompute", force=force,
-                       stale_only=stale_only, versions=versions or None)
+                       stale_only=stale_only, versions=versions or None, rewrite_final=rewrite_final)
     if as_json:
         emit_json(report)
         return
     for c in report["computed"]:
         typer.echo(f"{c['indicator']:34} {c['metric']:34} 更新 {len(c['changed'])} 年 ← {c['lineage']}")
+        if c.get("kept_final"):
+            typer.echo(f"{'':34} 保留已定稿年份 (kept final years): {', '.join(c['kept_final'])}")
     for e in report["errors"]:
         typer.echo(f"{e['indicator']:34} 错误 (error): {e['error']}", err=True)
     typer.echo(f"共更新 {report['changed']} 个数值 (values changed)")

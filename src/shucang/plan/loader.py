@@ -10,6 +10,7 @@ name ends in ``-actuals.yaml`` hold values, not plans, and are skipped.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -253,14 +254,23 @@ def discover_plans(home: Path | None) -> dict[str, m.Plan]:
     return found
 
 
+def default_plan_id(plans: dict[str, m.Plan], today: date | None = None) -> str:
+    """The plan whose period contains today, else the most recent one (latest end, then start year);
+    among equals the bundled Cixi plan, then the id."""
+    year = (today or date.today()).year
+    if not plans:
+        return DEFAULT_PLAN_ID
+    current = [p for p in plans.values() if p.start_year <= year <= p.end_year]
+    pool = current or [p for p in plans.values() if p.start_year <= year] or list(plans.values())
+    return max(pool, key=lambda p: (p.end_year, p.start_year, p.id == DEFAULT_PLAN_ID, p.id)).id
+
+
 def find_plan(home: Path | None, plan_id: str | None = None) -> m.Plan:
-    """The named plan, or the default (bundled Cixi plan) when none is named."""
+    """The named plan, or the default plan (:func:`default_plan_id`) when none is named."""
     plans = discover_plans(home)
-    wanted = plan_id or DEFAULT_PLAN_ID
+    wanted = plan_id or default_plan_id(plans)
     if wanted in plans:
         return plans[wanted]
-    if plan_id is None and len(plans) == 1:
-        return next(iter(plans.values()))
     known = ", ".join(sorted(plans)) or "无 (none)"
     raise NotFound(f"没有编号为 {wanted!r} 的规划 (no such plan); 现有 (known): {known}",
                    hint="用 `shucang plan list` 查看 (see `shucang plan list`)")

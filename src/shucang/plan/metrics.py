@@ -183,8 +183,10 @@ def stale_indicators(wh: Any, plan: Plan, rows: list[StoredValue] | None = None)
     current = current_versions(wh)
     now: dict[str, dict[str, Any] | None] = {}
     out: dict[str, bool] = {}
+    from shucang.plan.lifecycle import is_final
+
     for row in rows:
-        if row.metric_id is None:
+        if row.metric_id is None or (row.period_kind == "year" and is_final(plan, row.year, row.updated_at)):
             continue
         if row.metric_id not in now:
             try:
@@ -198,13 +200,18 @@ def stale_indicators(wh: Any, plan: Plan, rows: list[StoredValue] | None = None)
 def recompute(wh: Any, plan: Plan, *, actor: str = "system:recompute", force: bool = False,
               stale_only: bool = False, versions: dict[str, int] | None = None,
               indicators: list[str] | None = None, datasets: set[str] | None = None,
-              today: datetime | None = None) -> RecomputeReport:
+              today: datetime | None = None, rewrite_final: bool = False) -> RecomputeReport:
     """Evaluate the metrics of ``plan`` and store what changed (audited as action "compute").
 
     ``stale_only`` skips indicators whose stored lineage still matches the data; ``datasets``
     limits the work to metrics reading one of those datasets (used after an ingest); ``versions``
     pins dataset versions; ``force`` overwrites values entered by hand for computed indicators.
+    A computed value whose data were final when it was written (see ``lifecycle.is_final``) is kept
+    (``kept_final``) unless ``rewrite_final``; where a hand-entered value is kept, the computed figure
+    is remembered so a disagreement can be flagged.
     """
+    from shucang.plan.lifecycle import is_final, record_computed
+
     report = RecomputeReport(plan.id)
     rows = read_values(wh.engine, plan.id)
     by_indicator: dict[str, dict[str, StoredValue]] = {}
@@ -233,6 +240,7 @@ def recompute(wh: Any, plan: Plan, *, actor: str = "system:recompute", force: bo
             continue
         changed: list[str] = []
         kept: list[str] = []
+        kept_final: list[str] = []
         for year, value in sorted(result.values.items()):
             if not plan.baseline_year <= year <= plan.end_year:
                 continue
@@ -240,6 +248,12 @@ def recompute(wh: Any, plan: Plan, *, actor: str = "system:recompute", force: bo
             old = existing.get(period.label)
             if old is not None and old.metric_id is None and not force:
                 kept.append(period.label)
+                record_computed(wh, plan.id, ind.id, period.label, value, metric.id, result.lineage)
+                continue
+            if (old is not None and old.metric_id is not None and not rewrite_final
+                    and is_final(plan, year, old.updated_at)):
+                if old.value != value:
+                    kept_final.append(period.label)
                 continue
             _, did_change = write_value(wh.engine, plan.id, ind.id, period, value, actor=actor,
                                         source=f"metric:{metric.id}", action="compute", metric_id=metric.id,
@@ -249,7 +263,7 @@ def recompute(wh: Any, plan: Plan, *, actor: str = "system:recompute", force: bo
                 changed.append(period.label)
         report.computed.append({"indicator": ind.id, "metric": metric.id, "lineage": result.lineage,
                                 "years": sorted(result.values), "changed": changed,
-                                "kept_manual": kept})
+                                "kept_manual": kept, "kept_final": kept_final})
     return report
 
 
@@ -265,9 +279,13 @@ def plan_after_ingest(wh: Any, result: Any) -> None:
     except ShucangError as exc:
         log.warning("plan metrics not recomputed: %s", exc)
         return
+    from shucang.plan.lifecycle import after_ingest_allowed
+
     for plan in plans.values():
         if not any(result.dataset in m.datasets for m in plan.metrics):
             continue  # cheap no-op for data no metric reads (catalog metrics show as stale instead)
+        if not after_ingest_allowed(wh, plan.id):
+            continue  # a closed plan's figures are frozen
         try:
             recompute(wh, plan, datasets={result.dataset}, actor="system:after-ingest")
         except Exception:  # noqa: BLE001 — see docstring

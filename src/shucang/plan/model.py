@@ -67,6 +67,12 @@ class Indicator:
     """Where the plan states it (e.g. "主要目标表", "三、空间布局", "专栏6")."""
     note: str = ""
     decimals: int | None = None
+    value_range: tuple[float | None, float | None] | None = None
+    """Bounds a value must lie within (inclusive); None: by unit (% → 0–100, counts ≥ 0)."""
+    whole: bool | None = None
+    """Whole numbers only; None: by unit (家, 个, 件 … are counts)."""
+    continues: tuple[str, str] | None = None
+    """(plan id, indicator id) of the earlier plan's indicator this one continues (charts join them)."""
 
     @property
     def source(self) -> str:
@@ -221,6 +227,16 @@ class StatusRules:
 
 
 @dataclass(frozen=True)
+class EntryRules:
+    """How entered and computed values are checked (docs/plan.md, "Values that make sense")."""
+
+    jump_factor: float = 3.0
+    """A value above ``jump_factor`` × last year's (or below it ÷ the factor) needs a confirmation and a note."""
+    final_after_days: int = 90
+    """A computed value of year Y written this many days after Y ends is final: recompute keeps it."""
+
+
+@dataclass(frozen=True)
 class Fact:
     """A figure the plan reports about its starting point (发展基础), kept for context."""
 
@@ -250,6 +266,7 @@ class Plan:
     facts: tuple[Fact, ...] = ()
     departments: tuple[Department, ...] = ()
     status_rules: StatusRules = field(default_factory=StatusRules)
+    entry_rules: EntryRules = field(default_factory=EntryRules)
     issuer: str = ""
     source_text: str = ""
     description: str = ""

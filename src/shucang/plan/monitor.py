@@ -8,6 +8,7 @@ compute with the pure :mod:`~shucang.plan.analytics`. Writes take an explicit ``
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from typing import Any
 
 from shucang.errors import InputError, NotFound
@@ -41,8 +42,15 @@ def list_plans(wh: Any) -> list[dict[str, Any]]:
 
 
 def load_plan(wh: Any = None, plan_id: str | None = None) -> Plan:
-    """The named plan, or the bundled Cixi plan when none is named (``wh`` may be None)."""
+    """The named plan, or the default plan (period contains today, else the most recent) when none is named."""
     return find_plan(_home(wh), plan_id)
+
+
+def current_plan_id(wh: Any = None) -> str:
+    """The id of the default plan (see :func:`shucang.plan.loader.default_plan_id`)."""
+    from shucang.plan.loader import default_plan_id
+
+    return default_plan_id(discover_plans(_home(wh)))
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:
@@ -114,6 +122,8 @@ class IndicatorStatus:
     stale: bool
     baseline_actual: float | None = None
     """The value stored for the baseline year (e.g. computed from data), to check it against the plan."""
+    lifecycle: dict[str, Any] | None = None
+    """closed, frozen (value/status at closing), revisions, disagreements (hand vs computed)."""
 
     def to_dict(self) -> dict[str, Any]:
         a = self.assessment
@@ -132,6 +142,7 @@ class IndicatorStatus:
             "projection": _r(p.value), "projection_method": p.method, "projection_year": p.year,
             "projection_cagr": _r(p.cagr), "projection_linear": _r(p.linear), "projected_met": a.projected_met,
             "stale": self.stale, "baseline_actual": self.baseline_actual,
+            **(self.lifecycle or {"closed": False, "frozen": None, "revisions": [], "disagreements": []}),
         }
 
 
@@ -149,6 +160,7 @@ def plan_status(wh: Any, plan_id: str | None = None, *, scope: str = "main",
     for row in rows:
         by.setdefault(row.indicator_id, []).append(row)
     stale = stale_indicators(wh, plan, rows) if any(r.metric_id for r in rows) else {}
+    life = lifecycle_facts(wh, plan.id)
     out: list[IndicatorStatus] = []
     for ind in chosen:
         own = by.get(ind.id, [])
@@ -157,8 +169,33 @@ def plan_status(wh: Any, plan_id: str | None = None, *, scope: str = "main",
         source = next((r.source for r in own if r.period == a.latest_period), None)
         base_year = str(ind.baseline.year) if ind.baseline else None
         base_actual = next((r.value for r in own if r.period == base_year), None)
-        out.append(IndicatorStatus(indicator_info(plan, ind), a, source, stale.get(ind.id, False), base_actual))
+        out.append(IndicatorStatus(indicator_info(plan, ind), a, source, stale.get(ind.id, False), base_actual,
+                                   life(ind.id)))
     return out
+
+
+def lifecycle_facts(wh: Any, plan_id: str) -> Any:
+    """indicator id → {closed, frozen, revisions, disagreements} (three catalog queries for the plan)."""
+    from shucang.plan.lifecycle import closure, disagreements, revisions
+
+    info = closure(wh, plan_id)
+    frozen = (info or {}).get("snapshot", {}).get("statuses", {})
+    revs: dict[str, list[dict[str, Any]]] = {}
+    for r in revisions(wh, plan_id) if info else []:
+        revs.setdefault(r["indicator"], []).append(r)
+    diffs: dict[str, list[dict[str, Any]]] = {}
+    for d in disagreements(wh, plan_id):
+        diffs.setdefault(d["indicator"], []).append(d)
+
+    def facts(indicator_id: str) -> dict[str, Any]:
+        snap = frozen.get(indicator_id)
+        return {"closed": info is not None,
+                "frozen": ({"value": snap["latest"], "period": snap["latest_period"], "status": snap["status"],
+                            "status_code": snap["status_code"], "at": info["closed_at"], "by": info["closed_by"]}
+                           if info is not None and snap is not None else None),
+                "revisions": revs.get(indicator_id, []), "disagreements": diffs.get(indicator_id, [])}
+
+    return facts
 
 
 def indicator_series(wh: Any, plan_id: str | None, indicator_id: str) -> dict[str, Any]:
@@ -170,7 +207,8 @@ def indicator_series(wh: Any, plan_id: str | None, indicator_id: str) -> dict[st
     a = an.assess(ind, yearly, sub, plan.status_rules)
     status = IndicatorStatus(indicator_info(plan, ind), a,
                              next((r.source for r in rows if r.period == a.latest_period), None),
-                             stale_indicators(wh, plan, rows).get(ind.id, False))
+                             stale_indicators(wh, plan, rows).get(ind.id, False), None,
+                             lifecycle_facts(wh, plan.id)(ind.id))
     projection_path: list[dict[str, Any]] = []
     if a.latest_year is not None and a.latest_year < ind.target.year and a.latest is not None:
         g = a.growth.achieved  # the CAGR the projection extends
@@ -189,14 +227,32 @@ def indicator_series(wh: Any, plan_id: str | None, indicator_id: str) -> dict[st
     }
 
 
-def set_actual(wh: Any, plan_id: str | None, indicator_id: str, year: int | str, value: float, *,
-               actor: str, source: str = "manual", note: str = "", period: str | None = None) -> dict[str, Any]:
-    """Enter (or correct) one value by hand; audited with actor, time, source, note and old → new."""
+def set_actual(wh: Any, plan_id: str | None, indicator_id: str, year: int | str, value: Any, *,
+               actor: str, source: str = "manual", note: str = "", period: str | None = None,
+               confirm: bool = False, editor: Any = None, today: date | None = None) -> dict[str, Any]:
+    """Enter (or correct) one value by hand; audited with actor, time, source, note and old → new.
+
+    ``value`` may be a number or text (``"1,234.5"``; a decimal comma is refused); the checks of
+    :mod:`shucang.plan.validation` apply (no future years, unit bounds, jumps need ``confirm`` and a
+    note); ``editor`` (an authenticated caller) must be allowed to edit the indicator's department.
+    """
+    from shucang.plan.lifecycle import ensure_open
+    from shucang.plan.validation import check_editor, check_value_for, parse_number, previous_value
+
     plan = load_plan(wh, plan_id)
     ind = plan.indicator(indicator_id)
+    check_editor(editor, ind)
+    ensure_open(wh, plan.id)
     p = parse_period(year, period)
     _check_entry(plan, ind, p.kind, p.year, actor, source)
-    row, changed = write_value(wh.engine, plan.id, ind.id, p, check_value(value), actor=actor.strip(),
+    number = parse_number(value)
+    if number is None:
+        raise InputError("须给出数值 (a value is required)")
+    number = check_value(number)
+    stored = {r.period: r.value for r in read_values(wh.engine, plan.id, [ind.id])}
+    check_value_for(plan, ind, p, number, today=today, previous=previous_value(plan, ind, p, stored),
+                    confirm=confirm, note=note or "")
+    row, changed = write_value(wh.engine, plan.id, ind.id, p, number, actor=actor.strip(),
                                source=source.strip(), note=note or "", action="set")
     return {**row.to_dict(), "changed": changed}
 
@@ -218,10 +274,15 @@ def _check_entry(plan: Plan, ind: Indicator, kind: str, year: int, actor: str, s
 
 
 def delete_actual(wh: Any, plan_id: str | None, indicator_id: str, year: int | str, *, actor: str,
-                  note: str = "", period: str | None = None) -> dict[str, Any]:
-    """Remove one value (audited); NotFound when there is none."""
+                  note: str = "", period: str | None = None, editor: Any = None) -> dict[str, Any]:
+    """Remove one value (audited); NotFound when there is none; refused on a closed plan."""
+    from shucang.plan.lifecycle import ensure_open
+    from shucang.plan.validation import check_editor
+
     plan = load_plan(wh, plan_id)
     ind = plan.indicator(indicator_id)
+    check_editor(editor, ind)
+    ensure_open(wh, plan.id)
     p = parse_period(year, period)
     if not actor or not actor.strip():
         raise InputError("须注明操作人 (an actor is required for the audit trail)")
@@ -242,14 +303,18 @@ def value_history(wh: Any, plan_id: str | None = None, indicator_id: str | None 
 
 def recompute(wh: Any, plan_id: str | None = None, *, actor: str = "system:recompute", force: bool = False,
               stale_only: bool = False, versions: dict[str, int] | None = None,
-              indicators: list[str] | None = None) -> dict[str, Any]:
-    """Re-evaluate the plan's metrics (see :func:`shucang.plan.metrics.recompute`)."""
+              indicators: list[str] | None = None, rewrite_final: bool = False,
+              today: datetime | None = None) -> dict[str, Any]:
+    """Re-evaluate the plan's metrics (see :func:`shucang.plan.metrics.recompute`); refused once closed."""
+    from shucang.plan.lifecycle import ensure_open
+
     plan = load_plan(wh, plan_id)
     if indicators:
         for ind in indicators:
             plan.indicator(ind)
+    ensure_open(wh, plan.id)
     return _recompute(wh, plan, actor=actor, force=force, stale_only=stale_only, versions=versions,
-                      indicators=indicators).to_dict()
+                      indicators=indicators, rewrite_final=rewrite_final, today=today).to_dict()
 
 
 def rollups(wh: Any, plan_id: str | None = None, by: str = "category", *,

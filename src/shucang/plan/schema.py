@@ -16,10 +16,10 @@ from shucang.plan.loader import Checker
 
 PLAN_KEYS = {"id", "title", "issuer", "period", "baseline_year", "source_text", "description",
              "status_rules", "departments", "categories", "indicators", "targets", "zones", "tasks",
-             "projects", "metrics", "index", "facts"}
+             "projects", "metrics", "index", "facts", "entry_rules"}
 INDICATOR_KEYS = {"id", "name", "short_name", "category", "unit", "baseline", "target", "direction",
                   "target_kind", "department", "source", "measure", "periods", "section", "note",
-                  "decimals"}
+                  "decimals", "value_range", "whole", "continues"}
 ZONE_KEYS = {"id", "name", "kind", "towns", "towns_from_text", "focus_industries", "platforms",
              "lead_enterprises", "goal", "indicators", "note"}
 TASK_KEYS = {"id", "number", "title", "subtasks", "indicators", "projects"}
@@ -102,11 +102,43 @@ def _indicator(check: Checker, raw: Any, where: str, line: int, kind: str,
     if baseline is not None and target is not None and baseline.year >= target.year:
         check.error(check.line_of(raw, "target"), f"{where}.target.year",
                     f"目标年须晚于基期 (target year must follow the baseline year {baseline.year})")
+    value_range = _value_range(check, raw, where)
+    whole = check.field(raw, "whole", where, "bool", required=False)
+    continues = _continues(check, raw, where)
     if ind_id is None or name is None or unit is None or target is None:
         return None
     return m.Indicator(id=ind_id, name=name, unit=unit, target=target, kind=kind, baseline=baseline,
                        metric=None if source == "manual" else source, periods=tuple(periods),
-                       decimals=decimals, **fields)
+                       decimals=decimals, value_range=value_range, whole=whole, continues=continues,
+                       **fields)
+
+
+def _value_range(check: Checker, raw: Any, where: str) -> tuple[float | None, float | None] | None:
+    """``value_range: [min, max]`` (either may be null): the bounds an entered value must respect."""
+    spec = raw.get("value_range")
+    if spec is None:
+        return None
+    line = check.line_of(raw, "value_range")
+    ok = isinstance(spec, list) and len(spec) == 2 and all(
+        v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in spec)
+    if not ok or (spec[0] is not None and spec[1] is not None and spec[1] < spec[0]):
+        check.error(line, f"{where}.value_range", f"须为 [下限, 上限] (write [min, max], null for none), got {spec!r}")
+        return None
+    return (None if spec[0] is None else float(spec[0]), None if spec[1] is None else float(spec[1]))
+
+
+def _continues(check: Checker, raw: Any, where: str) -> tuple[str, str] | None:
+    """``continues: {plan, indicator}``: the earlier plan's indicator this one carries on."""
+    spec = raw.get("continues")
+    if spec is None:
+        return None
+    path = f"{where}.continues"
+    if not check.mapping(path, check.line_of(raw, "continues"), spec):
+        return None
+    _unknown(check, spec, {"plan", "indicator"}, path)
+    plan_id = check.field(spec, "plan", path, "id")
+    ind_id = check.field(spec, "indicator", path, "id")
+    return (plan_id, ind_id) if plan_id and ind_id else None
 
 
 def _zone(check: Checker, raw: Any, where: str, line: int) -> m.Zone | None:
@@ -270,6 +302,20 @@ def _status_rules(check: Checker, raw: Any) -> m.StatusRules:
     return m.StatusRules(**values)
 
 
+def _entry_rules(check: Checker, raw: Any) -> m.EntryRules:
+    defaults = m.EntryRules()
+    if raw is None or not check.mapping("entry_rules", getattr(raw, "line", 0), raw):
+        return defaults
+    _unknown(check, raw, {"jump_factor", "final_after_days"}, "entry_rules")
+    factor = check.field(raw, "jump_factor", "entry_rules", "number", required=False, default=defaults.jump_factor)
+    if factor is not None and factor <= 1:
+        check.error(check.line_of(raw, "jump_factor"), "entry_rules.jump_factor", "须大于 1 (must exceed 1)")
+        factor = defaults.jump_factor
+    days = check.field(raw, "final_after_days", "entry_rules", "int", required=False,
+                       default=defaults.final_after_days)
+    return m.EntryRules(jump_factor=factor, final_after_days=max(0, days))
+
+
 def _check_references(check: Checker, data: dict[str, Any], plan: m.Plan) -> None:
     """Cross-references are checked on the model; errors get the line of the object they name."""
 
@@ -391,6 +437,7 @@ def build_plan(data: dict[str, Any], check: Checker, *, path: Path | None = None
                                                             default="")))
     index = _index(check, data.get("index"))
     rules = _status_rules(check, data.get("status_rules"))
+    entry_rules = _entry_rules(check, data.get("entry_rules"))
     if plan_id is None or title is None or start is None or end is None or baseline_year is None:
         return None
     plan = m.Plan(
@@ -399,7 +446,7 @@ def build_plan(data: dict[str, Any], check: Checker, *, path: Path | None = None
         targets=tuple(i for i in [*targets, *project_targets] if i), zones=tuple(z for z in zones if z),
         tasks=tuple(t for t in tasks if t), projects=tuple(p for p in projects if p),
         metrics=tuple(mt for mt in metrics if mt), index=index, facts=tuple(facts),
-        departments=tuple(departments), status_rules=rules,
+        departments=tuple(departments), status_rules=rules, entry_rules=entry_rules,
         issuer=check.field(data, "issuer", "", "str", required=False, default=""),
         source_text=check.field(data, "source_text", "", "str", required=False, default=""),
         description=check.field(data, "description", "", "str", required=False, default=""),

@@ -101,22 +101,6 @@ def export_template(wh: Any, path: str | Path, plan_id: str | None = None, *, sc
     return out
 
 
-def _number(value: Any) -> float | None:
-    """A cell as a number: blanks are None; '1,234.5', '82.5%', ' 12 ' are accepted."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError("true/false is not a number")
-    if isinstance(value, (int, float)):
-        return float(value)
-    text = str(value).strip().replace(",", "").replace("，", "")
-    if text in ("", "/", "-", "—"):
-        return None
-    if text.endswith("%"):
-        text = text[:-1]
-    return float(text)
-
-
 _PERIOD_HEADER = re.compile(r"^\d{4}(\.0)?([Qq][1-4]|-\d{1,2})?$")
 
 
@@ -133,8 +117,13 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
 
 
 def import_actuals(wh: Any, path: str | Path, plan_id: str | None = None, *, actor: str,
-                   source: str | None = None, note: str = "", include_computed: bool = False) -> dict[str, Any]:
-    """Import values from an XLSX template or a YAML value file (all-or-nothing; audited)."""
+                   source: str | None = None, note: str = "", include_computed: bool = False,
+                   confirm: bool = False, editor: Any = None) -> dict[str, Any]:
+    """Import values from an XLSX template or a YAML value file (all-or-nothing; audited).
+
+    Every cell passes the same checks as a single entry (:mod:`shucang.plan.validation`); ``editor``
+    (an authenticated caller) must be allowed to edit every indicator the file touches.
+    """
     file = Path(path)
     if not file.is_file():
         raise InputError(f"文件不存在 (file not found): {file}")
@@ -152,7 +141,7 @@ def import_actuals(wh: Any, path: str | Path, plan_id: str | None = None, *, act
     else:
         raise InputError(f"{file.name}: 只支持 .xlsx 或 .yaml (only .xlsx or .yaml value files)")
     return _apply(wh, plan, entries, file.name, actor=actor, source=source, note=note,
-                  include_computed=include_computed).to_dict()
+                  include_computed=include_computed, confirm=confirm, editor=editor).to_dict()
 
 
 Entry = tuple[str, str, str, Any, str, str]  # (where, indicator, period, value, note, column)
@@ -198,16 +187,30 @@ def _yaml_entries(data: Any, name: str) -> tuple[list[Entry], str | None, str | 
 
 
 def _apply(wh: Any, plan: Plan, entries: list[Entry], name: str, *, actor: str, source: str, note: str,
-           include_computed: bool) -> ImportReport:
+           include_computed: bool, confirm: bool = False, editor: Any = None) -> ImportReport:
+    from shucang.plan.lifecycle import ensure_open
+    from shucang.plan.validation import check_editor, check_value_for, parse_number, previous_value
+
+    ensure_open(wh, plan.id)
     report = ImportReport(plan.id, name, source)
     problems: list[dict[str, Any]] = []
     ready = []
     skipped: set[str] = set()
+    stored: dict[str, dict[str, float]] = {}
+    for r in read_values(wh.engine, plan.id):
+        stored.setdefault(r.indicator_id, {})[r.period] = r.value
+    for _where, ind_id, label, raw, _note, _column in entries:  # the file's own values count as last year's
+        try:
+            number = parse_number(raw)
+            if number is not None:
+                stored.setdefault(ind_id, {})[parse_period(label).label] = number
+        except InputError:
+            pass
     for where, ind_id, label, raw, row_note, column in entries:
         try:
-            value = _number(raw)
-        except ValueError:
-            problems.append({"row": where, "column": column, "value": raw, "reason": "不是数字 (not a number)"})
+            value = parse_number(raw)
+        except InputError as exc:
+            problems.append({"row": where, "column": column, "value": raw, "reason": exc.message})
             continue
         if value is None:
             continue
@@ -216,8 +219,12 @@ def _apply(wh: Any, plan: Plan, entries: list[Entry], name: str, *, actor: str, 
             if ind.metric is not None and not include_computed:
                 skipped.add(ind.id)
                 continue
+            check_editor(editor, ind)
             period = parse_period(label)
             _check_entry(plan, ind, period.kind, period.year, actor, source)
+            check_value_for(plan, ind, period, check_value(value),
+                            previous=previous_value(plan, ind, period, stored.get(ind.id, {})),
+                            confirm=confirm, note=row_note or note)
             ready.append((ind.id, period, check_value(value), row_note or note))
         except InputError as exc:
             problems.append({"row": where, "column": column, "value": raw, "reason": exc.message})

@@ -6,9 +6,10 @@ minimal dataset page is this page on a warehouse without plan values.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from shucang.api.deps import get_warehouse
 from shucang.errors import NotFound
@@ -27,7 +28,7 @@ STATUS_COLOURS = {"met": "#1f8a4c", "largely_met": "#d69a00", "lagging": "#c0392
 
 
 def indicator_table(cards: list[dict[str, Any]], lang: str, name: str = "indicators",
-                    export_url: str = "/export/indicators") -> Table:
+                    export_url: str = "/export/indicators", base: str = "") -> Table:
     """All indicators as one table (the overview's export and the indicator list)."""
     _ = lambda s: gettext(lang, s)  # noqa: E731
     return Table(name, _("Indicators"), [
@@ -36,7 +37,7 @@ def indicator_table(cards: list[dict[str, Any]], lang: str, name: str = "indicat
         Column("latest_year", _("Year")), Column("target", _("Target"), "number"),
         Column("target_year", _("Target year")), Column("completion", _("Completion"), "ratio"),
         Column("status", _("Status"), "status"), Column("source", _("Source")),
-    ], [{"indicator": {"text": c["full_name"], "href": f"/indicators/{c['id']}"}, "category": c["category_name"],
+    ], [{"indicator": {"text": c["full_name"], "href": f"{base}/indicators/{c['id']}"}, "category": c["category_name"],
          "unit": c["unit"], "baseline": c["baseline"], "latest": c["latest"], "latest_year": c["latest_year"],
          "target": c["target"], "target_year": c["target_year"], "completion": c["completion"],
          "status": c["status"],
@@ -72,16 +73,37 @@ def data_state(wh: Warehouse, datasets: list[Any]) -> tuple[Any, ...]:
     return versions, head
 
 
-def overview_data(wh: Warehouse, lang: str, state: Any = None) -> dict[str, Any]:
-    """The overview's data (memoised on ``state`` per data state, see :func:`data_state`)."""
+def overview_data(wh: Warehouse, lang: str, state: Any = None, *, plan_id: str | None = None) -> dict[str, Any]:
+    """The overview's data (memoised on ``state`` per data state, see :func:`data_state`); ``plan_id``
+    None is the default plan at the old address ``/``, else the page ``/plans/PLAN_ID/``."""
     if state is None:
-        return _overview_data(wh, lang, wh.list_datasets())
+        return _overview_data(wh, lang, wh.list_datasets(), plan_id)
     datasets = wh.list_datasets()
-    key = ("overview", lang, data_state(wh, datasets))
-    return memo(state, key, 30.0, lambda: _overview_data(wh, lang, datasets))
+    key = ("overview", lang, plan_id, data_state(wh, datasets), _plans_key(wh))
+    return memo(state, key, 30.0, lambda: _overview_data(wh, lang, datasets, plan_id))
 
 
-def _overview_data(wh: Warehouse, lang: str, datasets: list[Any]) -> dict[str, Any]:
+def _plans_key(wh: Warehouse) -> tuple[Any, ...]:
+    """Plan files and closures: a new plan or a closing changes the page."""
+    from pathlib import Path
+
+    home = Path(wh.settings.home) / "plans"
+    files = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in home.glob("*.yaml"))) if home.is_dir() else ()
+    try:
+        import sqlalchemy as sa
+
+        from shucang.plan.records import ensure_lifecycle_schema, plan_closures, plan_revisions
+
+        ensure_lifecycle_schema(wh.engine)
+        with wh.engine.connect() as conn:
+            closed = conn.execute(sa.select(sa.func.count()).select_from(plan_closures)).scalar()
+            revised = conn.execute(sa.select(sa.func.max(plan_revisions.c.id))).scalar()
+    except ImportError:
+        closed = revised = None
+    return files, closed, revised
+
+
+def _overview_data(wh: Warehouse, lang: str, datasets: list[Any], plan_id: str | None = None) -> dict[str, Any]:
     """The overview's data: plan cards by category (when a plan is available) and warehouse facts."""
     data: dict[str, Any] = {
         "page_title": gettext(lang, "Overview"),
@@ -91,16 +113,21 @@ def _overview_data(wh: Warehouse, lang: str, datasets: list[Any]) -> dict[str, A
         "synthetic_note": any(d.synthetic for d in datasets),
         "plan": None, "tables": [],
     }
+    base = plan_data.plan_base(plan_id)
     try:
-        plan, cards = plan_data.plan_cards(wh)
+        plan, cards = plan_data.plan_cards(wh, plan_id)
     except (ImportError, NotFound) as exc:
+        if plan_id is not None:
+            raise
         data["plan_unavailable"] = getattr(exc, "message", None) or gettext(lang, "plan monitoring")
         data["dataset_table"] = _dataset_table(datasets, lang)
         data["tables"] = [data["dataset_table"]]
         return data
+    cards = plan_data.with_links(cards, base)
     cats = plan_data.categories(plan, cards)
     index = plan_data.latest_index(wh, plan.id)
     data.update({
+        "plan_nav": plan_data.plan_nav(wh, plan, base),
         "plan": {"id": plan.id, "title": plan.title, "start_year": plan.start_year, "end_year": plan.end_year},
         "as_of_year": max((c["latest_year"] for c in cards if c["latest_year"]), default=None),
         "counts": plan_data.status_counts(cards),
@@ -110,7 +137,7 @@ def _overview_data(wh: Warehouse, lang: str, datasets: list[Any]) -> dict[str, A
         "index_chart": ({"kind": "gauge", "file": "composite-index", "value": round(index["value"], 1),
                          "max": index.get("scale") or 100, "name": str(index["year"])}
                         if index and index.get("value") is not None else None),
-        "tables": [indicator_table(cards, lang)],
+        "tables": [indicator_table(cards, lang, export_url=f"{base}/export/indicators", base=base)],
     })
     return data
 
@@ -128,6 +155,9 @@ def _dataset_table(datasets: list[Any], lang: str) -> Table:
 
 @router.get("/")
 def overview_page(request: Request) -> Response:
+    wanted = request.query_params.get("plan")
+    if wanted:  # /?plan=ID: that plan's own page
+        return RedirectResponse(f"/plans/{quote(wanted)}/", status_code=303)
     data = overview_data(get_warehouse(request), request_lang(request), request.app.state)
     return page(request, "overview.html", data, active="overview")
 
@@ -135,4 +165,43 @@ def overview_page(request: Request) -> Response:
 @router.get("/export/{table}.{fmt}")
 def overview_export(request: Request, table: str, fmt: str) -> Response:
     data = overview_data(get_warehouse(request), request_lang(request))
+    return export_response(data["tables"], table, fmt)
+
+
+@router.get("/plans")
+@router.get("/plans/")
+def plans_index(request: Request) -> Response:
+    """The plan pages start at the default plan's overview."""
+    from shucang.plan.monitor import current_plan_id
+
+    return RedirectResponse(f"/plans/{quote(current_plan_id(get_warehouse(request)))}/", status_code=303)
+
+
+@router.get("/plans/go")
+def plans_go(request: Request, plan: str = "", page: str = "") -> Response:
+    """The plan selector's target: the same page of the chosen plan (a form, so it works without script)."""
+    from shucang.plan.monitor import load_plan
+
+    chosen = load_plan(get_warehouse(request), plan or None)
+    tail = page if page in PLAN_PAGES else ""
+    return RedirectResponse(f"/plans/{quote(chosen.id)}/{tail}", status_code=303)
+
+
+PLAN_PAGES = ("", "indicators", "tasks", "zones")
+
+
+@router.get("/plans/{plan_id}")
+def plan_overview_redirect(plan_id: str) -> Response:
+    return RedirectResponse(f"/plans/{quote(plan_id)}/", status_code=307)
+
+
+@router.get("/plans/{plan_id}/")
+def plan_overview_page(request: Request, plan_id: str) -> Response:
+    data = overview_data(get_warehouse(request), request_lang(request), request.app.state, plan_id=plan_id)
+    return page(request, "overview.html", data, active="overview")
+
+
+@router.get("/plans/{plan_id}/export/{table}.{fmt}")
+def plan_overview_export(request: Request, plan_id: str, table: str, fmt: str) -> Response:
+    data = overview_data(get_warehouse(request), request_lang(request), plan_id=plan_id)
     return export_response(data["tables"], table, fmt)

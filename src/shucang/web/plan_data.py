@@ -136,3 +136,32 @@ def latest_index(wh: Warehouse, plan_id: str) -> dict[str, Any] | None:
             "coverage": last.get("coverage"), "method": method, "scale": data.get("scale") or 100,
             "dimensions": [{"name": d["name"], "score": d.get("score")} for d in last.get("dimensions", [])],
             "points": [{"year": p["year"], "value": p["value"], "official": p.get("official")} for p in points]}
+
+
+def plan_base(plan_id: str | None) -> str:
+    """URL prefix of a plan's pages: ``/plans/ID`` — or "" for the old addresses of the default plan."""
+    return f"/plans/{plan_id}" if plan_id else ""
+
+
+def with_links(cards: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
+    """Point every card at its indicator page under ``base``."""
+    for c in cards:
+        c["href"] = f"{base}/indicators/{c['id']}"
+    return cards
+
+
+def plan_nav(wh: Warehouse, plan: Any, base: str, page: str = "") -> dict[str, Any]:
+    """The plan selector (every plan, the current one marked, each linking to the same page) and the
+    report buttons — shown on every plan page."""
+    from shucang.plan import monitor
+
+    default = monitor.current_plan_id(wh)
+    choices = [{"id": p["id"], "title": p["title"], "period": f"{p['period'][0]}–{p['period'][1]}",
+                "href": f"/plans/{p['id']}/{page}", "current": p["id"] == plan.id, "default": p["id"] == default}
+               for p in monitor.list_plans(wh)]
+    from shucang.plan.lifecycle import closure
+
+    info = closure(wh, plan.id)
+    return {"id": plan.id, "title": plan.title, "choices": choices, "page": page, "base": base or f"/plans/{plan.id}",
+            "report_docx": f"/plans/{plan.id}/report.docx", "report_xlsx": f"/plans/{plan.id}/report.xlsx",
+            "closed": ({"at": info["closed_at"][:10], "by": info["closed_by"]} if info else None)}

@@ -20,10 +20,11 @@
     if (spec.target != null) lines.push({ name: spec.names.target, yAxis: spec.target, lineStyle: { color: "#c0392b", type: "solid", width: 2 }, label: { formatter: spec.names.target + " {c}" } });
     if (spec.baseline != null) lines.push({ name: spec.names.baseline, yAxis: spec.baseline, lineStyle: { color: "#7f8c8d", type: "dotted", width: 2 }, label: { formatter: spec.names.baseline + " {c}" } });
     series[0].markLine = { symbol: "none", silent: true, data: lines };
+    (spec.extra || []).forEach(function (s) { series.push(s); });  /* earlier plan, gap band, path needed */
     return { color: PALETTE, tooltip: { trigger: "axis" }, legend: { top: 0 }, toolbox: toolbox(spec),
       grid: { left: 60, right: 90, top: 40, bottom: 30 },
       xAxis: { type: "category", data: spec.years.map(String) },
-      yAxis: { type: "value", name: spec.unit || "", scale: true }, series: series };
+      yAxis: { type: "value", name: spec.unit || "", scale: true, min: spec.y_min, max: spec.y_max }, series: series };
   }
 
   function barsOption(spec) {

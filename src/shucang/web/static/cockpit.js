@@ -56,6 +56,33 @@
       series: [{ type: "pie", radius: ["35%", "65%"], data: spec.data, label: { formatter: "{b}\n{c}" } }] };
   }
 
+  /* The wall is read from metres away: every chart text at least 18 design pixels. */
+  var WALL = 18;
+  function big(o, size) { if (o) { o.fontSize = Math.max(o.fontSize || 0, size || WALL); } return o; }
+  function wallText(option) {
+    option.textStyle = big(option.textStyle || {}, WALL);
+    if (option.legend) { option.legend.textStyle = big(option.legend.textStyle || {}, WALL); option.legend.itemHeight = 16; }
+    option.tooltip = option.tooltip || {}; option.tooltip.textStyle = big(option.tooltip.textStyle || {}, WALL);
+    if (option.toolbox) option.toolbox.show = false;
+    [].concat(option.xAxis || [], option.yAxis || []).forEach(function (a) {
+      a.axisLabel = big(a.axisLabel || {}, WALL); a.nameTextStyle = big(a.nameTextStyle || {}, WALL);
+      if (a.type === "category" && a.axisLabel.width) a.axisLabel.width = 150;
+    });
+    if (option.grid) { option.grid.containLabel = true; option.grid.left = 8; option.grid.right = 24; option.grid.bottom = 8; }
+    (option.series || []).forEach(function (s) {
+      if (s.label) big(s.label, WALL);
+      if (s.type === "gauge") {
+        /* no needle over the value: a progress ring with the value in its centre */
+        s.pointer = { show: false }; s.anchor = { show: false }; s.radius = "92%"; s.center = ["50%", "52%"];
+        s.progress = { show: true, width: 18 }; s.axisLine = { lineStyle: { width: 18 } };
+        s.axisLabel = { show: false }; s.splitLine = { show: false };
+        s.detail = { valueAnimation: false, formatter: "{value}", fontSize: 44, fontWeight: "bold", color: "#fff", offsetCenter: [0, "0%"] };
+        s.title = { fontSize: 20, color: "#9fb6da", offsetCenter: [0, "45%"] };
+      }
+    });
+    return option;
+  }
+
   var BUILDERS = { indicator: indicatorOption, bars: barsOption, line: lineOption, gauge: gaugeOption, pie: pieOption };
 
   function draw(el) {
@@ -63,9 +90,14 @@
     var spec = JSON.parse(el.dataset.chart);
     var build = BUILDERS[spec.kind];
     if (!build) return;
-    var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el, dark() ? "dark" : null, { renderer: "canvas" });
+    var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el, dark() ? "dark" : null,
+      { renderer: "canvas", devicePixelRatio: (window.devicePixelRatio || 1) * stageScale });
     var option = build(spec);
-    if (dark()) option.backgroundColor = "transparent";
+    if (dark()) { option.backgroundColor = "transparent"; wallText(option); }
+    if (spec.href && !el.dataset.linked) {
+      el.dataset.linked = "1";
+      chart.on("click", function (p) { window.location.href = spec.href + (spec.href_param && p.name ? "?" + spec.href_param + "=" + encodeURIComponent(p.name) : ""); });
+    }
     option.animation = false;
     chart.setOption(option, true);
     el.dataset.drawn = "1";
@@ -92,25 +124,79 @@
     var tick = function () {
       fetch(host.dataset.refreshUrl, { headers: { Accept: "application/json" }, cache: "no-store" })
         .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (data) { if (data) { bindValues(data); host.dataset.refreshed = String(Date.now()); } })
+        .then(function (data) { if (data) { bindValues(data); updateMap(data); host.dataset.refreshed = String(Date.now()); } })
         .catch(function () { /* keep showing the last figures; next tick retries */ });
     };
     setInterval(tick, every);
     host.refreshNow = tick;
   }
 
+  var stageScale = 1;
+  /* DataV-style fit: the 1920×1080 canvas is scaled (never stretched) and centred in the window. */
+  function fitStage() {
+    var stage = document.querySelector("[data-stage]");
+    if (!stage) return false;
+    var w = window.innerWidth, h = window.innerHeight;
+    var s = Math.min(w / 1920, h / 1080);
+    var changed = Math.abs(s - stageScale) > 0.001;
+    stageScale = s;
+    stage.style.transform = "translate(" + Math.max(0, (w - 1920 * s) / 2) + "px," + Math.max(0, (h - 1080 * s) / 2) + "px) scale(" + s + ")";
+    return changed;
+  }
+
+  function showMeasure(key) {
+    var map = document.querySelector("[data-testid=town-map]");
+    if (!map || !key) return;
+    map.dataset.measure = key;
+    map.querySelectorAll("a[data-values]").forEach(function (a) {
+      var v = JSON.parse(a.dataset.values)[key];
+      if (!v) return;
+      a.querySelector("rect").setAttribute("class", "tile lvl" + v.level);
+      a.querySelector("[data-tile-value]").textContent = v.text;
+    });
+    document.querySelectorAll("[data-measure]").forEach(function (b) { if (b.tagName === "BUTTON") b.setAttribute("aria-pressed", String(b.dataset.measure === key)); });
+    document.querySelectorAll("[data-legend]").forEach(function (l) { l.hidden = l.dataset.legend !== key; });
+  }
+
+  function updateMap(data) {
+    var map = document.querySelector("[data-testid=town-map]");
+    if (!map || !data.town_map) return;
+    data.town_map.tiles.forEach(function (t) {
+      var a = map.querySelector('a[data-town="' + t.name + '"]');
+      if (a) a.dataset.values = JSON.stringify(t.values);
+    });
+    showMeasure(map.dataset.measure);
+  }
+
+  function wall() {
+    if (!document.querySelector("[data-stage]")) return;
+    fitStage();
+    document.querySelectorAll("button[data-measure]").forEach(function (b) {
+      b.addEventListener("click", function () { showMeasure(b.dataset.measure); });
+    });
+    var fs = document.querySelector("[data-fullscreen]");
+    if (fs) fs.addEventListener("click", function () { if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen(); });
+  }
+
   function clock() {
     var el = document.querySelector("[data-clock]");
     if (!el) return;
-    var show = function () { var d = new Date(); el.textContent = d.toLocaleString(document.documentElement.lang || "zh-CN", { hour12: false }); };
+    var show = function () { el.textContent = new Date().toLocaleString(document.documentElement.lang || "zh-CN", { hour12: false, timeZone: "Asia/Shanghai" }); };
     show(); setInterval(show, 1000);
   }
 
   function init() {
+    wall();
     drawAll(document);
     startRefresh();
     clock();
-    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    window.addEventListener("resize", function () {
+      if (fitStage()) {  /* a new wall size: redraw the charts crisp at the new scale */
+        charts.forEach(function (c) { c.dispose(); }); charts = [];
+        document.querySelectorAll("[data-chart]").forEach(function (el) { delete el.dataset.linked; });
+        drawAll(document);
+      } else { charts.forEach(function (c) { c.resize(); }); }
+    });
     document.body.addEventListener("htmx:afterSwap", function (e) { drawAll(e.target); });
   }
 

@@ -21,6 +21,7 @@ from shucang.warehouse import Warehouse
 from shucang.web import plan_data
 from shucang.web.exports import export_response
 from shucang.web.i18n import N_, gettext, request_lang
+from shucang.web.labels import actor_label, code_label
 from shucang.web.memo import forget
 from shucang.web.overview_views import indicator_table
 from shucang.web.render import check_csrf, page
@@ -103,7 +104,7 @@ def indicator_data(wh: Warehouse, indicator_id: str, lang: str) -> dict[str, Any
         value_rows.append({
             "period": v["period"], "value": v["value"], "source": source_label(v["source"], lang),
             "lineage": "、".join(f"{name}@v{ver}" for name, ver in lineage.items()) or "–",
-            "note": v.get("note") or "", "updated_by": v.get("updated_by"), "updated_at": v.get("updated_at")})
+            "note": v.get("note") or "", "updated_by": actor_label(v.get("updated_by"), lang), "updated_at": v.get("updated_at")})
     values_table = Table("values", _("Values"), [
         Column("period", _("Period")), Column("value", _("Value") + f"（{ind['unit']}）", "number"),
         Column("source", _("Source")), Column("lineage", _("Lineage (dataset@version)")), Column("note", _("Note")),
@@ -114,8 +115,8 @@ def indicator_data(wh: Warehouse, indicator_id: str, lang: str) -> dict[str, Any
         Column("at", _("Time"), "when"), Column("period", _("Period")), Column("action", _("Action")),
         Column("old", _("Old value"), "number"), Column("new", _("New value"), "number"),
         Column("source", _("Source")), Column("actor", _("By")), Column("note", _("Note"))],
-        [{"at": h.at, "period": h.period, "action": h.action, "old": h.old_value, "new": h.new_value,
-          "source": source_label(h.source, lang), "actor": h.actor, "note": h.note} for h in history],
+        [{"at": h.at, "period": h.period, "action": code_label(h.action, lang), "old": h.old_value, "new": h.new_value,
+          "source": source_label(h.source, lang), "actor": actor_label(h.actor, lang), "note": h.note} for h in history],
         export_url=f"/indicators/{ind['id']}/export/history")
     lineage_links = sorted({(name, ver) for v in values for name, ver in (v.get("lineage") or {}).items()
                             if isinstance(ver, int)})

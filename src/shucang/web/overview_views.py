@@ -16,6 +16,7 @@ from shucang.warehouse import Warehouse
 from shucang.web import plan_data
 from shucang.web.exports import export_response
 from shucang.web.i18n import gettext, request_lang
+from shucang.web.labels import code_label
 from shucang.web.memo import memo
 from shucang.web.render import STATUS_MSGIDS, page
 from shucang.web.tables import Column, Table
@@ -40,7 +41,7 @@ def indicator_table(cards: list[dict[str, Any]], lang: str, name: str = "indicat
          "unit": c["unit"], "baseline": c["baseline"], "latest": c["latest"], "latest_year": c["latest_year"],
          "target": c["target"], "target_year": c["target_year"], "completion": c["completion"],
          "status": c["status"],
-         "source": (_("Computed from data") if c["computed"] else (c["source"] or "–"))} for c in cards],
+         "source": (_("Computed from data") if c["computed"] else code_label(c["source"], lang))} for c in cards],
         export_url=export_url)
 
 

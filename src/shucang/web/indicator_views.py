@@ -137,7 +137,7 @@ def indicators_page(request: Request) -> Response:
 @router.get("/indicators/export/{table}.{fmt}")
 def indicators_export(request: Request, table: str, fmt: str) -> Response:
     data = indicators_data(get_warehouse(request), request_lang(request))
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 def _detail(request: Request, indicator_id: str, *, status: int = 200, form: dict[str, Any] | None = None) -> Response:
@@ -157,7 +157,7 @@ def indicator_page(request: Request, indicator_id: str) -> Response:
 @router.get("/indicators/{indicator_id}/export/{table}.{fmt}")
 def indicator_export(request: Request, indicator_id: str, table: str, fmt: str) -> Response:
     data = indicator_data(get_warehouse(request), indicator_id, request_lang(request))
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 @router.post("/indicators/{indicator_id}/actuals")

@@ -113,6 +113,7 @@ def _overview_data(wh: Warehouse, lang: str, datasets: list[Any]) -> dict[str, A
                         if index and index.get("value") is not None else None),
         "tables": [indicator_table(cards, lang)],
     })
+    data["tables"][0].period = f"{plan.start_year}–{plan.end_year}"
     return data
 
 
@@ -136,4 +137,4 @@ def overview_page(request: Request) -> Response:
 @router.get("/export/{table}.{fmt}")
 def overview_export(request: Request, table: str, fmt: str) -> Response:
     data = overview_data(get_warehouse(request), request_lang(request))
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)

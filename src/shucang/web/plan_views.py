@@ -139,7 +139,7 @@ def zones_page(request: Request) -> Response:
 @router.get("/zones/export/{table}.{fmt}")
 def zones_export(request: Request, table: str, fmt: str) -> Response:
     data = zones_data(get_warehouse(request), request_lang(request), request.app.state)
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 @router.get("/tasks")
@@ -151,4 +151,4 @@ def tasks_page(request: Request) -> Response:
 @router.get("/tasks/export/{table}.{fmt}")
 def tasks_export(request: Request, table: str, fmt: str) -> Response:
     data = tasks_data(get_warehouse(request), request_lang(request))
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)

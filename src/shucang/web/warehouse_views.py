@@ -160,7 +160,7 @@ def datasets_alias(request: Request) -> Response:
 @router.get("/warehouse/export/{table}.{fmt}")
 def warehouse_export(request: Request, table: str, fmt: str) -> Response:
     data = warehouse_data(get_warehouse(request), _lang(request), request.app.state)
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 @router.get("/warehouse/{name}")
@@ -172,4 +172,4 @@ def dataset_page(request: Request, name: str) -> Response:
 @router.get("/warehouse/{name}/export/{table}.{fmt}")
 def dataset_export(request: Request, name: str, table: str, fmt: str) -> Response:
     data = dataset_data(get_warehouse(request), name, _lang(request))
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)

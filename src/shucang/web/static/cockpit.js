@@ -10,6 +10,33 @@
     return { show: true, right: 8, feature: { saveAsImage: { title: spec.save_label || "PNG", name: spec.file || "chart", pixelRatio: 2 } } };
   }
 
+  /* A saved PNG stands alone: it carries the chart's title and its target, drawn into the image. */
+  function savePng(el, spec) {
+    var chart = window.echarts.getInstanceByDom(el);
+    if (!chart) return;
+    var before = chart.getOption();
+    var title = spec.title || el.getAttribute("aria-label") || "";
+    var target = spec.target != null ? ((spec.names && spec.names.target) || "Target") + " " + spec.target + (spec.unit ? " " + spec.unit : "") : "";
+    var top = function (v) { return (typeof v === "number" ? v : 40) + 56; };
+    chart.setOption({ title: { show: true, text: title, subtext: target, left: "center", top: 4, textStyle: { fontSize: 16 } },
+      toolbox: { show: false }, legend: before.legend && before.legend.length ? { top: 56 } : undefined,
+      grid: before.grid && before.grid.length ? { top: top(before.grid[0].top) } : undefined });
+    var url = chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: dark() ? "#06122b" : "#ffffff" });
+    chart.setOption({ title: { show: false }, toolbox: { show: true },
+      legend: before.legend && before.legend.length ? { top: before.legend[0].top } : undefined,
+      grid: before.grid && before.grid.length ? { top: before.grid[0].top } : undefined });
+    var link = document.createElement("a");
+    link.href = url; link.download = (spec.file || "chart") + ".png";
+    document.body.appendChild(link); link.click(); link.remove();
+    el.dataset.savedTitle = title;
+  }
+
+  function saveTool(spec, el) {
+    return { show: true, right: 8, feature: { mySavePng: { show: true, title: spec.save_label || "PNG",
+      icon: "path://M4 18h16v2H4zM11 3h2v9.2l3.3-3.3 1.4 1.4L12 16 6.3 10.3l1.4-1.4L11 12.2z",
+      onclick: function () { savePng(el, spec); } } } };
+  }
+
   function indicatorOption(spec) {
     var series = [{ name: spec.names.actual, type: "line", data: spec.actual, symbolSize: 8, connectNulls: false,
       lineStyle: { width: 3 }, label: { show: true, position: "top", formatter: function (p) { return p.value == null ? "" : p.value; } } }];
@@ -93,6 +120,8 @@
     var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el, dark() ? "dark" : null,
       { renderer: "canvas", devicePixelRatio: (window.devicePixelRatio || 1) * stageScale });
     var option = build(spec);
+    if (option.toolbox) option.toolbox = saveTool(spec, el);
+    el.savePng = function () { savePng(el, spec); };
     if (dark()) { option.backgroundColor = "transparent"; wallText(option); }
     if (spec.href && !el.dataset.linked) {
       el.dataset.linked = "1";

@@ -148,3 +148,28 @@ def test_labels_and_times_are_for_readers() -> None:
     assert fmt_age("2026-12-01T10:00:00", "en", now=datetime(2026, 12, 6, 10, 0)) == "Updated 5 days ago"
 
 
+
+
+@pytest.mark.parametrize("user", [None, "admin", "steward_jxj", "analyst_fgj"])
+def test_menu_shows_only_pages_the_reader_may_open(crawl_app: Any, user: str | None) -> None:
+    """One menu per audience; no link answers 403/401; one log-out button when signed in."""
+    with _client(crawl_app) as client:
+        if user:
+            _login(client, user)
+        page = client.get("/").text
+        nav = re.search(r'<nav id="main-nav".*?</nav>', page, re.S).group(0)  # type: ignore[union-attr]
+        groups = re.findall(r'class="group-link"[^>]*>([^<]+)<', nav)
+        assert groups[:2] == ["领导驾驶舱", "数据治理"] and "公共数据开放" in groups
+        links = [h for block in re.findall(r'<ul class="items">(.*?)</ul>', nav, re.S)
+                 for h in re.findall(r'href="(/[^"]*)"', block)]
+        assert len(links) == len(set(links)) >= 8
+        for href in links:
+            r = client.get(href, follow_redirects=False)
+            assert r.status_code in (200, 303), (href, r.status_code)
+            assert r.status_code == 200 or href == "/login", href
+        assert ('href="/audit"' in nav) == (user in ("admin", "steward_jxj"))
+        assert ('href="/requests"' in nav) == (user is not None)
+        assert ('href="/login"' in nav) == (user is None)
+        assert page.count('action="/logout"') == (1 if user else 0)
+        if user:
+            assert client.get("/requests").text.count('action="/logout"') == 1

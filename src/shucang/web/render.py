@@ -19,7 +19,7 @@ import jinja2
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.requests import Request
 
-from shucang.web import dictionary, labels, numbers
+from shucang.web import dictionary, labels, navigation, numbers
 from shucang.web.assets import ECHARTS, HTMX, static_url
 from shucang.web.i18n import COOKIE, LANGS, N_, lang_to_remember, request_lang, translations
 from shucang.web.tables import jsonable
@@ -133,6 +133,7 @@ def page(request: Request, template: str, data: dict[str, Any], *, status: int =
             "csrf_token": csrf_token(request),
             "csrf_field": CSRF_FIELD,
             "nav_extra": _nav(request),
+            "nav_groups": navigation.menu(actor, active, lang, getattr(request.app.state, "web_served", set())),
             "synthetic_warehouse": _holds_synthetic_data(request),
             "person": lambda login: labels.display_name(login, _display_names(request)),
         }

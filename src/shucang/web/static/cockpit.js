@@ -71,11 +71,13 @@
   }
 
   function gaugeOption(spec) {
-    return { toolbox: toolbox(spec), series: [{ type: "gauge", min: 0, max: spec.max || 100, progress: { show: true, width: 14 },
-      splitNumber: 5, axisTick: { show: false }, splitLine: { length: 8, distance: 2 },
-      axisLabel: { distance: 20, fontSize: 10 }, pointer: { width: 4, length: "55%" },
-      axisLine: { lineStyle: { width: 14 } }, detail: { valueAnimation: false, formatter: "{value}", fontSize: 24, offsetCenter: [0, "35%"] },
-      title: { offsetCenter: [0, "75%"] }, data: [{ value: spec.value, name: spec.name || "" }] }] };
+    /* a progress ring with the value in its centre: no needle can cover the figure */
+    return { toolbox: toolbox(spec), series: [{ type: "gauge", min: 0, max: spec.max || 100, radius: "90%",
+      progress: { show: true, width: 16 }, pointer: { show: false }, anchor: { show: false },
+      splitNumber: 5, axisTick: { show: false }, splitLine: { show: false }, axisLabel: { show: false },
+      axisLine: { lineStyle: { width: 16 } },
+      detail: { valueAnimation: false, formatter: "{value}", fontSize: 30, fontWeight: "bold", offsetCenter: [0, "0%"] },
+      title: { offsetCenter: [0, "42%"], fontSize: 14 }, data: [{ value: spec.value, name: spec.name || "" }] }] };
   }
 
   function pieOption(spec) {
@@ -214,7 +216,22 @@
     show(); setInterval(show, 1000);
   }
 
+  function menuButton() {
+    var button = document.querySelector("[data-testid=menu-button]");
+    var nav = document.getElementById("main-nav");
+    if (!button || !nav) return;
+    button.addEventListener("click", function () {
+      var open = !nav.classList.contains("open");
+      nav.classList.toggle("open", open);
+      button.setAttribute("aria-expanded", String(open));
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && nav.classList.contains("open")) { nav.classList.remove("open"); button.setAttribute("aria-expanded", "false"); button.focus(); }
+    });
+  }
+
   function init() {
+    menuButton();
     wall();
     drawAll(document);
     startRefresh();

@@ -54,7 +54,8 @@ def test_request_filed_approved_and_used_in_chromium(server: str) -> None:
             ana.uncheck("input[name=columns][value=id_card]")
             ana.click("[data-testid=submit-request]")
             ana.wait_for_url("**/requests/*")
-            assert ana.inner_text("[data-testid=request-status]") == "pending"
+            assert ana.get_attribute("[data-testid=request-status]", "data-code") == "pending"
+            assert ana.inner_text("[data-testid=request-status]") == "待审批"
             request_url = ana.url
 
             steward = login("st_gaj")
@@ -64,14 +65,15 @@ def test_request_filed_approved_and_used_in_chromium(server: str) -> None:
             steward.select_option("form[data-testid=decide-form] select[name=max_level]", "2")
             steward.click("[data-testid=approve]")
             steward.wait_for_selector("[data-testid=grant-state]")
-            assert steward.inner_text("[data-testid=request-status]") == "approved"
+            assert steward.get_attribute("[data-testid=request-status]", "data-code") == "approved"
 
             ana.reload()
-            assert ana.inner_text("[data-testid=grant-state]") == "active"
+            assert ana.get_attribute("[data-testid=grant-state]", "data-code") == "active"
+            assert ana.inner_text("[data-testid=grant-state]") == "有效"
             ana.click("[data-testid=use-grant]")
             ana.wait_for_selector("[data-testid=rows]")
             table = ana.inner_text("[data-testid=rows]")
-            assert "周巷镇" in table and "mobile" not in table
+            assert "周巷镇" in table and "mobile" not in table and "手机号" not in table
             assert "欧阳明月甲" not in table  # level-3 names are masked under a level-2 grant
             masked = ana.inner_text("[data-testid=masked-columns]")
             assert "name" in masked and "income" in masked

@@ -83,12 +83,12 @@ def test_request_filed_approved_and_used_through_the_web(client: Any, browser: A
     assert 'data-testid="decide-form"' in detail.text
     # a forged decision is refused and changes nothing
     assert browser.post(detail_url + "/decide", data={"decision": "approve", "csrf_token": "x"}).status_code == 403
-    assert 'data-testid="request-status">pending' in browser.get(detail_url).text
+    assert 'data-testid="request-status" data-code="pending"' in browser.get(detail_url).text
     r = browser.post(detail_url + "/decide", follow_redirects=False, data={
         "decision": "approve", "columns": ["town", "name"], "max_level": "2", "csrf_token": _csrf(detail.text)})
     assert r.status_code == 303
     mine = client.get(detail_url)
-    assert 'data-testid="request-status">approved' in mine.text and 'data-testid="use-grant"' in mine.text
+    assert 'data-testid="request-status" data-code="approved"' in mine.text and 'data-testid="use-grant"' in mine.text
     data = client.get("/access/people")
     assert data.status_code == 200 and "周巷镇" in data.text and "name" in data.text
     assert "欧阳明月" not in data.text  # names are level 3, the grant stops at level 2

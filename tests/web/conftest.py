@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,11 @@ import pyarrow as pa
 import pytest
 
 from shucang.settings import Settings
+
+CHROMIUM = Path(os.environ.get("SHUCANG_CHROMIUM", "/usr/bin/chromium"))
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run"]
+BROWSER_PASSWORD = "cockpit-test-Pa55word!"
 
 
 def seed_small_warehouse(wh: Any) -> None:
@@ -88,3 +94,38 @@ def as_actor(web_app: Any) -> Any:
         return actor
 
     return use
+
+
+# --- real-browser fixtures (one demo warehouse and one chromium for every browser test module) ----------
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from shucang.demo import build_demo
+    from shucang.plan.demo import seed_demo_plan
+    from shucang.platform import open_warehouse
+    from shucang.settings import Settings
+    from shucang.share.identity import create_user
+
+    home = tmp_path_factory.mktemp("browser") / "home"
+    wh = open_warehouse(Settings.load(home))
+    try:
+        build_demo(wh, scale=0.02)
+        seed_demo_plan(wh)
+        create_user(wh, "steward_jxj", role="steward", department="jxj", password=BROWSER_PASSWORD)
+    finally:
+        wh.close()
+    from tests.servers import serve_home
+
+    with serve_home(home) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()
+
+

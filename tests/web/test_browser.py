@@ -9,55 +9,21 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.servers import serve_home
+from tests.web.conftest import BROWSER_PASSWORD as PASSWORD
+from tests.web.conftest import CHROMIUM
 
-CHROMIUM = Path(os.environ.get("SHUCANG_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
 # Screenshots go to a temporary folder; SHUCANG_UPDATE_SCREENSHOTS=1 refreshes the README's ones in docs/.
 SCREENSHOTS = (Path(__file__).parents[2] / "docs" / "screenshots" if os.environ.get("SHUCANG_UPDATE_SCREENSHOTS")
                else Path(tempfile.mkdtemp(prefix="shucang-screens-")))
-PASSWORD = "cockpit-test-Pa55word!"
 
 pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
     pytestmark = [pytest.mark.browser,
                   pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from shucang.demo import build_demo
-    from shucang.plan.demo import seed_demo_plan
-    from shucang.platform import open_warehouse
-    from shucang.settings import Settings
-    from shucang.share.identity import create_user
-
-    home = tmp_path_factory.mktemp("browser") / "home"
-    wh = open_warehouse(Settings.load(home))
-    try:
-        build_demo(wh, scale=0.02)
-        seed_demo_plan(wh)
-        create_user(wh, "steward_jxj", role="steward", department="jxj", password=PASSWORD)
-    finally:
-        wh.close()
-    with serve_home(home) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 class Watcher:

@@ -93,9 +93,12 @@ def test_every_table_exports_as_xlsx_and_csv(client: Any, url: str) -> None:
     assert xlsx_r.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(xlsx_r.content))
     sheet = book.active
-    header = [c.value for c in sheet[1]]
-    assert header == csv_r.content.decode("utf-8-sig").splitlines()[0].split(",")
-    assert sheet.max_row >= 2
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    blank = next(i for i, row in enumerate(rows) if not any(v not in (None, "") for v in row))
+    header = [v for v in rows[blank + 1] if v is not None]
+    csv_lines = csv_r.content.decode("utf-8-sig").splitlines()
+    assert header == csv_lines[csv_lines.index("") + 1].split(",")  # the same table after the same title block
+    assert len(rows) >= blank + 3
 
 
 def test_formula_like_cells_are_neutralised_in_exports(client: Any) -> None:
@@ -112,3 +115,34 @@ def test_formula_like_cells_are_neutralised_in_exports(client: Any) -> None:
 def test_unknown_export_table_or_format(client: Any) -> None:
     assert client.get("/export/nope.csv").status_code == 404
     assert client.get("/export/indicators.pdf", headers={"accept": "application/json"}).status_code == 400
+
+
+def test_an_export_stands_alone(client: Any) -> None:
+    """Title block (what, period, sources with versions, time, who, label), formats and a dated file name."""
+    import openpyxl
+
+    r = client.get("/export/indicators.xlsx")
+    disposition = r.headers["content-disposition"]
+    assert "filename*=UTF-8''" in disposition
+    from urllib.parse import unquote
+
+    full = unquote(disposition.split("filename*=UTF-8''")[1])
+    assert re.fullmatch(r"慈溪数字驾驶舱_指标_\d{4}-\d{2}-\d{2}\.xlsx", full), full
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    block = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2, max_row=6)}
+    assert list(block) == ["期间", "来源数据集（版本）", "导出时间（北京时间）", "导出人", "数据标签"]
+    assert sheet["A1"].value.endswith("指标")
+    assert block["期间"] == "2021–2025"
+    assert "enterprise_registry v" in block["来源数据集（版本）"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", block["导出时间（北京时间）"])
+    assert block["导出人"] == "匿名访客"
+    assert "合成演示数据" in block["数据标签"]
+    header_row = next(row for row in sheet.iter_rows() if row[0].value == "指标")
+    labels = [c.value for c in header_row]
+    completion = labels.index("完成度")
+    status = labels.index("状态")
+    data = list(sheet.iter_rows(min_row=header_row[0].row + 1))
+    numbers = [row[completion] for row in data if isinstance(row[completion].value, float)]
+    assert numbers and all(c.number_format == "0.0%" for c in numbers)
+    statuses = {row[status].value for row in data}
+    assert statuses <= {"已完成", "基本完成", "滞后", "无数据"} and statuses

@@ -111,6 +111,7 @@ def mount_web(app: FastAPI) -> None:
             continue
         app.include_router(module.router)
         paths.update(getattr(r, "path", "") for r in module.router.routes)
+    app.state.web_served = paths
     app.state.web_nav_extra = [{"href": href, "key": key, "label": label}
                                for href, key, label in NAV_CANDIDATES if href in paths]
     _install_html_errors(app)

@@ -118,3 +118,38 @@ def build_map(zones: list[tuple[str, str, list[str]]]) -> CixiMap:
         drawn.append(MapZone(zone_id, name, ZONE_COLOURS[index % len(ZONE_COLOURS)],
                              [t for t in zone_towns if t in TOWNS], path, cx, cy, len(hull) == 1))
     return CixiMap(WIDTH, HEIGHT, outline, towns, drawn)
+
+
+@dataclass
+class TownTile:
+    """One town as a square of a tile map (行政区划方块图): its grid cell, roughly where it lies."""
+
+    name: str
+    col: int
+    row: int
+
+
+def tile_layout(cell: float = 66.0) -> list[TownTile]:
+    """The towns snapped to a grid of ``cell`` SVG units, keeping their relative positions.
+
+    On a wall the towns' real outlines would be too small to read and their labels would overlap,
+    so each town becomes one equal square (a tile map); a town whose cell is taken moves to the
+    nearest free cell. Rows and columns left empty are dropped so the map stays compact.
+    """
+    points = {name: project(*coord) for name, coord in TOWNS.items()}
+    x0 = min(p[0] for p in points.values())
+    y0 = min(p[1] for p in points.values())
+    taken: dict[tuple[int, int], str] = {}
+    # Place towns nearest to the centre of mass first so the dense middle keeps its shape.
+    cx = sum(p[0] for p in points.values()) / len(points)
+    cy = sum(p[1] for p in points.values()) / len(points)
+    for name, (x, y) in sorted(points.items(), key=lambda kv: (kv[1][0] - cx) ** 2 + (kv[1][1] - cy) ** 2):
+        want = (round((x - x0) / cell), round((y - y0) / cell))
+        free = [(c, r) for c in range(want[0] - 3, want[0] + 4) for r in range(max(0, want[1] - 3), want[1] + 4)
+                if (c, r) not in taken and c >= 0]
+        best = min(free, key=lambda cr: ((cr[0] * cell + x0 - x) ** 2 + (cr[1] * cell + y0 - y) ** 2, cr))
+        taken[best] = name
+    cols = sorted({c for c, _ in taken})
+    rows = sorted({r for _, r in taken})
+    return sorted((TownTile(name, cols.index(c), rows.index(r)) for (c, r), name in taken.items()),
+                  key=lambda t: (t.row, t.col))

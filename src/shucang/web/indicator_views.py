@@ -24,6 +24,7 @@ from shucang.web import plan_data
 from shucang.web.exports import export_response
 from shucang.web.i18n import N_, gettext, request_lang
 from shucang.web.indicator_chart import indicator_chart
+from shucang.web.labels import actor_label, code_label
 from shucang.web.memo import forget
 from shucang.web.overview_views import indicator_table
 from shucang.web.render import check_csrf, page
@@ -81,7 +82,7 @@ def indicator_data(wh: Warehouse, indicator_id: str, lang: str, plan_id: str | N
         value_rows.append({
             "period": v["period"], "value": v["value"], "source": source_label(v["source"], lang),
             "lineage": "、".join(f"{name}@v{ver}" for name, ver in lineage.items()) or "–",
-            "note": v.get("note") or "", "updated_by": v.get("updated_by"), "updated_at": v.get("updated_at")})
+            "note": v.get("note") or "", "updated_by": actor_label(v.get("updated_by"), lang), "updated_at": v.get("updated_at")})
     values_table = Table("values", _("Values"), [
         Column("period", _("Period")), Column("value", _("Value") + f"（{ind['unit']}）", "number"),
         Column("source", _("Source")), Column("lineage", _("Lineage (dataset@version)")), Column("note", _("Note")),
@@ -92,8 +93,9 @@ def indicator_data(wh: Warehouse, indicator_id: str, lang: str, plan_id: str | N
         Column("at", _("Time"), "when"), Column("period", _("Period")), Column("action", _("Action")),
         Column("old", _("Old value"), "number"), Column("new", _("New value"), "number"),
         Column("source", _("Source")), Column("actor", _("By")), Column("note", _("Note"))],
-        [{"at": h.at, "period": h.period, "action": ACTION_LABELS.get(h.action, h.action), "old": h.old_value,
-          "new": h.new_value, "source": source_label(h.source, lang), "actor": h.actor, "note": h.note}
+        [{"at": h.at, "period": h.period, "action": code_label(h.action, lang),
+          "old": h.old_value, "new": h.new_value, "source": source_label(h.source, lang),
+          "actor": actor_label(h.actor, lang), "note": h.note}
          for h in history],
         export_url=f"{base}/indicators/{ind['id']}/export/history")
     lineage_links = sorted({(name, ver) for v in values for name, ver in (v.get("lineage") or {}).items()
@@ -109,7 +111,6 @@ def indicator_data(wh: Warehouse, indicator_id: str, lang: str, plan_id: str | N
     }
 
 
-ACTION_LABELS = {"set": "填报", "import": "导入", "compute": "计算", "delete": "删除", "revise": "修订"}
 
 
 @router.get("/indicators")
@@ -127,13 +128,13 @@ def plan_indicators_page(request: Request, plan_id: str) -> Response:
 @router.get("/indicators/export/{table}.{fmt}")
 def indicators_export(request: Request, table: str, fmt: str) -> Response:
     data = indicators_data(get_warehouse(request), request_lang(request))
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 @router.get("/plans/{plan_id}/indicators/export/{table}.{fmt}")
 def plan_indicators_export(request: Request, plan_id: str, table: str, fmt: str) -> Response:
     data = indicators_data(get_warehouse(request), request_lang(request), plan_id)
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 def _detail(request: Request, indicator_id: str, plan_id: str | None = None, *, status: int = 200,
@@ -159,13 +160,13 @@ def plan_indicator_page(request: Request, plan_id: str, indicator_id: str) -> Re
 @router.get("/indicators/{indicator_id}/export/{table}.{fmt}")
 def indicator_export(request: Request, indicator_id: str, table: str, fmt: str) -> Response:
     data = indicator_data(get_warehouse(request), indicator_id, request_lang(request))
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 @router.get("/plans/{plan_id}/indicators/{indicator_id}/export/{table}.{fmt}")
 def plan_indicator_export(request: Request, plan_id: str, indicator_id: str, table: str, fmt: str) -> Response:
     data = indicator_data(get_warehouse(request), indicator_id, request_lang(request), plan_id)
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 @router.post("/indicators/{indicator_id}/actuals")

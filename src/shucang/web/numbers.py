@@ -8,7 +8,7 @@ names, so a number never changes between the two languages — only its label do
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 UNIT_EN = {
     "亿元": "×100M yuan",
@@ -115,12 +115,30 @@ def fmt_ratio(value: object, lang: str, digits: int = 1) -> str:
     return fmt_percent(float(value) * 100, lang, digits)  # type: ignore[arg-type]
 
 
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""Beijing time (UTC+8, no daylight saving): every time shown to a reader is in it."""
+
+
+def to_beijing(value: datetime) -> datetime:
+    """A stored time in Beijing time; naive times are UTC (as the catalog stores them)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BEIJING)
+
+
 def fmt_when(value: object, lang: str) -> str:
-    """A timestamp to the minute (2025-03-01 14:05) or a date; ``–`` when unknown."""
+    """A timestamp in Beijing time to the minute (2025-03-01 14:05) or a date; ``–`` when unknown."""
+    if isinstance(value, str) and value:
+        text = value.strip()
+        if len(text) > 10 and text[10] in "T ":
+            try:
+                value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                return text[:16].replace("T", " ")
+        else:
+            return text[:16]
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return to_beijing(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str) and value:
-        return value[:16].replace("T", " ")
     return "–"

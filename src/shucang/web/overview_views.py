@@ -17,6 +17,7 @@ from shucang.warehouse import Warehouse
 from shucang.web import plan_data
 from shucang.web.exports import export_response
 from shucang.web.i18n import gettext, request_lang
+from shucang.web.labels import code_label
 from shucang.web.memo import memo
 from shucang.web.render import STATUS_MSGIDS, page
 from shucang.web.tables import Column, Table
@@ -41,7 +42,7 @@ def indicator_table(cards: list[dict[str, Any]], lang: str, name: str = "indicat
          "unit": c["unit"], "baseline": c["baseline"], "latest": c["latest"], "latest_year": c["latest_year"],
          "target": c["target"], "target_year": c["target_year"], "completion": c["completion"],
          "status": c["status"],
-         "source": (_("Computed from data") if c["computed"] else (c["source"] or "–"))} for c in cards],
+         "source": (_("Computed from data") if c["computed"] else code_label(c["source"], lang))} for c in cards],
         export_url=export_url)
 
 
@@ -139,6 +140,7 @@ def _overview_data(wh: Warehouse, lang: str, datasets: list[Any], plan_id: str |
                         if index and index.get("value") is not None else None),
         "tables": [indicator_table(cards, lang, export_url=f"{base}/export/indicators", base=base)],
     })
+    data["tables"][0].period = f"{plan.start_year}–{plan.end_year}"
     return data
 
 
@@ -165,7 +167,7 @@ def overview_page(request: Request) -> Response:
 @router.get("/export/{table}.{fmt}")
 def overview_export(request: Request, table: str, fmt: str) -> Response:
     data = overview_data(get_warehouse(request), request_lang(request))
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 @router.get("/plans")
@@ -204,4 +206,4 @@ def plan_overview_page(request: Request, plan_id: str) -> Response:
 @router.get("/plans/{plan_id}/export/{table}.{fmt}")
 def plan_overview_export(request: Request, plan_id: str, table: str, fmt: str) -> Response:
     data = overview_data(get_warehouse(request), request_lang(request), plan_id=plan_id)
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)

@@ -159,7 +159,7 @@ def zones_page(request: Request) -> Response:
 @router.get("/zones/export/{table}.{fmt}")
 def zones_export(request: Request, table: str, fmt: str) -> Response:
     data = zones_data(get_warehouse(request), request_lang(request), request.app.state)
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 @router.get("/tasks")
@@ -171,7 +171,7 @@ def tasks_page(request: Request) -> Response:
 @router.get("/tasks/export/{table}.{fmt}")
 def tasks_export(request: Request, table: str, fmt: str) -> Response:
     data = tasks_data(get_warehouse(request), request_lang(request))
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 @router.get("/plans/{plan_id}/zones")
@@ -183,7 +183,7 @@ def plan_zones_page(request: Request, plan_id: str) -> Response:
 @router.get("/plans/{plan_id}/zones/export/{table}.{fmt}")
 def plan_zones_export(request: Request, plan_id: str, table: str, fmt: str) -> Response:
     data = zones_data(get_warehouse(request), request_lang(request), request.app.state, plan_id)
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 @router.get("/plans/{plan_id}/tasks")
@@ -195,7 +195,7 @@ def plan_tasks_page(request: Request, plan_id: str) -> Response:
 @router.get("/plans/{plan_id}/tasks/export/{table}.{fmt}")
 def plan_tasks_export(request: Request, plan_id: str, table: str, fmt: str) -> Response:
     data = tasks_data(get_warehouse(request), request_lang(request), plan_id)
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 def _register_context(request: Request, form: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import jinja2
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.requests import Request
 
-from shucang.web import numbers
+from shucang.web import dictionary, labels, navigation, numbers
 from shucang.web.assets import ECHARTS, HTMX, static_url
 from shucang.web.i18n import COOKIE, LANGS, N_, lang_to_remember, request_lang, translations
 from shucang.web.tables import jsonable
@@ -56,6 +56,11 @@ def environment(lang: str) -> jinja2.Environment:
         fmt_ratio=lambda v, digits=1: numbers.fmt_ratio(v, lang, digits),
         fmt_when=lambda v: numbers.fmt_when(v, lang),
         unit_label=lambda u: numbers.unit_label(u, lang),
+        code_label=lambda c: labels.code_label(c, lang),
+        column_label=lambda c: dictionary.column_label(c, lang),
+        level_label=lambda v: labels.level_label(v, lang),
+        fmt_age=lambda v: labels.fmt_age(v, lang),
+        describe_filter=lambda spec, names=None: labels.describe_filter(spec, lang, names),
         is_number=numbers.is_number,
         STATUS_ICONS=STATUS_ICONS,
         STATUS_LABELS={code: translations(lang).ugettext(msg) for code, msg in STATUS_MSGIDS.items()},
@@ -128,7 +133,9 @@ def page(request: Request, template: str, data: dict[str, Any], *, status: int =
             "csrf_token": csrf_token(request),
             "csrf_field": CSRF_FIELD,
             "nav_extra": _nav(request),
+            "nav_groups": navigation.menu(actor, active, lang, getattr(request.app.state, "web_served", set())),
             "synthetic_warehouse": _holds_synthetic_data(request),
+            "person": lambda login: labels.display_name(login, _display_names(request)),
         }
         html = env.get_template(template).render(values)
         response = HTMLResponse(html, status_code=status)
@@ -153,6 +160,24 @@ def _holds_synthetic_data(request: Request) -> bool:
     with wh.engine.connect() as conn:
         return conn.execute(sa.select(datasets.c.id).where(datasets.c.synthetic.is_(True)).limit(1)).first() \
             is not None
+
+
+def _display_names(request: Request) -> dict[str, str]:
+    """Login id → display name of every account (one query per page, only when a page asks)."""
+    cached: dict[str, str] | None = getattr(request.state, "display_names", None)
+    if cached is not None:
+        return cached
+    names: dict[str, str] = {}
+    wh = getattr(request.app.state, "warehouse", None)
+    if wh is not None:
+        try:
+            from shucang.share.identity import list_users
+
+            names = {u.name: u.display_name for u in list_users(wh) if u.display_name}
+        except ImportError:
+            names = {}
+    request.state.display_names = names
+    return names
 
 
 def _actor(request: Request) -> Any:

@@ -138,4 +138,4 @@ def security_page(request: Request) -> Response:
 @router.get("/security/export/{table}.{fmt}")
 def security_export(request: Request, table: str, fmt: str) -> Response:
     data = security_data(get_warehouse(request), request_lang(request), request.app.state)
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)

@@ -43,6 +43,11 @@ class Table:
     export_url: str | None = None
     """Base URL of the export route without extension (set by the page)."""
     note: str = ""
+    period: str = ""
+    """What time the rows cover (e.g. ``2021–2025``), for an export's title block."""
+    sources: list[str] = field(default_factory=list)
+    """Source datasets with versions (``enterprise_cloud v3``); empty: every dataset of the warehouse."""
+    synthetic: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -16,15 +16,16 @@ from fastapi.responses import Response
 
 from shucang.api.deps import get_warehouse
 from shucang.warehouse import Warehouse
+from shucang.web.dictionary import column_label
 from shucang.web.exports import export_response
 from shucang.web.i18n import gettext, request_lang
+from shucang.web.labels import code_label, fmt_age
 from shucang.web.memo import memo
 from shucang.web.render import page
 from shucang.web.tables import Column, Table
 
 router = APIRouter(include_in_schema=False)
 
-CADENCE_ZH = {"daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季", "yearly": "每年"}
 CHECK_RANK = {"ok": 0, "repaired": 0, "warn": 1, "fail": 2}
 
 
@@ -89,8 +90,9 @@ def warehouse_data(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
         group["rows"].append({
             "dataset": {"text": info.title, "href": f"/warehouse/{info.name}"},
             "name": info.name, "rows": info.row_count, "version": info.current_version,
-            "cadence": (CADENCE_ZH.get(info.cadence or "", info.cadence) if lang == "zh" else info.cadence) or "–",
-            "updated_at": info.updated_at, "freshness": (_("Stale") if is_stale else _("Fresh")) + (f" · {fresh}" if fresh else ""),
+            "cadence": code_label(info.cadence, lang) if info.cadence else "–",
+            "updated_at": info.updated_at,
+            "freshness": (_("Stale") if is_stale else _("Fresh")) + (f" · {fmt_age(info.updated_at, lang)}" if fresh else ""),
             "check": {"ok": _("Passed"), "warn": _("Warning"), "fail": _("Failed")}[status],
             "problems": problems, "synthetic": info.synthetic, "is_open": info.is_open,
         })
@@ -118,10 +120,11 @@ def dataset_data(wh: Warehouse, name: str, lang: str) -> dict[str, Any]:
     info = wh.dataset(name)
     cols = wh.columns(name)
     col_table = Table("columns", _("Columns"), [
-        Column("name", _("Column")), Column("logical_type", _("Type")), Column("storage_type", _("Storage type")),
+        Column("name", _("Column")), Column("label", _("Meaning")), Column("logical_type", _("Type")), Column("storage_type", _("Storage type")),
         Column("null_share", _("Blank share"), "ratio"), Column("distinct", _("Distinct (estimate)"), "count"),
         Column("examples", _("Examples")),
-    ], [{"name": c.name, "logical_type": c.logical_type, "storage_type": c.storage_type, "null_share": c.null_share,
+    ], [{"name": c.name, "label": column_label(c.name, lang) if column_label(c.name, lang) != c.name else "–",
+         "logical_type": c.logical_type, "storage_type": c.storage_type, "null_share": c.null_share,
          "distinct": c.distinct_estimate, "examples": "、".join(map(str, c.examples[:3]))} for c in cols],
         export_url=f"/warehouse/{name}/export/columns")
     versions = wh.versions(name)
@@ -129,8 +132,8 @@ def dataset_data(wh: Warehouse, name: str, lang: str) -> dict[str, Any]:
         Column("version", _("Version"), "number"), Column("mode", _("Mode")), Column("rows_loaded", _("Rows loaded"), "count"),
         Column("rows_rejected", _("Rows rejected"), "count"), Column("row_count", _("Rows after"), "count"),
         Column("created_at", _("Time"), "when"), Column("source", _("Source")),
-    ], [{"version": v.version, "mode": v.mode, "rows_loaded": v.rows_loaded, "rows_rejected": v.rows_rejected,
-         "row_count": v.row_count, "created_at": v.created_at, "source": v.source_format or ""}
+    ], [{"version": v.version, "mode": code_label(v.mode, lang), "rows_loaded": v.rows_loaded, "rows_rejected": v.rows_rejected,
+         "row_count": v.row_count, "created_at": v.created_at, "source": code_label(v.source_format, lang) if v.source_format else ""}
         for v in sorted(versions, key=lambda v: -v.version)],
         export_url=f"/warehouse/{name}/export/versions")
     return {"page_title": info.title, "dataset": info.to_dict(), "tables": [col_table, ver_table],
@@ -157,7 +160,7 @@ def datasets_alias(request: Request) -> Response:
 @router.get("/warehouse/export/{table}.{fmt}")
 def warehouse_export(request: Request, table: str, fmt: str) -> Response:
     data = warehouse_data(get_warehouse(request), _lang(request), request.app.state)
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)
 
 
 @router.get("/warehouse/{name}")
@@ -169,4 +172,4 @@ def dataset_page(request: Request, name: str) -> Response:
 @router.get("/warehouse/{name}/export/{table}.{fmt}")
 def dataset_export(request: Request, name: str, table: str, fmt: str) -> Response:
     data = dataset_data(get_warehouse(request), name, _lang(request))
-    return export_response(data["tables"], table, fmt)
+    return export_response(data["tables"], table, fmt, request=request)

@@ -10,6 +10,33 @@
     return { show: true, right: 8, feature: { saveAsImage: { title: spec.save_label || "PNG", name: spec.file || "chart", pixelRatio: 2 } } };
   }
 
+  /* A saved PNG stands alone: it carries the chart's title and its target, drawn into the image. */
+  function savePng(el, spec) {
+    var chart = window.echarts.getInstanceByDom(el);
+    if (!chart) return;
+    var before = chart.getOption();
+    var title = spec.title || el.getAttribute("aria-label") || "";
+    var target = spec.target != null ? ((spec.names && spec.names.target) || "Target") + " " + spec.target + (spec.unit ? " " + spec.unit : "") : "";
+    var top = function (v) { return (typeof v === "number" ? v : 40) + 56; };
+    chart.setOption({ title: { show: true, text: title, subtext: target, left: "center", top: 4, textStyle: { fontSize: 16 } },
+      toolbox: { show: false }, legend: before.legend && before.legend.length ? { top: 56 } : undefined,
+      grid: before.grid && before.grid.length ? { top: top(before.grid[0].top) } : undefined });
+    var url = chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: dark() ? "#06122b" : "#ffffff" });
+    chart.setOption({ title: { show: false }, toolbox: { show: true },
+      legend: before.legend && before.legend.length ? { top: before.legend[0].top } : undefined,
+      grid: before.grid && before.grid.length ? { top: before.grid[0].top } : undefined });
+    var link = document.createElement("a");
+    link.href = url; link.download = (spec.file || "chart") + ".png";
+    document.body.appendChild(link); link.click(); link.remove();
+    el.dataset.savedTitle = title;
+  }
+
+  function saveTool(spec, el) {
+    return { show: true, right: 8, feature: { mySavePng: { show: true, title: spec.save_label || "PNG",
+      icon: "path://M4 18h16v2H4zM11 3h2v9.2l3.3-3.3 1.4 1.4L12 16 6.3 10.3l1.4-1.4L11 12.2z",
+      onclick: function () { savePng(el, spec); } } } };
+  }
+
   function indicatorOption(spec) {
     var series = [{ name: spec.names.actual, type: "line", data: spec.actual, symbolSize: 8, connectNulls: false,
       lineStyle: { width: 3 }, label: { show: true, position: "top", formatter: function (p) { return p.value == null ? "" : p.value; } } }];
@@ -45,16 +72,45 @@
   }
 
   function gaugeOption(spec) {
-    return { toolbox: toolbox(spec), series: [{ type: "gauge", min: 0, max: spec.max || 100, progress: { show: true, width: 14 },
-      splitNumber: 5, axisTick: { show: false }, splitLine: { length: 8, distance: 2 },
-      axisLabel: { distance: 20, fontSize: 10 }, pointer: { width: 4, length: "55%" },
-      axisLine: { lineStyle: { width: 14 } }, detail: { valueAnimation: false, formatter: "{value}", fontSize: 24, offsetCenter: [0, "35%"] },
-      title: { offsetCenter: [0, "75%"] }, data: [{ value: spec.value, name: spec.name || "" }] }] };
+    /* a progress ring with the value in its centre: no needle can cover the figure */
+    return { toolbox: toolbox(spec), series: [{ type: "gauge", min: 0, max: spec.max || 100, radius: "90%",
+      progress: { show: true, width: 16 }, pointer: { show: false }, anchor: { show: false },
+      splitNumber: 5, axisTick: { show: false }, splitLine: { show: false }, axisLabel: { show: false },
+      axisLine: { lineStyle: { width: 16 } },
+      detail: { valueAnimation: false, formatter: "{value}", fontSize: 30, fontWeight: "bold", offsetCenter: [0, "0%"] },
+      title: { offsetCenter: [0, "42%"], fontSize: 14 }, data: [{ value: spec.value, name: spec.name || "" }] }] };
   }
 
   function pieOption(spec) {
     return { color: PALETTE, tooltip: { trigger: "item" }, legend: { bottom: 0, type: "scroll" }, toolbox: toolbox(spec),
       series: [{ type: "pie", radius: ["35%", "65%"], data: spec.data, label: { formatter: "{b}\n{c}" } }] };
+  }
+
+  /* The wall is read from metres away: every chart text at least 18 design pixels. */
+  var WALL = 18;
+  function big(o, size) { if (o) { o.fontSize = Math.max(o.fontSize || 0, size || WALL); } return o; }
+  function wallText(option) {
+    option.textStyle = big(option.textStyle || {}, WALL);
+    if (option.legend) { option.legend.textStyle = big(option.legend.textStyle || {}, WALL); option.legend.itemHeight = 16; }
+    option.tooltip = option.tooltip || {}; option.tooltip.textStyle = big(option.tooltip.textStyle || {}, WALL);
+    if (option.toolbox) option.toolbox.show = false;
+    [].concat(option.xAxis || [], option.yAxis || []).forEach(function (a) {
+      a.axisLabel = big(a.axisLabel || {}, WALL); a.nameTextStyle = big(a.nameTextStyle || {}, WALL);
+      if (a.type === "category" && a.axisLabel.width) a.axisLabel.width = 150;
+    });
+    if (option.grid) { option.grid.containLabel = true; option.grid.left = 8; option.grid.right = 24; option.grid.bottom = 8; }
+    (option.series || []).forEach(function (s) {
+      if (s.label) big(s.label, WALL);
+      if (s.type === "gauge") {
+        /* no needle over the value: a progress ring with the value in its centre */
+        s.pointer = { show: false }; s.anchor = { show: false }; s.radius = "92%"; s.center = ["50%", "52%"];
+        s.progress = { show: true, width: 18 }; s.axisLine = { lineStyle: { width: 18 } };
+        s.axisLabel = { show: false }; s.splitLine = { show: false };
+        s.detail = { valueAnimation: false, formatter: "{value}", fontSize: 44, fontWeight: "bold", color: "#fff", offsetCenter: [0, "0%"] };
+        s.title = { fontSize: 20, color: "#9fb6da", offsetCenter: [0, "45%"] };
+      }
+    });
+    return option;
   }
 
   var BUILDERS = { indicator: indicatorOption, bars: barsOption, line: lineOption, gauge: gaugeOption, pie: pieOption };
@@ -64,9 +120,16 @@
     var spec = JSON.parse(el.dataset.chart);
     var build = BUILDERS[spec.kind];
     if (!build) return;
-    var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el, dark() ? "dark" : null, { renderer: "canvas" });
+    var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el, dark() ? "dark" : null,
+      { renderer: "canvas", devicePixelRatio: (window.devicePixelRatio || 1) * stageScale });
     var option = build(spec);
-    if (dark()) option.backgroundColor = "transparent";
+    if (option.toolbox) option.toolbox = saveTool(spec, el);
+    el.savePng = function () { savePng(el, spec); };
+    if (dark()) { option.backgroundColor = "transparent"; wallText(option); }
+    if (spec.href && !el.dataset.linked) {
+      el.dataset.linked = "1";
+      chart.on("click", function (p) { window.location.href = spec.href + (spec.href_param && p.name ? "?" + spec.href_param + "=" + encodeURIComponent(p.name) : ""); });
+    }
     option.animation = false;
     chart.setOption(option, true);
     el.dataset.drawn = "1";
@@ -93,25 +156,94 @@
     var tick = function () {
       fetch(host.dataset.refreshUrl, { headers: { Accept: "application/json" }, cache: "no-store" })
         .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (data) { if (data) { bindValues(data); host.dataset.refreshed = String(Date.now()); } })
+        .then(function (data) { if (data) { bindValues(data); updateMap(data); host.dataset.refreshed = String(Date.now()); } })
         .catch(function () { /* keep showing the last figures; next tick retries */ });
     };
     setInterval(tick, every);
     host.refreshNow = tick;
   }
 
+  var stageScale = 1;
+  /* DataV-style fit: the 1920×1080 canvas is scaled (never stretched) and centred in the window. */
+  function fitStage() {
+    var stage = document.querySelector("[data-stage]");
+    if (!stage) return false;
+    var w = window.innerWidth, h = window.innerHeight;
+    var s = Math.min(w / 1920, h / 1080);
+    var changed = Math.abs(s - stageScale) > 0.001;
+    stageScale = s;
+    stage.style.transform = "translate(" + Math.max(0, (w - 1920 * s) / 2) + "px," + Math.max(0, (h - 1080 * s) / 2) + "px) scale(" + s + ")";
+    return changed;
+  }
+
+  function showMeasure(key) {
+    var map = document.querySelector("[data-testid=town-map]");
+    if (!map || !key) return;
+    map.dataset.measure = key;
+    map.querySelectorAll("a[data-values]").forEach(function (a) {
+      var v = JSON.parse(a.dataset.values)[key];
+      if (!v) return;
+      a.querySelector("rect").setAttribute("class", "tile lvl" + v.level);
+      a.querySelector("[data-tile-value]").textContent = v.text;
+    });
+    document.querySelectorAll("[data-measure]").forEach(function (b) { if (b.tagName === "BUTTON") b.setAttribute("aria-pressed", String(b.dataset.measure === key)); });
+    document.querySelectorAll("[data-legend]").forEach(function (l) { l.hidden = l.dataset.legend !== key; });
+  }
+
+  function updateMap(data) {
+    var map = document.querySelector("[data-testid=town-map]");
+    if (!map || !data.town_map) return;
+    data.town_map.tiles.forEach(function (t) {
+      var a = map.querySelector('a[data-town="' + t.name + '"]');
+      if (a) a.dataset.values = JSON.stringify(t.values);
+    });
+    showMeasure(map.dataset.measure);
+  }
+
+  function wall() {
+    if (!document.querySelector("[data-stage]")) return;
+    fitStage();
+    document.querySelectorAll("button[data-measure]").forEach(function (b) {
+      b.addEventListener("click", function () { showMeasure(b.dataset.measure); });
+    });
+    var fs = document.querySelector("[data-fullscreen]");
+    if (fs) fs.addEventListener("click", function () { if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen(); });
+  }
+
   function clock() {
     var el = document.querySelector("[data-clock]");
     if (!el) return;
-    var show = function () { var d = new Date(); el.textContent = d.toLocaleString(document.documentElement.lang || "zh-CN", { hour12: false }); };
+    var show = function () { el.textContent = new Date().toLocaleString(document.documentElement.lang || "zh-CN", { hour12: false, timeZone: "Asia/Shanghai" }); };
     show(); setInterval(show, 1000);
   }
 
+  function menuButton() {
+    var button = document.querySelector("[data-testid=menu-button]");
+    var nav = document.getElementById("main-nav");
+    if (!button || !nav) return;
+    button.addEventListener("click", function () {
+      var open = !nav.classList.contains("open");
+      nav.classList.toggle("open", open);
+      button.setAttribute("aria-expanded", String(open));
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && nav.classList.contains("open")) { nav.classList.remove("open"); button.setAttribute("aria-expanded", "false"); button.focus(); }
+    });
+  }
+
   function init() {
+    menuButton();
+    wall();
     drawAll(document);
     startRefresh();
     clock();
-    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    window.addEventListener("resize", function () {
+      if (fitStage()) {  /* a new wall size: redraw the charts crisp at the new scale */
+        charts.forEach(function (c) { c.dispose(); }); charts = [];
+        document.querySelectorAll("[data-chart]").forEach(function (el) { delete el.dataset.linked; });
+        drawAll(document);
+      } else { charts.forEach(function (c) { c.resize(); }); }
+    });
     document.body.addEventListener("htmx:afterSwap", function (e) { drawAll(e.target); });
   }
 

@@ -1,0 +1,78 @@
+"""Real-browser tests of the cockpit as its readers use it: the phone menu, the menu per audience,
+table tools, chart click-through and chart PNGs. Skipped with a plain message without chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.web.conftest import BROWSER_PASSWORD, CHROMIUM
+
+SCREENSHOTS = (Path(__file__).parents[2] / "docs" / "screenshots" if os.environ.get("SHUCANG_UPDATE_SCREENSHOTS")
+               else Path(tempfile.mkdtemp(prefix="shucang-readers-")))
+
+pytestmark = pytest.mark.browser
+if not CHROMIUM.exists():
+    pytestmark = [pytest.mark.browser,
+                  pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")]
+
+
+def _watch(page: Any) -> list[str]:
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return errors
+
+
+def test_phone_menu(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    errors = _watch(page)
+    page.goto(server + "/", wait_until="load")
+    nav = page.locator("[data-testid=main-nav]")
+    button = page.locator("[data-testid=menu-button]")
+    assert button.is_visible() and not nav.is_visible()
+    assert button.get_attribute("aria-expanded") == "false"
+    button.click()
+    assert nav.is_visible() and button.get_attribute("aria-expanded") == "true"
+    # every menu entry is on the screen (none cut off to the right) and big enough to tap
+    boxes = page.evaluate("""() => Array.from(document.querySelectorAll('#main-nav a')).map(a => {
+        const r = a.getBoundingClientRect(); return [a.textContent.trim(), r.left, r.right, r.height]; })""")
+    assert len(boxes) >= 8
+    assert all(left >= 0 and right <= 390 and height >= 32 for _, left, right, height in boxes), boxes
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    if SCREENSHOTS.is_dir():
+        page.screenshot(path=str(SCREENSHOTS / "phone-menu.png"))
+    page.locator("#main-nav a", has_text="开放数据").first.click()
+    page.wait_for_url("**/opendata")
+    assert not page.locator("[data-testid=main-nav]").is_visible()  # a new page starts with the menu closed
+    assert not errors, errors
+    context.close()
+
+
+def test_desktop_menu_per_audience_and_one_logout(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    errors = _watch(page)
+    page.goto(server + "/login?next=/requests")
+    page.fill('input[name="username"]', "steward_jxj")
+    page.fill('input[name="password"]', BROWSER_PASSWORD)
+    page.locator('form button[type="submit"]').first.click()
+    page.wait_for_url("**/requests")
+    assert not page.locator("[data-testid=menu-button]").is_visible()
+    assert page.locator("[data-testid=logout]").count() == 1
+    current = page.locator(".main-nav .group.current > .group-link").inner_text()
+    assert current == "数据治理"
+    # the leaders' pages drop down from their tab on hover
+    page.locator('.main-nav [data-group="cockpit"] > .group-link').hover()
+    assert page.locator('.main-nav [data-group="cockpit"] .items a', has_text="总览").is_visible()
+    page.goto(server + "/")
+    assert page.locator(".main-nav .group.current > .group-link").inner_text() == "领导驾驶舱"
+    if SCREENSHOTS.is_dir():
+        page.screenshot(path=str(SCREENSHOTS / "overview.png"))
+    assert not errors, errors
+    context.close()

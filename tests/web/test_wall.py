@@ -1,0 +1,109 @@
+"""The big screen as a wall display, in a real browser at 1920×1080 and 3840×2160.
+
+The 1920×1080 design canvas must fill the wall (scaled, never scrolled), keep every text at least
+18 design pixels (36 px on a 4K wall), keep panels apart and their content uncut, and draw the town
+map and every chart. Skipped with a plain message when /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.web.conftest import CHROMIUM
+
+SCREENSHOTS = (Path(__file__).parents[2] / "docs" / "screenshots" if os.environ.get("SHUCANG_UPDATE_SCREENSHOTS")
+               else Path(tempfile.mkdtemp(prefix="shucang-wall-")))
+
+pytestmark = pytest.mark.browser
+if not CHROMIUM.exists():
+    pytestmark = [pytest.mark.browser,
+                  pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")]
+
+SMALL_TEXT = """(minPx) => {
+  const stage = document.querySelector('[data-stage]');
+  const scale = stage.getBoundingClientRect().width / stage.offsetWidth;
+  const small = [];
+  const walker = document.createTreeWalker(stage, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.textContent.trim()) continue;
+    const el = node.parentElement;
+    if (el.closest('[hidden], title')) continue;
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    const px = el instanceof SVGElement ? size * el.getScreenCTM().a : size * scale;
+    if (px < minPx - 0.01) small.push(node.textContent.trim().slice(0, 20) + ' @ ' + px.toFixed(1) + 'px');
+  }
+  return small;
+}"""
+
+LAYOUT = """() => {
+  const stage = document.querySelector('[data-stage]').getBoundingClientRect();
+  const boxes = Array.from(document.querySelectorAll('[data-stage] .panel, [data-stage] .kpi, [data-stage] .screen-head'));
+  const problems = [];
+  const rects = boxes.map(b => b.getBoundingClientRect());
+  rects.forEach((r, i) => {
+    if (r.left < stage.left - 1 || r.right > stage.right + 1 || r.top < stage.top - 1 || r.bottom > stage.bottom + 1)
+      problems.push('outside the canvas: ' + boxes[i].className);
+    const el = boxes[i];
+    if (el.scrollHeight > el.clientHeight + 2 || el.scrollWidth > el.clientWidth + 2)
+      problems.push('content cut: ' + el.className + ' ' + el.scrollWidth + 'x' + el.scrollHeight + ' in ' + el.clientWidth + 'x' + el.clientHeight);
+    for (let j = i + 1; j < rects.length; j++) {
+      const o = rects[j];
+      const w = Math.min(r.right, o.right) - Math.max(r.left, o.left);
+      const h = Math.min(r.bottom, o.bottom) - Math.max(r.top, o.top);
+      if (w > 1 && h > 1 && !boxes[i].contains(boxes[j]) && !boxes[j].contains(boxes[i]))
+        problems.push('overlap: ' + boxes[i].className + ' / ' + boxes[j].className);
+    }
+  });
+  const table = document.querySelector('[data-testid=lagging-table]').getBoundingClientRect();
+  const panel = document.querySelector('.lagging-panel').getBoundingClientRect();
+  if (table.bottom > panel.bottom + 1) problems.push('lagging table cut off');
+  return {problems, stage: [stage.left, stage.top, stage.width, stage.height],
+          scroll: [document.documentElement.scrollWidth, document.documentElement.scrollHeight]};
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)])
+def test_big_screen_fills_the_wall(server: str, browser: Any, width: int, height: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(server + "/screen", wait_until="load")
+    page.wait_for_function("() => Array.from(document.querySelectorAll('[data-chart]')).every(e => e.dataset.drawn === '1')",
+                           timeout=10_000)
+    layout = page.evaluate(LAYOUT)
+    scale = width / 1920
+    left, top, w, h = layout["stage"]
+    assert abs(w - width) <= 2 and abs(h - height) <= 2, layout  # 16:9 canvas fills a 16:9 wall
+    assert layout["scroll"][0] <= width and layout["scroll"][1] <= height, layout
+    if width == 1920:
+        page.screenshot(path=str(SCREENSHOTS / "screen.png"))
+    assert not layout["problems"], layout["problems"]
+    small = page.evaluate(SMALL_TEXT, 18 * scale)
+    assert not small, small
+    # the map: one tile per town, coloured by the chosen measure; switching the measure recolours it
+    assert page.locator("[data-testid=town-map] a[data-town]").count() == 20
+    values = "() => Array.from(document.querySelectorAll('[data-testid=town-map] [data-tile-value]')).map(t => t.textContent)"
+    before = page.evaluate(values)
+    assert len(before) == 20 and all(before), before
+    buttons = page.locator("button[data-measure]")
+    assert buttons.count() >= 2
+    buttons.nth(1).click()
+    assert page.locator("[data-testid=town-map]").get_attribute("data-measure") == buttons.nth(1).get_attribute("data-measure")
+    assert page.evaluate(values) != before
+    # the gauge shows its value with no needle over it
+    pointer = page.evaluate("() => echarts.getInstanceByDom(document.querySelector('[data-chart-key=index]'))"
+                            ".getOption().series[0].pointer.show")
+    assert pointer is False
+    if width == 1920:
+        page.screenshot(path=str(SCREENSHOTS / "screen.png"))
+    assert not errors, errors
+    context.close()

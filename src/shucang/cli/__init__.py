@@ -19,6 +19,7 @@ from shucang.cli import (
     plan_cmds,
     protect_cmds,
     share_cmds,
+    sources_cmds,
     warehouse_cmds,
 )
 from shucang.cli.context import CliContext
@@ -39,7 +40,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (warehouse_cmds, classify_cmds, protect_cmds, share_cmds, plan_cmds):
+for _module in (warehouse_cmds, classify_cmds, protect_cmds, share_cmds, plan_cmds, sources_cmds):
     _module.register(app)
 
 

@@ -39,6 +39,7 @@ def add(
     department: Annotated[str | None, typer.Option(help="owning department code")] = None,
     folder: Annotated[Path | None, typer.Option(help="drop folder: each file appearing there is ingested once")] = None,
     mode: Annotated[str, typer.Option(help="drop folder: append | replace")] = "append",
+    settle: Annotated[float, typer.Option(help="drop folder: seconds a file must be unchanged")] = 5.0,
     records: Annotated[str | None, typer.Option(help="HTTP: dot path of the record list, e.g. data.items")] = None,
     paging: Annotated[str, typer.Option(help="HTTP: none | page | offset | cursor")] = "none",
     page_size: Annotated[int, typer.Option("--page-size", help="HTTP: records per page")] = 100,
@@ -60,7 +61,7 @@ def add(
         if url:
             raise InputError("--folder 与 --url 只能选一个 (give --folder or --url, not both)")
         kind = "folder"
-        config = {"path": str(folder.expanduser().resolve()), "mode": mode}
+        config = {"path": str(folder.expanduser().resolve()), "mode": mode, "settle_seconds": settle}
     elif url and url.split("://", 1)[0].lower() in ("http", "https"):
         kind = "http"
         if not dataset:
@@ -106,6 +107,8 @@ def run(
             emit_json(result)
         else:
             _print_result(result)
+        if result.get("errors"):
+            raise typer.Exit(1)
         return
     outcomes = run_due(wh, trigger="due")
     if json_out:
@@ -118,7 +121,7 @@ def run(
                 out_console.print(f"[red]失败 failed[/] {outcome['source']}: {outcome['error']}")
         if not outcomes:
             out_console.print("没有到期的数据源 (no source is due)")
-    if any(not o.get("ok") for o in outcomes):
+    if any(not o.get("ok") or o.get("errors") for o in outcomes):
         raise typer.Exit(1)
 
 

@@ -132,12 +132,13 @@ def run_source(wh: Warehouse, name: str, *, trigger: str = "manual") -> dict[str
                 raise
             raise InputError(f"数据源 {name} 运行失败 (source run failed): {message.splitlines()[0][:500]}",
                              hint=f"`shucang sources history {name}` keeps every run") from exc
+        errors = list(result.get("errors") or [])  # a drop folder's files that could not be loaded
         with wh.engine.begin() as conn:
             conn.execute(r.update().where(r.c.id == run_id).values(
-                status="ok", finished_at=now(), dataset=result.get("dataset"), version=result.get("version"),
+                status="failed" if errors else "ok", finished_at=now(), dataset=result.get("dataset"), version=result.get("version"),
                 rows_read=result.get("rows_read", 0), rows_loaded=result.get("rows_loaded", 0),
                 rows_rejected=result.get("rows_rejected", 0), files=len(result.get("files", [])),
-                error="; ".join(result.get("warnings", []))[:4000] or None))
+                error="; ".join(errors or result.get("warnings", []))[:4000] or None))
     finally:
         beat.stop()
         _release(wh, name, owner)

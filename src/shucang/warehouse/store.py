@@ -222,14 +222,19 @@ class Warehouse:
         return query.run_select(self, sql_text, params, versions or {})
 
     # ------------------------------------------------------------------ writing
-    def ingest(self, path: str | Path, options: IngestOptions, progress: Progress | None = None) -> IngestResult:
-        """Load a file as the next version of ``options.dataset`` (see module docstring)."""
+    def ingest(self, path: str | Path, options: IngestOptions, progress: Progress | None = None, *,
+               source_label: str | None = None, in_commit: InCommit | None = None) -> IngestResult:
+        """Load a file as the next version of ``options.dataset`` (see module docstring).
+
+        ``source_label`` names where the file came from when that is not the file itself (an API);
+        ``in_commit`` joins the version's catalog transaction (see :meth:`ingest_batches`).
+        """
         source = open_source(path, sheet=options.sheet,
                              options=ReadOptions(encoding=options.encoding, delimiter=options.delimiter))
         chunks = source.chunks()
-        return self._commit(options, source.schema, chunks, source_path=str(Path(path)),
+        return self._commit(options, source.schema, chunks, source_path=source_label or str(Path(path)),
                             fmt=source.format, encoding=source.encoding, delimiter=source.delimiter,
-                            sheet=source.sheet, size=source.size_bytes, progress=progress)
+                            sheet=source.sheet, size=source.size_bytes, progress=progress, in_commit=in_commit)
 
     def ingest_arrow(self, table: pa.Table, options: IngestOptions, *, source: str = "generated") -> IngestResult:
         """Store an in-memory Arrow table as the next version (generated or already-typed data)."""

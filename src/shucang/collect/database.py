@@ -93,6 +93,8 @@ def decode_watermark(stored: dict[str, Any] | None) -> Any:
     if not stored:
         return None
     kind, value = stored.get("type"), stored.get("value")
+    if value is None:
+        return None
     if kind == "decimal":
         return decimal.Decimal(value)
     if kind == "datetime":

@@ -32,7 +32,12 @@ DEFAULT_SETTLE_SECONDS = 5.0
 
 def dataset_for(path: Path) -> str:
     """A dataset name from a file name: ``人口 2024.xlsx`` → ``人口_2024``."""
-    name = re.sub(r"\W+", "_", path.stem).strip("_")[:100]
+    return dataset_name(path.stem)
+
+
+def dataset_name(text: str) -> str:
+    """A valid dataset name from any text (a file or sheet name)."""
+    name = re.sub(r"\W+", "_", text).strip("_")[:100]
     if not name or not (name[0].isalpha()):
         name = "f_" + name
     return name

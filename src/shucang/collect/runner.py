@@ -118,9 +118,11 @@ def run_source(wh: Warehouse, name: str, *, trigger: str = "manual") -> dict[str
     r = cat.runs
     try:
         with wh.engine.begin() as conn:
-            run_id = int(conn.execute(r.insert().values(
+            inserted = conn.execute(r.insert().values(
                 source=name, trigger=trigger, status="running", started_at=now(), dataset=source.dataset,
-                rows_read=0, rows_loaded=0, rows_rejected=0, files=0, owner=owner)).inserted_primary_key[0])
+                rows_read=0, rows_loaded=0, rows_rejected=0, files=0, owner=owner)).inserted_primary_key
+            assert inserted is not None
+            run_id = int(inserted[0])
         try:
             result = _RUNNERS[source.kind](wh, source)
         except Exception as exc:

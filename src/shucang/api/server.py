@@ -140,10 +140,38 @@ def run_worker(settings: Settings, sock: socket.socket, *, limiters: dict[str, A
         app.state.warehouse.close()
 
 
+def start_scheduler(settings: Settings) -> Any:
+    """The background runner of due sources (``shucang sources``), unless SHUCANG_SCHEDULER=0.
+
+    It lives in the serving process (the parent when there are workers): one loop, so one run at a
+    time per source here, and the catalog lease keeps a cron ``sources run --due`` from overlapping.
+    """
+    if os.environ.get("SHUCANG_SCHEDULER", "1") == "0":
+        return None
+    from shucang.collect import Scheduler
+    from shucang.platform import open_warehouse
+
+    poll = float(os.environ.get("SHUCANG_SCHEDULER_POLL", "30"))
+    return Scheduler(lambda: open_warehouse(settings), poll_seconds=poll).start()
+
+
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
           threads: int = THREADS, log_level: str = "warning") -> None:
     """Serve the app; with ``workers`` > 1 fork that many worker processes over one socket."""
     workers = max(1, int(workers))
+    scheduler: Any = None
+    try:
+        if workers == 1:
+            scheduler = start_scheduler(settings)
+        _serve(settings, host=host, port=port, workers=workers, threads=threads, log_level=log_level,
+               on_forked=lambda: start_scheduler(settings))
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+
+
+def _serve(settings: Settings, *, host: str, port: int, workers: int, threads: int, log_level: str,
+           on_forked: Any) -> None:
     cores = os.cpu_count() or 1
     # DuckDB threads per worker: the cores shared out, so busy workers do not oversubscribe them.
     os.environ.setdefault("SHUCANG_SHARE_THREADS", str(max(1, cores // workers)))
@@ -190,6 +218,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
     signal.signal(signal.SIGINT, stop)
     for slot in range(workers):
         spawn(slot)
+    scheduler = on_forked()  # after the first fork: its thread and connections stay in the parent
     while children:
         try:
             pid, status = os.wait()
@@ -202,6 +231,8 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
             print(f"worker {gone} (pid {pid}) exited with status {status}; restarting", file=sys.stderr)
             time.sleep(0.5)
             spawn(gone)
+    if scheduler is not None:
+        scheduler.stop()
     for sock in socks:
         sock.close()
 

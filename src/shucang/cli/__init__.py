@@ -22,6 +22,7 @@ from shucang.cli import (
     plan_cmds,
     protect_cmds,
     share_cmds,
+    sources_cmds,
     warehouse_cmds,
 )
 from shucang.cli.context import CliContext
@@ -51,6 +52,7 @@ for _module in (
     plan_cmds,
     economy_cmds,
     city_cmds,
+    sources_cmds,
 ):
     _module.register(app)
 

@@ -83,11 +83,15 @@ def extract(
     json_out: Annotated[bool, typer.Option("--json", help="print the registry entry as JSON")] = False,
     decoys: Annotated[bool | None, typer.Option("--decoys/--no-decoys",
                                                 help="add (or never add) decoy rows; default: the policy decides")] = None,
+    engine: Annotated[str, typer.Option(help="local | spark (the same column functions through mapInArrow)")] = "local",
+    spark_master: Annotated[str | None, typer.Option("--spark-master",
+                                                     help="Spark master URL (default: $SPARK_MASTER, else local[2])")] = None,
 ) -> None:
     from shucang.protect.extract import ExtractOptions, extract_dataset
 
     options = ExtractOptions(dataset=dataset, recipient=recipient, out=out, format=fmt, columns=_split(columns),
-                             where=where, version=version, created_by="cli", decoys=decoys)
+                             where=where, version=version, created_by="cli", decoys=decoys, engine=engine,
+                             spark_master=spark_master)
     wh = get_context(ctx).warehouse()
     if json_out or not sys.stderr.isatty():
         result = extract_dataset(wh, options)

@@ -24,6 +24,7 @@ from shucang.errors import InputError
 from shucang.protect.registry import finish_extract
 from shucang.protect.release import ProtectedRelease, protect_for_recipient
 from shucang.protect.where import filter_dataset, parse_where
+from shucang.warehouse.scaleout import check_engine, spark_session
 
 FORMATS = ("csv", "xlsx", "parquet", "jsonl")
 XLSX_MAX_ROWS = 1_048_575
@@ -47,6 +48,10 @@ class ExtractOptions:
     decoys: bool | None = None
     """Force decoy rows on or off; None: the policy decides (by default only where nothing else can
     carry a mark — see :mod:`shucang.protect.decoys`)."""
+    engine: str = "local"
+    """local (Arrow/DuckDB on this machine) or spark (the same column functions through mapInArrow)."""
+    spark_master: str | None = None
+    """Spark master URL for ``engine="spark"`` (default: $SPARK_MASTER, else local[2])."""
 
 
 def choose_format(out: Path, fmt: str | None) -> str:
@@ -166,11 +171,20 @@ def extract_dataset(wh: Any, options: ExtractOptions, progress: Progress | None 
         raise InputError(f"数据集 {options.dataset} 还没有数据 (has no data yet)")
     tick = progress or (lambda _stage, _share: None)
     tick("读取 reading", 0.1)
-    table = _read_source(wh, options, version)
-    tick("脱敏加水印 masking + marking", 0.4)
-    release: ProtectedRelease = protect_for_recipient(
-        wh, options.dataset, table, options.recipient, channel="extract", version=version,
-        created_by=options.created_by, filter_text=options.where, decoys=options.decoys)
+    release: ProtectedRelease
+    if check_engine(options.engine) == "spark":
+        from shucang.protect.scaleout import release_on_spark
+
+        tick("Spark 脱敏加水印 masking + marking on Spark", 0.2)
+        release = release_on_spark(wh, spark_session(options.spark_master), options.dataset, version,
+                                   options.recipient, columns=list(options.columns) if options.columns else None,
+                                   where=options.where, created_by=options.created_by, decoys=options.decoys)
+    else:
+        table = _read_source(wh, options, version)
+        tick("脱敏加水印 masking + marking", 0.4)
+        release = protect_for_recipient(
+            wh, options.dataset, table, options.recipient, channel="extract", version=version,
+            created_by=options.created_by, filter_text=options.where, decoys=options.decoys)
     tick("写出 writing", 0.7)
     out = options.out
     try:

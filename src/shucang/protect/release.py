@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from shucang.errors import InputError
 from shucang.protect.decoy_index import decoy_entries, record_decoys
@@ -206,6 +207,165 @@ def prepare_release(wh: Any, dataset: str, recipient: str, *, channel: str, vers
         key_columns=frozenset(_primary_key(wh, dataset)) if channel in MARKED_CHANNELS else frozenset())
 
 
+@dataclass
+class ReleasePlan:
+    """What a release does to each column, decided once from the schema and the grades.
+
+    The per-column ``transforms`` work value by value, so they give the same answer on a whole column
+    (one machine) or batch by batch (:meth:`batch_function`, used by the Spark engine).
+    """
+
+    setup: ReleaseSetup
+    key_id: str
+    extract_id: str
+    names: list[str]
+    """Output columns, in order (dropped columns are left out)."""
+    transforms: dict[int, Callable[[Any], Any]]
+    """Output position → column function (masking, pseudonyms, numeric marks)."""
+    marked: frozenset[int]
+    """Positions whose function is a numeric mark (returns a :class:`MarkResult`)."""
+    masked: list[str]
+    dropped: list[str]
+    strategies: dict[str, str]
+    ungraded: list[str]
+    context: str
+
+    def apply(self, table: pa.Table) -> tuple[pa.Table, dict[str, Any]]:
+        """The released columns of ``table`` and the numeric marks made (whole columns, threads)."""
+        columns: list[Any] = [table.column(n) for n in self.names]
+        jobs = {i: partial(t, columns[i]) for i, t in self.transforms.items()}
+        marks: dict[str, Any] = {}
+        for i, result in _run_jobs(jobs, table.num_rows).items():
+            if isinstance(result, MarkResult):
+                columns[i] = result.values
+                if result.carriers:
+                    marks[self.names[i]] = {"carriers": result.carriers, "changed": result.changed}
+            else:
+                columns[i] = result
+        out = pa.table(dict(zip(self.names, columns, strict=True))) if self.names else pa.table({})
+        return out, marks
+
+    def batch_function(self) -> Callable[[pa.RecordBatch], pa.RecordBatch]:
+        """The same transforms on one Arrow batch; mark counts ride along in ``__sc_*`` columns
+        (the batch's count in its first row) so that a distributed run can add them up."""
+        names, transforms, marked = list(self.names), dict(self.transforms), sorted(self.marked)
+
+        def run(batch: pa.RecordBatch) -> pa.RecordBatch:
+            columns: list[Any] = [batch.column(batch.schema.get_field_index(n)) for n in names]
+            counts: dict[str, list[int]] = {}
+            for i, function in transforms.items():
+                result = function(columns[i])
+                if isinstance(result, MarkResult):
+                    columns[i] = result.values
+                    counts[f"__sc_carriers_{i}"] = [result.carriers]
+                    counts[f"__sc_changed_{i}"] = [result.changed]
+                else:
+                    columns[i] = result
+            rows = batch.num_rows
+            extra = []
+            for i in marked:
+                for key in (f"__sc_carriers_{i}", f"__sc_changed_{i}"):
+                    value = counts.get(key, [0])[0]
+                    extra.append(pa.array([value] + [0] * (rows - 1) if rows else [], pa.int64()))
+            extra_names = [f"__sc_{kind}_{i}" for i in marked for kind in ("carriers", "changed")]
+            return pa.RecordBatch.from_arrays([*columns, *extra], names=[*names, *extra_names])
+
+        return run
+
+    def gather(self, table: pa.Table) -> tuple[pa.Table, dict[str, Any]]:
+        """Back from a batch-wise run: the released table and the marks (counts added up)."""
+        marks: dict[str, Any] = {}
+        for i in sorted(self.marked):
+            carriers = int(pc.sum(table.column(f"__sc_carriers_{i}")).as_py() or 0)
+            changed = int(pc.sum(table.column(f"__sc_changed_{i}")).as_py() or 0)
+            if carriers:
+                marks[self.names[i]] = {"carriers": carriers, "changed": changed}
+        return table.select(self.names), marks
+
+
+def plan_release(wh: Any, dataset: str, table: pa.Table, recipient: str, *, channel: str,
+                 version: int | None = None, max_level: int | None = None, grades: dict[str, Any] | None = None,
+                 policy: Policy | None = None, mark: bool = True, setup: ReleaseSetup | None = None) -> ReleasePlan:
+    """Decide every column's fate (see :func:`protect_for_recipient`); ``table`` may be the first rows only."""
+    if setup is None:
+        setup = prepare_release(wh, dataset, recipient, channel=channel, version=version, max_level=max_level,
+                                grades=grades, policy=policy)
+    elif (setup.dataset, setup.recipient.name, setup.channel) != (dataset, recipient, channel):
+        raise ValueError("release setup made for another dataset, recipient or channel")
+    who, limit, graded, policy, ring = setup.recipient, setup.limit, setup.graded, setup.policy, setup.ring
+    key_id = ring.current_id
+    extract_id = new_extract_id()
+    out_names: list[str] = []
+    masked: list[str] = []
+    dropped: list[str] = []
+    strategies: dict[str, str] = {}
+    ungraded: list[str] = []
+    do_mark = mark and channel in MARKED_CHANNELS
+    key_columns = setup.key_columns if do_mark else frozenset()
+    context = mark_context(channel, dataset, extract_id)
+    mark_key = numeric_key(ring, key_id, who.id, context) if do_mark else b""
+    transforms: dict[int, Callable[[Any], Any]] = {}
+    marked: set[int] = set()
+    for name in table.column_names:
+        column = table.column(name)
+        if name not in graded:
+            ungraded.append(name)
+        type_code, level = graded.get(name, (None, 1))
+        if type_code in NEVER_SHOWN_TYPES or level > limit:
+            rule = policy.rule_for(dataset, name, type_code, channel)
+            if type_code in NEVER_SHOWN_TYPES and rule.strategy == "none":
+                rule = ColumnRule("never")
+            if rule.strategy == "drop":
+                dropped.append(name)
+                strategies[name] = "drop"
+                continue
+            if rule.strategy != "none":
+                transforms[len(out_names)] = partial(_apply, rule=rule, type_code=type_code, name=name, ring=ring,
+                                                     key_id=key_id, recipient=who)
+                masked.append(name)
+                strategies[name] = rule.strategy
+        elif do_mark and type_code in MARKABLE_TYPES and name not in key_columns and markable(name, column):
+            marked.add(len(out_names))
+            transforms[len(out_names)] = partial(mark_numeric, key=mark_key, column=name, window=policy.window,
+                                                 tolerance=policy.numeric_tolerance)
+        out_names.append(name)
+    return ReleasePlan(setup, key_id, extract_id, out_names, transforms, frozenset(marked), masked, dropped,
+                       strategies, ungraded, context)
+
+
+def finish_release(wh: Any, plan: ReleasePlan, out: pa.Table, marks: dict[str, Any], source: Callable[[], pa.Table],
+                   *, dataset: str, channel: str, version: int | None, record: bool | Callable[[dict[str, Any]], None],
+                   created_by: str | None, filter_text: str | None, mark: bool, decoys: bool | None) -> ProtectedRelease:
+    """Decoys (file extracts), the registry row, and the :class:`ProtectedRelease` of a released table."""
+    setup, policy, strategies = plan.setup, plan.setup.policy, plan.strategies
+    who, limit, key_id, extract_id = setup.recipient, setup.limit, plan.key_id, plan.extract_id
+    carriers = sorted(c for c, strategy in strategies.items() if strategy in ("pseudonym", "hash")) + sorted(marks)
+    mark_info = {"numeric": marks, "window": policy.window, "tolerance": policy.numeric_tolerance,
+                 "sides": SIDE_SCHEME, "context": plan.context, "carriers": carriers, "traceable": bool(carriers)}
+    decoy_rows: list[dict[str, Any]] = []
+    if channel == "extract" and mark and _want_decoys(policy, dataset, decoys, bool(carriers), out.num_rows):
+        out, decoy_rows, summary = _add_decoys(
+            wh, dataset, version, source(), out, plan.transforms, setup.graded, policy, ring=setup.ring,
+            key_id=key_id, recipient_id=who.id, extract_id=extract_id, strategies=strategies)
+        if summary:
+            mark_info["decoys"] = summary
+            mark_info["traceable"] = mark_info["traceable"] or bool(summary["registered_cells"])
+    if record:
+        fields = dict(
+            id=extract_id, recipient_id=who.id, recipient=who.name, dataset=dataset, version=version,
+            channel=channel, clearance=limit, columns=plan.names, masked=strategies, dropped=plan.dropped,
+            marks=mark_info, rows=out.num_rows, policy=policy.to_dict(), key_id=key_id, filter=filter_text,
+            created_by=created_by,
+        )
+        if callable(record):
+            record(fields)
+        else:
+            record_extract(wh, **fields)
+        record_decoys(wh, decoy_rows)
+    return ProtectedRelease(out, extract_id, plan.masked, plan.dropped, who.name, limit, key_id, strategies,
+                            mark_info, plan.ungraded)
+
+
 def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str, *, channel: str,
                           version: int | None = None, max_level: int | None = None,
                           grades: dict[str, Any] | None = None, policy: Policy | None = None,
@@ -223,81 +383,8 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
     callable: it then receives the registry row's fields to commit itself (the sharing API commits
     the row in the same transaction as the read's audit entry) instead of this function inserting it.
     """
-    if setup is None:
-        setup = prepare_release(wh, dataset, recipient, channel=channel, version=version, max_level=max_level,
-                                grades=grades, policy=policy)
-    elif (setup.dataset, setup.recipient.name, setup.channel) != (dataset, recipient, channel):
-        raise ValueError("release setup made for another dataset, recipient or channel")
-    who, limit, graded, policy, ring = setup.recipient, setup.limit, setup.graded, setup.policy, setup.ring
-    key_id = ring.current_id
-    extract_id = new_extract_id()
-
-    out_names: list[str] = []
-    out_columns: list[pa.Array | pa.ChunkedArray] = []
-    masked: list[str] = []
-    dropped: list[str] = []
-    strategies: dict[str, str] = {}
-    marks: dict[str, Any] = {}
-    ungraded: list[str] = []
-    do_mark = mark and channel in MARKED_CHANNELS
-    key_columns = setup.key_columns if do_mark else frozenset()
-    context = mark_context(channel, dataset, extract_id)
-    mark_key = numeric_key(ring, key_id, who.id, context) if do_mark else b""
-    transforms: dict[int, Callable[[Any], Any]] = {}
-    for name in table.column_names:
-        column = table.column(name)
-        if name not in graded:
-            ungraded.append(name)
-        type_code, level = graded.get(name, (None, 1))
-        if type_code in NEVER_SHOWN_TYPES or level > limit:
-            rule = policy.rule_for(dataset, name, type_code, channel)
-            if type_code in NEVER_SHOWN_TYPES and rule.strategy == "none":
-                rule = ColumnRule("never")
-            if rule.strategy == "drop":
-                dropped.append(name)
-                strategies[name] = "drop"
-                continue
-            if rule.strategy != "none":
-                transforms[len(out_columns)] = partial(_apply, rule=rule, type_code=type_code, name=name, ring=ring,
-                                                       key_id=key_id, recipient=who)
-                masked.append(name)
-                strategies[name] = rule.strategy
-        elif do_mark and type_code in MARKABLE_TYPES and name not in key_columns and markable(name, column):
-            transforms[len(out_columns)] = partial(mark_numeric, key=mark_key, column=name, window=policy.window,
-                                                   tolerance=policy.numeric_tolerance)
-        out_names.append(name)
-        out_columns.append(column)
-    jobs: dict[int, Callable[[], Any]] = {i: partial(t, out_columns[i]) for i, t in transforms.items()}
-    for i, result in _run_jobs(jobs, table.num_rows).items():
-        if isinstance(result, MarkResult):
-            out_columns[i] = result.values
-            if result.carriers:
-                marks[out_names[i]] = {"carriers": result.carriers, "changed": result.changed}
-        else:
-            out_columns[i] = result
-    out = pa.table(dict(zip(out_names, out_columns, strict=True))) if out_names else pa.table({})
-    carriers = sorted(c for c, strategy in strategies.items() if strategy in ("pseudonym", "hash")) + sorted(marks)
-    mark_info = {"numeric": marks, "window": policy.window, "tolerance": policy.numeric_tolerance,
-                 "sides": SIDE_SCHEME, "context": context, "carriers": carriers, "traceable": bool(carriers)}
-    decoy_rows: list[dict[str, Any]] = []
-    if channel == "extract" and mark and _want_decoys(policy, dataset, decoys, bool(carriers), table.num_rows):
-        out, decoy_rows, summary = _add_decoys(
-            wh, dataset, version, table, out, transforms, graded, policy, ring=ring, key_id=key_id,
-            recipient_id=who.id, extract_id=extract_id, strategies=strategies)
-        if summary:
-            mark_info["decoys"] = summary
-            mark_info["traceable"] = mark_info["traceable"] or bool(summary["registered_cells"])
-    if record:
-        fields = dict(
-            id=extract_id, recipient_id=who.id, recipient=who.name, dataset=dataset, version=version,
-            channel=channel, clearance=limit, columns=out_names, masked=strategies, dropped=dropped,
-            marks=mark_info, rows=out.num_rows, policy=policy.to_dict(), key_id=key_id, filter=filter_text,
-            created_by=created_by,
-        )
-        if callable(record):
-            record(fields)
-        else:
-            record_extract(wh, **fields)
-        record_decoys(wh, decoy_rows)
-    return ProtectedRelease(out, extract_id, masked, dropped, who.name, limit, key_id, strategies, mark_info,
-                            ungraded)
+    plan = plan_release(wh, dataset, table, recipient, channel=channel, version=version, max_level=max_level,
+                        grades=grades, policy=policy, mark=mark, setup=setup)
+    out, marks = plan.apply(table)
+    return finish_release(wh, plan, out, marks, lambda: table, dataset=dataset, channel=channel, version=version,
+                          record=record, created_by=created_by, filter_text=filter_text, mark=mark, decoys=decoys)

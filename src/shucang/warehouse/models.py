@@ -34,8 +34,9 @@ class IngestOptions:
 
     dataset: str
     """Dataset name: the table's name in SQL."""
-    mode: Literal["append", "replace"] = "append"
-    """append adds rows as a new version; replace makes the file the whole new version."""
+    mode: Literal["append", "replace", "merge"] = "append"
+    """append adds rows as a new version; replace makes the file the whole new version; merge replaces
+    the rows whose ``key`` is already stored and appends the others (a Delta merge)."""
     department: str | None = None
     """Owning department code (created on first use)."""
     title: str | None = None
@@ -59,8 +60,10 @@ class IngestOptions:
 
     def __post_init__(self) -> None:
         check_dataset_name(self.dataset)
-        if self.mode not in ("append", "replace"):
+        if self.mode not in ("append", "replace", "merge"):
             raise InputError(f"未知模式 (unknown mode) {self.mode!r}", hint="use --mode append or --mode replace")
+        if self.mode == "merge" and not self.key:
+            raise InputError("合并模式需要主键 (merge needs key columns)", hint="give --key COLUMN[,COLUMN…]")
         if self.cadence is not None and self.cadence not in CADENCES:
             raise InputError(f"未知更新周期 (unknown cadence) {self.cadence!r}", hint="one of " + ", ".join(CADENCES))
 

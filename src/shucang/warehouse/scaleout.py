@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from shucang.errors import StorageError
+from shucang.errors import InputError, StorageError
 from shucang.warehouse import tables
 
 if TYPE_CHECKING:
@@ -54,3 +54,37 @@ def map_batches(frame: Any, function: BatchFunction, output_schema: pa.Schema) -
             yield function(batch)
 
     return frame.mapInArrow(run, spark_schema(output_schema))
+
+
+ENGINES = ("local", "spark")
+
+
+def spark_session(master: str | None = None, app_name: str = "shucang") -> Any:
+    """A Spark session on ``master`` (else ``$SPARK_MASTER``, else ``local[2]``).
+
+    Workers run the same Python as the driver unless ``PYSPARK_PYTHON`` says otherwise; a cluster's
+    executors need shucang installed (``pip install shucang[spark]``).
+    """
+    import os
+    import sys
+
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError("未安装 Spark (pyspark is not installed)", hint="pip install shucang[spark]") from None
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    chosen = master or os.environ.get("SPARK_MASTER") or "local[2]"
+    builder = (SparkSession.builder.master(chosen).appName(app_name)
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+               .config("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
+               .config("spark.sql.session.timeZone", "UTC"))
+    if chosen.startswith("local"):
+        builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+    return builder.getOrCreate()
+
+
+def check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise InputError(f"未知计算引擎 (unknown engine) {engine!r}", hint="--engine local or --engine spark")
+    return engine

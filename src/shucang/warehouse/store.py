@@ -47,6 +47,9 @@ from shucang.warehouse.sample import SpreadSample
 from shucang.warehouse.schema_diff import diff_columns
 
 AfterIngest = Callable[["Warehouse", IngestResult], None]
+InCommit = Callable[[sa.Connection, IngestResult], None]
+"""Extra catalog writes that must commit in the same transaction as the version (e.g. a source's
+watermark): called inside that transaction, after the version row and before it commits."""
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total) while a source is read."""
 
@@ -227,14 +230,19 @@ class Warehouse:
         return query.select_on(con, sql_text, params)
 
     # ------------------------------------------------------------------ writing
-    def ingest(self, path: str | Path, options: IngestOptions, progress: Progress | None = None) -> IngestResult:
-        """Load a file as the next version of ``options.dataset`` (see module docstring)."""
+    def ingest(self, path: str | Path, options: IngestOptions, progress: Progress | None = None, *,
+               source_label: str | None = None, in_commit: InCommit | None = None) -> IngestResult:
+        """Load a file as the next version of ``options.dataset`` (see module docstring).
+
+        ``source_label`` names where the file came from when that is not the file itself (an API);
+        ``in_commit`` joins the version's catalog transaction (see :meth:`ingest_batches`).
+        """
         source = open_source(path, sheet=options.sheet,
                              options=ReadOptions(encoding=options.encoding, delimiter=options.delimiter))
         chunks = source.chunks()
-        return self._commit(options, source.schema, chunks, source_path=str(Path(path)),
+        return self._commit(options, source.schema, chunks, source_path=source_label or str(Path(path)),
                             fmt=source.format, encoding=source.encoding, delimiter=source.delimiter,
-                            sheet=source.sheet, size=source.size_bytes, progress=progress)
+                            sheet=source.sheet, size=source.size_bytes, progress=progress, in_commit=in_commit)
 
     def ingest_arrow(self, table: pa.Table, options: IngestOptions, *, source: str = "generated") -> IngestResult:
         """Store an in-memory Arrow table as the next version (generated or already-typed data)."""
@@ -244,9 +252,22 @@ class Warehouse:
         return self._commit(options, table.schema, chunks(), source_path=source, fmt="arrow", encoding=None,
                             delimiter=None, sheet=None, size=0, progress=None)
 
+    def ingest_batches(self, schema: pa.Schema, batches: Iterator[pa.RecordBatch], options: IngestOptions, *,
+                       source: str, fmt: str, in_commit: InCommit | None = None) -> IngestResult:
+        """Store a stream of already-typed Arrow batches (a database or API source) as the next version.
+
+        ``in_commit`` joins the catalog transaction that makes the version visible, so state kept with
+        it (a watermark) moves exactly when the data does.
+        """
+        def chunks() -> Iterator[Chunk]:
+            for batch in batches:
+                yield Chunk(rows=batch, rejects=[], bytes_done=0)
+        return self._commit(options, schema, chunks(), source_path=source, fmt=fmt, encoding=None,
+                            delimiter=None, sheet=None, size=0, progress=None, in_commit=in_commit)
+
     def _commit(self, options: IngestOptions, schema: pa.Schema, chunks: Iterator[Chunk], *, source_path: str,
                 fmt: str, encoding: str | None, delimiter: str | None, sheet: str | None, size: int,
-                progress: Progress | None) -> IngestResult:
+                progress: Progress | None, in_commit: InCommit | None = None) -> IngestResult:
         started = time.perf_counter()
         name = options.dataset
         path = self.table_path(name)
@@ -276,15 +297,23 @@ class Warehouse:
             stream = prefetch(batches(), depth=4, name="shucang-ingest-reader")
             first = next(stream, None)
             rest = itertools.chain([first], stream) if first is not None else iter(())
-            new_delta = tables.write_batches(path, schema, rest, mode=options.mode, schema_mode=schema_mode,
-                                             plain_columns=tables.plain_encoded_columns(first))
+            inserted: int | None = None
+            if options.mode == "merge":
+                new_delta, inserted = tables.merge_batches(path, schema, rest, options.key,
+                                                           plain_columns=tables.plain_encoded_columns(first))
+            else:
+                new_delta = tables.write_batches(path, schema, rest, mode=options.mode, schema_mode=schema_mode,
+                                                 plain_columns=tables.plain_encoded_columns(first))
         finally:
             profiler.close()
         self.rejects.write(name, version, attempt, rejects)
         profiles = profiler.result()
         changes = diff_columns(prev_columns, profiles) if previous is not None else {}
         prev_rows = int(previous.row_count) if previous is not None else 0
-        row_count = counts["loaded"] + (prev_rows if options.mode == "append" else 0)
+        if options.mode == "merge":
+            row_count = prev_rows + (counts["loaded"] if inserted is None else inserted)
+        else:
+            row_count = counts["loaded"] + (prev_rows if options.mode == "append" else 0)
         duration = time.perf_counter() - started
         result = IngestResult(
             dataset=name, version=version, rows_read=counts["loaded"] + counts["rejected"],
@@ -293,7 +322,7 @@ class Warehouse:
             columns=[p.name for p in profiles], schema_changes=changes, rejects=rejects, duration_s=duration,
         )
         result.sample = profiler.sample.table()
-        self._finish(dataset_id, version, attempt, new_delta, result, profiles, prev_columns, options)
+        self._finish(dataset_id, version, attempt, new_delta, result, profiles, prev_columns, options, in_commit)
         for hook in self.after_ingest:
             try:
                 hook(self, result)
@@ -334,7 +363,8 @@ class Warehouse:
         return dataset_id, previous, version
 
     def _finish(self, dataset_id: int, version: int, attempt: str, delta_version: int, result: IngestResult,
-                profiles: list[Any], prev_columns: list[ColumnInfo], options: IngestOptions) -> None:
+                profiles: list[Any], prev_columns: list[ColumnInfo], options: IngestOptions,
+                in_commit: InCommit | None = None) -> None:
         d, v, c = cat.datasets, cat.dataset_versions, cat.columns
         now = _now()
         prev = {col.name: col for col in prev_columns}
@@ -349,7 +379,7 @@ class Warehouse:
             rows = []
             for position, p in enumerate(profiles):
                 null_share, distinct = p.null_share, p.distinct_estimate
-                if options.mode == "append" and p.name in prev and result.row_count:
+                if options.mode != "replace" and p.name in prev and result.row_count:
                     old = prev[p.name]
                     old_rows = result.row_count - result.rows_loaded
                     null_share = (old.null_share * old_rows + p.null_share * result.rows_loaded) / result.row_count
@@ -358,7 +388,7 @@ class Warehouse:
                                  storage_type=p.storage_type, logical_type=p.logical_type, null_share=null_share,
                                  distinct_estimate=distinct, examples=list(p.examples), canonical=p.canonical,
                                  note=p.note))
-            if options.mode == "append":
+            if options.mode != "replace":
                 names = {p.name for p in profiles}
                 for old in prev_columns:  # merged schema keeps columns the new file lacks
                     if old.name not in names:
@@ -386,6 +416,8 @@ class Warehouse:
             if options.synthetic:
                 values["synthetic"] = True
             conn.execute(d.update().where(d.c.id == dataset_id).values(**values))
+            if in_commit is not None:
+                in_commit(conn, result)
 
     def rejected_rows(self, name: str, version: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         """Quarantined rows of one version (default: current) with line, code, reason and raw text."""

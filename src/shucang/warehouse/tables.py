@@ -8,7 +8,7 @@ catalog never recorded is rolled back with :func:`rollback_to` before the next w
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -78,6 +78,33 @@ def write_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatc
             hint="use --mode replace to start a new version with this file's columns",
         ) from exc
     return DeltaTable(str(path)).version()
+
+
+def merge_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch], key: Sequence[str], *,
+                  plain_columns: list[str] | None = None) -> tuple[int, int | None]:
+    """Merge ``batches`` into the table by ``key`` in one Delta commit: rows whose key is already there
+    replace it, the others are appended. Return (new Delta version, rows inserted; None when the table
+    was new, so every row was inserted)."""
+    reader = pa.RecordBatchReader.from_batches(schema, batches)
+    if not table_exists(path):
+        version = write_batches(path, schema, reader, mode="append", schema_mode="merge",
+                                plain_columns=plain_columns)
+        return version, None
+    columns = {name: ColumnProperties(dictionary_enabled=False) for name in plain_columns or []}
+    predicate = " AND ".join(f't."{k.replace(chr(34), chr(34) * 2)}" = s."{k.replace(chr(34), chr(34) * 2)}"'
+                             for k in key)
+    try:
+        metrics = (DeltaTable(str(path)).merge(reader, predicate=predicate, source_alias="s", target_alias="t",
+                                               merge_schema=True,
+                                               writer_properties=WriterProperties(
+                                                   max_row_group_size=ROW_GROUP_ROWS,
+                                                   column_properties=columns or None))
+                   .when_matched_update_all().when_not_matched_insert_all().execute())
+    except DeltaError as exc:
+        message = str(exc).splitlines()[0]
+        raise InputError(f"无法按主键合并 (cannot merge by key {', '.join(key)}): {message}",
+                         hint="the key columns must exist in the table and be unique in each run") from exc
+    return DeltaTable(str(path)).version(), int(metrics.get("num_target_rows_inserted", 0))
 
 
 def rollback_to(path: Path, delta_version: int | None) -> bool:

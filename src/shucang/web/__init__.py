@@ -24,13 +24,14 @@ log = logging.getLogger("shucang.web")
 
 __all__ = ["mount_web"]
 
-OPTIONAL_ROUTERS = ("shucang.web.share_views",)
+OPTIONAL_ROUTERS = ("shucang.web.share_views", "shucang.web.collect_views")
 """Routers of other stages' pages that extend our base template, included when they exist."""
 
 NAV_CANDIDATES = (
     ("/opendata", "opendata", N_("Open data")),
     ("/requests", "requests", N_("Requests")),
     ("/audit", "audit", N_("Audit")),
+    ("/upload", "upload", N_("Upload")),
     ("/login", "login", N_("Log in")),
 )
 """Links added to the navigation when the sharing stage serves these pages (labels are msgids)."""

@@ -96,7 +96,10 @@ def warehouse_data(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
             "check": {"ok": _("Passed"), "warn": _("Warning"), "fail": _("Failed")}[status],
             "problems": problems, "synthetic": info.synthetic, "is_open": info.is_open,
         })
-    tables = []
+    from shucang.web.collect_views import source_alerts  # 数据汇聚: failed or late sources first
+
+    alerts = source_alerts(wh, lang)
+    tables = [alerts] if alerts is not None else []
     for code, group in sorted(by_department.items(), key=lambda kv: kv[1]["name"]):
         table = Table(f"datasets-{code}", f"{group['name']}（{len(group['rows'])}）", columns, group["rows"],
                       export_url=f"/warehouse/export/datasets-{code}")
@@ -107,7 +110,7 @@ def warehouse_data(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
             "datasets": len(datasets), "departments": len(by_department),
             "rows": sum(d.row_count for d in datasets), "stale": stale, "failing_checks": failing,
             "synthetic": sum(d.synthetic for d in datasets), "open": sum(d.is_open for d in datasets),
-            "latest_refresh": latest_refresh(wh),
+            "latest_refresh": latest_refresh(wh), "source_alerts": len(alerts.rows) if alerts is not None else 0,
         },
         "tables": tables,
         "synthetic_note": any(d.synthetic for d in datasets),

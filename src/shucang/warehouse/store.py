@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from shucang.errors import InputError, NotFound
 from shucang.ingest import Chunk, ReadOptions, open_source
+from shucang.ingest.header import unsafe_name
 from shucang.ingest.infer import ColumnProfiler
 from shucang.ingest.textstream import prefetch
 from shucang.settings import Settings
@@ -226,7 +227,8 @@ class Warehouse:
         chunks = source.chunks()
         return self._commit(options, source.schema, chunks, source_path=str(Path(path)),
                             fmt=source.format, encoding=source.encoding, delimiter=source.delimiter,
-                            sheet=source.sheet, size=source.size_bytes, progress=progress)
+                            sheet=source.sheet, size=source.size_bytes, progress=progress,
+                            notes=lambda: source.warnings)
 
     def ingest_arrow(self, table: pa.Table, options: IngestOptions, *, source: str = "generated") -> IngestResult:
         """Store an in-memory Arrow table as the next version (generated or already-typed data)."""
@@ -238,9 +240,10 @@ class Warehouse:
 
     def _commit(self, options: IngestOptions, schema: pa.Schema, chunks: Iterator[Chunk], *, source_path: str,
                 fmt: str, encoding: str | None, delimiter: str | None, sheet: str | None, size: int,
-                progress: Progress | None) -> IngestResult:
+                progress: Progress | None, notes: Callable[[], list[str]] | None = None) -> IngestResult:
         started = time.perf_counter()
         name = options.dataset
+        _check_column_names(schema)
         path = self.table_path(name)
         attempt = uuid.uuid4().hex
         dataset_id, previous, version = self._begin(options, attempt, source_path)
@@ -285,6 +288,8 @@ class Warehouse:
             columns=[p.name for p in profiles], schema_changes=changes, rejects=rejects, duration_s=duration,
         )
         result.sample = profiler.sample.table()
+        if notes is not None:
+            result.warnings.extend(notes())
         self._finish(dataset_id, version, attempt, new_delta, result, profiles, prev_columns, options)
         for hook in self.after_ingest:
             try:
@@ -426,3 +431,13 @@ class _ProfilerThread:
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
+
+
+def _check_column_names(schema: pa.Schema) -> None:
+    """Refuse names no SQL can list (a NUL breaks every query that touches the table); file readers
+    already clean them (``shucang.ingest.header``), this guards tables handed in directly."""
+    bad = [n for n in schema.names if not n or unsafe_name(n)]
+    if bad:
+        raise InputError(f"列名无效（空或含控制字符）：{', '.join(repr(n) for n in bad[:5])} "
+                         f"(column names empty or holding control characters such as NUL)",
+                         hint="请重命名这些列 (rename these columns)")

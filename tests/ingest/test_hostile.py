@@ -64,3 +64,99 @@ def test_header_names_are_always_unique_and_clean(cells: list[str]) -> None:
     for name in header.names:
         assert name and "\x00" not in name and clean_name(name) == name
         assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in name)
+
+
+# ---------------------------------------------------------------- Parquet: unusual types, invalid UTF-8
+def _odd_table() -> pa.Table:
+    import datetime as dt
+    from decimal import Decimal
+
+    return pa.table({
+        "list": pa.array([[1, 2], None, []]),
+        "struct": pa.array([{"a": 1, "b": "乙"}, None, {"a": None, "b": None}]),
+        "map": pa.array([[("k", 1)], None, []], pa.map_(pa.string(), pa.int64())),
+        "time": pa.array([dt.time(8, 30, 1), None, dt.time(0, 0)], pa.time64("us")),
+        "dur": pa.array([5, None, 0], pa.duration("s")),
+        "d256": pa.array([Decimal("1.50"), None, Decimal("-2.25")], pa.decimal256(50, 2)),
+        "d256s": pa.array([Decimal("1.5"), None, Decimal("2")], pa.decimal256(20, 1)),
+        "half": pa.array([1.5, None, 2.0], pa.float16()),
+        "bin": pa.array([b"\xff\xfe", None, "文".encode()], pa.binary()),
+        "null": pa.nulls(3),
+        "dict": pa.array(["甲", None, "甲"]).dictionary_encode(),
+        "ts": pa.array([0, None, 1], pa.timestamp("ns", tz="Asia/Shanghai")),
+    })
+
+
+def test_parquet_with_unusual_types_loads_queries_and_classifies(warehouse: Any, tmp_path: Path) -> None:
+    from shucang.warehouse import IngestOptions
+
+    path = tmp_path / "odd.parquet"
+    pq.write_table(_odd_table(), path)
+    result = warehouse.ingest(path, IngestOptions(dataset="odd"))
+    assert (result.rows_loaded, result.rows_rejected) == (3, 0)
+    assert not [w for w in result.warnings if "classify" in w or "Error" in w], result.warnings
+    rows = warehouse.read_arrow("odd").to_pylist()
+    assert rows[0]["list"] == "[1,2]" and rows[0]["struct"] == '{"a":1,"b":"乙"}' and rows[0]["map"] == '{"k":1}'
+    assert rows[0]["time"] == "08:30:01.000000" and rows[0]["dur"] == "5 s" and rows[0]["d256"] == "1.50"
+    assert rows[0]["bin"] == "0xfffe" and rows[2]["bin"] == "文" and rows[1]["list"] is None
+    assert str(rows[0]["d256s"]) == "1.5" and rows[0]["half"] == 1.5 and rows[0]["dict"] == "甲"
+    assert any("JSON" in w for w in result.warnings)
+    assert warehouse.sql("SELECT count(*) AS n FROM odd").column("n").to_pylist() == [3]
+
+
+def _bad_utf8_strings(values: list[bytes | None]) -> pa.Array:
+    offsets, data, validity = [0], b"", []
+    for v in values:
+        data += v or b""
+        offsets.append(len(data))
+        validity.append(v is not None)
+    mask = pa.array(validity).buffers()[1]
+    return pa.Array.from_buffers(pa.string(), len(values), [mask, pa.py_buffer(pa.array(offsets, pa.int32())
+                                                                                 .buffers()[1]), pa.py_buffer(data)])
+
+
+def test_parquet_invalid_utf8_rows_are_quarantined(warehouse: Any, tmp_path: Path) -> None:
+    from shucang.warehouse import IngestOptions
+
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"s": _bad_utf8_strings([b"ok", b"\xff\xfe", None, "好".encode()]),
+                             "n": [1, 2, 3, 4]}), path)
+    result = warehouse.ingest(path, IngestOptions(dataset="bad_utf8"))
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 3, 1)
+    assert result.rejects[0]["line"] == 2 and result.rejects[0]["code"] == "decode_error"
+    assert warehouse.read_arrow("bad_utf8").column("n").to_pylist() == [1, 3, 4]
+
+
+def test_a_failed_ingest_leaves_no_unrecorded_commit(warehouse: Any, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from shucang.ingest import infer
+    from shucang.warehouse import IngestOptions, tables
+
+    csv = _write(tmp_path / "a.csv", b"x\n1\n")
+    warehouse.ingest(csv, IngestOptions(dataset="keep"))
+    path = warehouse.table_path("keep")
+    recorded = warehouse.versions("keep")[-1].delta_version
+
+    def boom(self: Any) -> Any:
+        raise RuntimeError("profiler failed")
+
+    monkeypatch.setattr(infer.ColumnProfiler, "result", boom)
+    with pytest.raises(RuntimeError):
+        warehouse.ingest(csv, IngestOptions(dataset="keep"))
+    with pytest.raises(RuntimeError):
+        warehouse.ingest(csv, IngestOptions(dataset="brand_new"))
+    monkeypatch.undo()
+    assert tables.arrow_dataset(path, None).to_table().num_rows == 1  # the failed rows are gone already
+    assert warehouse.versions("keep")[-1].delta_version == recorded
+    assert not warehouse.table_path("brand_new").exists()
+    assert warehouse.sql("SELECT count(*) AS n FROM keep").column("n").to_pylist() == [1]
+
+
+def test_a_store_failure_on_a_new_dataset_does_not_say_schema_clash(tmp_path: Path) -> None:
+    from shucang.warehouse import tables
+
+    table = pa.table({"t": pa.array([1], pa.time32("s"))})  # Delta cannot store time
+    with pytest.raises(InputError) as info:
+        tables.write_batches(tmp_path / "t", table.schema, iter(table.to_batches()), mode="append",
+                             schema_mode="merge")
+    assert "clash" not in info.value.message and "cannot store" in info.value.message

@@ -135,14 +135,22 @@ class ColumnProfiler:
                 self._update_native(st, col)
 
     def _update_native(self, st: _Stats, col: pa.Array) -> None:
+        """Typed columns (Parquet, generated data): distinct values and examples, whatever the type."""
         values = col.drop_null() if col.null_count else col
-        if len(values):
-            self._distinct(st, values.cast(pa.string()) if not pa.types.is_string(values.type) else values)
-            if len(st.examples) < 3:
-                for v in values.slice(0, 8).to_pylist():
-                    text = str(v)
-                    if text not in st.examples and len(st.examples) < 3:
-                        st.examples.append(text[:EXAMPLE_CHARS])
+        if not len(values):
+            return
+        t = values.type
+        binary = pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+        try:
+            self._distinct(st, values if binary or pa.types.is_string(t) else values.cast(pa.string()))
+        except (pa.ArrowException, ValueError):  # an exotic type: no estimate rather than a failed ingest
+            st.small_uniques = None
+            st.distinct_batches.append((len(values), len(values)))
+        if len(st.examples) < 3:
+            for v in values.slice(0, 8).to_pylist():
+                text = v.hex() if isinstance(v, bytes) else str(v)
+                if text not in st.examples and len(st.examples) < 3:
+                    st.examples.append(text[:EXAMPLE_CHARS])
 
     def _update_text(self, st: _Stats, col: pa.Array) -> None:
         values = col.drop_null() if col.null_count else col
@@ -202,6 +210,8 @@ class ColumnProfiler:
         uniques = _non_blank(pc.unique(part))
         st.distinct_batches.append((len(part), len(uniques)))
         if st.small_uniques is not None:
+            if not len(st.small_uniques) and st.small_uniques.type != uniques.type:
+                st.small_uniques = pa.array([], uniques.type)  # binary columns count bytes, not text
             if len(uniques) <= SMALL_DOMAIN:
                 if len(part) < len(values):
                     uniques = _non_blank(pc.unique(values))

@@ -268,15 +268,19 @@ class Warehouse:
         prev_columns = self.columns(name, previous.version) if previous is not None else []
         schema_mode = "overwrite" if options.mode == "replace" else "merge"
         try:
-            stream = prefetch(batches(), depth=4, name="shucang-ingest-reader")
-            first = next(stream, None)
-            rest = itertools.chain([first], stream) if first is not None else iter(())
-            new_delta = tables.write_batches(path, schema, rest, mode=options.mode, schema_mode=schema_mode,
-                                             plain_columns=tables.plain_encoded_columns(first))
-        finally:
-            profiler.close()
-        self.rejects.write(name, version, attempt, rejects)
-        profiles = profiler.result()
+            try:
+                stream = prefetch(batches(), depth=4, name="shucang-ingest-reader")
+                first = next(stream, None)
+                rest = itertools.chain([first], stream) if first is not None else iter(())
+                new_delta = tables.write_batches(path, schema, rest, mode=options.mode, schema_mode=schema_mode,
+                                                 plain_columns=tables.plain_encoded_columns(first))
+            finally:
+                profiler.close()
+            self.rejects.write(name, version, attempt, rejects)
+            profiles = profiler.result()
+        except BaseException:
+            self._abandon(path, prev_delta, dataset_id, version, attempt)
+            raise
         changes = diff_columns(prev_columns, profiles) if previous is not None else {}
         prev_rows = int(previous.row_count) if previous is not None else 0
         row_count = counts["loaded"] + (prev_rows if options.mode == "append" else 0)
@@ -290,13 +294,28 @@ class Warehouse:
         result.sample = profiler.sample.table()
         if notes is not None:
             result.warnings.extend(notes())
-        self._finish(dataset_id, version, attempt, new_delta, result, profiles, prev_columns, options)
+        try:
+            self._finish(dataset_id, version, attempt, new_delta, result, profiles, prev_columns, options)
+        except BaseException:
+            self._abandon(path, prev_delta, dataset_id, version, attempt)
+            raise
         for hook in self.after_ingest:
             try:
                 hook(self, result)
             except Exception as exc:  # noqa: BLE001 — the data is safely in; report, don't undo
                 result.warnings.append(f"{getattr(hook, '__name__', 'hook')}: {type(exc).__name__}: {exc}")
         return result
+
+    def _abandon(self, path: Path, prev_delta: int | None, dataset_id: int, version: int, attempt: str) -> None:
+        """An ingest failed: undo its Delta commit and its pending row now, not at the next write."""
+        try:
+            tables.rollback_to(path, prev_delta)
+            with self.engine.begin() as conn:
+                v = cat.dataset_versions
+                conn.execute(v.delete().where((v.c.dataset_id == dataset_id) & (v.c.version == version)
+                                              & (v.c.attempt_id == attempt) & (v.c.status != "committed")))
+        except Exception:  # noqa: BLE001, S110 — the next write of the dataset and `check --repair` redo this
+            pass
 
     def _begin(self, options: IngestOptions, attempt: str, source_path: str) -> tuple[int, Any, int]:
         """Create the dataset on first use and a pending version row; return (id, previous row, version)."""

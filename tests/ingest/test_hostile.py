@@ -160,3 +160,38 @@ def test_a_store_failure_on_a_new_dataset_does_not_say_schema_clash(tmp_path: Pa
         tables.write_batches(tmp_path / "t", table.schema, iter(table.to_batches()), mode="append",
                              schema_mode="merge")
     assert "clash" not in info.value.message and "cannot store" in info.value.message
+
+
+# ---------------------------------------------------------------- JSON: deep nesting, numbers as written
+def test_json_nested_thousands_deep_quarantines_that_record(tmp_path: Path) -> None:
+    deep = '{"a":' + "[" * 5000 + "]" * 5000 + "}"
+    lines = _write(tmp_path / "deep.jsonl", f'{{"a":1}}\n{deep}\n{{"a":2}}\n'.encode())
+    doc = _write(tmp_path / "deep.json", f'[{{"a":1}},\n{deep},{{"a":"[x]"}}]'.encode())
+    for path, loaded in ((lines, ["1", "2"]), (doc, ["1", "[x]"])):
+        table, rejects = open_source(path).read_all()
+        assert table.column("a").to_pylist() == loaded
+        assert [(r.line, r.code) for r in rejects] == [(2, "too_deep")]
+
+
+def test_json_numbers_are_kept_as_written(tmp_path: Path) -> None:
+    path = _write(tmp_path / "n.jsonl", b'{"a":1e5,"b":0.1234567890123456789012,"c":-0,"d":{"x":1.50,"y":[2E-3]}}\n')
+    table, _ = open_source(path).read_all()
+    assert table.to_pylist() == [{"a": "1e5", "b": "0.1234567890123456789012", "c": "-0",
+                                  "d": '{"x":1.50,"y":[2E-3]}'}]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20)
+
+
+@given(_JSON)
+@settings(max_examples=300, deadline=None)
+def test_json_values_round_trip_exactly(value: Any) -> None:
+    import json
+
+    from shucang.ingest.jsonl_source import dump, loads
+
+    written = json.dumps(value, ensure_ascii=False)
+    assert dump(loads(written)) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -195,3 +195,32 @@ def test_json_values_round_trip_exactly(value: Any) -> None:
 
     written = json.dumps(value, ensure_ascii=False)
     assert dump(loads(written)) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------- CSV headers
+def test_a_quote_never_closed_in_the_header_is_an_error(tmp_path: Path) -> None:
+    path = _write(tmp_path / "q.csv", b'a,b,"c\n1,2,3\n4,5,6\n')
+    with pytest.raises(InputError, match="quote"):
+        open_source(path)
+    ok = _write(tmp_path / "ok.csv", b'"a\nb",c\n1,2\n')  # a header cell that really holds a line break
+    table, rejects = open_source(ok).read_all()
+    assert table.column_names == ["a\nb", "c"] and table.num_rows == 1 and not rejects
+
+
+def test_an_undecodable_header_is_an_error_not_a_promoted_data_row(tmp_path: Path) -> None:
+    path = _write(tmp_path / "h.csv", "姓名,城市\n".encode("gb18030") + "张三,慈溪\n李四,宁波\n王五,杭州\n".encode())
+    with pytest.raises(InputError, match="header"):
+        open_source(path)
+    one = _write(tmp_path / "one.csv", b"\x80\x80\xff\xfa\n")
+    with pytest.raises(InputError) as info:
+        open_source(one)
+    assert "decode" in info.value.message and "blank" not in info.value.message
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_repeated_header_line_is_quarantined_also_with_a_bom(tmp_path: Path, bom: bytes) -> None:
+    part = b"a,b\n1,2\n"
+    path = _write(tmp_path / "cat.csv", bom + part + bom + part + b"a , b\n")
+    table, rejects = open_source(path).read_all()
+    assert table.to_pylist() == [{"a": "1", "b": "2"}] * 2
+    assert [(r.line, r.code) for r in rejects] == [(3, "header_repeat"), (5, "header_repeat")]

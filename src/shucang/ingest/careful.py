@@ -151,7 +151,7 @@ class Judge:
                               f"第{i + 1}个字段长 {len(value):,} 字符，超过上限 {self.max_field:,}",
                               f"field {i + 1} has {len(value):,} characters, over the limit of {self.max_field:,}",
                               raw)
-        if fields[0].strip() == self.header_key[0] and tuple(f.strip() for f in fields) == self.header_key:
+        if clean_name(fields[0]) == self.header_key[0] and tuple(clean_name(f) for f in fields) == self.header_key:
             return reject(line, "header_repeat", "重复的表头行", "repeats the header line", raw)
         for i in self.dropped:
             if fields[i].strip():

@@ -91,6 +91,7 @@ class CsvSource(TableSource):
     def _read_header(self) -> tuple[Header, int, str | None]:
         """Header record, the physical line where data starts, and the delimiter."""
         blocks = read_blocks(self.path, self.encoding, min(_HEADER_BYTES, self.options.block_bytes))
+        self._header_bad: list[RejectedRow] = []
         try:
             parts: list[str] = []
             size, eof, first = 0, False, None
@@ -98,11 +99,13 @@ class CsvSource(TableSource):
                 eof = self._read_more(blocks, parts, size + _HEADER_BYTES)
                 size = sum(map(len, parts))
                 first = next((ln for ln in "".join(parts).splitlines() if ln.strip(" \t\ufeff\u3000")), None)
+            if first is None and self._header_bad:
+                raise self._undecodable_header(self._header_bad[0].line)
             if first is None:
                 raise InputError(f"文件 {self.path.name} 只有空白，没有表头 ({self.path.name} is empty or blank: "
                                  "no header)", hint="请检查导出是否成功 (check the export worked)")
             titles, first = _title_lines("".join(parts), self.options.delimiter) or (0, first)
-            delimiter = self.options.delimiter or sniff_delimiter(first)
+            delimiter = self.options.delimiter or sniff_delimiter(_whole_record("".join(parts), first))
             reader, raw = self._header_record("".join(parts), delimiter, titles)
             blank_positions = [i for i, c in enumerate(raw) if not c.strip(" \t\ufeff\u3000")]
             if blank_positions and not eof:  # enough records to judge whether unnamed columns hold data
@@ -111,6 +114,11 @@ class CsvSource(TableSource):
         finally:
             blocks.close()
         data_line = reader.line_num + 1
+        bad_above = [r.line for r in self._header_bad if r.line is not None and r.line < data_line]
+        if bad_above:  # the blanked line was the header: the next line would be taken for it
+            raise self._undecodable_header(bad_above[0])
+        if any("\n" in c or "\r" in c for c in raw):
+            self._check_header_quotes(raw, reader.line_num, eof and next(reader, None) is None, delimiter)
         has_data: list[bool] | None = None
         if blank_positions:
             has_data = [True] * len(raw)
@@ -123,6 +131,25 @@ class CsvSource(TableSource):
                     if i < len(record) and record[i].strip():
                         has_data[i] = True
         return build_header(raw, has_data), data_line, delimiter
+
+    def _undecodable_header(self, line: int | None) -> InputError:
+        return InputError(f"{self.path.name} 第{line}行（表头）无法按 {self.base_encoding} 解码 "
+                          f"(line {line}, the header, does not decode as {self.base_encoding})",
+                          hint="请用 --encoding 指定编码，或以 UTF-8 重新导出 "
+                               "(name the encoding with --encoding, or export it again as UTF-8)")
+
+    def _check_header_quotes(self, raw: list[str], lines: int, at_end: bool, delimiter: str | None) -> None:
+        """A quote opened in the header and never closed swallows the file into one column name."""
+        broken = [i for i, c in enumerate(raw) if "\n" in c or "\r" in c]
+        if not broken:
+            return
+        cell = raw[broken[0]]
+        swallowed = at_end or (cell.count("\n") + cell.count("\r") >= 2 and bool(delimiter) and delimiter in cell)
+        if swallowed:
+            raise InputError(f"{self.path.name} 的表头第{broken[0] + 1}列引号未闭合，吞掉了后面 {lines - 1} 行 "
+                             f"(the header's column {broken[0] + 1} opens a quote that is never closed: "
+                             f"it swallows the next {lines - 1} lines)",
+                             hint="请检查表头中的引号 \" (check the quotes in the header line)")
 
     @staticmethod
     def _header_record(text: str, delimiter: str | None, titles: int) -> tuple[Any, list[str]]:
@@ -142,7 +169,8 @@ class CsvSource(TableSource):
         """Decode blocks into ``parts`` until they hold ``until`` characters; True at the end of the file."""
         size = sum(map(len, parts))
         for block in blocks:
-            decoded, _ = decode_marked(block.data, block.first_line, self.base_encoding)
+            decoded, bad = decode_marked(block.data, block.first_line, self.base_encoding)
+            self._header_bad.extend(block.rejects + bad)
             parts.append(decoded)
             size += len(decoded)
             if block.eof:
@@ -281,7 +309,8 @@ class CsvSource(TableSource):
         key = self.judge.header_key
         first = next((i for i, k in enumerate(key) if k), None)
         if first is not None:
-            names = pa.array(sorted({key[first], self.header.raw[first]}), pa.string())
+            raw = self.header.raw[first]  # as written, trimmed, and after a BOM (two exports concatenated)
+            names = pa.array(sorted({key[first], raw, "\ufeff" + key[first], "\ufeff" + raw}), pa.string())
             if pc.any(pc.is_in(table.column(first), value_set=names)).as_py():
                 return False
         for i in self.header.dropped:
@@ -306,6 +335,20 @@ class CsvSource(TableSource):
         if len(keep) != table.num_columns:
             table = table.select(list(keep))
         return table.rename_columns(list(self.header.names))
+
+
+def _whole_record(text: str, line: str, most: int = 20) -> str:
+    """``line`` and, while a quote in it is still open, the lines after it (a header cell ``"姓\n名"``)."""
+    if line.count('"') % 2 == 0:
+        return line
+    at = text.find(line)
+    rest = text[at + len(line):].splitlines(keepends=True)[:most] if at >= 0 else []
+    record = line
+    for extra in rest:
+        record += "\n" + extra.rstrip("\r\n")
+        if record.count('"') % 2 == 0:
+            return record
+    return line
 
 
 def _skip_lines(data: bytes, n: int) -> int:

@@ -7,15 +7,29 @@ suffix (``电话``, ``电话_2``) so that every column is kept.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 _STRIP = " \t\r\n\ufeff\u3000\u00a0\u200b"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+"""Characters no column name may hold: a NUL (or a lone surrogate) in a name breaks every SQL
+statement that lists the table, and other control characters cannot be typed or shown."""
 
 
 def clean_name(raw: object) -> str:
     """A header cell as a name: trimmed of whitespace (ASCII, full-width, NBSP) and BOM."""
     return ("" if raw is None else str(raw)).strip(_STRIP)
+
+
+def unsafe_name(name: str) -> bool:
+    """Does ``name`` hold a character no column name may hold (see ``_CONTROL``)?"""
+    return bool(_CONTROL.search(name))
+
+
+def safe_name(raw: object) -> str:
+    """``clean_name`` without control characters (NUL and the like are dropped, see ``_CONTROL``)."""
+    return clean_name(_CONTROL.sub("", clean_name(raw)))
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,8 @@ class Header:
     """Final, unique, non-blank names of the kept columns."""
     keep: tuple[int, ...]
     """Raw positions of the kept columns, in order."""
+    notes: tuple[str, ...] = ()
+    """What was changed in the names, for the person ingesting (control characters removed)."""
 
     @property
     def width(self) -> int:
@@ -47,7 +63,10 @@ def build_header(raw: Sequence[object], has_data: Sequence[bool] | None = None) 
     Without ``has_data`` every unnamed column is kept (and named).
     """
     cells = tuple("" if c is None else str(c) for c in raw)
-    cleaned = [clean_name(c) for c in cells]
+    cleaned = [safe_name(c) for c in cells]
+    notes = tuple(f"第{i + 1}列的列名含控制字符（如 NUL），已删除这些字符：{cleaned[i] or f'列{i + 1}'!r} "
+                  f"(column {i + 1}: control characters such as NUL removed from its name)"
+                  for i, c in enumerate(cells) if _CONTROL.search(c))
     keep: list[int] = []
     names: list[str] = []
     for i, name in enumerate(cleaned):
@@ -57,7 +76,7 @@ def build_header(raw: Sequence[object], has_data: Sequence[bool] | None = None) 
             name = f"列{i + 1}"
         keep.append(i)
         names.append(name)
-    return Header(raw=cells, names=tuple(unique_names(names)), keep=tuple(keep))
+    return Header(raw=cells, names=tuple(unique_names(names)), keep=tuple(keep), notes=notes)
 
 
 def unique_names(names: Sequence[str]) -> list[str]:

@@ -11,13 +11,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from shucang.errors import InputError
-from shucang.ingest.jsonl_source import JsonlSource
+from shucang.ingest.jsonl_source import JsonlSource, JsonNumber, TooDeep, dump
 from shucang.ingest.model import ReadOptions
 
 MAX_DOCUMENT_BYTES = 512 << 20
@@ -70,7 +68,7 @@ class JsonDocumentSource(JsonlSource):
     def _records(self) -> Iterator[tuple[int, Callable[[], str], Any]]:
         """Each record, numbered from 1, already parsed; its JSON text only when a reject shows it."""
         for number, record in enumerate(self._document, start=1):
-            yield number, partial(json.dumps, record, ensure_ascii=False, separators=(",", ":"), default=str), record
+            yield number, (lambda r=record: r.text if isinstance(r, TooDeep) else _shown(r)), record
         self._bytes_done = self.size_bytes
 
 
@@ -88,8 +86,11 @@ def _parse(path: Path, encoding: str) -> Any:
     except UnicodeDecodeError as exc:
         raise InputError(f"JSON 文档 {path.name} 无法按 {encoding} 解码 (does not decode as {encoding}: "
                          f"byte {exc.start})", hint="请以 UTF-8 重新导出 (export it again as UTF-8)") from None
+    text = text.lstrip("\ufeff")
     try:
-        return json.loads(text.lstrip("\ufeff"), parse_float=Decimal)
+        return json.loads(text, parse_float=JsonNumber, parse_int=JsonNumber)
+    except RecursionError:
+        return _elements(path, text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path.name} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）"
                          f"(invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg})",
@@ -106,3 +107,49 @@ def _record_list(path: Path, encoding: str, document: Any) -> list[Any]:
             return lists[0]
     raise InputError(f"{path.name} 是 JSON 文档，但找不到记录列表 (a JSON document without one list of records)",
                      hint='应为 [{…}, {…}] 或 {"data": [{…}, …]} (expected an array of objects)')
+
+
+def _shown(record: Any) -> str:
+    try:
+        return dump(record)
+    except RecursionError:
+        return "(嵌套过深 nested too deep)"
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+
+
+def _elements(path: Path, text: str) -> list[Any]:
+    """A top-level array whose parse ran out of stack: its elements one by one, the too-deep ones as
+    ``TooDeep`` (quarantined as records, the others load). Only this rare path scans token by token."""
+    body = text.strip()
+    if not body.startswith("["):
+        raise InputError(f"{path.name} 的 JSON 嵌套层数过多，无法读取 (JSON nested too deep to read)",
+                         hint="请导出为 JSON lines：每行一个对象 (export JSON lines: one object per line)")
+    out: list[Any] = []
+    depth, start = 0, 1
+    for match in _TOKEN.finditer(body):
+        tok = match.group()
+        if tok in "[{":
+            depth += 1
+        elif tok in "]}":
+            depth -= 1
+            if depth == 0:
+                _element(body[start:match.start()], out)
+                break
+        elif tok == "," and depth == 1:
+            _element(body[start:match.start()], out)
+            start = match.end()
+    return out
+
+
+def _element(part: str, out: list[Any]) -> None:
+    part = part.strip()
+    if not part:
+        return
+    try:
+        out.append(json.loads(part, parse_float=JsonNumber, parse_int=JsonNumber))
+    except RecursionError:
+        out.append(TooDeep(part if len(part) <= 4096 else part[:4096] + "…"))
+    except json.JSONDecodeError as exc:
+        out.append(exc)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,22 +29,56 @@ from shucang.ingest.model import (
 from shucang.ingest.textstream import TextBlock, prefetch, read_blocks, validate
 
 
-def _loads(line: str) -> Any:
-    return json.loads(line, parse_float=Decimal)
+class JsonNumber(str):
+    """A JSON number exactly as written (``1e5``, ``0.10``, ``-0``, 30 digits): never through a float."""
+
+    __slots__ = ()
+
+
+class TooDeep:
+    """A record nested deeper than the parser can follow (its text is kept for the reject)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def loads(text: str) -> Any:
+    """Parse JSON keeping numbers as written; a record nested too deep is a ``TooDeep`` value."""
+    try:
+        return json.loads(text, parse_float=JsonNumber, parse_int=JsonNumber)
+    except RecursionError:
+        return TooDeep(text)
+
+
+def dump(value: Any) -> str:
+    """Compact JSON text of a parsed value, numbers as written (``json.dumps`` would quote them)."""
+    if isinstance(value, JsonNumber):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, dict):
+        return "{" + ",".join(json.dumps(str(k), ensure_ascii=False) + ":" + dump(v) for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(dump(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return value
+        return str(value)
     if value is True:
         return "true"
     if value is False:
         return "false"
-    if isinstance(value, int | Decimal):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=float)
+    return dump(value)
 
 
 class JsonlSource(TableSource):
@@ -97,7 +130,7 @@ class JsonlSource(TableSource):
             if not stripped:
                 continue
             try:
-                value: Any = _loads(stripped)
+                value: Any = loads(stripped)
             except ValueError as exc:
                 value = exc
             yield line, lambda text=text: text, value  # type: ignore[misc]
@@ -118,12 +151,18 @@ class JsonlSource(TableSource):
                 bad = (reject(line, "nul_byte", "含有空字符 NUL", "contains a NUL byte", text.replace("\x00", "\\0"))
                        if "\x00" in text else
                        reject(line, "bad_json", f"不是有效的 JSON：{obj}", f"invalid JSON: {obj}", text))
+            elif isinstance(obj, TooDeep):
+                bad = _too_deep(line, obj.text)
             elif not isinstance(obj, dict):
                 bad = reject(line, "not_object", "不是 JSON 对象", "not a JSON object", text_of())
             if bad is None:
                 values: list[str | None] = [None] * width
-                for k, v in obj.items():
-                    values[index[k]] = _text(v)
+                try:
+                    for k, v in obj.items():
+                        values[index[k]] = _text(v)
+                except RecursionError:
+                    bad = _too_deep(line, text_of())
+            if bad is None:
                 long = next((k for k, v in zip(self.keys, values, strict=True) if v and len(v) > limit), None)
                 if long is not None:
                     bad = reject(line, "field_too_long", f"字段 {long} 超过 {limit:,} 字符",
@@ -149,3 +188,7 @@ class JsonlSource(TableSource):
 
     def _batch(self, columns: list[list[str | None]]) -> pa.RecordBatch:
         return string_batch([columns[i] for i in self.header.keep], self.schema)
+
+
+def _too_deep(line: int, text: str) -> RejectedRow:
+    return reject(line, "too_deep", "JSON 嵌套层数过多，无法读取", "JSON nested too deep to read", text)

@@ -78,6 +78,8 @@ class TableSource:
     sheet: str | None = None
     size_bytes: int = 0
     schema: pa.Schema
+    notes: list[str]
+    """Reader remarks beyond the header's (converted types, …); see ``warnings``."""
 
     def chunks(self) -> Iterator[Chunk]:  # pragma: no cover - abstract
         """Stream the table; memory stays bounded whatever the file size."""
@@ -92,6 +94,12 @@ class TableSource:
                 batches.append(chunk.rows)
             rejects.extend(chunk.rejects)
         return pa.Table.from_batches(batches, schema=self.schema), rejects
+
+    @property
+    def warnings(self) -> list[str]:
+        """Whole-file remarks for the person ingesting: renamed columns, converted types, …"""
+        header = getattr(self, "header", None)
+        return [*getattr(header, "notes", ()), *getattr(self, "notes", ())]
 
     def __repr__(self) -> str:
         extra = f" sheet={self.sheet!r}" if self.sheet else ""

@@ -58,8 +58,13 @@ def connect(wh: Warehouse, versions: dict[str, int],
         known = set(only)
     for name in sorted(known):
         version = versions.get(name)
-        con.register(name + "__raw", wh.arrow_dataset(name, version))
-        con.execute(_view_sql(name, wh.columns(name, version)))
+        try:
+            con.register(name + "__raw", wh.arrow_dataset(name, version))
+            con.execute(_view_sql(name, wh.columns(name, version)))
+        except (duckdb.Error, pa.ArrowException, OSError):
+            if name in versions:
+                raise
+            continue  # one unreadable dataset must not break SQL over all the others
     con.execute("SET enable_external_access=false")
     con.execute("SET lock_configuration=true")
     return con

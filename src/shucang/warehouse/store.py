@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from shucang.errors import InputError, NotFound
 from shucang.ingest import Chunk, ReadOptions, open_source
+from shucang.ingest.header import unsafe_name
 from shucang.ingest.infer import ColumnProfiler
 from shucang.ingest.textstream import prefetch
 from shucang.settings import Settings
@@ -242,7 +243,8 @@ class Warehouse:
         chunks = source.chunks()
         return self._commit(options, source.schema, chunks, source_path=source_label or str(Path(path)),
                             fmt=source.format, encoding=source.encoding, delimiter=source.delimiter,
-                            sheet=source.sheet, size=source.size_bytes, progress=progress, in_commit=in_commit)
+                            sheet=source.sheet, size=source.size_bytes, progress=progress, in_commit=in_commit,
+                            notes=lambda: source.warnings)
 
     def ingest_arrow(self, table: pa.Table, options: IngestOptions, *, source: str = "generated") -> IngestResult:
         """Store an in-memory Arrow table as the next version (generated or already-typed data)."""
@@ -267,9 +269,11 @@ class Warehouse:
 
     def _commit(self, options: IngestOptions, schema: pa.Schema, chunks: Iterator[Chunk], *, source_path: str,
                 fmt: str, encoding: str | None, delimiter: str | None, sheet: str | None, size: int,
-                progress: Progress | None, in_commit: InCommit | None = None) -> IngestResult:
+                progress: Progress | None, in_commit: InCommit | None = None,
+                notes: Callable[[], list[str]] | None = None) -> IngestResult:
         started = time.perf_counter()
         name = options.dataset
+        _check_column_names(schema)
         path = self.table_path(name)
         attempt = uuid.uuid4().hex
         dataset_id, previous, version = self._begin(options, attempt, source_path)
@@ -294,20 +298,24 @@ class Warehouse:
         prev_columns = self.columns(name, previous.version) if previous is not None else []
         schema_mode = "overwrite" if options.mode == "replace" else "merge"
         try:
-            stream = prefetch(batches(), depth=4, name="shucang-ingest-reader")
-            first = next(stream, None)
-            rest = itertools.chain([first], stream) if first is not None else iter(())
-            inserted: int | None = None
-            if options.mode == "merge":
-                new_delta, inserted = tables.merge_batches(path, schema, rest, options.key,
-                                                           plain_columns=tables.plain_encoded_columns(first))
-            else:
-                new_delta = tables.write_batches(path, schema, rest, mode=options.mode, schema_mode=schema_mode,
-                                                 plain_columns=tables.plain_encoded_columns(first))
-        finally:
-            profiler.close()
-        self.rejects.write(name, version, attempt, rejects)
-        profiles = profiler.result()
+            try:
+                stream = prefetch(batches(), depth=4, name="shucang-ingest-reader")
+                first = next(stream, None)
+                rest = itertools.chain([first], stream) if first is not None else iter(())
+                inserted: int | None = None
+                if options.mode == "merge":
+                    new_delta, inserted = tables.merge_batches(path, schema, rest, options.key,
+                                                               plain_columns=tables.plain_encoded_columns(first))
+                else:
+                    new_delta = tables.write_batches(path, schema, rest, mode=options.mode, schema_mode=schema_mode,
+                                                     plain_columns=tables.plain_encoded_columns(first))
+            finally:
+                profiler.close()
+            self.rejects.write(name, version, attempt, rejects)
+            profiles = profiler.result()
+        except BaseException:
+            self._abandon(path, prev_delta, dataset_id, version, attempt)
+            raise
         changes = diff_columns(prev_columns, profiles) if previous is not None else {}
         prev_rows = int(previous.row_count) if previous is not None else 0
         if options.mode == "merge":
@@ -322,13 +330,30 @@ class Warehouse:
             columns=[p.name for p in profiles], schema_changes=changes, rejects=rejects, duration_s=duration,
         )
         result.sample = profiler.sample.table()
-        self._finish(dataset_id, version, attempt, new_delta, result, profiles, prev_columns, options, in_commit)
+        if notes is not None:
+            result.warnings.extend(notes())
+        try:
+            self._finish(dataset_id, version, attempt, new_delta, result, profiles, prev_columns, options, in_commit)
+        except BaseException:
+            self._abandon(path, prev_delta, dataset_id, version, attempt)
+            raise
         for hook in self.after_ingest:
             try:
                 hook(self, result)
             except Exception as exc:  # noqa: BLE001 — the data is safely in; report, don't undo
                 result.warnings.append(f"{getattr(hook, '__name__', 'hook')}: {type(exc).__name__}: {exc}")
         return result
+
+    def _abandon(self, path: Path, prev_delta: int | None, dataset_id: int, version: int, attempt: str) -> None:
+        """An ingest failed: undo its Delta commit and its pending row now, not at the next write."""
+        try:
+            tables.rollback_to(path, prev_delta)
+            with self.engine.begin() as conn:
+                v = cat.dataset_versions
+                conn.execute(v.delete().where((v.c.dataset_id == dataset_id) & (v.c.version == version)
+                                              & (v.c.attempt_id == attempt) & (v.c.status != "committed")))
+        except Exception:  # noqa: BLE001, S110 — the next write of the dataset and `check --repair` redo this
+            pass
 
     def _begin(self, options: IngestOptions, attempt: str, source_path: str) -> tuple[int, Any, int]:
         """Create the dataset on first use and a pending version row; return (id, previous row, version)."""
@@ -466,3 +491,13 @@ class _ProfilerThread:
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
+
+
+def _check_column_names(schema: pa.Schema) -> None:
+    """Refuse names no SQL can list (a NUL breaks every query that touches the table); file readers
+    already clean them (``shucang.ingest.header``), this guards tables handed in directly."""
+    bad = [n for n in schema.names if not n or unsafe_name(n)]
+    if bad:
+        raise InputError(f"列名无效（空或含控制字符）：{', '.join(repr(n) for n in bad[:5])} "
+                         f"(column names empty or holding control characters such as NUL)",
+                         hint="请重命名这些列 (rename these columns)")

@@ -67,12 +67,18 @@ def write_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatc
     delta_mode: Literal["overwrite", "append"] = "overwrite" if mode == "replace" else "append"
     merge: Literal["merge", "overwrite"] | None = "merge" if schema_mode == "merge" else (
         "overwrite" if schema_mode == "overwrite" else None)
+    existed = table_exists(path)
     try:
         write_deltalake(str(path), reader, mode=delta_mode, schema_mode=merge,
                         writer_properties=WriterProperties(max_row_group_size=ROW_GROUP_ROWS,
                                                            column_properties=columns or None))
-    except DeltaError as exc:
+    except Exception as exc:
+        if not isinstance(exc, DeltaError) and not (type(exc) is Exception and "rror" in str(exc)[:40]):
+            raise  # deltalake reports a refused schema as a bare Exception ("External error: Schema error…")
         message = str(exc).splitlines()[0]
+        if not existed:  # nothing stored to clash with: the data itself cannot be stored
+            raise InputError(f"无法存储该表 (cannot store this table): {message}",
+                             hint="请检查列的类型 (check the columns' types)") from exc
         raise InputError(
             f"无法写入数据集：表结构与已有版本冲突 (cannot append: schema clashes with the stored table): {message}",
             hint="use --mode replace to start a new version with this file's columns",

@@ -41,10 +41,10 @@ def client(app: Any) -> Iterator[Any]:
         yield c
 
 
-def act_as(app: Any, name: str, role: str) -> None:
+def act_as(app: Any, name: str, role: str, department: str | None = None) -> None:
     from shucang.api.deps import Actor
 
-    app.state.resolve_actor = lambda _request: Actor(name=name, role=role, via="token")
+    app.state.resolve_actor = lambda _request: Actor(name=name, role=role, department=department, via="token")
 
 
 def test_reads_are_open(client: Any) -> None:
@@ -80,7 +80,7 @@ def test_consumers_may_not_write(app: Any, client: Any) -> None:
 
 
 def test_steward_writes_are_audited_under_their_name(app: Any, client: Any) -> None:
-    act_as(app, "steward-li", "steward")
+    act_as(app, "steward-li", "steward", "sjj")  # the indicator's department (issue 15: no cross-department writes)
     response = client.put(f"{BASE}/indicators/mobile_office_share/values/2025Q3",
                           json={"value": 79.5, "note": "季报", "source": "办公平台统计"})
     assert response.status_code == 200, response.text

@@ -35,9 +35,9 @@ def may_edit(actor: Any, department: str | None) -> bool:
     """Admins, and stewards of the indicator's department (any steward when it has none)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
-    if actor.role == "admin":
-        return True
-    return actor.role == "steward" and (department is None or actor.department == department)
+    from shucang.share.access import Resource, allowed
+
+    return allowed(actor, "plan:write", Resource("indicator", department=department))
 
 
 def source_label(source: str | None, lang: str) -> str:

@@ -10,6 +10,7 @@ the marks inside the data.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +58,15 @@ def choose_format(out: Path, fmt: str | None) -> str:
     return chosen
 
 
+def neutral_name(name: str) -> str:
+    """A column header as a spreadsheet may show it: ``'`` before one it would run as a formula."""
+    if name[:1] in ("=", "+", "-", "@", "\t", "\r") and not re.fullmatch(_PLAIN_NUMBER[1:-1], name):
+        return "'" + name
+    return name
+
+
 def neutralise_formulas(table: pa.Table) -> pa.Table:
-    """Prefix ``'`` to text cells a spreadsheet would evaluate (CSV/XLSX injection)."""
+    """Prefix ``'`` to text cells — and column headers — a spreadsheet would evaluate (CSV/XLSX injection)."""
     columns = []
     starts = pa.array(["=", "+", "-", "@", "\t", "\r"])
     for column in table.columns:
@@ -68,7 +76,7 @@ def neutralise_formulas(table: pa.Table) -> pa.Table:
                 risky = pc.and_(risky, pc.invert(pc.fill_null(pc.match_substring_regex(column, _PLAIN_NUMBER), False)))
                 column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
         columns.append(column)
-    return pa.table(columns, names=table.column_names)
+    return pa.table(columns, names=[neutral_name(n) for n in table.column_names])
 
 
 def _write_csv(table: pa.Table, path: Path) -> None:

@@ -443,8 +443,12 @@ def select_rows(snap: Snapshot, columns: list[str], where: Compiled, sort: list[
 
 
 def aggregate_rows(snap: Snapshot, group_by: list[str], measures: list[dict[str, Any]], where: Compiled, *,
-                   usable: Collection[str], sort: Sequence[str] | str | None = None, limit: int = 1000) -> pa.Table:
-    """count/count_distinct/sum/avg/min/max over ``usable`` columns, grouped by ``group_by``."""
+                   usable: Collection[str], sort: Sequence[str] | str | None = None, limit: int = 1000,
+                   min_group: int = 0) -> pa.Table:
+    """count/count_distinct/sum/avg/min/max over ``usable`` columns, grouped by ``group_by``.
+
+    ``min_group``: groups of fewer rows are left out (small-cell suppression), so an aggregate never
+    describes one person or a handful; without ``group_by`` the whole filtered set is the group."""
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(f"结果行数必须在 1–{MAX_PAGE} 之间 (limit must be 1–{MAX_PAGE})")
     for name in group_by:
@@ -485,5 +489,8 @@ def aggregate_rows(snap: Snapshot, group_by: list[str], measures: list[dict[str,
     keys = parse_sort(sort, set(aliases), {a: "" for a in aliases}) if sort else [(g, False) for g in group_by]
     group_sql = f" GROUP BY {', '.join(quote(g) for g in group_by)}" if group_by else ""
     order_sql = f" ORDER BY {_order_sql(keys)}" if keys else ""
-    sql = f"SELECT {', '.join(parts)} FROM __sc_snap WHERE {where.sql}{group_sql}{order_sql} LIMIT {limit}"
-    return snap.run(sql, list(where.params))
+    having_sql, params = "", list(where.params)
+    if min_group > 1:
+        having_sql, params = " HAVING count(*) >= ?", [*params, int(min_group)]
+    sql = f"SELECT {', '.join(parts)} FROM __sc_snap WHERE {where.sql}{group_sql}{having_sql}{order_sql} LIMIT {limit}"
+    return snap.run(sql, params)

@@ -490,7 +490,7 @@ def aggregate(wh: Any, actor: Actor, dataset: str, *, group_by: list[str] | None
     try:
         where = _where(plan, snap, filter)
         table = aggregate_rows(snap, group_by, list(measures or []), where, usable=plan.clear, sort=sort,
-                               limit=int(limit))
+                               limit=int(limit), min_group=0 if actor.role == "admin" else _policy(wh).small_cell_k)
     except ShucangError as exc:
         record_event(wh, actor, "aggregate", outcome="failed", dataset=dataset, department=plan.department,
                      columns=group_by, filter=filter, error=exc.message)

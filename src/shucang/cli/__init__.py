@@ -41,6 +41,9 @@ app = typer.Typer(
 
 for _module in (warehouse_cmds, classify_cmds, protect_cmds, share_cmds, plan_cmds):
     _module.register(app)
+from shucang.cli import backup_cmds  # noqa: E402 — backup and restore (issue 15)
+
+backup_cmds.register(app)
 
 
 def _pull_global_options(argv: list[str]) -> tuple[list[str], str | None, bool]:

@@ -130,3 +130,31 @@ def test_keys_need_a_passphrase(source: Path, tmp_path: Path, monkeypatch: pytes
     out = tmp_path / "x.backup"
     result = invoke_cli(source, "backup", "--out", out)
     assert result.exit_code != 0 and "passphrase" in result.stderr and not out.exists()
+
+
+def test_restore_onto_postgresql(source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.postgres import postgres_bin, postgres_server
+
+    if postgres_bin() is None or Settings.load(source).catalog_url:
+        pytest.skip("needs PostgreSQL installed, and a SQLite source home")
+    leak = tmp_path / "leak.csv"
+    assert invoke_cli(source, "extract", "people", "-r", "统计局", "-o", leak).exit_code == 0
+    passfile = tmp_path / "pass.txt"
+    passfile.write_text(PASS)
+    backup = tmp_path / "home.backup"
+    assert invoke_cli(source, "backup", "--out", backup, "--passphrase-file", passfile).exit_code == 0
+    target = tmp_path / "on-postgres"
+    with postgres_server() as base:
+        monkeypatch.setenv("SHUCANG_CATALOG_URL", base + "/restored")
+        result = invoke_cli(target, "restore", backup, "--passphrase-file", passfile)
+        assert result.exit_code == 0, result.stderr
+        assert not (target / "catalog.db").exists()
+        state = _state(target)
+        assert invoke_cli(target, "check", "--json").json()["ok"] is True
+        assert invoke_cli(target, "audit", "verify", "--json").json()["ok"] is True
+        assert invoke_cli(target, "trace", leak, "--json").json()["recipient"] == "统计局"
+        # new rows get fresh ids (the sequences moved past the restored ones)
+        assert invoke_cli(target, "recipients", "add", "新单位", "--clearance", "1").exit_code == 0
+        assert invoke_cli(target, "extract", "people", "-r", "新单位", "-o", tmp_path / "n.csv").exit_code == 0
+        monkeypatch.delenv("SHUCANG_CATALOG_URL")
+    assert state == _state(source)

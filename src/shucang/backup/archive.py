@@ -90,7 +90,19 @@ def copy_catalog(source: sa.Engine, target: sa.Engine, *, snapshot: bool = False
                 for start in range(0, len(rows), 5000):
                     dst.execute(table.insert(), rows[start:start + 5000])
                 copied += len(rows)
+                if target.dialect.name == "postgresql":
+                    _advance_sequences(dst, table)
     return copied
+
+
+def _advance_sequences(conn: sa.Connection, table: sa.Table) -> None:
+    """Rows came with their ids: move each serial column's sequence past them (else the next insert collides)."""
+    quote = conn.dialect.identifier_preparer.quote
+    for column in table.primary_key.columns:
+        if isinstance(column.type, sa.Integer):
+            sql = (f"SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE((SELECT max({quote(column.name)}) "
+                   f"FROM {quote(table.name)}), 0) + 1, false) WHERE pg_get_serial_sequence(:t, :c) IS NOT NULL")
+            conn.execute(sa.text(sql), {"t": table.name, "c": column.name})
 
 
 def _pinned_tables(catalog: Path) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,10 @@ the marks inside the data.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from shucang.errors import InputError
-from shucang.protect.registry import finish_extract
+from shucang.protect.registry import record_extract
 from shucang.protect.release import ProtectedRelease, protect_for_recipient
 from shucang.protect.where import filter_dataset, parse_where
 
@@ -176,18 +179,30 @@ def extract_dataset(wh: Any, options: ExtractOptions, progress: Progress | None 
     tick("读取 reading", 0.1)
     table = _read_source(wh, options, version)
     tick("脱敏加水印 masking + marking", 0.4)
+    fields: dict[str, Any] = {}
     release: ProtectedRelease = protect_for_recipient(
         wh, options.dataset, table, options.recipient, channel="extract", version=version,
-        created_by=options.created_by, filter_text=options.where, decoys=options.decoys)
+        created_by=options.created_by, filter_text=options.where, decoys=options.decoys, record=fields.update)
     tick("写出 writing", 0.7)
     out = options.out
+    # Written beside the target under a temporary name, registered (path + hash) and only then renamed
+    # over it: a kill at any point leaves the old file whole and no registry row without its file.
+    partial = out.with_name(f".{out.name}.{release.extract_id}.partial")
+    for stale in out.parent.glob(f".{glob.escape(out.name)}.x*.partial"):  # left by a killed extract
+        with contextlib.suppress(OSError):
+            stale.unlink()
     try:
-        write_table(release.table, out, fmt, release.extract_id)
-    except OSError as exc:
-        raise InputError(f"无法写出文件 {out} (cannot write): {exc.strerror or exc}") from None
-    digest = file_sha256(out)
-    finish_extract(wh, release.extract_id, path=str(out.resolve()), fmt=fmt, file_sha256=digest,
-                   rows=release.table.num_rows)
+        try:
+            write_table(release.table, partial, fmt, release.extract_id)
+        except OSError as exc:
+            raise InputError(f"无法写出文件 {out} (cannot write): {exc.strerror or exc}") from None
+        digest = file_sha256(partial)
+        record_extract(wh, **{**fields, "path": str(out.resolve()), "format": fmt, "file_sha256": digest,
+                              "rows": release.table.num_rows})
+        os.replace(partial, out)
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
     tick("完成 done", 1.0)
     result = release.to_dict()
     result.update({"dataset": options.dataset, "version": version, "path": str(out), "format": fmt,

@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="shucang 数仓 API",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served from the vendored bundle: shucang.api.docs_routes
         redoc_url=None,
     )
     app.state.settings = settings
@@ -75,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(opendata_routes.router)
     from shucang.api import plan_routes  # plan stage
     app.include_router(plan_routes.router)
+    from shucang.api import docs_routes  # Swagger UI, vendored (issue 15)
+    app.include_router(docs_routes.router)
     # -- end of routers --
 
     from shucang.web import mount_web
@@ -84,4 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from shucang.api.fast_rows import FastRows
 
     app.add_middleware(FastRows)
+    # Outermost: unstorable input refused (and audited) before any route, security headers on every answer.
+    from shucang.api.guard import Guard
+
+    app.add_middleware(Guard)
     return app

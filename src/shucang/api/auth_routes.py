@@ -13,6 +13,7 @@ from shucang.errors import ShucangError
 from shucang.share import identity
 from shucang.share.access import Actor, Resource, require
 from shucang.share.audit import record_event
+from shucang.share.ratelimit import DEFAULT_PER_MINUTE
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
@@ -106,6 +107,8 @@ def create_token(request: Request, body: TokenBody, actor: Actor = Depends(calle
     wh = get_warehouse(request)
     owner = body.user or actor.name
     require(actor, "token:create", Resource("token", owner=owner))
+    if body.rate_per_minute is not None and body.rate_per_minute > DEFAULT_PER_MINUTE:
+        require(actor, "token:raise_rate", Resource("token", owner=owner))
     token, secret = identity.create_token(wh, owner, label=body.label, days=body.days,
                                           rate_per_minute=body.rate_per_minute)
     record_event(wh, actor, "token.create", token_id=token.id, holder=owner, expires_at=token.expires_at.isoformat())

@@ -26,6 +26,14 @@ PERIOD = Path(..., min_length=4, max_length=16, description="2023, 2023Q2 or 202
 MAX_UPLOAD = 10 * 1024 * 1024
 
 
+def _may_write(request: Request, actor: Actor, plan_id: str, indicator_id: str) -> None:
+    """The indicator's department decides who writes its values (the one rule: ``plan:write``)."""
+    from shucang.share.access import Resource, require
+
+    ind = planlib.load_plan(get_warehouse(request), plan_id).indicator(indicator_id)
+    require(actor, "plan:write", Resource("indicator", indicator_id, getattr(ind, "department", None)))
+
+
 def steward(request: Request) -> Actor:
     """Writes: steward or admin, then the API's rate limit and CSRF check."""
     require_role("steward")(request)
@@ -107,6 +115,7 @@ def history(request: Request, plan_id: str = PLAN, indicator: str | None = Query
 @router.put("/{plan_id}/indicators/{indicator_id}/values/{period}", summary="Enter or correct a value (steward)")
 def put_value(request: Request, plan_id: str = PLAN, indicator_id: str = INDICATOR, period: str = PERIOD,
               body: ValueIn = Body(...), actor: Actor = Depends(steward)) -> dict[str, Any]:
+    _may_write(request, actor, plan_id, indicator_id)
     row = planlib.set_actual(get_warehouse(request), plan_id, indicator_id, period, body.value,
                              actor=actor.name, source=body.source, note=body.note, confirm=body.confirm,
                              editor=actor)
@@ -116,6 +125,7 @@ def put_value(request: Request, plan_id: str = PLAN, indicator_id: str = INDICAT
 @router.delete("/{plan_id}/indicators/{indicator_id}/values/{period}", summary="Delete a value (steward)")
 def delete_value(request: Request, plan_id: str = PLAN, indicator_id: str = INDICATOR, period: str = PERIOD,
                  note: str = Query("", max_length=2000), actor: Actor = Depends(steward)) -> dict[str, Any]:
+    _may_write(request, actor, plan_id, indicator_id)
     removed = planlib.delete_actual(get_warehouse(request), plan_id, indicator_id, period, actor=actor.name,
                                     note=note, editor=actor)
     return {"ok": True, "deleted": removed}

@@ -132,8 +132,10 @@ def run_worker(settings: Settings, sock: socket.socket, *, limiters: dict[str, A
     gc.set_threshold(20_000, 20, 20)
     for name, limiter in (limiters or {}).items():
         setattr(app.state, name, limiter)
+    # proxy_headers off: X-Forwarded-For is believed only from SHUCANG_TRUSTED_PROXIES (shucang.api.guard),
+    # not — as uvicorn does by default — from any local process.
     config = uvicorn.Config(_threaded(app, threads), log_level=log_level, access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=10)
+                            timeout_graceful_shutdown=10, proxy_headers=False)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:

@@ -16,6 +16,7 @@ from typing import Any
 import typer
 
 from shucang.cli import (
+    backup_cmds,
     city_cmds,
     classify_cmds,
     economy_cmds,
@@ -53,6 +54,7 @@ for _module in (
     economy_cmds,
     city_cmds,
     sources_cmds,
+    backup_cmds,
 ):
     _module.register(app)
 

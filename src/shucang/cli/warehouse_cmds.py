@@ -191,10 +191,10 @@ def sql(ctx: typer.Context, query: str,
     if fmt == "json":
         emit_json(result.to_pylist())
     elif fmt == "csv":  # an export: formula-like text is neutralised, like every other exit
-        from shucang.protect.extract import neutralise_formulas
+        from shucang.protect.extract import neutral_name, neutralise_formulas
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(result.column_names)
+        writer.writerow([neutral_name(n) for n in result.column_names])
         for batch in neutralise_formulas(result).to_batches(max_chunksize=65_536):
             writer.writerows(zip(*(["" if v is None else v for v in col.to_pylist()] for col in batch.columns),
                                  strict=True))

@@ -116,12 +116,13 @@ def previous_value(plan: Plan, ind: Indicator, period: Period, stored: dict[str,
 
 
 def may_edit(actor: Any, department: str | None) -> bool:
-    """Admins, and stewards of the indicator's department (any steward when it has none)."""
+    """Admins, and stewards of the indicator's department (any steward when it has none): the one
+    ``plan:write`` rule of the sharing stage, so the web form, the API and the CLI agree."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
-    if actor.role == "admin":
-        return True
-    return bool(actor.role == "steward" and (department is None or actor.department == department))
+    from shucang.share.access import Resource, allowed
+
+    return allowed(actor, "plan:write", Resource("indicator", department=department))
 
 
 def check_editor(actor: Any, ind: Indicator) -> None:

@@ -9,7 +9,11 @@ the marks inside the data.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from shucang.errors import InputError
-from shucang.protect.registry import finish_extract
+from shucang.protect.registry import record_extract
 from shucang.protect.release import ProtectedRelease, protect_for_recipient
 from shucang.protect.where import filter_dataset, parse_where
 from shucang.warehouse.scaleout import check_engine, spark_session
@@ -62,8 +66,15 @@ def choose_format(out: Path, fmt: str | None) -> str:
     return chosen
 
 
+def neutral_name(name: str) -> str:
+    """A column header as a spreadsheet may show it: ``'`` before one it would run as a formula."""
+    if name[:1] in ("=", "+", "-", "@", "\t", "\r") and not re.fullmatch(_PLAIN_NUMBER[1:-1], name):
+        return "'" + name
+    return name
+
+
 def neutralise_formulas(table: pa.Table) -> pa.Table:
-    """Prefix ``'`` to text cells a spreadsheet would evaluate (CSV/XLSX injection)."""
+    """Prefix ``'`` to text cells — and column headers — a spreadsheet would evaluate (CSV/XLSX injection)."""
     columns = []
     starts = pa.array(["=", "+", "-", "@", "\t", "\r"])
     for column in table.columns:
@@ -73,7 +84,7 @@ def neutralise_formulas(table: pa.Table) -> pa.Table:
                 risky = pc.and_(risky, pc.invert(pc.fill_null(pc.match_substring_regex(column, _PLAIN_NUMBER), False)))
                 column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
         columns.append(column)
-    return pa.table(columns, names=table.column_names)
+    return pa.table(columns, names=[neutral_name(n) for n in table.column_names])
 
 
 def _write_csv(table: pa.Table, path: Path) -> None:
@@ -171,6 +182,7 @@ def extract_dataset(wh: Any, options: ExtractOptions, progress: Progress | None 
         raise InputError(f"数据集 {options.dataset} 还没有数据 (has no data yet)")
     tick = progress or (lambda _stage, _share: None)
     tick("读取 reading", 0.1)
+    fields: dict[str, Any] = {}
     release: ProtectedRelease
     if check_engine(options.engine) == "spark":
         from shucang.protect.scaleout import release_on_spark
@@ -178,22 +190,34 @@ def extract_dataset(wh: Any, options: ExtractOptions, progress: Progress | None 
         tick("Spark 脱敏加水印 masking + marking on Spark", 0.2)
         release = release_on_spark(wh, spark_session(options.spark_master), options.dataset, version,
                                    options.recipient, columns=list(options.columns) if options.columns else None,
-                                   where=options.where, created_by=options.created_by, decoys=options.decoys)
+                                   where=options.where, created_by=options.created_by, decoys=options.decoys,
+                                   record=fields.update)
     else:
         table = _read_source(wh, options, version)
         tick("脱敏加水印 masking + marking", 0.4)
         release = protect_for_recipient(
             wh, options.dataset, table, options.recipient, channel="extract", version=version,
-            created_by=options.created_by, filter_text=options.where, decoys=options.decoys)
+            created_by=options.created_by, filter_text=options.where, decoys=options.decoys, record=fields.update)
     tick("写出 writing", 0.7)
     out = options.out
+    # Written beside the target under a temporary name, registered (path + hash) and only then renamed
+    # over it: a kill at any point leaves the old file whole and no registry row without its file.
+    partial = out.with_name(f".{out.name}.{release.extract_id}.partial")
+    for stale in out.parent.glob(f".{glob.escape(out.name)}.x*.partial"):  # left by a killed extract
+        with contextlib.suppress(OSError):
+            stale.unlink()
     try:
-        write_table(release.table, out, fmt, release.extract_id)
-    except OSError as exc:
-        raise InputError(f"无法写出文件 {out} (cannot write): {exc.strerror or exc}") from None
-    digest = file_sha256(out)
-    finish_extract(wh, release.extract_id, path=str(out.resolve()), fmt=fmt, file_sha256=digest,
-                   rows=release.table.num_rows)
+        try:
+            write_table(release.table, partial, fmt, release.extract_id)
+        except OSError as exc:
+            raise InputError(f"无法写出文件 {out} (cannot write): {exc.strerror or exc}") from None
+        digest = file_sha256(partial)
+        record_extract(wh, **{**fields, "path": str(out.resolve()), "format": fmt, "file_sha256": digest,
+                              "rows": release.table.num_rows})
+        os.replace(partial, out)
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
     tick("完成 done", 1.0)
     result = release.to_dict()
     result.update({"dataset": options.dataset, "version": version, "path": str(out), "format": fmt,

@@ -14,6 +14,7 @@ channel's treatment of direct identifiers, and finally the type's display mask f
     fingerprint: {numeric_tolerance: 0.001, window: 0.05}
     decoys: {mode: auto, per_million: 700, minimum: 1, min_rows: 1000, datasets: {population: on}}
     k_anonymity: {k: 5}
+    small_cells: {k: 5}       # grouped counts/sums for non-admins: groups smaller than k are suppressed
 
 Decoy rows (:mod:`shucang.protect.decoys`) go into file extracts only: ``auto`` adds them where nothing
 else can carry a mark (a full-clearance copy without numeric measures), ``on`` to every extract,
@@ -99,6 +100,8 @@ class Policy:
     where numeric cells carry a mark (about 10 % of cells are carriers, half of them change)."""
     k: int = 5
     """Smallest equivalence class an open-data release may have."""
+    small_cell_k: int = 5
+    """Smallest group a grouped count/sum served to a non-admin may describe (smaller: suppressed)."""
     decoy_mode: str = "auto"
     """auto | on | off: decoy rows in file extracts (auto: only where no other mark carrier exists)."""
     decoy_per_million: float = 700.0
@@ -141,12 +144,13 @@ class Policy:
             "decoys": {"mode": self.decoy_mode, "per_million": self.decoy_per_million, "minimum": self.decoy_minimum,
                        "min_rows": self.decoy_min_rows, "datasets": dict(self.decoy_datasets)},
             "k_anonymity": {"k": self.k},
+            "small_cells": {"k": self.small_cell_k},
         }
 
 
 def policy_from_dict(data: dict[str, Any], *, where: str = "policy") -> Policy:
     """Build a policy from its YAML/JSON form (unknown keys are errors, so typos do not pass silently)."""
-    known = {"identifiers", "types", "columns", "fingerprint", "decoys", "k_anonymity"}
+    known = {"identifiers", "types", "columns", "fingerprint", "decoys", "k_anonymity", "small_cells"}
     extra = set(data) - known
     if extra:
         raise InputError(f"{where}: 未知配置项 (unknown keys) {', '.join(sorted(extra))}",
@@ -165,8 +169,11 @@ def policy_from_dict(data: dict[str, Any], *, where: str = "policy") -> Policy:
     k = int((data.get("k_anonymity") or {}).get("k", base.k))
     if k < 1:
         raise InputError(f"{where}: k_anonymity.k must be ≥ 1")
+    small = int((data.get("small_cells") or {}).get("k", base.small_cell_k))
+    if small < 1:
+        raise InputError(f"{where}: small_cells.k must be ≥ 1")
     decoys = _decoy_settings(data.get("decoys") or {}, base, where)
-    return Policy(**decoys,
+    return Policy(**decoys, small_cell_k=small,
         identifiers=identifiers,
         types={str(t): _rule(r, f"{where}: types.{t}") for t, r in (data.get("types") or {}).items()},
         columns={str(c): _rule(r, f"{where}: columns.{c}") for c, r in (data.get("columns") or {}).items()},

@@ -9,7 +9,7 @@ back in Spark's order (compare extracts as sets of rows).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -25,8 +25,12 @@ HEAD_ROWS = 5000
 
 def release_on_spark(wh: Any, spark: Any, dataset: str, version: int, recipient: str, *,
                      columns: list[str] | None, where: str | None, created_by: str | None,
-                     decoys: bool | None, channel: str = "extract") -> ProtectedRelease:
-    """Read ``dataset`` at ``version`` on Spark, release it for ``recipient``, record it; return the result."""
+                     decoys: bool | None, channel: str = "extract",
+                     record: bool | Callable[[dict[str, Any]], None] = True) -> ProtectedRelease:
+    """Read ``dataset`` at ``version`` on Spark, release it for ``recipient``, record it; return the result.
+
+    ``record`` works as in :func:`protect_for_recipient`: a callable receives the registry row's fields
+    (the extract writer records them with the file's path and hash, once the file is complete)."""
     local = wh.arrow_dataset(dataset, version)
     if columns:
         missing = [c for c in columns if c not in local.schema.names]
@@ -39,7 +43,7 @@ def release_on_spark(wh: Any, spark: Any, dataset: str, version: int, recipient:
     plan = plan_release(wh, dataset, head, recipient, channel=channel, version=version)
     out, marks = apply_on_spark(spark, wh, dataset, version, plan, wanted=wanted, expression=expression, head=head)
     return finish_release(wh, plan, out, marks, lambda: filter_dataset(local, where, wanted), dataset=dataset,
-                          channel=channel, version=version, record=True, created_by=created_by, filter_text=where,
+                          channel=channel, version=version, record=record, created_by=created_by, filter_text=where,
                           mark=True, decoys=decoys)
 
 

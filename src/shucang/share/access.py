@@ -53,6 +53,19 @@ class Actor:
 PUBLIC = Actor(name="public", role="public")
 
 
+def cli_actor(home: object = None) -> Actor:
+    """The local operator of a CLI command: the OS user (with the home in the audit details via
+    ``via``), admin rights — the person at the server's console. Every CLI data access is audited
+    under this name, so ``audit search`` answers who read a dataset whatever the door."""
+    import getpass
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "operator"
+    return Actor(name=f"cli:{who}"[:64], role="admin", clearance=4, via="cli")
+
+
 @dataclass(frozen=True)
 class Resource:
     """The facts about the thing acted on that the rules need (looked up by the caller)."""
@@ -78,10 +91,21 @@ def _steward_of(actor: Actor, resource: Resource) -> bool:
 
 def allowed(actor: Actor, action: str, resource: Resource = NOTHING) -> bool:
     """Whether ``actor`` may perform ``action`` on ``resource``. Unknown actions are refused."""
+    if action in NOBODY_FOR_THEMSELVES and resource.owner is not None and resource.owner == actor.name:
+        return False  # admins included
     if actor.role == "admin":
         return action in ACTIONS
     rule = ACTIONS.get(action)
     return bool(rule and rule(actor, resource))
+
+
+NOBODY_FOR_THEMSELVES = frozenset({"request:decide"})
+"""Actions nobody may take on their own things, admins included (the docs promise it)."""
+
+
+def _plan_editor(actor: Actor, resource: Resource) -> bool:
+    """Stewards of the indicator's responsible department (any steward when it names none)."""
+    return actor.role == "steward" and (resource.department is None or actor.department == resource.department)
 
 
 ACTIONS: dict[str, Callable[[Actor, Resource], bool]] = {
@@ -108,9 +132,12 @@ ACTIONS: dict[str, Callable[[Actor, Resource], bool]] = {
     "token:create": lambda a, r: a.is_authenticated and a.via != "token" and r.owner == a.name,
     "token:view": lambda a, r: a.is_authenticated and r.owner == a.name,
     "token:revoke": lambda a, r: a.is_authenticated and r.owner == a.name,
+    "token:raise_rate": lambda a, r: False,  # a token faster than the server default: admins only
     # audit: stewards see events about their department's datasets; verification is for admins
     "audit:view": lambda a, r: a.role == "steward" and (r.department is None or _steward_of(a, r)),
     "audit:verify": lambda a, r: False,
+    # plan values (indicator actuals): the indicator's department
+    "plan:write": _plan_editor,
 }
 
 

@@ -16,9 +16,8 @@ import contextlib
 import hashlib
 import json
 import os
-import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +34,7 @@ try:
     import fcntl
 except ImportError:  # not POSIX: SQLite's own locking alone
     fcntl = None  # type: ignore[assignment]
-from shucang.share.tables import audit, ensure_tables, now
+from shucang.share.tables import audit, audit_anchor, ensure_tables, grants, now, requests
 
 GENESIS = "0" * 64
 LOCK_FILE = "audit.lock"
@@ -47,7 +46,10 @@ def canonical(data: Any) -> str:
 
     What is verified is the stored text itself (``verify`` re-hashes the body, it never re-encodes
     it), so the spelling only has to be deterministic; orjson's is, and it is ~8× faster."""
-    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str).decode()
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str).decode()
+    except TypeError:  # a lone surrogate or an integer beyond 64 bits: still recorded, escaped (ASCII)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=True)
 
 
 def chain_hash(prev_hash: str, body: str) -> str:
@@ -71,17 +73,21 @@ def _write_anchor(home: Path, seq: int, digest: str) -> None:
 def record_event(wh: Any, actor: Actor | str | None, action: str, *, outcome: str = "ok",
                  dataset: str | None = None, department: str | None = None, columns: list[str] | None = None,
                  filter: Any = None, rows: int | None = None,
-                 with_rows: Sequence[tuple[sa.Table, dict[str, Any]]] = (), **details: Any) -> int:
+                 with_rows: Sequence[tuple[sa.Table, dict[str, Any]]] = (),
+                 work: Work | None = None, **details: Any) -> int:
     """Append one entry (who, when, what, outcome, details); return its sequence number once it is committed.
 
     ``with_rows`` are (table, values) rows committed in the same transaction as the entry (the read's
     extract-registry row), so a release is never recorded without its audit entry or the reverse.
+    ``work(conn)`` is a state change run in that same transaction before the entry is written (a
+    request filed, a grant made): it commits with its entry or not at all; what it returns is added
+    to the entry's details (the new row's id). Its errors reach this caller alone.
     Concurrent callers are committed together (group commit, see :class:`Journal`); each call still
     returns only after its own entry is durable in the catalog.
     """
     entry = make_entry(actor, action, outcome=outcome, dataset=dataset, department=department, columns=columns,
                        filter=filter, rows=rows, details=details)
-    return journal(wh).append(entry, list(with_rows))
+    return journal(wh).append(entry, list(with_rows), work)
 
 
 async def record_event_async(wh: Any, actor: Actor | str | None, action: str, *, outcome: str = "ok",
@@ -140,12 +146,16 @@ def journal(wh: Any) -> Journal:
     return attached(wh, "_share_journal", lambda: Journal(wh), Journal.close)
 
 
+Work = Callable[[sa.Connection], "dict[str, Any] | None"]
+"""A state change committed in the audit entry's own transaction (see :func:`record_event`)."""
+
+
 class _Pending:
-    __slots__ = ("entry", "extra", "seq", "error", "waiter")
+    __slots__ = ("entry", "extra", "seq", "error", "waiter", "work")
 
     def __init__(self, entry: dict[str, Any], extra: list[tuple[sa.Table, dict[str, Any]]],
-                 waiter: asyncio.Future[int] | None = None) -> None:
-        self.entry, self.extra = entry, extra
+                 waiter: asyncio.Future[int] | None = None, work: Work | None = None) -> None:
+        self.entry, self.extra, self.work = entry, extra, work
         self.seq: int | None = None
         self.error: BaseException | None = None
         self.waiter = waiter
@@ -195,8 +205,9 @@ class Journal:
         """Transactions committed (with ``entries``: how well group commit batches)."""
         self.entries = 0
 
-    def append(self, entry: dict[str, Any], extra: list[tuple[sa.Table, dict[str, Any]]]) -> int:
-        pending = _Pending(entry, extra)
+    def append(self, entry: dict[str, Any], extra: list[tuple[sa.Table, dict[str, Any]]],
+               work: Work | None = None) -> int:
+        pending = _Pending(entry, extra, work=work)
         with self._queue_lock:
             self._queue.append(pending)
         with self._commit_lock:
@@ -296,15 +307,12 @@ class Journal:
     def _commit(self, batch: list[_Pending]) -> None:
         try:
             self._commit_batch(batch)
-        except sa.exc.IntegrityError:
+        except Exception as exc:  # noqa: BLE001 — handed to its caller, re-raised there
             if len(batch) == 1:
-                batch[0].error = sys.exc_info()[1]
+                batch[0].error = exc
                 return
-            for one in batch:  # a row of one caller is at fault: commit the others without it
+            for one in batch:  # one caller's entry, row or work is at fault: commit the others without it
                 self._commit([one])
-        except Exception as exc:  # noqa: BLE001 — handed to every caller of the batch, re-raised there
-            for one in batch:
-                one.error = exc
 
     def _commit_batch(self, batch: list[_Pending]) -> None:
         extra: dict[sa.Table, list[dict[str, Any]]] = {}
@@ -326,21 +334,26 @@ class Journal:
                 else:
                     head = self._read_head()
                 seq, prev = head
-                rows = []
-                for one in batch:
-                    seq += 1
-                    body = canonical({"seq": seq, "prev": prev, **one.entry})
-                    digest = chain_hash(prev, body)
-                    e = one.entry
-                    rows.append({"seq": seq, "at": e["at"], "actor": e["actor"], "role": e["role"],
-                                 "action": e["action"], "outcome": e["outcome"], "dataset": e["dataset"],
-                                 "department": e["department"], "body": body, "prev_hash": prev, "hash": digest})
-                    prev = digest
+                rows: list[dict[str, Any]] = []
                 try:
                     with self.engine.begin() as conn:
+                        for one in batch:
+                            if one.work is not None:
+                                one.entry["details"].update(one.work(conn) or {})
+                        for one in batch:
+                            seq += 1
+                            body = canonical({"seq": seq, "prev": prev, **one.entry})
+                            digest = chain_hash(prev, body)
+                            e = one.entry
+                            rows.append({"seq": seq, "at": e["at"], "actor": e["actor"], "role": e["role"],
+                                         "action": e["action"], "outcome": e["outcome"], "dataset": e["dataset"],
+                                         "department": e["department"], "body": body, "prev_hash": prev,
+                                         "hash": digest})
+                            prev = digest
                         for table, values_list in extra.items():
                             self._insert(conn, table, values_list)
                         self._insert(conn, audit, rows)
+                        self._anchor_in_catalog(conn, seq, prev)
                 except sa.exc.IntegrityError:
                     fresh = self._read_head()
                     self._head = None
@@ -355,6 +368,15 @@ class Journal:
                 one.seq = row["seq"]
             return
         raise RuntimeError("audit log busy: could not append after 50 attempts")
+
+    @staticmethod
+    def _anchor_in_catalog(conn: sa.Connection, seq: int, digest: str) -> None:
+        """The head in the catalog too, in the entries' own transaction: emptying the log and deleting
+        ``audit.head`` is still detected (see :func:`verify`)."""
+        moved = conn.execute(audit_anchor.update().where(audit_anchor.c.id == 1)
+                             .values(seq=seq, hash=digest, entries=seq))
+        if moved.rowcount == 0:
+            conn.execute(audit_anchor.insert().values(id=1, seq=seq, hash=digest, entries=seq))
 
     def _anchor(self) -> tuple[int, str] | None:
         """The newest entry as the anchor file records it (None when missing or unreadable)."""
@@ -559,4 +581,23 @@ def verify(wh: Any, *, batch: int = 5000) -> AuditReport:
                                  "message": f"锚点记录了第 {anchor_seq} 条，但日志不符 (tail deleted or replaced)"})
     elif count:
         problems.append({"seq": None, "problem": "anchor", "message": "锚点文件缺失 (audit.head missing)"})
+    problems.extend(_catalog_anchor_problems(engine, count, last_seq))
     return AuditReport(ok=not problems, entries=count, head=prev if count else None, problems=problems)
+
+
+def _catalog_anchor_problems(engine: sa.Engine, count: int, last_seq: int) -> list[dict[str, Any]]:
+    """The head kept in the catalog must match the log; an empty log beside workflow rows that were
+    written with entries (requests, grants) was emptied."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(audit_anchor).where(audit_anchor.c.id == 1)).first()
+        stored = (conn.execute(sa.select(audit.c.hash).where(audit.c.seq == row.seq)).scalar()
+                  if row is not None else None)
+        activity = 0 if count or row is not None else sum(
+            int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()) for t in (requests, grants))
+    if row is not None and (row.seq > last_seq or stored != row.hash):
+        return [{"seq": row.seq, "problem": "anchor_catalog",
+                 "message": f"目录中的锚点记录了第 {row.seq} 条，但日志不符 (log emptied, cut or rewritten)"}]
+    if activity:
+        return [{"seq": None, "problem": "emptied",
+                 "message": "审计日志为空，但存在申请或授权记录 (audit log emptied)"}]
+    return []

@@ -111,7 +111,7 @@ def csv_chunks(batches: Iterator[pa.RecordBatch], schema: pa.Schema) -> Iterator
         yield sink.getvalue()
     if first:
         sink = io.BytesIO()
-        pacsv.write_csv(schema.empty_table(), sink)
+        pacsv.write_csv(neutralise(schema.empty_table()), sink)
         yield sink.getvalue()
 
 

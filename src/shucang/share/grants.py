@@ -159,15 +159,40 @@ def create_request(wh: Any, actor: Actor, dataset: str, *, purpose: str, columns
     row_filter = _check_filter(wh, dataset, row_filter)
     level = _check_level(max_level if max_level is not None else actor.clearance)
     user = get_user(wh, actor.name)
-    with ensure_tables(wh.engine).begin() as conn:
-        request_id = inserted_id(conn.execute(requests.insert().values(
+    days = _check_days(duration_days)
+    ensure_tables(wh.engine)
+
+    def insert(conn: sa.Connection) -> dict[str, Any]:
+        return {"request_id": inserted_id(conn.execute(requests.insert().values(
             user_id=user.id, dataset=dataset, department=info.department, purpose=purpose.strip(), columns=cols,
-            row_filter=row_filter, max_level=level, duration_days=_check_days(duration_days), status="pending",
-            created_at=now())))
+            row_filter=row_filter, max_level=level, duration_days=days, status="pending",
+            created_at=now())))}
+
+    entry: dict[str, Any] = {}
     record_event(wh, actor, "request.create", dataset=dataset, department=info.department, columns=cols,
-                 filter=row_filter, request_id=request_id, purpose=purpose.strip(), max_level=level,
-                 duration_days=int(duration_days))
-    return _load_request(wh, request_id)
+                 filter=row_filter, purpose=purpose.strip(), max_level=level, duration_days=days,
+                 work=_kept(insert, entry))
+    return _load_request(wh, entry["request_id"])
+
+
+def _kept(work: Any, into: dict[str, Any]) -> Any:
+    """``work`` whose returned details are also kept in ``into`` for the caller (the new row's id)."""
+
+    def run(conn: sa.Connection) -> dict[str, Any]:
+        found = work(conn) or {}
+        into.update(found)
+        return found  # type: ignore[no-any-return]
+
+    return run
+
+
+def _transition(conn: sa.Connection, request_id: int, **values: Any) -> None:
+    """Move a *pending* request on, in one conditional UPDATE: whoever comes second (approve racing
+    withdraw) finds nothing to update and gets a Conflict, so the two can never both happen."""
+    updated = conn.execute(requests.update().where((requests.c.id == request_id) & (requests.c.status == "pending"))
+                           .values(**values))
+    if updated.rowcount != 1:
+        raise Conflict(f"申请 #{request_id} 已被处理 (request already decided)")
 
 
 def _load_request(wh: Any, request_id: int) -> RequestInfo:
@@ -221,11 +246,10 @@ def decide_request(wh: Any, actor: Actor, request_id: int, *, approve: bool, rea
     if not approve:
         if len((reason or "").strip()) < 2:
             raise InputError("驳回须说明理由 (a rejection needs a reason)")
-        with wh.engine.begin() as conn:
-            conn.execute(requests.update().where((requests.c.id == request_id) & (requests.c.status == "pending"))
-                         .values(status="rejected", decided_by=actor.name, decided_at=stamp, reason=(reason or "").strip()))
         record_event(wh, actor, "request.reject", dataset=found.dataset, department=department,
-                     request_id=request_id, reason=(reason or "").strip())
+                     request_id=request_id, reason=(reason or "").strip(),
+                     work=lambda conn: _transition(conn, request_id, status="rejected", decided_by=actor.name,
+                                                   decided_at=stamp, reason=(reason or "").strip()))
         return _load_request(wh, request_id), None
     cols = found.columns if not columns else [c for c in _check_columns(wh, found.dataset, columns)]
     wider = [c for c in cols if c not in found.columns]
@@ -241,12 +265,10 @@ def decide_request(wh: Any, actor: Actor, request_id: int, *, approve: bool, rea
     combined = found.row_filter if extra is None else (extra if found.row_filter is None
                                                        else {"and": [found.row_filter, extra]})
     holder = get_user(wh, found.user)
-    with wh.engine.begin() as conn:
-        updated = conn.execute(requests.update().where((requests.c.id == request_id) & (requests.c.status == "pending"))
-                               .values(status="approved", decided_by=actor.name, decided_at=stamp,
-                                       reason=(reason or "").strip() or None))
-        if updated.rowcount != 1:
-            raise Conflict(f"申请 #{request_id} 已被处理 (request already decided)")
+
+    def approve_and_grant(conn: sa.Connection) -> dict[str, Any]:
+        _transition(conn, request_id, status="approved", decided_by=actor.name, decided_at=stamp,
+                    reason=(reason or "").strip() or None)
         superseded = [r.id for r in conn.execute(sa.select(grants.c.id).where(
             (grants.c.user_id == holder.id) & (grants.c.dataset == found.dataset) & grants.c.revoked_at.is_(None)))]
         grant_id = inserted_id(conn.execute(grants.insert().values(
@@ -256,13 +278,18 @@ def decide_request(wh: Any, actor: Actor, request_id: int, *, approve: bool, rea
         if superseded:
             conn.execute(grants.update().where(grants.c.id.in_(superseded)).values(
                 revoked_at=stamp, revoked_by=actor.name, revoke_reason=f"superseded by grant #{grant_id}"))
-    changed(wh)  # cached grants in every process are stale from now on
-    record_event(wh, actor, "request.approve", dataset=found.dataset, department=department, columns=cols,
-                 filter=combined, request_id=request_id, grant_id=grant_id, max_level=level, duration_days=days,
-                 holder=found.user, superseded=superseded, narrowed=(cols != found.columns or level != found.max_level
-                                                                     or days != found.duration_days
-                                                                     or extra is not None))
-    return _load_request(wh, request_id), get_grant(wh, actor, grant_id)
+        return {"grant_id": grant_id, "superseded": superseded}
+
+    made: dict[str, Any] = {}
+    try:
+        record_event(wh, actor, "request.approve", dataset=found.dataset, department=department, columns=cols,
+                     filter=combined, request_id=request_id, max_level=level, duration_days=days,
+                     holder=found.user, narrowed=(cols != found.columns or level != found.max_level
+                                                  or days != found.duration_days or extra is not None),
+                     work=_kept(approve_and_grant, made))
+    finally:
+        changed(wh)  # cached grants in every process are stale from now on
+    return _load_request(wh, request_id), get_grant(wh, actor, made["grant_id"])
 
 
 def withdraw_request(wh: Any, actor: Actor, request_id: int) -> RequestInfo:
@@ -270,11 +297,11 @@ def withdraw_request(wh: Any, actor: Actor, request_id: int) -> RequestInfo:
     require(actor, "request:withdraw", found.resource())
     if found.status != "pending":
         raise Conflict(f"申请 #{request_id} 已是 {found.status} 状态 (request already {found.status})")
-    with wh.engine.begin() as conn:
-        conn.execute(requests.update().where(requests.c.id == request_id)
-                     .values(status="withdrawn", decided_by=actor.name, decided_at=now()))
+    stamp = now()
     record_event(wh, actor, "request.withdraw", dataset=found.dataset, department=found.department,
-                 request_id=request_id)
+                 request_id=request_id,
+                 work=lambda conn: _transition(conn, request_id, status="withdrawn", decided_by=actor.name,
+                                               decided_at=stamp))
     return _load_request(wh, request_id)
 
 
@@ -319,12 +346,17 @@ def revoke_grant(wh: Any, actor: Actor, grant_id: int, *, reason: str) -> GrantI
         raise InputError("撤销须说明理由 (a revocation needs a reason)")
     if found.revoked_at is not None:
         raise Conflict(f"授权 #{grant_id} 已撤销 (grant already revoked)")
-    with wh.engine.begin() as conn:
-        conn.execute(grants.update().where((grants.c.id == grant_id) & grants.c.revoked_at.is_(None))
-                     .values(revoked_at=now(), revoked_by=actor.name, revoke_reason=reason.strip()))
-    changed(wh)  # the next read, in any process, goes back to the catalog and is refused
-    record_event(wh, actor, "grant.revoke", dataset=found.dataset, department=found.department, grant_id=grant_id,
-                 holder=found.user, reason=reason.strip())
+    def revoke(conn: sa.Connection) -> None:
+        done = conn.execute(grants.update().where((grants.c.id == grant_id) & grants.c.revoked_at.is_(None))
+                            .values(revoked_at=now(), revoked_by=actor.name, revoke_reason=reason.strip()))
+        if done.rowcount != 1:
+            raise Conflict(f"授权 #{grant_id} 已撤销 (grant already revoked)")
+
+    try:
+        record_event(wh, actor, "grant.revoke", dataset=found.dataset, department=found.department,
+                     grant_id=grant_id, holder=found.user, reason=reason.strip(), work=revoke)
+    finally:
+        changed(wh)  # the next read, in any process, goes back to the catalog and is refused
     return _load_grant(wh, grant_id)
 
 

@@ -225,6 +225,31 @@ def lock_seconds(failures: int) -> int:
     return min(LOCK_MAX_SECONDS, LOCK_BASE_SECONDS * 2 ** (failures - LOCK_AFTER))
 
 
+def _take_turn(engine: sa.Engine, user_id: int, stamp: datetime) -> None:
+    """Count a login attempt *before* its password is checked, as if it failed (with the lock it would
+    earn); a success clears both. The count moves by compare-and-set, so concurrent guesses each take
+    their own numbered turn and none is tried once the lock is on: at most LOCK_AFTER passwords are ever
+    tried before it, however many arrive at once."""
+    for _ in range(100):
+        with engine.begin() as conn:
+            row = conn.execute(sa.select(users.c.failed_logins, users.c.locked_until)
+                               .where(users.c.id == user_id)).one()
+            locked = aware(row.locked_until)
+            if locked is not None and locked > stamp:
+                wait = max(1, int((locked - stamp).total_seconds()))
+                raise RateLimited(f"登录失败次数过多，账户已锁定 {wait} 秒 (too many failed logins; locked for {wait} s)",
+                                  retry_after=wait, hint="wait, or ask an admin to reset the password")
+            failures = int(row.failed_logins or 0) + 1
+            seconds = lock_seconds(failures)
+            taken = conn.execute(users.update().where(
+                (users.c.id == user_id) & (users.c.failed_logins == int(row.failed_logins or 0))
+                & sa.or_(users.c.locked_until.is_(None), users.c.locked_until <= stamp)).values(
+                failed_logins=failures, locked_until=stamp + timedelta(seconds=seconds) if seconds else None)).rowcount
+        if taken:
+            return
+    raise RateLimited("登录过于频繁 (too many concurrent logins)", retry_after=1)
+
+
 def authenticate(wh: Any, name: str, password: str) -> UserInfo:
     """Check a password; count failures and lock the account with backoff after repeated ones."""
     engine = ensure_tables(wh.engine)
@@ -237,21 +262,12 @@ def authenticate(wh: Any, name: str, password: str) -> UserInfo:
         except (VerificationError, InvalidHashError):
             pass
         raise bad
-    locked = aware(row.locked_until)
     stamp = now()
-    if locked is not None and locked > stamp:
-        wait = max(1, int((locked - stamp).total_seconds()))
-        raise RateLimited(f"登录失败次数过多，账户已锁定 {wait} 秒 (too many failed logins; locked for {wait} s)",
-                          retry_after=wait, hint="wait, or ask an admin to reset the password")
+    _take_turn(engine, row.id, stamp)
     try:
         _hasher.verify(row.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        failures = int(row.failed_logins or 0) + 1
-        seconds = lock_seconds(failures)
-        with engine.begin() as conn:
-            conn.execute(users.update().where(users.c.id == row.id).values(
-                failed_logins=failures, locked_until=stamp + timedelta(seconds=seconds) if seconds else None))
-        raise bad from None
+        raise bad from None  # already counted (and locked, at the threshold) by the turn
     if row.disabled:
         raise AuthenticationRequired(f"账户 {name} 已停用 (account disabled)", hint="ask an admin")
     with engine.begin() as conn:
@@ -387,13 +403,16 @@ def revoke_token(wh: Any, token_id: int) -> TokenInfo:
     return get_token(wh, token.id)
 
 
+_TOKEN_ID = re.compile(r"[1-9][0-9]{0,17}")
+
+
 def resolve_token(wh: Any, bearer: str) -> Actor:
     """The actor of an API token; raises 401 for an unknown, revoked or expired token."""
     bad = AuthenticationRequired("API 令牌无效、已撤销或已过期 (API token invalid, revoked or expired)",
                                  hint="create a new one with `shucang tokens create USER`")
     parts = (bearer or "").split("_", 2)
-    if len(parts) != 3 or parts[0] != "sct" or not parts[1].isdigit():
-        raise bad
+    if len(parts) != 3 or parts[0] != "sct" or not _TOKEN_ID.fullmatch(parts[1]) or not parts[2].isascii():
+        raise bad  # (an id beyond 64 bits or a non-ASCII secret would fail in the catalog, not here)
     memo, key, stamp_now = caches(wh).tokens, _sha(bearer), now()
     gen = memo.generation.current()  # read before the catalog: a change committed meanwhile makes it stale
     hit = memo.get(key, gen)

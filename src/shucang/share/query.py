@@ -25,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from shucang.errors import InputError, PermissionDenied
+from shucang.share.validate import loads
 
 MAX_PAGE = 10_000
 DEFAULT_PAGE = 100
@@ -143,10 +144,7 @@ def parse_json_param(text: str | None, what: str) -> Any:
     """A filter given as a JSON string (query parameter); a clear error when it is not JSON."""
     if text in (None, ""):
         return None
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise InputError(f"{what} 不是有效的 JSON ({what} is not valid JSON): {exc}") from exc
+    return loads(text, what)  # type: ignore[arg-type]
 
 
 def parse_sort(sort: Sequence[str] | str | None, sortable: Collection[str], types: dict[str, str]) -> list[tuple[str, bool]]:
@@ -186,11 +184,11 @@ def decode_cursor(cursor: str | None, fingerprint: str) -> dict[str, Any] | None
     if not cursor:
         return None
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        data = loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), "cursor")
         ok = (isinstance(data, dict) and isinstance(data.get("v"), int) and data.get("q") == fingerprint
               and isinstance(data.get("r", 0), int) and isinstance(data.get("o", 0), int)
               and data.get("r", 0) >= -1 and data.get("o", 0) >= 0)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, InputError):
         ok = False
     if not ok:
         raise InputError("分页游标无效或不属于此查询 (cursor is invalid or belongs to another query)",
@@ -201,9 +199,9 @@ def decode_cursor(cursor: str | None, fingerprint: str) -> dict[str, Any] | None
 def decode_cursor_version(cursor: str) -> int:
     """The dataset version a cursor was issued for (checked fully by :func:`decode_cursor`)."""
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        data = loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), "cursor")
         version = data["v"]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, InputError):
         version = None
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise InputError("分页游标无效 (cursor is invalid)", hint="start again without a cursor")
@@ -445,8 +443,12 @@ def select_rows(snap: Snapshot, columns: list[str], where: Compiled, sort: list[
 
 
 def aggregate_rows(snap: Snapshot, group_by: list[str], measures: list[dict[str, Any]], where: Compiled, *,
-                   usable: Collection[str], sort: Sequence[str] | str | None = None, limit: int = 1000) -> pa.Table:
-    """count/count_distinct/sum/avg/min/max over ``usable`` columns, grouped by ``group_by``."""
+                   usable: Collection[str], sort: Sequence[str] | str | None = None, limit: int = 1000,
+                   min_group: int = 0) -> pa.Table:
+    """count/count_distinct/sum/avg/min/max over ``usable`` columns, grouped by ``group_by``.
+
+    ``min_group``: groups of fewer rows are left out (small-cell suppression), so an aggregate never
+    describes one person or a handful; without ``group_by`` the whole filtered set is the group."""
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(f"结果行数必须在 1–{MAX_PAGE} 之间 (limit must be 1–{MAX_PAGE})")
     for name in group_by:
@@ -487,5 +489,8 @@ def aggregate_rows(snap: Snapshot, group_by: list[str], measures: list[dict[str,
     keys = parse_sort(sort, set(aliases), {a: "" for a in aliases}) if sort else [(g, False) for g in group_by]
     group_sql = f" GROUP BY {', '.join(quote(g) for g in group_by)}" if group_by else ""
     order_sql = f" ORDER BY {_order_sql(keys)}" if keys else ""
-    sql = f"SELECT {', '.join(parts)} FROM __sc_snap WHERE {where.sql}{group_sql}{order_sql} LIMIT {limit}"
-    return snap.run(sql, list(where.params))
+    having_sql, params = "", list(where.params)
+    if min_group > 1:
+        having_sql, params = " HAVING count(*) >= ?", [*params, int(min_group)]
+    sql = f"SELECT {', '.join(parts)} FROM __sc_snap WHERE {where.sql}{group_sql}{having_sql}{order_sql} LIMIT {limit}"
+    return snap.run(sql, params)

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from shucang.errors import InputError, PermissionDenied, ShucangError
+from shucang.errors import InputError, NotFound, PermissionDenied, ShucangError
 from shucang.share.access import Actor, Resource, allowed, require
 from shucang.share.audit import journal, record_event
 from shucang.share.cache import MISSING, caches
@@ -166,6 +166,26 @@ def dataset_info(wh: Any, dataset: str) -> Any:
     return caches(wh).datasets.fetch(dataset, lambda: wh.dataset(dataset))
 
 
+def unseen(dataset: str) -> NotFound:
+    """What a caller who may not see a dataset is told — word for word what it is told about one that
+    does not exist (and no list of the names that do)."""
+    return NotFound(f"没有名为 '{dataset}' 的数据集 (no dataset named '{dataset}')")
+
+
+def visible_info(wh: Any, actor: Actor, dataset: str) -> Any:
+    """The dataset's catalog entry, or :func:`unseen` — for a missing dataset and, for the public, a
+    dataset that is not open alike (logged-in users may list the catalog, so they are told which)."""
+    try:
+        info = dataset_info(wh, dataset)
+    except NotFound:
+        if actor.is_authenticated:
+            raise
+        raise unseen(dataset) from None
+    if not actor.is_authenticated and not info.is_open:
+        raise unseen(dataset)
+    return info
+
+
 def current_grant(wh: Any, user: str, dataset: str) -> GrantInfo | None:
     """:func:`active_grant`, remembered until the generation stamp moves (any grant change, in any
     process), the TTL passes or the grant's own expiry time comes."""
@@ -187,7 +207,11 @@ def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = No
                 snap: Snapshot | None = None, audit: Callable[..., Any] = record_event) -> AccessPlan:
     """Resolve the caller's basis (admin, own department, grant) and per-column visibility; audit refusals
     (through ``audit``: :func:`record_event`, or a buffer committed later from an event loop)."""
-    info = dataset_info(wh, dataset)
+    try:
+        info = visible_info(wh, actor, dataset)
+    except NotFound as exc:
+        audit(wh, actor, action, outcome="denied", dataset=dataset[:128], department=None, error=exc.message[:200])
+        raise
     own = actor.role == "admin" or (actor.role == "steward" and actor.department == info.department)
     grant = current_grant(wh, actor.name, dataset) if actor.is_authenticated and not own else None
     resource = Resource("dataset", dataset, info.department, is_open=info.is_open, has_grant=grant is not None)
@@ -424,7 +448,11 @@ def _read(wh: Any, actor: Actor, dataset: str, *, columns: list[str] | None, fil
         info_version = decode_cursor_version(cursor)
     built: Snapshot | None = None
     if remembered_only:
-        wanted_version = dataset_info(wh, dataset).current_version if info_version is None else info_version
+        try:
+            found = visible_info(wh, actor, dataset)
+        except NotFound:
+            return None  # answered (and audited) by the full path
+        wanted_version = found.current_version if info_version is None else info_version
         built = snapshots(wh).find(dataset, wanted_version)
         if built is None:
             return None
@@ -462,7 +490,7 @@ def aggregate(wh: Any, actor: Actor, dataset: str, *, group_by: list[str] | None
     try:
         where = _where(plan, snap, filter)
         table = aggregate_rows(snap, group_by, list(measures or []), where, usable=plan.clear, sort=sort,
-                               limit=int(limit))
+                               limit=int(limit), min_group=0 if actor.role == "admin" else _policy(wh).small_cell_k)
     except ShucangError as exc:
         record_event(wh, actor, "aggregate", outcome="failed", dataset=dataset, department=plan.department,
                      columns=group_by, filter=filter, error=exc.message)
@@ -477,6 +505,7 @@ def aggregate(wh: Any, actor: Actor, dataset: str, *, group_by: list[str] | None
 
 def describe(wh: Any, actor: Actor, dataset: str) -> dict[str, Any]:
     """Catalog entry + columns (type, sensitive type, level) + what this caller may do with it."""
+    visible_info(wh, actor, dataset)
     info = wh.dataset(dataset)
     resource = dataset_resource(wh, actor, info)
     require(actor, "dataset:view", resource)

@@ -122,7 +122,15 @@ open_releases = sa.Table(
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-MIGRATIONS: list[MigrationStep] = [create_tables_step(metadata)]
+audit_anchor = sa.Table(
+    "share_audit_anchor", metadata,  # the chain head kept beside the entries (and in audit.head)
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("entries", sa.Integer, nullable=False),
+)
+
+MIGRATIONS: list[MigrationStep] = [create_tables_step(metadata), create_tables_step(metadata, "share_audit_anchor")]
 
 _ready: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 _ready_lock = threading.Lock()

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from shucang.classify.initials import initials_of
+
 # ----------------------------------------------------------------------------------------------
 # Names
 # ----------------------------------------------------------------------------------------------
@@ -57,14 +59,15 @@ _ZH: dict[str, tuple[str, ...]] = {
     "bank_account": ("银行账号", "账号", "帐号", "基本户", "对公账户", "银行账户", "账户", "帐户", "结算账户",
                      "开户账号", "收款账号", "付款账号"),
     "income": ("工资", "薪资", "薪酬", "薪水", "收入", "缴费基数", "基数", "应发", "实发", "年薪", "月薪",
-               "奖金", "绩效", "期望薪资", "家庭收入", "人均收入", "养老金", "退休金", "津贴", "社保基数"),
+               "奖金", "绩效", "期望薪资", "家庭收入", "人均收入", "养老金", "退休金", "津贴", "社保基数", "奖", "报酬",
+               "酬金", "提成", "佣金", "退休费", "离休费", "税前"),
     "revenue": ("营业收入", "营收", "销售额", "销售收入", "产值", "利润", "营业额", "主营业务收入", "净利润",
                 "工业总产值", "增加值", "经营收入", "成交额", "交易额"),
     "tax_amount": ("税额", "纳税额", "应纳税", "已缴税", "所得税", "税款", "缴税", "减免税", "退税", "税金",
-                   "入库税", "税收"),
+                   "入库税", "税收", "个税"),
     "medical_info": ("诊断编码", "诊断名称", "诊断代码", "疾病编码", "疾病名称", "疾病代码", "诊断", "病历", "病史", "病情", "疾病", "病名", "健康状况", "健康", "残疾", "主诉",
                      "症状", "过敏", "体检", "疫苗", "接种", "用药", "手术", "icd", "既往史", "检查结果",
-                     "伤残", "传染病", "慢性病", "检验", "处方", "医嘱", "孕"),
+                     "伤残", "传染病", "慢性病", "检验", "处方", "医嘱", "孕", "护理等级", "失能", "照护"),
     "criminal_record": ("罪名", "刑罚", "判处", "刑期", "犯罪", "违法", "前科", "矫正类别", "服刑", "判决",
                         "案由", "违法行为", "处罚决定", "吸毒", "涉案"),
     "credential": ("密码", "口令", "密钥", "令牌", "秘钥", "私钥", "验证码", "token"),
@@ -88,7 +91,9 @@ _ZH: dict[str, tuple[str, ...]] = {
            "承办单位", "机关", "部门", "岗位", "职务", "职业", "专业", "学校", "年级", "班级", "学号", "工号", "户号",
            "房间号", "账户类型", "开户银行", "开户行", "银行", "店铺名称", "店铺", "停车场", "项目名称", "险种", "营业厅",
            "套餐", "发动机号", "补贴", "对象", "结果", "满意度", "点位", "项目代码", "许可证", "车辆品牌", "经营范围", "行业",
-           "分数", "成绩", "比例", "率", "次数", "指标", "期", "至", "起", "止"),
+           "分数", "成绩", "比例", "率", "次数", "指标", "期", "至", "起", "止", "版本", "校验", "摘要", "指纹", "文件",
+           "附件", "工龄", "司龄", "教龄", "党龄", "驾龄", "年限", "病区", "科室", "合计", "总额", "总计", "小计", "数额",
+           "分类", "程度", "状况", "级别"),
 }
 
 # Pinyin initials → concept (segments of compact headers such as ``fddbrsfzh`` = fddbr + sfzh).
@@ -170,7 +175,8 @@ _EN: dict[str, tuple[str, ...]] = {
                 "national_id", "cert_no", "certificate_no", "resident_id", "idcard_no", "id_card_no", "sfzh"),
     "passport": ("passport", "passport_no"),
     "travel_permit": ("permit_no", "travel_permit", "hk_permit", "tw_permit"),
-    "social_security_no": ("ssn", "social_security", "insurance_no", "si_card", "medicare_no"),
+    "social_security_no": ("ssn", "social_security", "insurance_no", "si_card", "medicare_no", "social_card",
+                           "social_security_card"),
     "mobile_phone": ("mobile", "phone", "cellphone", "cell", "tel", "telephone", "phone_no", "mobile_no", "msisdn",
                      "contact_phone", "phone_number"),
     "landline_phone": ("landline", "fax", "office_phone", "office_tel"),
@@ -182,16 +188,17 @@ _EN: dict[str, tuple[str, ...]] = {
     "gender": ("sex", "gender"),
     "ethnicity": ("ethnicity", "ethnic", "nation", "nationality_ethnic", "race"),
     "marital_status": ("marital", "marital_status", "marriage"),
-    "political_status": ("political", "political_status", "party", "party_member"),
+    "political_status": ("political", "political_status", "party", "party_member", "politics"),
     "education_level": ("education", "edu", "degree", "edu_level", "education_level", "diploma"),
     "religion": ("religion", "faith"),
     "bank_card": ("bank_card", "card_no", "card_number", "bankcard", "debit_card", "credit_card"),
     "bank_account": ("account_no", "bank_account", "acct", "acct_no", "account_number", "iban"),
-    "income": ("salary", "wage", "wages", "income", "pay", "expected_salary", "base_salary", "bonus", "payroll"),
+    "income": ("salary", "wage", "wages", "income", "pay", "expected_salary", "base_salary", "bonus", "payroll",
+               "commission", "allowance", "pension", "remuneration"),
     "revenue": ("revenue", "sales", "turnover", "profit", "output_value", "gmv"),
     "tax_amount": ("tax", "tax_amount", "tax_paid", "tax_due", "income_tax"),
     "medical_info": ("diagnosis", "disease", "icd", "icd10", "symptom", "health", "medical", "allergy",
-                     "chief_complaint", "illness", "disability", "vaccine"),
+                     "chief_complaint", "illness", "disability", "vaccine", "care", "nursing"),
     "criminal_record": ("crime", "criminal", "offence", "offense", "sentence", "conviction", "charge"),
     "credential": ("password", "pwd", "passwd", "secret", "token", "api_key", "private_key", "credential",
                    "pwd_md5", "password_hash", "pass_hash", "salt", "access_key", "secret_key"),
@@ -215,7 +222,9 @@ _EN: dict[str, tuple[str, ...]] = {
            "ssid", "os", "device_os", "minutes", "mb", "count", "amount", "fee", "price", "rate", "score", "url",
            "level", "grade", "class", "dept", "department", "title", "category", "brand", "model", "shop_name",
            "ap_name", "apply_time", "auth_time", "review_status", "seq", "index", "flag", "month", "year",
-           "valid_until", "expiry", "expire", "expires", "session", "traffic", "duration", "qty", "quantity"),
+           "valid_until", "expiry", "expire", "expires", "session", "traffic", "duration", "qty", "quantity",
+           "version", "ver", "checksum", "digest", "fingerprint", "file", "firmware", "seniority", "tenure",
+           "service_years", "years_of_service", "ward"),
 }
 
 
@@ -225,7 +234,7 @@ class NameEvidence:
 
     head: str | None
     concepts: tuple[str, ...]
-    via: str  # "zh" | "en" | "pinyin" | "initials" | ""
+    via: str  # "zh" | "en" | "pinyin" | "initials" | "initials?" (after an unknown leading syllable) | ""
 
     @property
     def type(self) -> str | None:
@@ -277,29 +286,101 @@ def _zh_matches(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-# "X名称"/"X编码" is the name or code *of X*: it inherits X's concept (诊断编码 → medical_info)
-GENERIC_TAILS = ("名称", "编码", "代码", "代号")
+# "X名称"/"X编码" is the name or code *of X*: it inherits X's concept (诊断编码 → medical_info); "X等级" is the
+# grade of X (残疾等级), "X合计" the sum of X (应发合计) — for the kinds of type such a tail can belong to.
+GRADED = frozenset({"medical_info", "criminal_record", "education_level", "marital_status", "political_status",
+                    "religion", "ethnicity", "gender"})
+AMOUNTS = frozenset({"income", "revenue", "tax_amount"})
+_ANY = frozenset({"*"})
+TAILS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("名称", "编码", "代码", "代号"), _ANY),
+    **dict.fromkeys(("等级", "级别", "类别", "类型", "程度", "状况", "情况", "分类", "结果"), GRADED),
+    **dict.fromkeys(("金额", "合计", "总额", "总计", "小计", "数额"), AMOUNTS),
+}
+EN_TAILS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("name", "code", "cd", "dm"), _ANY),
+    **dict.fromkeys(("grade", "level", "type", "category", "class", "status"), GRADED),
+    **dict.fromkeys(("amount", "amt", "total", "sum"), AMOUNTS),
+}
+GENERIC_TAILS = tuple(TAILS)
+
+
+def _inherit(tail_types: frozenset[str], before: list[tuple[int, int, str]]) -> str | None:
+    """The concept a generic tail inherits: the last-ending typed concept before it that the tail allows."""
+    ok = [m for m in before if m[2] not in (NULL, TEXT, MOD, COMPANY_CTX) and (tail_types is _ANY or m[2] in tail_types)]
+    return max(ok, key=lambda m: (m[0], m[1]))[2] if ok else None
+
+
+AMBIGUOUS = "?"
+
+
+@lru_cache(maxsize=1)
+def _derived_initials() -> dict[str, frozenset[str]]:
+    derived: dict[str, set[str]] = {}
+    for concept, words in _ZH.items():
+        for w in words:
+            if len(w) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in w):
+                for spelling in initials_of(w, limit=32):
+                    derived.setdefault(spelling, set()).add(concept)
+    return {k: frozenset(v) for k, v in derived.items()}
+
+
+@lru_cache(maxsize=1)
+def initials_index() -> dict[str, str]:
+    """Pinyin initials → concept: the hand-made list, plus the initials of every Chinese keyword.
+
+    A derived spelling that two concepts share (残疾 and 成绩 are both ``cj``) is :data:`AMBIGUOUS`:
+    a word of the header whose meaning only a generic tail can settle (``cjdj`` 残疾等级 — a grade
+    belongs to health data, not to a score); the hand-made entries always win.
+    """
+    derived = _derived_initials()
+    out = {k: (next(iter(v)) if len(v) == 1 else AMBIGUOUS) for k, v in derived.items() if len(k) >= 2}
+    for tail in TAILS:  # generic tails (等级 dj, 合计 hj) read as such, whatever else shares the spelling
+        for spelling in initials_of(tail):
+            out.setdefault(spelling, NULL) if spelling in _INITIALS else out.__setitem__(spelling, NULL)
+    out.update(_INITIALS)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _initial_tails() -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for tail, kinds in TAILS.items():
+        for spelling in initials_of(tail):
+            out.setdefault(spelling, kinds)
+    return out
 
 
 def _segment_initials(token: str) -> list[str] | None:
     """Split ``token`` into known pinyin-initial words, preferring fewer (longer) segments."""
     n = len(token)
+    initials = initials_index()
     best: list[list[str] | None] = [None] * (n + 1)
     best[0] = []
     for i in range(1, n + 1):
         for j in range(max(0, i - 8), i):
             prev = best[j]
             word = token[j:i]
-            if prev is not None and word in _INITIALS:
+            if prev is not None and word in initials:
                 cand = [*prev, word]
                 if best[i] is None or len(cand) < len(best[i]):  # type: ignore[arg-type]
                     best[i] = cand
     return best[n]
 
 
+# database-naming abbreviations read as the word they stand for (ID_NUM, CORP_NM, TAX_AMT, GENDER_CD)
+_EN_SYNONYMS = {"num": "no", "number": "no", "nbr": "no", "nr": "no", "nm": "name", "cd": "code", "amt": "amount",
+                "dt": "date", "txt": "text"}
+
+
 def _tokens(header: str) -> list[str]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", header)
-    return [t for t in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if t]
+    return [_EN_SYNONYMS.get(t, t) for t in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if t]
+
+
+@lru_cache(maxsize=1)
+def _en_index() -> list[tuple[str, str]]:
+    return [("_" + "_".join(_tokens(p)) + "_", concept) for concept, phrases in _EN.items() for p in phrases]
 
 
 @lru_cache(maxsize=4096)
@@ -310,12 +391,11 @@ def read_name(header: str) -> NameEvidence:
         return NameEvidence(None, (), "")
     low = raw.lower()
     if re.search(r"[\u4e00-\u9fff]", raw):
-        matches = _zh_matches(low)
-        head, concepts = _head(matches)
-        if head == NULL and low.endswith(GENERIC_TAILS):
-            before = [m for m in matches if m[0] <= len(low) - 2 and m[2] not in (NULL, TEXT, MOD)]
-            if before:
-                head = max(before, key=lambda m: (m[0], m[1]))[2]
+        zh = _zh_matches(low)
+        head, concepts = _head(zh)
+        tail = next((t for t in TAILS if low.endswith(t)), None)
+        if head in (NULL, COMPANY_CTX) and tail:
+            head = _inherit(TAILS[tail], [m for m in zh if m[0] <= len(low) - len(tail)]) or head
         if head is not None:
             return NameEvidence(head, concepts, "zh")
     tokens = _tokens(raw)
@@ -323,30 +403,72 @@ def read_name(header: str) -> NameEvidence:
         return NameEvidence(None, (), "")
     joined = "_" + "_".join(tokens) + "_"
     matches: list[tuple[int, int, str]] = []
-    for concept, phrases in _EN.items():
-        for p in phrases:
-            key = "_" + p + "_"
-            start = joined.find(key)
-            while start >= 0:
-                matches.append((start + len(key), len(key), concept))
-                start = joined.find(key, start + 1)
+    for key, concept in _en_index():
+        start = joined.find(key)
+        while start >= 0:
+            matches.append((start + len(key), len(key), concept))
+            start = joined.find(key, start + 1)
     if matches:
         # a phrase swallows its words: drop matches lying inside a longer one that ends at the same place
         head, concepts = _head(matches)
+        if head in (NULL, None) and tokens[-1] in EN_TAILS and len(tokens) > 1:
+            cut = len(joined) - len(tokens[-1]) - 1
+            head = _inherit(EN_TAILS[tokens[-1]], [m for m in matches if m[0] <= cut]) or head
+        first_is_english = any(m[0] - m[1] == 0 for m in matches)
+        if head in (NULL, None) and len(tokens) > 1 and tokens[0].isalpha() and not first_is_english:
+            # an abbreviation with an English suffix (SBKH_NO, MZ_DM): the abbreviation names the column
+            first = _read_ascii_word(tokens[0], [tokens[0]])
+            if first.type and first.via in ("initials", "pinyin"):
+                return first
         return NameEvidence(head, concepts, "en")
-    word = "".join(tokens)
+    return _read_ascii_word("".join(tokens), tokens)
+
+
+def _read_ascii_word(word: str, tokens: list[str]) -> NameEvidence:
+    """A header in full pinyin (shenfenzheng) or pinyin initials (sfzh, jzdz)."""
     if word.isalpha():
         pin = [(low_end, len(k), c) for k, c in _PINYIN.items() for low_end in _ends(word, k)]
         if pin:
             head, concepts = _head(pin)
             return NameEvidence(head, concepts, "pinyin")
-        for tok in (word, tokens[-1]):
-            seg = _segment_initials(tok)
+        # X号 (bbh 版本号): the number of X is read as X
+        cands = (word, tokens[-1], word[1:], word[2:], word[3:], *((word[:-1],) if word.endswith("h") else ()))
+        for tok in cands:
+            seg = _segment_initials(tok) if len(tok) >= 2 else None
+            if seg and tok in (word[1:], word[2:], word[3:]) and initials_index()[seg[-1]] in (NULL, MOD, TEXT):
+                continue  # an unknown leading syllable (sz·nl 实足年龄) only before a word that names a type
             if seg:
-                concepts_l = [_INITIALS[s] for s in seg]
-                heads = [c for c in concepts_l if c != MOD]
-                return NameEvidence(heads[-1] if heads else None, tuple(concepts_l), "initials")
+                return _read_initials(seg, "initials" if tok in (word, tokens[-1]) else "initials?")
     return NameEvidence(None, (), "")
+
+
+def _read_initials(seg: list[str], via: str) -> NameEvidence:
+    index = initials_index()
+    concepts_l = [index[s] for s in seg]
+    heads = [c for c in concepts_l if c != MOD]
+    head: str | None = heads[-1] if heads else None
+    tails = _initial_tails()
+    if head == NULL and len(seg) > 1 and seg[-1] in tails:
+        # trailing tails narrow each other: cj·dj·dm (残疾等级代码) is the code of a grade
+        k = len(seg)
+        allowed: frozenset[str] = _ANY
+        while k > 1 and seg[k - 1] in tails and concepts_l[k - 1] == NULL:
+            kinds = tails[seg[k - 1]]
+            allowed = kinds if allowed is _ANY else (allowed if kinds is _ANY else allowed & kinds)
+            k -= 1
+        ambiguous = _derived_initials()
+        before = [(i + 1, len(s), c) for i, (s, cs) in enumerate(zip(seg[:k], concepts_l[:k], strict=False))
+                  for c in (ambiguous.get(s, frozenset()) if cs == AMBIGUOUS else (cs,))]
+        ok = [m for m in before if m[2] not in (NULL, TEXT, MOD, COMPANY_CTX) and (allowed is _ANY or m[2] in allowed)]
+        last = max((m[0] for m in ok), default=0)
+        inherited = {m[2] for m in ok if m[0] == last}
+        if len(inherited) == 1:
+            head = inherited.pop()
+    if head == AMBIGUOUS:
+        head = None
+    elif AMBIGUOUS in concepts_l and head in concepts_l:
+        via = "initials?"  # an unresolved syllable beside the head: a guess
+    return NameEvidence(head, tuple(c for c in concepts_l if c != AMBIGUOUS), via)
 
 
 def _ends(word: str, key: str) -> list[int]:
@@ -426,6 +548,11 @@ RELIGION_MARKERS = {"佛教", "道教", "伊斯兰教", "天主教", "基督教"
 
 HEALTH_VALUES = {"健康", "良好", "一般", "较差", "差", "良", "优", "有慢性病", "慢性病", "残疾", "患病", "有病",
                  "亚健康", "体弱", "病弱", "重病", "健康或良好", "生活不能自理", "大病", "长期慢性病", "有重大疾病"}
+# care and disability grades (护理/失能等级, 残疾类别) are health data
+CARE_RE = (r"^(?:(?:特|一|二|三|四|1|2|3)级护理|(?:轻度|中度|重度|完全|半)失能|失能|能力完好|"
+           r"(?:视力|听力|言语|肢体|智力|精神|多重)残疾(?:[一二三四1-4]级)?)$")
+# names of organisational units (wards, departments, associations): never a diagnosis
+ORG_UNIT_RE = r"(?:科|病区|病房|室|中心|院|会|局|所|站|办|部|处|单元|队|组|协会|联合会)$"
 CORRECTION_VALUES = {"缓刑", "假释", "管制", "暂予监外执行", "剥夺政治权利", "监外执行", "社区矫正"}
 
 # disease / symptom vocabulary (diagnosis names, chief complaints)

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from shucang.classify import freetext
 from shucang.classify import identifiers as ids
+from shucang.classify import types as ST
 from shucang.classify import vocab as V
 
 BLANKS = ["", "NULL", "NONE", "NAN", "N/A", "NA", "-", "--", "---", "—", "——", "/", "\\N", "无", "暂无", "空",
@@ -54,14 +55,7 @@ POSTAL_RE = r"^[1-8][0-9]{5}$"
 LOCAL_PHONE_RE = r"^[2-8][0-9]{6,7}$"
 
 # value-decided types: (threshold on the share of non-blank values)
-THRESHOLDS: dict[str, float] = {
-    "id_card": 0.5, "uscc": 0.6, "org_code": 0.7, "business_reg_no": 0.7, "bank_card": 0.6, "imei": 0.7,
-    "vin": 0.6, "mobile_phone": 0.5, "landline_phone": 0.5, "email": 0.6, "ip_address": 0.6,
-    "mac_address": 0.6, "gps_coordinate": 0.6, "credential": 0.6, "license_plate": 0.5, "person_name": 0.6,
-    "company_name": 0.6, "address": 0.5, "ethnicity": 0.8, "gender": 0.8, "marital_status": 0.8,
-    "political_status": 0.8, "education_level": 0.8, "religion": 0.85, "medical_info": 0.6,
-    "criminal_record": 0.6, "passport": 0.8, "travel_permit": 0.8, "free_text_pii": 0.25,
-}
+THRESHOLDS: dict[str, float] = {t.code: t.threshold for t in ST.TYPES if t.threshold is not None}
 # types a header may settle when the values fit (the share needed of "compatible" values)
 NAME_TYPES_COMPAT = 0.6
 
@@ -407,10 +401,7 @@ def _header_types(name: V.NameEvidence) -> list[str]:
     return out
 
 
-_PRIORITY = {"id_card": 9, "uscc": 9, "bank_card": 8, "imei": 8, "vin": 8, "business_reg_no": 7, "org_code": 7,
-             "mobile_phone": 6, "email": 6, "license_plate": 6, "ip_address": 6, "mac_address": 6,
-             "gps_coordinate": 6, "credential": 6, "passport": 5, "travel_permit": 5, "person_name": 4,
-             "company_name": 3, "address": 3, "medical_info": 4, "criminal_record": 4}
+_PRIORITY = {t.code: t.priority for t in ST.TYPES if t.priority}
 
 
 def _best_share(sh: dict[str, float]) -> float:
@@ -467,21 +458,7 @@ def _name_fit(nt: str, sh: dict[str, float], facts: dict[str, Any], n: int) -> f
 
 
 # what a full scan re-measures on every value once the sample has named a type
-FULL_KEYS: dict[str, set[str]] = {
-    "vin": {"vin_format", "vin_check"}, "mobile_phone": {"mobile_phone", "landline_phone", "decimal"},
-    "landline_phone": {"mobile_phone", "landline_phone", "local_phone"},
-    "gps_coordinate": {"gps_pair", "coord", "coord_cn"},
-    "legal_representative": {"person_name"}, "company_name": {"company_name", "government"},
-    "address": {"address"}, "medical_info": {"icd", "medical_words", "health", "care", "org_unit"},
-    "criminal_record": {"crime_words", "correction"}, "religion": {"religion", "religion_marker"},
-    "passport": {"doc_code", "passport", "alnum_code"}, "travel_permit": {"doc_code", "travel_permit", "alnum_code"},
-    "social_security_no": {"doc_code", "alnum_code"}, "income": {"number"}, "revenue": {"number"},
-    "tax_amount": {"number"}, "age": {"int_small"}, "birth_date": {"date", "datetime"}, "postal_code": {"postal"},
-    "bank_account": {"digits", "bank_card"}, "bank_card": {"bank_card", "digits"},
-    "gender": {"gender", "gender_code"}, "ethnicity": {"ethnicity", "code2"},
-    "marital_status": {"marital_status", "code2"}, "political_status": {"political_status", "code2"},
-    "education_level": {"education_level", "code2"}, "free_text_pii": {"free_text_pii"},
-}
+FULL_KEYS: dict[str, set[str]] = {t.code: set(t.validators) for t in ST.TYPES if t.validators}
 # a column the sample found nothing in is still checked, value by value, for the commonest identifiers
 NULL_FULL_KEYS = {"id_card", "mobile_phone", "bank_card", "email"}
 

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from shucang.classify import freetext
 from shucang.classify import identifiers as ids
+from shucang.classify import types as ST
 from shucang.classify import vocab as V
 
 BLANKS = ["", "NULL", "NONE", "NAN", "N/A", "NA", "-", "--", "---", "—", "——", "/", "\\N", "无", "暂无", "空",
@@ -41,6 +42,7 @@ DATETIME_RE = r"[0-9]{1,2}:[0-9]{2}"
 ICD_RE = r"^[A-Z][0-9]{2}(?:\.[0-9A-Z]{1,4})?(?:[+*/][A-Z][0-9]{2}(?:\.[0-9A-Z]{1,4})?)?$"
 GPS_PAIR_RE = (r"^\(?-?1?[0-9]{1,2}\.[0-9]{3,}\s*[,，;/ ]\s*-?1?[0-9]{1,2}\.[0-9]{3,}\)?$")
 COORD_RE = r"^-?1?[0-9]{1,2}\.[0-9]{4,}$"
+COORD5_RE = r"^1?[0-9]{1,2}\.[0-9]{5,}$"  # a lone longitude or latitude, as GPS devices write them
 HASH_RE = (r"^(?:[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}|[0-9A-F]{128}|\$2[ABXY]?\$[0-9]{2}\$[./0-9A-Z]{53}"
            r"|\$(?:ARGON2I?D?|PBKDF2|SHA256|SHA512|5|6)\$.+|\{(?:SSHA|SHA|MD5|BCRYPT)\}.+|[A-Z0-9+/]{43,}={0,2})$")
 # 企业类型 values are legal forms, not names of anyone
@@ -53,14 +55,7 @@ POSTAL_RE = r"^[1-8][0-9]{5}$"
 LOCAL_PHONE_RE = r"^[2-8][0-9]{6,7}$"
 
 # value-decided types: (threshold on the share of non-blank values)
-THRESHOLDS: dict[str, float] = {
-    "id_card": 0.5, "uscc": 0.6, "org_code": 0.7, "business_reg_no": 0.7, "bank_card": 0.6, "imei": 0.7,
-    "vin": 0.6, "mobile_phone": 0.5, "landline_phone": 0.5, "email": 0.6, "ip_address": 0.6,
-    "mac_address": 0.6, "gps_coordinate": 0.6, "credential": 0.6, "license_plate": 0.5, "person_name": 0.6,
-    "company_name": 0.6, "address": 0.5, "ethnicity": 0.8, "gender": 0.8, "marital_status": 0.8,
-    "political_status": 0.8, "education_level": 0.8, "religion": 0.85, "medical_info": 0.6,
-    "criminal_record": 0.6, "passport": 0.8, "travel_permit": 0.8, "free_text_pii": 0.25,
-}
+THRESHOLDS: dict[str, float] = {t.code: t.threshold for t in ST.TYPES if t.threshold is not None}
 # types a header may settle when the values fit (the share needed of "compatible" values)
 NAME_TYPES_COMPAT = 0.6
 
@@ -202,6 +197,8 @@ def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[di
         if sh.get("number", 0) > 0 or (only is not None and want("int_small", "coord", "postal", "digits")):
             put("int_small", lambda: _m(vals, INT_RE))
             put("coord", lambda: _m(vals, COORD_RE))
+            if sh.get("coord", 0) >= 0.8:
+                put("coord_cn", lambda: _coord_in_china(vals))
             put("postal", lambda: _m(vals, POSTAL_RE))
             put("digits", lambda: _m(c, DIGITS_RE))
             put("decimal", lambda: _m(vals, r"\.[0-9]+$"))
@@ -218,6 +215,9 @@ def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[di
         squeezed = vals
         if pc.any(pc.match_substring_regex(vals, r"\s")).as_py():
             squeezed = pc.replace_substring_regex(vals, r"[\s\x{3000}]+", "")
+        if avg_len <= 16 and (only is None or "date" in only) and pc.any(pc.match_substring(vals, "年")).as_py():
+            put("date", lambda: _m(squeezed, DATE_RE))
+            put("datetime", lambda: pc.and_(_m(squeezed, DATE_RE), _m(squeezed, DATETIME_RE)))
         if avg_len <= 12:
             put("gender", lambda: _is_in(squeezed, V.GENDER_VALUES))
             put("ethnicity", lambda: _is_in(squeezed, V.ETHNICITY_VALUES))
@@ -250,13 +250,25 @@ def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[di
             put("address", lambda: pc.and_(_m(squeezed, V.ADDRESS_RE), pc.invert(_m(squeezed, "[，。；！？：,;!?]"))))
             put("place_only", lambda: _m(squeezed, V.PLACE_ONLY_RE))
         if avg_len <= 40:
-            put("medical_words", lambda: _m(squeezed, V.MEDICAL_WORDS))
+            org_unit = _m(squeezed, V.ORG_UNIT_RE)
+            put("org_unit", lambda: org_unit)
+            put("medical_words", lambda: pc.and_(_m(squeezed, V.MEDICAL_WORDS), pc.invert(org_unit)))
+            put("care", lambda: _m(squeezed, V.CARE_RE))
             put("crime_words", lambda: _m(squeezed, V.CRIME_WORDS))
         if avg_len >= 12 and want("free_text_pii"):
             counts, share_any = freetext.count_entities(vals)
             sh["free_text_pii"] = share_any
             facts["entity_counts"] = counts
     return sh, facts
+
+
+def _coord_in_china(vals: pa.StringArray) -> pa.BooleanArray:
+    """Longitudes 73–136 or latitudes 3–54 with 5+ decimals, all of one kind (a column is one axis)."""
+    fine = _m(vals, COORD5_RE)
+    num = pc.cast(pc.if_else(fine, vals, pa.scalar(None, pa.string())), pa.float64())
+    lon = pc.fill_null(pc.and_(pc.greater_equal(num, 73.0), pc.less_equal(num, 136.0)), False)
+    lat = pc.fill_null(pc.and_(pc.greater_equal(num, 3.0), pc.less_equal(num, 54.0)), False)
+    return lon if _sum(lon) >= _sum(lat) else lat
 
 
 def _distinct_ratio(vals: pa.StringArray) -> float:
@@ -296,6 +308,8 @@ def decide(header: str, vals: pa.StringArray, sh: dict[str, float], facts: dict[
             kind = "mobile_phone" if sh.get("mobile_phone", 0) >= sh.get("landline_phone", 0) else "landline_phone"
             cands.append(_Cand(kind, phone, "values"))
     value("gps_coordinate", sh.get("gps_pair", 0))
+    if sh.get("coord_cn", 0) >= 0.9 and (n < 30 or _distinct_ratio(vals) >= 0.5):
+        cands.append(_Cand("gps_coordinate", sh["coord_cn"], "values"))
     # person names: diverse values (a category column of short words is not a name column)
     if sh.get("person_name", 0) >= 0.4 and (n < 30 or _distinct_ratio(vals) >= 0.2):
         s = sh["person_name"]
@@ -318,6 +332,8 @@ def decide(header: str, vals: pa.StringArray, sh: dict[str, float], facts: dict[
     icd_diverse = sh.get("icd", 0) >= 0.7 and (nt == "medical_info" or pc.count_distinct(vals).as_py() >= 12)
     if icd_diverse or (sh.get("medical_words", 0) >= 0.6 and sh.get("crime_words", 0) < 0.3):
         cands.append(_Cand("medical_info", med, "values"))
+    if sh.get("care", 0) >= 0.8:
+        cands.append(_Cand("medical_info", sh["care"], "values"))
     if sh.get("health", 0) >= 0.9 and (nt == "medical_info" or sh.get("medical_words", 0) >= 0.05):
         cands.append(_Cand("medical_info", sh["health"], "values"))
     if sh.get("crime_words", 0) >= 0.6 or sh.get("correction", 0) >= 0.9:
@@ -334,6 +350,10 @@ def decide(header: str, vals: pa.StringArray, sh: dict[str, float], facts: dict[
     if sh.get("free_text_pii", 0) >= THRESHOLDS["free_text_pii"] and facts.get("avg_len", 0) >= 15:
         cands.append(_Cand("free_text_pii", sh["free_text_pii"], "values"))
 
+    if name.head == V.NULL:
+        # a header that names something else (版本号, 文件MD5) overrules look-alike values: versions look like
+        # IP addresses, file digests like password hashes. Checksummed identifiers are never overruled.
+        cands = [c for c in cands if c.type not in HEADER_VETOED]
     if cands:
         for c in cands:
             if c.type == nt or (c.type == "person_name" and nt == "legal_representative"):
@@ -350,9 +370,12 @@ def decide(header: str, vals: pa.StringArray, sh: dict[str, float], facts: dict[
         conf = min(0.99, 0.5 + min(best.share, 1.0) / 2 + (0.1 if best.rule == "name+values" else 0))
         return t, round(conf, 3), best.rule
 
-    # nothing decisive in the values: the header may settle it if the values fit
-    if nt is not None:
+    # nothing decisive in the values: the header may settle it if the values fit — its head concept
+    # first, then the other types it names (si_card_no: a social-security number, not a card_no)
+    for nt in _header_types(name):
         fit = _name_fit(nt, sh, facts, n)
+        if name.via == "initials?" and nt in V.AMOUNTS and sh.get("int_small", 0) >= 0.5:
+            continue  # a guessed abbreviation over small counts (家庭人口数 jt·rks) is not money
         if fit >= NAME_TYPES_COMPAT:
             t = nt
             if nt == "mobile_phone" and sh.get("local_phone", 0) >= 0.5:
@@ -363,10 +386,22 @@ def decide(header: str, vals: pa.StringArray, sh: dict[str, float], facts: dict[
     return None, round(min(0.99, 0.6 + 0.4 * (1 - _best_share(sh))), 3), "no-evidence"
 
 
-_PRIORITY = {"id_card": 9, "uscc": 9, "bank_card": 8, "imei": 8, "vin": 8, "business_reg_no": 7, "org_code": 7,
-             "mobile_phone": 6, "email": 6, "license_plate": 6, "ip_address": 6, "mac_address": 6,
-             "gps_coordinate": 6, "credential": 6, "passport": 5, "travel_permit": 5, "person_name": 4,
-             "company_name": 3, "address": 3, "medical_info": 4, "criminal_record": 4}
+# value-decided types that a header naming something else may overrule
+HEADER_VETOED = frozenset({"ip_address", "credential"})
+
+
+def _header_types(name: V.NameEvidence) -> list[str]:
+    """The types a header names, head first; only a typed head opens the others (not 护照有效期至)."""
+    if not name.type:
+        return []
+    out = [name.type]
+    for c in reversed(name.concepts):
+        if c not in (V.NULL, V.MOD, V.TEXT, V.COMPANY_CTX) and c not in out and c != "legal_representative":
+            out.append(c)
+    return out
+
+
+_PRIORITY = {t.code: t.priority for t in ST.TYPES if t.priority}
 
 
 def _best_share(sh: dict[str, float]) -> float:
@@ -400,11 +435,11 @@ def _name_fit(nt: str, sh: dict[str, float], facts: dict[str, Any], n: int) -> f
     if nt == "religion":
         return g("religion", 0) + 0.2
     if nt in ("medical_info", "criminal_record"):
-        return 1.0 - g("number", 0) - g("date", 0)
+        return 1.0 - g("number", 0) - g("date", 0) - g("org_unit", 0)
     if nt == "credential":
         return 1.0 if n else 0.0
     if nt == "gps_coordinate":
-        return max(g("coord", 0), g("gps_pair", 0))
+        return max(g("coord", 0), g("gps_pair", 0), g("coord_cn", 0))
     if nt == "vin":
         return g("vin_format", 0)
     if nt == "imei":
@@ -423,20 +458,7 @@ def _name_fit(nt: str, sh: dict[str, float], facts: dict[str, Any], n: int) -> f
 
 
 # what a full scan re-measures on every value once the sample has named a type
-FULL_KEYS: dict[str, set[str]] = {
-    "vin": {"vin_format", "vin_check"}, "mobile_phone": {"mobile_phone", "landline_phone", "decimal"},
-    "landline_phone": {"mobile_phone", "landline_phone", "local_phone"}, "gps_coordinate": {"gps_pair", "coord"},
-    "legal_representative": {"person_name"}, "company_name": {"company_name", "government"},
-    "address": {"address"}, "medical_info": {"icd", "medical_words", "health"},
-    "criminal_record": {"crime_words", "correction"}, "religion": {"religion", "religion_marker"},
-    "passport": {"doc_code", "passport", "alnum_code"}, "travel_permit": {"doc_code", "travel_permit", "alnum_code"},
-    "social_security_no": {"doc_code", "alnum_code"}, "income": {"number"}, "revenue": {"number"},
-    "tax_amount": {"number"}, "age": {"int_small"}, "birth_date": {"date", "datetime"}, "postal_code": {"postal"},
-    "bank_account": {"digits", "bank_card"}, "bank_card": {"bank_card", "digits"},
-    "gender": {"gender", "gender_code"}, "ethnicity": {"ethnicity", "code2"},
-    "marital_status": {"marital_status", "code2"}, "political_status": {"political_status", "code2"},
-    "education_level": {"education_level", "code2"}, "free_text_pii": {"free_text_pii"},
-}
+FULL_KEYS: dict[str, set[str]] = {t.code: set(t.validators) for t in ST.TYPES if t.validators}
 # a column the sample found nothing in is still checked, value by value, for the commonest identifiers
 NULL_FULL_KEYS = {"id_card", "mobile_phone", "bank_card", "email"}
 

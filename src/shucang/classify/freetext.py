@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shucang.classify.identifiers import PLATE_PROVINCES
+from shucang.classify import types as ST
 from shucang.classify.vocab import SURNAMES_1, SURNAMES_2
 
 _SURNAME = "(?:" + "|".join(sorted(SURNAMES_2)) + "|[" + "".join(sorted(SURNAMES_1)) + "])"
@@ -27,14 +27,9 @@ _ROLE = ("来电人|来电者|市民|反映人|投诉人|举报人|户主|业主
          "老人|患者|租户|房东|申请人|负责人|法人|店主|老板|邻居|孩子父亲|孩子母亲|爷爷|奶奶|外公|外婆|家属|"
          "驾驶员|司机|员工|工人|学生|居民|村民|签收人|收件人|经办人")
 # Patterns in RE2 syntax, each with exactly one capture group: the entity itself.
+# identifiers: the registry's free-text pattern of each type (the same one masking redacts with)
 ENTITY_PATTERNS: dict[str, str] = {
-    "id_card": r"(?:^|[^0-9A-Za-z])([1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-               r"[0-9]{3}[0-9Xx])(?:[^0-9A-Za-z]|$)",
-    "bank_card": r"(?:^|[^0-9])(62[0-9]{14,17})(?:[^0-9]|$)",
-    "mobile_phone": r"(?:^|[^0-9])((?:(?:\+|00)?86[- ]?)?1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4})(?:[^0-9]|$)",
-    "landline_phone": r"(?:^|[^0-9])(0[1-9][0-9]{1,2}-[0-9]{7,8})(?:[^0-9]|$)",
-    "email": r"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})",
-    "license_plate": "([" + PLATE_PROVINCES + "][A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳])",
+    **{t.code: t.in_text("entity") for t in ST.text_types()},
     "address": r"((?:[\p{Han}]{2,4}(?:省|市))?(?:[\p{Han}]{2,4}(?:市|区|县))?(?:[\p{Han}]{2,5}(?:镇|乡|街道))?"
                r"[\p{Han}]{1,6}(?:村|路|街|大道|巷|弄|公路|线|小区|社区)[0-9一二三四五六七八九十]*(?:组)?[0-9]+号"
                r"(?:[\p{Han}]{0,8}[0-9]+(?:幢|栋|号楼))?(?:[0-9]+(?:单元|室))?)",

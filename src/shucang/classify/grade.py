@@ -20,43 +20,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-TYPE_LEVELS: dict[str, int] = {
-    "person_name": 3, "id_card": 4, "passport": 4, "travel_permit": 4, "social_security_no": 4,
-    "mobile_phone": 3, "landline_phone": 3, "email": 3, "address": 3, "postal_code": 1, "birth_date": 3,
-    "age": 2, "gender": 2, "ethnicity": 3, "marital_status": 3, "political_status": 3, "education_level": 2,
-    "free_text_pii": 3, "revenue": 3, "bank_card": 4, "bank_account": 4, "income": 4, "medical_info": 4,
-    "criminal_record": 4, "religion": 4, "credential": 4, "gps_coordinate": 4, "license_plate": 3, "vin": 3,
-    "ip_address": 2, "mac_address": 3, "imei": 3, "uscc": 1, "org_code": 1, "business_reg_no": 1,
-    "company_name": 1, "legal_representative": 1, "tax_amount": 3,
-}
-TYPE_NAMES_ZH: dict[str, str] = {
-    "person_name": "姓名", "id_card": "居民身份证号", "passport": "护照号", "travel_permit": "港澳台通行证",
-    "social_security_no": "社保卡/医保卡号", "mobile_phone": "手机号码", "landline_phone": "固定电话",
-    "email": "电子邮箱", "address": "地址", "postal_code": "邮政编码", "birth_date": "出生日期", "age": "年龄",
-    "gender": "性别", "ethnicity": "民族", "marital_status": "婚姻状况", "political_status": "政治面貌",
-    "education_level": "学历", "free_text_pii": "含个人信息的自由文本", "revenue": "企业营收/产值/利润",
-    "bank_card": "银行卡号", "bank_account": "银行账号", "income": "个人收入", "medical_info": "病历/诊断/健康",
-    "criminal_record": "违法犯罪记录", "religion": "宗教信仰", "credential": "密码/密钥", "gps_coordinate": "经纬度",
-    "license_plate": "机动车号牌", "vin": "车辆识别代号", "ip_address": "IP地址", "mac_address": "MAC地址",
-    "imei": "IMEI", "uscc": "统一社会信用代码", "org_code": "组织机构代码", "business_reg_no": "工商注册号",
-    "company_name": "单位/企业名称", "legal_representative": "法定代表人", "tax_amount": "纳税额",
-}
+from shucang.classify import types as ST
+
+TYPE_LEVELS: dict[str, int] = ST.levels()
+"""Default level of each type (from the registry, :mod:`shucang.classify.types`)."""
+TYPE_NAMES_ZH: dict[str, str] = ST.names_zh()
 LEVEL_NAMES_DB33 = {1: "L1 不敏感", 2: "L2 低敏感", 3: "L3 较敏感", 4: "L4 敏感"}
 
-DIRECT_IDENTIFIERS = frozenset({"person_name", "id_card", "passport", "travel_permit", "social_security_no",
-                                "mobile_phone", "email", "bank_card", "imei", "license_plate"})
-QUASI_IDENTIFIERS = frozenset({"gender", "age", "birth_date", "ethnicity", "postal_code", "education_level",
-                               "marital_status", "political_status", "address", "ip_address", "mac_address"})
-SENSITIVE_ATTRIBUTES = frozenset({"medical_info", "criminal_record", "religion", "income", "bank_account",
-                                  "political_status", "gps_coordinate"})
-PERSONAL = (DIRECT_IDENTIFIERS | QUASI_IDENTIFIERS | SENSITIVE_ATTRIBUTES
-            | {"landline_phone", "free_text_pii", "vin", "credential", "tax_amount"})
-LEGAL_PERSON_KEYS = frozenset({"uscc", "org_code", "business_reg_no"})  # the subject is identified as a legal person
-LEGAL_PERSON_PUBLISHED = frozenset({"address", "landline_phone", "email", "postal_code", "company_name",
-                                    "legal_representative", "uscc", "org_code", "business_reg_no"})
-NATURAL_PERSON_MARKERS = frozenset({"person_name", "id_card", "passport", "travel_permit", "social_security_no",
-                                    "mobile_phone", "bank_card", "income", "birth_date", "medical_info",
-                                    "criminal_record", "religion", "free_text_pii"})
+DIRECT_IDENTIFIERS = ST.in_group("direct")
+QUASI_IDENTIFIERS = ST.in_group("quasi")
+SENSITIVE_ATTRIBUTES = ST.in_group("sensitive")
+PERSONAL = DIRECT_IDENTIFIERS | QUASI_IDENTIFIERS | SENSITIVE_ATTRIBUTES | ST.in_group("personal")
+LEGAL_PERSON_KEYS = ST.in_group("legal_key")  # the subject is identified as a legal person
+LEGAL_PERSON_PUBLISHED = ST.in_group("published")
+NATURAL_PERSON_MARKERS = ST.in_group("natural")
 
 
 @dataclass(frozen=True)

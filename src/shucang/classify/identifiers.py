@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shucang.classify import types as ST
 from shucang.classify.checksums import ID_WEIGHTS, ORG_WEIGHTS, USCC_ALPHABET, USCC_WEIGHTS
 
 # --- GB/T 2260 region prefixes -------------------------------------------------------------------
@@ -73,7 +74,7 @@ for _c, _v in zip("ABCDEFGHJKLMNPRSTUVWXYZ", (1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4
     _VIN_VAL[ord(_c)] = _v
 _VIN_W = np.array((8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2), dtype=np.int64)
 
-PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+PLATE_PROVINCES = ST.PLATE_PROVINCES
 
 # --- normalisation ---------------------------------------------------------------------------------
 

@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from shucang.classify import types as ST
+from shucang.classify.initials import initials_of
+
 # ----------------------------------------------------------------------------------------------
 # Names
 # ----------------------------------------------------------------------------------------------
@@ -26,57 +29,7 @@ COMPANY_CTX = "company_ctx"  # 单位/名称 words: a company name if the values
 
 # concept → Chinese keywords. Longest match wins at the same end position.
 _ZH: dict[str, tuple[str, ...]] = {
-    "person_name": ("姓名", "名字", "曾用名", "别名", "联系人", "负责人", "户主", "所有人", "车主", "店主",
-                    "诉求人", "来电人", "申请人", "申报人", "经办人", "办税人", "收件人", "监护人", "父亲",
-                    "母亲", "配偶", "医生", "医师", "教师", "患者", "病人", "学生", "职工", "员工", "人员姓名", "用户姓名",
-                    "用户名称", "客户名称", "房东", "业主", "承租人", "出租人", "当事人", "被申请人", "持卡人",
-                    "户名", "账户名", "开户名", "签收人", "填报人", "审核人", "操作员", "投诉人", "举报人"),
-    "legal_representative": ("法定代表人", "法人代表", "法人姓名", "法人", "法定代表", "负责人（法人）"),
-    "id_card": ("身份证号码", "身份证号", "身份证", "公民身份号码", "证件号码", "证件号", "身份证明号码",
-                "社会保障号码", "社会保障号", "证照号码", "居民身份证", "身份号码", "证件编号", "居住证号"),
-    "passport": ("护照号码", "护照号", "护照"),
-    "travel_permit": ("通行证号码", "通行证号", "通行证", "回乡证", "台胞证", "往来港澳", "往来台湾"),
-    "social_security_no": ("社保卡号", "社保号", "医保卡号", "医保号", "社会保障卡号", "个人编号", "参保号",
-                           "参保编号", "医保编号", "社保编号", "个人社保号", "市民卡号", "就诊卡号"),
-    "mobile_phone": ("手机号码", "手机号", "手机", "移动电话", "来电号码", "主叫号码", "联系方式", "电话号码",
-                     "联系电话", "电话", "联系号码", "号码"),
-    "landline_phone": ("固定电话", "固话", "座机", "办公电话", "单位电话", "传真"),
-    "email": ("电子邮箱", "电子邮件", "邮箱", "email", "e-mail"),
-    "address": ("地址", "住址", "住所", "居住地", "户籍地", "所在地", "建设地点", "地点", "详细地址", "门牌",
-                "暂住地", "现住址", "通讯地址", "通信地址", "经营场所", "住所地", "出生地", "籍贯地址"),
-    "postal_code": ("邮政编码", "邮编"),
-    "birth_date": ("出生日期", "出生年月", "出生年月日", "生日", "出生时间", "出生"),
-    "age": ("年龄", "周岁", "岁数"),
-    "gender": ("性别",),
-    "ethnicity": ("民族", "族别"),
-    "marital_status": ("婚姻状况", "婚姻状态", "婚姻", "婚否"),
-    "political_status": ("政治面貌", "党派", "党员类别", "党籍"),
-    "education_level": ("学历", "文化程度", "受教育程度", "学位", "最高学历", "文化水平"),
-    "religion": ("宗教信仰", "宗教", "信仰"),
-    "bank_card": ("银行卡号", "银行卡", "卡号", "借记卡", "信用卡号", "社保卡银行账号"),
-    "bank_account": ("银行账号", "账号", "帐号", "基本户", "对公账户", "银行账户", "账户", "帐户", "结算账户",
-                     "开户账号", "收款账号", "付款账号"),
-    "income": ("工资", "薪资", "薪酬", "薪水", "收入", "缴费基数", "基数", "应发", "实发", "年薪", "月薪",
-               "奖金", "绩效", "期望薪资", "家庭收入", "人均收入", "养老金", "退休金", "津贴", "社保基数"),
-    "revenue": ("营业收入", "营收", "销售额", "销售收入", "产值", "利润", "营业额", "主营业务收入", "净利润",
-                "工业总产值", "增加值", "经营收入", "成交额", "交易额"),
-    "tax_amount": ("税额", "纳税额", "应纳税", "已缴税", "所得税", "税款", "缴税", "减免税", "退税", "税金",
-                   "入库税", "税收"),
-    "medical_info": ("诊断编码", "诊断名称", "诊断代码", "疾病编码", "疾病名称", "疾病代码", "诊断", "病历", "病史", "病情", "疾病", "病名", "健康状况", "健康", "残疾", "主诉",
-                     "症状", "过敏", "体检", "疫苗", "接种", "用药", "手术", "icd", "既往史", "检查结果",
-                     "伤残", "传染病", "慢性病", "检验", "处方", "医嘱", "孕"),
-    "criminal_record": ("罪名", "刑罚", "判处", "刑期", "犯罪", "违法", "前科", "矫正类别", "服刑", "判决",
-                        "案由", "违法行为", "处罚决定", "吸毒", "涉案"),
-    "credential": ("密码", "口令", "密钥", "令牌", "秘钥", "私钥", "验证码", "token"),
-    "gps_coordinate": ("经纬度", "坐标", "经度", "纬度", "定位", "gps", "轨迹"),
-    "license_plate": ("车牌号码", "车牌号", "车牌", "号牌号码", "号牌", "车号"),
-    "vin": ("车辆识别代号", "车辆识别码", "车架号", "vin"),
-    "ip_address": ("ip地址", "ip", "登录ip"),
-    "mac_address": ("mac地址", "mac", "物理地址"),
-    "imei": ("imei", "设备识别码", "终端识别码", "串号", "meid"),
-    "uscc": ("统一社会信用代码", "社会信用代码", "信用代码", "纳税人识别号", "税号", "统一代码"),
-    "org_code": ("组织机构代码", "机构代码"),
-    "business_reg_no": ("注册号", "工商注册号", "营业执照号", "营业执照注册号"),
+    **{t.code: t.zh for t in ST.TYPES if t.zh},
     COMPANY_CTX: ("单位名称", "单位", "建设单位", "施工单位", "监理单位", "企业名称", "企业", "公司名称", "公司", "纳税人名称", "经营主体", "主体名称",
                   "工作单位", "厂商", "厂家", "供应商", "名称", "机构名称", "服务商", "承包商", "商户名称", "客户单位",
                   "投保单位", "用人单位", "雇主"),
@@ -88,124 +41,35 @@ _ZH: dict[str, tuple[str, ...]] = {
            "承办单位", "机关", "部门", "岗位", "职务", "职业", "专业", "学校", "年级", "班级", "学号", "工号", "户号",
            "房间号", "账户类型", "开户银行", "开户行", "银行", "店铺名称", "店铺", "停车场", "项目名称", "险种", "营业厅",
            "套餐", "发动机号", "补贴", "对象", "结果", "满意度", "点位", "项目代码", "许可证", "车辆品牌", "经营范围", "行业",
-           "分数", "成绩", "比例", "率", "次数", "指标", "期", "至", "起", "止"),
+           "分数", "成绩", "比例", "率", "次数", "指标", "期", "至", "起", "止", "版本", "校验", "摘要", "指纹", "文件",
+           "附件", "工龄", "司龄", "教龄", "党龄", "驾龄", "年限", "病区", "科室", "合计", "总额", "总计", "小计", "数额",
+           "分类", "程度", "状况", "级别"),
 }
 
 # Pinyin initials → concept (segments of compact headers such as ``fddbrsfzh`` = fddbr + sfzh).
 _INITIALS: dict[str, str] = {
-    "xm": "person_name", "xingm": "person_name", "cym": "person_name", "lxr": "person_name", "fzr": "person_name", "hzxm": "person_name", "czxm": "person_name", "yhm": NULL, "sqr": "person_name",
-    "jbr": "person_name", "jhr": "person_name", "fqxm": "person_name", "mqxm": "person_name",
-    "fddbr": "legal_representative", "fr": "legal_representative", "frdb": "legal_representative",
-    "frxm": "legal_representative",
-    "sfzh": "id_card", "sfz": "id_card", "sfzhm": "id_card", "zjhm": "id_card", "zjh": "id_card", "gmsfhm": "id_card",
-    "shbzhm": "id_card", "sfhm": "id_card",
-    "hzhm": "passport", "hzh": "passport", "txzh": "travel_permit", "txzhm": "travel_permit",
-    "sbkh": "social_security_no", "ybkh": "social_security_no", "grbh": "social_security_no",
-    "sbh": "social_security_no", "cbh": "social_security_no",
-    "sjhm": "mobile_phone", "sjh": "mobile_phone", "sj": "mobile_phone", "lxdh": "mobile_phone", "dh": "mobile_phone",
-    "dhhm": "mobile_phone", "lxfs": "mobile_phone", "yddh": "mobile_phone", "ldhm": "mobile_phone",
-    "gddh": "landline_phone", "bgdh": "landline_phone", "cz": "landline_phone",
-    "yx": "email", "dzyx": "email",
-    "dz": "address", "zz": "address", "zs": "address", "hjdz": "address", "jtzz": "address", "xzz": "address",
-    "jzdz": "address", "zzdz": "address", "txdz": "address", "jydz": "address", "hjd": "address",
-    "yzbm": "postal_code", "yb": "postal_code",
-    "csrq": "birth_date", "csny": "birth_date",
-    "nl": "age", "xb": "gender", "mz": "ethnicity", "hyzk": "marital_status",
-    "zzmm": "political_status", "whcd": "education_level", "xl": "education_level", "xw": "education_level",
-    "zjxy": "religion",
-    "yhkh": "bank_card", "yhzh": "bank_account", "zh": "bank_account",
-    "jbhzh": "bank_account", "jbh": MOD, "dgzh": "bank_account",
-    "gz": "income", "jbgz": "income", "jxgz": "income", "yfgz": "income", "sfgz": "income", "jfjs": "income",
-    "jnjs": "income", "sbjs": "income", "grsr": "income", "jtsr": "income", "xc": "income",
-    "yysr": "revenue", "xse": "revenue", "yye": "revenue", "zcz": "revenue",
-    "se": "tax_amount", "nse": "tax_amount", "ynse": "tax_amount", "yjse": "tax_amount", "jmse": "tax_amount",
-    "grsds": "tax_amount", "zdmc": "medical_info", "zdbm": "medical_info", "jkzk": "medical_info", "cjlb": "medical_info",
-    "zm": "criminal_record", "jzlb": "criminal_record",
-    "mm": "credential", "jwd": "gps_coordinate",
-    "cph": "license_plate", "cphm": "license_plate", "hphm": "license_plate", "hp": "license_plate",
-    "clsbdh": "vin", "cjh": "vin",
-    "tyshxydm": "uscc", "shxydm": "uscc", "xydm": "uscc", "nsrsbh": "uscc", "tydm": "uscc",
-    "zzjgdm": "org_code", "jgdm": "org_code", "zch": "business_reg_no", "yyzzh": "business_reg_no",
-    "qymc": COMPANY_CTX, "dwmc": COMPANY_CTX, "gzdw": COMPANY_CTX, "nsrmc": COMPANY_CTX, "qy": COMPANY_CTX,
-    "dw": COMPANY_CTX,
-    # not sensitive
-    "rq": NULL, "djsj": NULL, "djrq": NULL, "clrq": NULL, "rdrq": NULL, "zzrq": NULL, "yxq": NULL,
-    "yxqz": NULL, "yxqx": NULL, "zt": NULL, "djzt": NULL, "ryzt": NULL, "lx": NULL, "qylx": NULL, "lb": NULL,
-    "rylb": NULL, "bh": NULL, "dm": NULL, "hh": NULL, "gx": NULL, "yhzgx": NULL, "ssjz": NULL, "sscs": NULL,
-    "jz": NULL, "sq": NULL, "zczb": NULL, "szdzb": NULL, "dzb": NULL, "gzgw": NULL, "gw": NULL,
-    "zw": NULL, "bm": NULL, "je": NULL, "fy": NULL, "mc": NULL, "id": NULL, "xh": NULL, "ny": NULL,
-    "rzsj": NULL, "lksj": NULL, "cjsj": NULL, "gxsj": NULL, "nd": NULL, "df": MOD,
-    "zy": NULL, "hk": NULL, "bz": TEXT, "nr": TEXT, "ms": TEXT,
+    **{spelling: t.code for t in ST.TYPES for spelling in t.initials},
+    "yhm": NULL, "jbh": MOD, "qymc": COMPANY_CTX, "dwmc": COMPANY_CTX, "gzdw": COMPANY_CTX, "nsrmc": COMPANY_CTX,
+    "qy": COMPANY_CTX, "dw": COMPANY_CTX, "rq": NULL, "djsj": NULL, "djrq": NULL, "clrq": NULL, "rdrq": NULL,
+    "zzrq": NULL, "yxq": NULL, "yxqz": NULL, "yxqx": NULL, "zt": NULL, "djzt": NULL, "ryzt": NULL, "lx": NULL,
+    "qylx": NULL, "lb": NULL, "rylb": NULL, "bh": NULL, "dm": NULL, "hh": NULL, "gx": NULL, "yhzgx": NULL,
+    "ssjz": NULL, "sscs": NULL, "jz": NULL, "sq": NULL, "zczb": NULL, "szdzb": NULL, "dzb": NULL, "gzgw": NULL,
+    "gw": NULL, "zw": NULL, "bm": NULL, "je": NULL, "fy": NULL, "mc": NULL, "id": NULL, "xh": NULL, "ny": NULL,
+    "rzsj": NULL, "lksj": NULL, "cjsj": NULL, "gxsj": NULL, "nd": NULL, "df": MOD, "zy": NULL, "hk": NULL,
+    "bz": TEXT, "nr": TEXT, "ms": TEXT,
 }
 
 # Full pinyin fragments (searched as substrings).
 _PINYIN: dict[str, str] = {
-    "xingming": "person_name", "mingzi": "person_name", "lianxiren": "person_name", "fuzeren": "person_name",
-    "fadingdaibiaoren": "legal_representative", "faren": "legal_representative",
-    "shenfenzheng": "id_card", "zhengjianhaoma": "id_card", "zhengjianhao": "id_card", "shenfenhao": "id_card",
-    "huzhao": "passport", "tongxingzheng": "travel_permit", "shebaoka": "social_security_no",
-    "shouji": "mobile_phone", "dianhua": "mobile_phone", "lianxifangshi": "mobile_phone",
-    "guding": "landline_phone", "youxiang": "email", "zhuzhi": "address", "dizhi": "address",
-    "zhusuo": "address", "youbian": "postal_code", "youzhengbianma": "postal_code", "chusheng": "birth_date",
-    "shengri": "birth_date", "nianling": "age", "xingbie": "gender", "minzu": "ethnicity", "hunyin": "marital_status",
-    "zhengzhimianmao": "political_status", "xueli": "education_level", "wenhuachengdu": "education_level",
-    "zongjiao": "religion", "yinhangka": "bank_card", "zhanghao": "bank_account", "gongzi": "income",
-    "shouru": "income", "xinzi": "income", "yingyeshouru": "revenue", "xiaoshoue": "revenue", "shuie": "tax_amount",
-    "nashui": "tax_amount", "zhenduan": "medical_info", "jiankang": "medical_info", "zuiming": "criminal_record",
-    "mima": "credential", "jingweidu": "gps_coordinate", "jingdu": "gps_coordinate", "weidu": "gps_coordinate",
-    "zuobiao": "gps_coordinate", "imei": "imei", "chepai": "license_plate", "haopai": "license_plate", "chejiahao": "vin",
-    "xinyongdaima": "uscc", "jigoudaima": "org_code", "zhucehao": "business_reg_no", "qiyemingcheng": COMPANY_CTX,
-    "danwei": COMPANY_CTX, "riqi": NULL, "shijian": NULL, "zhuangtai": NULL, "leixing": NULL, "bianhao": NULL,
-    "pinpai": NULL, "yingyeting": NULL, "taocan": NULL, "mingcheng": NULL, "beizhu": TEXT, "neirong": TEXT,
+    **{spelling: t.code for t in ST.TYPES for spelling in t.pinyin},
+    "qiyemingcheng": COMPANY_CTX, "danwei": COMPANY_CTX, "riqi": NULL, "shijian": NULL, "zhuangtai": NULL,
+    "leixing": NULL, "bianhao": NULL, "pinpai": NULL, "yingyeting": NULL, "taocan": NULL, "mingcheng": NULL,
+    "beizhu": TEXT, "neirong": TEXT,
 }
 
 # English (searched on token boundaries of ``_a_b_c_``).
 _EN: dict[str, tuple[str, ...]] = {
-    "person_name": ("name", "real_name", "full_name", "person_name", "realname", "fullname", "contact",
-                    "contact_name", "owner", "owner_name", "applicant", "patient", "patient_name", "doctor",
-                    "first_name", "last_name", "surname", "given_name", "customer_name", "user_real_name",
-                    "father", "mother", "guardian", "student_name", "emp_name", "employee_name", "xm"),
-    "legal_representative": ("legal_rep", "legal_person", "legal_representative", "legalrep", "corporate_rep"),
-    "id_card": ("id_card", "idcard", "id_no", "id_number", "idno", "identity", "identity_no", "citizen_id",
-                "national_id", "cert_no", "certificate_no", "resident_id", "idcard_no", "id_card_no", "sfzh"),
-    "passport": ("passport", "passport_no"),
-    "travel_permit": ("permit_no", "travel_permit", "hk_permit", "tw_permit"),
-    "social_security_no": ("ssn", "social_security", "insurance_no", "si_card", "medicare_no"),
-    "mobile_phone": ("mobile", "phone", "cellphone", "cell", "tel", "telephone", "phone_no", "mobile_no", "msisdn",
-                     "contact_phone", "phone_number"),
-    "landline_phone": ("landline", "fax", "office_phone", "office_tel"),
-    "email": ("email", "e_mail", "mail", "email_address"),
-    "address": ("address", "addr", "home_address", "street", "residence", "home_addr", "location_address"),
-    "postal_code": ("postcode", "post_code", "zip", "zipcode", "zip_code", "postal_code", "postalcode"),
-    "birth_date": ("birth", "birthday", "dob", "birth_date", "birth_month", "birthdate", "date_of_birth", "born"),
-    "age": ("age",),
-    "gender": ("sex", "gender"),
-    "ethnicity": ("ethnicity", "ethnic", "nation", "nationality_ethnic", "race"),
-    "marital_status": ("marital", "marital_status", "marriage"),
-    "political_status": ("political", "political_status", "party", "party_member"),
-    "education_level": ("education", "edu", "degree", "edu_level", "education_level", "diploma"),
-    "religion": ("religion", "faith"),
-    "bank_card": ("bank_card", "card_no", "card_number", "bankcard", "debit_card", "credit_card"),
-    "bank_account": ("account_no", "bank_account", "acct", "acct_no", "account_number", "iban"),
-    "income": ("salary", "wage", "wages", "income", "pay", "expected_salary", "base_salary", "bonus", "payroll"),
-    "revenue": ("revenue", "sales", "turnover", "profit", "output_value", "gmv"),
-    "tax_amount": ("tax", "tax_amount", "tax_paid", "tax_due", "income_tax"),
-    "medical_info": ("diagnosis", "disease", "icd", "icd10", "symptom", "health", "medical", "allergy",
-                     "chief_complaint", "illness", "disability", "vaccine"),
-    "criminal_record": ("crime", "criminal", "offence", "offense", "sentence", "conviction", "charge"),
-    "credential": ("password", "pwd", "passwd", "secret", "token", "api_key", "private_key", "credential",
-                   "pwd_md5", "password_hash", "pass_hash", "salt", "access_key", "secret_key"),
-    "gps_coordinate": ("lat", "lng", "lon", "latitude", "longitude", "coord", "coords", "coordinate", "gps",
-                       "geo", "location", "lnglat", "latlng"),
-    "license_plate": ("plate", "plate_no", "license_plate", "plate_number", "car_no", "vehicle_no"),
-    "vin": ("vin", "vin_code", "chassis_no", "frame_no"),
-    "ip_address": ("ip", "ip_address", "ip_addr", "ipaddr", "client_ip", "last_ip", "assigned_ip", "src_ip",
-                   "login_ip"),
-    "mac_address": ("mac", "mac_address", "mac_addr", "terminal_mac", "ap_mac", "bssid"),
-    "imei": ("imei", "meid", "device_imei"),
-    "uscc": ("uscc", "credit_code", "social_credit_code", "unified_code", "tax_id", "taxpayer_id"),
-    "org_code": ("org_code", "organization_code", "organisation_code"),
-    "business_reg_no": ("reg_no", "registration_no", "business_license_no", "license_no"),
+    **{t.code: t.en for t in ST.TYPES if t.en},
     COMPANY_CTX: ("company", "company_name", "enterprise", "employer", "org_name", "corp", "corp_name", "vendor",
                   "manufacturer", "organization", "organisation", "unit_name", "work_unit"),
     TEXT: ("content", "remark", "remarks", "memo", "comment", "comments", "description", "desc", "note", "notes",
@@ -215,7 +79,9 @@ _EN: dict[str, tuple[str, ...]] = {
            "ssid", "os", "device_os", "minutes", "mb", "count", "amount", "fee", "price", "rate", "score", "url",
            "level", "grade", "class", "dept", "department", "title", "category", "brand", "model", "shop_name",
            "ap_name", "apply_time", "auth_time", "review_status", "seq", "index", "flag", "month", "year",
-           "valid_until", "expiry", "expire", "expires", "session", "traffic", "duration", "qty", "quantity"),
+           "valid_until", "expiry", "expire", "expires", "session", "traffic", "duration", "qty", "quantity",
+           "version", "ver", "checksum", "digest", "fingerprint", "file", "firmware", "seniority", "tenure",
+           "service_years", "years_of_service", "ward"),
 }
 
 
@@ -225,7 +91,7 @@ class NameEvidence:
 
     head: str | None
     concepts: tuple[str, ...]
-    via: str  # "zh" | "en" | "pinyin" | "initials" | ""
+    via: str  # "zh" | "en" | "pinyin" | "initials" | "initials?" (after an unknown leading syllable) | ""
 
     @property
     def type(self) -> str | None:
@@ -277,29 +143,101 @@ def _zh_matches(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-# "X名称"/"X编码" is the name or code *of X*: it inherits X's concept (诊断编码 → medical_info)
-GENERIC_TAILS = ("名称", "编码", "代码", "代号")
+# "X名称"/"X编码" is the name or code *of X*: it inherits X's concept (诊断编码 → medical_info); "X等级" is the
+# grade of X (残疾等级), "X合计" the sum of X (应发合计) — for the kinds of type such a tail can belong to.
+GRADED = frozenset({"medical_info", "criminal_record", "education_level", "marital_status", "political_status",
+                    "religion", "ethnicity", "gender"})
+AMOUNTS = frozenset({"income", "revenue", "tax_amount"})
+_ANY = frozenset({"*"})
+TAILS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("名称", "编码", "代码", "代号"), _ANY),
+    **dict.fromkeys(("等级", "级别", "类别", "类型", "程度", "状况", "情况", "分类", "结果"), GRADED),
+    **dict.fromkeys(("金额", "合计", "总额", "总计", "小计", "数额"), AMOUNTS),
+}
+EN_TAILS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("name", "code", "cd", "dm"), _ANY),
+    **dict.fromkeys(("grade", "level", "type", "category", "class", "status"), GRADED),
+    **dict.fromkeys(("amount", "amt", "total", "sum"), AMOUNTS),
+}
+GENERIC_TAILS = tuple(TAILS)
+
+
+def _inherit(tail_types: frozenset[str], before: list[tuple[int, int, str]]) -> str | None:
+    """The concept a generic tail inherits: the last-ending typed concept before it that the tail allows."""
+    ok = [m for m in before if m[2] not in (NULL, TEXT, MOD, COMPANY_CTX) and (tail_types is _ANY or m[2] in tail_types)]
+    return max(ok, key=lambda m: (m[0], m[1]))[2] if ok else None
+
+
+AMBIGUOUS = "?"
+
+
+@lru_cache(maxsize=1)
+def _derived_initials() -> dict[str, frozenset[str]]:
+    derived: dict[str, set[str]] = {}
+    for concept, words in _ZH.items():
+        for w in words:
+            if len(w) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in w):
+                for spelling in initials_of(w, limit=32):
+                    derived.setdefault(spelling, set()).add(concept)
+    return {k: frozenset(v) for k, v in derived.items()}
+
+
+@lru_cache(maxsize=1)
+def initials_index() -> dict[str, str]:
+    """Pinyin initials → concept: the hand-made list, plus the initials of every Chinese keyword.
+
+    A derived spelling that two concepts share (残疾 and 成绩 are both ``cj``) is :data:`AMBIGUOUS`:
+    a word of the header whose meaning only a generic tail can settle (``cjdj`` 残疾等级 — a grade
+    belongs to health data, not to a score); the hand-made entries always win.
+    """
+    derived = _derived_initials()
+    out = {k: (next(iter(v)) if len(v) == 1 else AMBIGUOUS) for k, v in derived.items() if len(k) >= 2}
+    for tail in TAILS:  # generic tails (等级 dj, 合计 hj) read as such, whatever else shares the spelling
+        for spelling in initials_of(tail):
+            out.setdefault(spelling, NULL) if spelling in _INITIALS else out.__setitem__(spelling, NULL)
+    out.update(_INITIALS)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _initial_tails() -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for tail, kinds in TAILS.items():
+        for spelling in initials_of(tail):
+            out.setdefault(spelling, kinds)
+    return out
 
 
 def _segment_initials(token: str) -> list[str] | None:
     """Split ``token`` into known pinyin-initial words, preferring fewer (longer) segments."""
     n = len(token)
+    initials = initials_index()
     best: list[list[str] | None] = [None] * (n + 1)
     best[0] = []
     for i in range(1, n + 1):
         for j in range(max(0, i - 8), i):
             prev = best[j]
             word = token[j:i]
-            if prev is not None and word in _INITIALS:
+            if prev is not None and word in initials:
                 cand = [*prev, word]
                 if best[i] is None or len(cand) < len(best[i]):  # type: ignore[arg-type]
                     best[i] = cand
     return best[n]
 
 
+# database-naming abbreviations read as the word they stand for (ID_NUM, CORP_NM, TAX_AMT, GENDER_CD)
+_EN_SYNONYMS = {"num": "no", "number": "no", "nbr": "no", "nr": "no", "nm": "name", "cd": "code", "amt": "amount",
+                "dt": "date", "txt": "text"}
+
+
 def _tokens(header: str) -> list[str]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", header)
-    return [t for t in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if t]
+    return [_EN_SYNONYMS.get(t, t) for t in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if t]
+
+
+@lru_cache(maxsize=1)
+def _en_index() -> list[tuple[str, str]]:
+    return [("_" + "_".join(_tokens(p)) + "_", concept) for concept, phrases in _EN.items() for p in phrases]
 
 
 @lru_cache(maxsize=4096)
@@ -310,12 +248,11 @@ def read_name(header: str) -> NameEvidence:
         return NameEvidence(None, (), "")
     low = raw.lower()
     if re.search(r"[\u4e00-\u9fff]", raw):
-        matches = _zh_matches(low)
-        head, concepts = _head(matches)
-        if head == NULL and low.endswith(GENERIC_TAILS):
-            before = [m for m in matches if m[0] <= len(low) - 2 and m[2] not in (NULL, TEXT, MOD)]
-            if before:
-                head = max(before, key=lambda m: (m[0], m[1]))[2]
+        zh = _zh_matches(low)
+        head, concepts = _head(zh)
+        tail = next((t for t in TAILS if low.endswith(t)), None)
+        if head in (NULL, COMPANY_CTX) and tail:
+            head = _inherit(TAILS[tail], [m for m in zh if m[0] <= len(low) - len(tail)]) or head
         if head is not None:
             return NameEvidence(head, concepts, "zh")
     tokens = _tokens(raw)
@@ -323,30 +260,72 @@ def read_name(header: str) -> NameEvidence:
         return NameEvidence(None, (), "")
     joined = "_" + "_".join(tokens) + "_"
     matches = []
-    for concept, phrases in _EN.items():
-        for p in phrases:
-            key = "_" + p + "_"
-            start = joined.find(key)
-            while start >= 0:
-                matches.append((start + len(key), len(key), concept))
-                start = joined.find(key, start + 1)
+    for key, concept in _en_index():
+        start = joined.find(key)
+        while start >= 0:
+            matches.append((start + len(key), len(key), concept))
+            start = joined.find(key, start + 1)
     if matches:
         # a phrase swallows its words: drop matches lying inside a longer one that ends at the same place
         head, concepts = _head(matches)
+        if head in (NULL, None) and tokens[-1] in EN_TAILS and len(tokens) > 1:
+            cut = len(joined) - len(tokens[-1]) - 1
+            head = _inherit(EN_TAILS[tokens[-1]], [m for m in matches if m[0] <= cut]) or head
+        first_is_english = any(m[0] - m[1] == 0 for m in matches)
+        if head in (NULL, None) and len(tokens) > 1 and tokens[0].isalpha() and not first_is_english:
+            # an abbreviation with an English suffix (SBKH_NO, MZ_DM): the abbreviation names the column
+            first = _read_ascii_word(tokens[0], [tokens[0]])
+            if first.type and first.via in ("initials", "pinyin"):
+                return first
         return NameEvidence(head, concepts, "en")
-    word = "".join(tokens)
+    return _read_ascii_word("".join(tokens), tokens)
+
+
+def _read_ascii_word(word: str, tokens: list[str]) -> NameEvidence:
+    """A header in full pinyin (shenfenzheng) or pinyin initials (sfzh, jzdz)."""
     if word.isalpha():
         pin = [(low_end, len(k), c) for k, c in _PINYIN.items() for low_end in _ends(word, k)]
         if pin:
             head, concepts = _head(pin)
             return NameEvidence(head, concepts, "pinyin")
-        for tok in (word, tokens[-1]):
-            seg = _segment_initials(tok)
+        # X号 (bbh 版本号): the number of X is read as X
+        cands = (word, tokens[-1], word[1:], word[2:], word[3:], *((word[:-1],) if word.endswith("h") else ()))
+        for tok in cands:
+            seg = _segment_initials(tok) if len(tok) >= 2 else None
+            if seg and tok in (word[1:], word[2:], word[3:]) and initials_index()[seg[-1]] in (NULL, MOD, TEXT):
+                continue  # an unknown leading syllable (sz·nl 实足年龄) only before a word that names a type
             if seg:
-                concepts_l = [_INITIALS[s] for s in seg]
-                heads = [c for c in concepts_l if c != MOD]
-                return NameEvidence(heads[-1] if heads else None, tuple(concepts_l), "initials")
+                return _read_initials(seg, "initials" if tok in (word, tokens[-1]) else "initials?")
     return NameEvidence(None, (), "")
+
+
+def _read_initials(seg: list[str], via: str) -> NameEvidence:
+    index = initials_index()
+    concepts_l = [index[s] for s in seg]
+    heads = [c for c in concepts_l if c != MOD]
+    head: str | None = heads[-1] if heads else None
+    tails = _initial_tails()
+    if head == NULL and len(seg) > 1 and seg[-1] in tails:
+        # trailing tails narrow each other: cj·dj·dm (残疾等级代码) is the code of a grade
+        k = len(seg)
+        allowed: frozenset[str] = _ANY
+        while k > 1 and seg[k - 1] in tails and concepts_l[k - 1] == NULL:
+            kinds = tails[seg[k - 1]]
+            allowed = kinds if allowed is _ANY else (allowed if kinds is _ANY else allowed & kinds)
+            k -= 1
+        ambiguous = _derived_initials()
+        before = [(i + 1, len(s), c) for i, (s, cs) in enumerate(zip(seg[:k], concepts_l[:k], strict=False))
+                  for c in (ambiguous.get(s, frozenset()) if cs == AMBIGUOUS else (cs,))]
+        ok = [m for m in before if m[2] not in (NULL, TEXT, MOD, COMPANY_CTX) and (allowed is _ANY or m[2] in allowed)]
+        last = max((m[0] for m in ok), default=0)
+        inherited = {m[2] for m in ok if m[0] == last}
+        if len(inherited) == 1:
+            head = inherited.pop()
+    if head == AMBIGUOUS:
+        head = None
+    elif AMBIGUOUS in concepts_l and head in concepts_l:
+        via = "initials?"  # an unresolved syllable beside the head: a guess
+    return NameEvidence(head, tuple(c for c in concepts_l if c != AMBIGUOUS), via)
 
 
 def _ends(word: str, key: str) -> list[int]:
@@ -426,6 +405,11 @@ RELIGION_MARKERS = {"佛教", "道教", "伊斯兰教", "天主教", "基督教"
 
 HEALTH_VALUES = {"健康", "良好", "一般", "较差", "差", "良", "优", "有慢性病", "慢性病", "残疾", "患病", "有病",
                  "亚健康", "体弱", "病弱", "重病", "健康或良好", "生活不能自理", "大病", "长期慢性病", "有重大疾病"}
+# care and disability grades (护理/失能等级, 残疾类别) are health data
+CARE_RE = (r"^(?:(?:特|一|二|三|四|1|2|3)级护理|(?:轻度|中度|重度|完全|半)失能|失能|能力完好|"
+           r"(?:视力|听力|言语|肢体|智力|精神|多重)残疾(?:[一二三四1-4]级)?)$")
+# names of organisational units (wards, departments, associations): never a diagnosis
+ORG_UNIT_RE = r"(?:科|病区|病房|室|中心|院|会|局|所|站|办|部|处|单元|队|组|协会|联合会)$"
 CORRECTION_VALUES = {"缓刑", "假释", "管制", "暂予监外执行", "剥夺政治权利", "监外执行", "社区矫正"}
 
 # disease / symptom vocabulary (diagnosis names, chief complaints)

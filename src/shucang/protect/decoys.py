@@ -36,11 +36,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shucang.classify import types as ST
 from shucang.classify.checksums import id_card_check_char, luhn_check_digit, uscc_check_char
 from shucang.protect.masking import COMPOUND_SURNAMES
 
-ID_TYPES = ("id_card", "social_security_no", "travel_permit")
-NAME_TYPES = ("person_name", "legal_representative")
+ID_TYPES = tuple(t.code for t in ST.TYPES if t.decoy == "id")
+NAME_TYPES = tuple(t.code for t in ST.TYPES if t.decoy == "name")
+MOBILE_TYPES = tuple(t.code for t in ST.TYPES if t.decoy == "mobile")
 ID_VALUE = r"^[0-9]{6}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9X]$"
 MOBILE_VALUE = r"^1[3-9][0-9]{9}$"
 DATE_LIKE = r"^[0-9]{4}[-/.年][0-9]{1,2}"
@@ -97,7 +99,7 @@ def column_kind(name: str, values: pa.Array | pa.ChunkedArray, type_code: str | 
         return None
     if type_code in ID_TYPES or _share(sample, ID_VALUE) >= 0.9:
         return "id"
-    if type_code == "mobile_phone" or _share(sample, MOBILE_VALUE) >= 0.9:
+    if type_code in MOBILE_TYPES or _share(sample, MOBILE_VALUE) >= 0.9:
         return "mobile"
     if type_code in NAME_TYPES:
         return "name"

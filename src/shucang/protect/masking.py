@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shucang.classify import types as ST
 from shucang.errors import InputError
 
 Column: TypeAlias = pa.Array | pa.ChunkedArray
@@ -30,20 +31,13 @@ COMPOUND_SURNAMES = (
     "万俟 闻人 赫连 澹台 公冶 宗政 濮阳 淳于 单于 太叔 仲孙 钟离 呼延 百里 东郭 拓跋 公羊 完颜 第五 司空 梁丘"
 ).split()
 
-# Free-text entities (RE2). The first group is the boundary on the left, the last group the boundary on
-# the right; both are kept by the replacement so neighbouring words stay intact.
-_L = r"(^|[^0-9A-Za-z])"
-_R = r"([^0-9A-Za-z]|$)"
-TEXT_ENTITIES: tuple[tuple[str, str], ...] = (
-    ("email", r"()[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}()"),
-    ("id_card", _L + r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]" + _R),
-    ("bank_card", _L + r"6[0-9]{15,18}" + _R),
-    ("mobile_phone", _L + r"(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]){8}" + _R),
-    ("landline_phone", _L + r"(?:\(?0[1-9][0-9]{1,2}\)?[- ]?)[2-9][0-9]{6,7}" + _R),
-    ("license_plate", r"()[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]()"),
-)
-TEXT_LABELS = {"email": "[邮箱]", "id_card": "[身份证号]", "bank_card": "[银行卡号]", "mobile_phone": "[手机号]",
-               "landline_phone": "[电话]", "license_plate": "[车牌]"}
+# Free-text entities: the registry's pattern of each type (the one classification finds them with). The
+# first group is the boundary on the left, the last the boundary on the right; both are kept by the
+# replacement so neighbouring words stay intact. Unbounded patterns (e-mail, plates) run first, so the
+# digits of ``13812345678@qq.com`` go as an e-mail, then the longer identifiers before the shorter.
+_TEXT_TYPES = sorted(ST.text_types(), key=lambda t: (t.text_bound != "none", -t.priority))
+TEXT_ENTITIES: tuple[tuple[str, str], ...] = tuple((t.code, t.in_text("sides")) for t in _TEXT_TYPES)
+TEXT_LABELS = {t.code: t.text_label or "[" + t.name_zh + "]" for t in _TEXT_TYPES}
 
 
 def _arr(values: Column) -> pa.Array:
@@ -273,47 +267,7 @@ STRATEGIES: dict[str, Rule] = {
 }
 """Masking strategies a policy may name (``pseudonym``/``hash`` and ``drop`` are handled by the release)."""
 
-DEFAULT_MASKS: dict[str, tuple[str, dict[str, Any]]] = {
-    "person_name": ("name", {}),
-    "legal_representative": ("name", {}),
-    "id_card": ("keep_ends", {"head": 6, "tail": 4}),
-    "travel_permit": ("keep_ends", {"head": 1, "tail": 2}),
-    "passport": ("keep_ends", {"head": 1, "tail": 2}),
-    "social_security_no": ("keep_ends", {"head": 6, "tail": 4}),
-    "mobile_phone": ("phone", {}),
-    "landline_phone": ("phone", {}),
-    "email": ("email", {}),
-    "address": ("address", {}),
-    "postal_code": ("keep_ends", {"head": 3, "tail": 0}),
-    "birth_date": ("year", {}),
-    "age": ("age_band", {"width": 10}),
-    "bank_card": ("keep_ends", {"head": 6, "tail": 4}),
-    "bank_account": ("keep_ends", {"head": 0, "tail": 4}),
-    "license_plate": ("keep_ends", {"head": 2, "tail": 2}),
-    "vin": ("keep_ends", {"head": 3, "tail": 4}),
-    "imei": ("keep_ends", {"head": 6, "tail": 2}),
-    "ip_address": ("regex", {"pattern": r"^\s*([0-9]+\.[0-9]+)\.[0-9]+\.[0-9]+\s*$", "replacement": r"\1.*.*"}),
-    "mac_address": ("regex", {"pattern": r"^\s*([0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}).*$",
-                              "replacement": r"\1:**:**:**"}),
-    "gps_coordinate": ("coordinates", {"decimals": 2}),
-    "free_text_pii": ("free_text", {}),
-    "revenue": ("range", {}),
-    "income": ("range", {}),
-    "tax_amount": ("range", {}),
-    "uscc": ("keep_ends", {"head": 8, "tail": 2}),
-    "org_code": ("keep_ends", {"head": 2, "tail": 2}),
-    "business_reg_no": ("keep_ends", {"head": 6, "tail": 2}),
-    "company_name": ("keep_ends", {"head": 3, "tail": 2}),
-    "credential": ("never", {}),
-    "gender": ("redact", {"replacement": "*"}),
-    "ethnicity": ("redact", {}),
-    "marital_status": ("redact", {}),
-    "political_status": ("redact", {}),
-    "education_level": ("redact", {}),
-    "religion": ("redact", {}),
-    "medical_info": ("redact", {}),
-    "criminal_record": ("redact", {}),
-}
+DEFAULT_MASKS: dict[str, tuple[str, dict[str, Any]]] = {t.code: (t.mask, dict(t.mask_params)) for t in ST.TYPES}
 """The display mask of each type code (动态脱敏 defaults)."""
 
 

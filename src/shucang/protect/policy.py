@@ -36,6 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from shucang.classify import types as ST
 from shucang.errors import InputError
 from shucang.protect.masking import DEFAULT_MASKS, STRATEGIES
 from shucang.protect.tables import ensure_tables, rules
@@ -43,19 +44,9 @@ from shucang.protect.tables import ensure_tables, rules
 POLICY_FILE = "protect-policy.yaml"
 CHANNELS = ("extract", "api", "display", "opendata")
 RELEASE_STRATEGIES = ("pseudonym", "hash", "drop", "none")
-IDENTIFIER_SHAPES: dict[str, str] = {
-    "id_card": "id18",
-    "travel_permit": "id18",
-    "social_security_no": "id18",
-    "passport": "token",
-    "mobile_phone": "mobile",
-    "bank_card": "digits",
-    "bank_account": "digits",
-    "imei": "digits",
-    "vin": "token",
-}
+IDENTIFIER_SHAPES: dict[str, str] = {t.code: t.pseudonym for t in ST.TYPES if t.pseudonym}
 """Direct identifiers that a channel may pseudonymise, with the token shape that keeps their format."""
-NEVER_SHOWN_TYPES = ("credential",)
+NEVER_SHOWN_TYPES = tuple(t.code for t in ST.TYPES if t.never_shown)
 """Types masked for every recipient, whatever the clearance (密码/密钥)."""
 
 

@@ -174,6 +174,11 @@ def _close_revise_register_and_report(app: Any, client: Any) -> None:
     assert done.status_code == 200 and done.json()["frozen"] == 236.5
     status = {r["id"]: r for r in client.get(f"{BASE}/status").json()["indicators"]}
     assert status["software_revenue"]["latest"] == 237.1 and status["software_revenue"]["frozen"]["value"] == 236.5
+    explained = client.put(f"{BASE}/indicators/software_revenue/explanation",
+                           json={"reason": "统计口径调整", "next_steps": "补报"})
+    assert explained.status_code == 200 and explained.json()["reason"] == "统计口径调整"
+    act_as(app, "steward-zhao", "steward", "nyncj")
+    assert client.put(f"{BASE}/indicators/software_revenue/explanation", json={"reason": "x"}).status_code == 403
     projects = client.get(f"{BASE}/register").json()["projects"]
     assert len(projects) == 12 and projects[0]["status"] == "no_record"
     docx = client.get(f"{BASE}/report.docx")

@@ -211,3 +211,19 @@ def report(request: Request, plan_id: str = PLAN, fmt: str = Path(..., pattern="
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[fmt]
     return Response(data, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="{plan_id}-report.{fmt}"'})
+
+
+class ExplanationIn(BaseModel):
+    reason: str = Field(..., min_length=1, max_length=4000, description="滞后原因")
+    next_steps: str = Field("", max_length=4000, description="下一步措施")
+
+
+@router.put("/{plan_id}/indicators/{indicator_id}/explanation",
+            summary="Why an indicator lags and what comes next (the department's steward or an admin)")
+def put_explanation(request: Request, plan_id: str = PLAN, indicator_id: str = INDICATOR,
+                    body: ExplanationIn = Body(...), actor: Actor = Depends(steward)) -> dict[str, Any]:
+    from shucang.plan.register import explain
+
+    wh = get_warehouse(request)
+    return {"ok": True, **explain(wh, planlib.load_plan(wh, plan_id), indicator_id, reason=body.reason,
+                                  next_steps=body.next_steps, actor=actor.name, editor=actor)}

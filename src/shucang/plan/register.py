@@ -244,6 +244,7 @@ def project_register(wh: Any, plan: Plan) -> list[dict[str, Any]]:
         actual = [r["actual_investment"] for r in recs if r["actual_investment"] is not None]
         progress = [r["progress"] for r in recs if r["progress"] is not None]
         out.append({"id": p.id, "number": p.number, "title": p.title, "task": p.task, "items": rows,
+                    "goals": [{"year": m.year, "text": m.text, "indicator": m.indicator} for m in p.milestones],
                     "quantified": bool(p.targets), "status": status, "status_label": STATUS_LABELS[status],
                     "registered": len(recs), "planned_investment": sum(planned) if planned else None,
                     "actual_investment": sum(actual) if actual else None,

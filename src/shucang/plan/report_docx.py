@@ -105,6 +105,8 @@ def write_docx(data: dict[str, Any], path: Path) -> None:
             for t in data["tasks"]])
     for p in data["projects"]:
         doc.add_heading(f"专栏{p['number']}：{p['title']}（{p['status_label']}）", level=3)
+        for goal in p["goals"]:
+            doc.add_paragraph(f"规划目标（{goal['year']}年）：{goal['text']}", style="List Bullet")
         if not p["quantified"]:
             doc.add_paragraph("本专栏未设量化目标，进展依据项目登记。")
         rows = []

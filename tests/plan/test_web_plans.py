@@ -145,10 +145,10 @@ def test_register_form_and_lag_explanation(app: Any, client: Any) -> None:
     client.cookies.set("shucang_csrf", "tok-1")
     ok = client.post("/plans/cixi-14th/tasks/p10/items", data={
         "item": "1", "unit": "市大数据局", "progress": "40", "planned": "1,200", "csrf_token": "tok-1"},
-        follow_redirects=False)
+        files={"evidence_upload": ("合同.pdf", b"%PDF contract", "application/pdf")}, follow_redirects=False)
     assert ok.status_code == 303, ok.text[:300]
     page = client.get("/plans/cixi-14th/tasks").text
-    assert "市大数据局" in page and "在建" in page
+    assert "市大数据局" in page and "在建" in page and "合同.pdf" in page
     bad = client.post("/plans/cixi-14th/tasks/p10/items", data={"item": "1", "progress": "40,5",
                                                                  "csrf_token": "tok-1"})
     assert bad.status_code == 400 and 'data-testid="register-error"' in bad.text

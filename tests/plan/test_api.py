@@ -135,3 +135,52 @@ def test_a_steward_may_not_write_another_departments_indicator(app: Any, client:
     comma = client.put(url, json={"value": "214,9"})  # a decimal comma never becomes 2149
     assert comma.status_code == 400 and "85.3" in comma.json()["hint"]
     assert client.delete(url).status_code == 200
+
+
+@pytest.fixture
+def own_app(tmp_path: Any) -> Iterator[Any]:
+    """A warehouse of its own: closing the plan must not leak into the other tests (any order)."""
+    from shucang.api.app import create_app
+
+    application = create_app(Settings.load(tmp_path / "home"))
+    yield application
+    application.state.warehouse.close()
+
+
+def test_close_revise_register_and_report(own_app: Any) -> None:
+    app = own_app
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+        with TestClient(app, raise_server_exceptions=False) as client:
+            _close_revise_register_and_report(app, client)
+
+
+def _close_revise_register_and_report(app: Any, client: Any) -> None:
+    act_as(app, "steward-qian", "steward", "jxj")
+    assert client.post(f"{BASE}/close", json={"note": "x"}).status_code == 403  # admins close plans
+    act_as(app, "admin-wang", "admin")
+    assert client.put(f"{BASE}/indicators/software_revenue/values/2025", json={"value": 236.5}).status_code == 200
+    closed = client.post(f"{BASE}/close", json={"note": "终期评估"})
+    assert closed.status_code == 200 and closed.json()["closed_by"] == "admin-wang"
+    refused = client.put(f"{BASE}/indicators/software_revenue/values/2025", json={"value": 240})
+    assert refused.status_code == 409 and "revise" in refused.json()["hint"]
+    act_as(app, "steward-zhao", "steward", "nyncj")
+    url = f"{BASE}/indicators/software_revenue/revisions/2025"
+    assert client.post(url, json={"value": 237, "reason": "年鉴"}).status_code == 403
+    act_as(app, "steward-qian", "steward", "jxj")
+    done = client.post(url, json={"value": "237.1", "reason": "统计年鉴更正"})
+    assert done.status_code == 200 and done.json()["frozen"] == 236.5
+    status = {r["id"]: r for r in client.get(f"{BASE}/status").json()["indicators"]}
+    assert status["software_revenue"]["latest"] == 237.1 and status["software_revenue"]["frozen"]["value"] == 236.5
+    explained = client.put(f"{BASE}/indicators/software_revenue/explanation",
+                           json={"reason": "统计口径调整", "next_steps": "补报"})
+    assert explained.status_code == 200 and explained.json()["reason"] == "统计口径调整"
+    act_as(app, "steward-zhao", "steward", "nyncj")
+    assert client.put(f"{BASE}/indicators/software_revenue/explanation", json={"reason": "x"}).status_code == 403
+    projects = client.get(f"{BASE}/register").json()["projects"]
+    assert len(projects) == 12 and projects[0]["status"] == "no_record"
+    docx = client.get(f"{BASE}/report.docx")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    assert client.get(f"{BASE}/report.pdf").status_code in (400, 404, 422)

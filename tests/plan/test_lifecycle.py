@@ -196,3 +196,30 @@ def test_hand_entered_value_disagreeing_with_the_data_is_flagged(final_wh: Any) 
         plan = planlib.load_plan(wh, "robots-plan")
         close_plan(wh, plan, actor="a")
         close_plan(wh, plan, actor="a")
+
+
+def test_closed_plan_is_left_alone_by_new_data(final_wh: Any) -> None:
+    """The after-ingest hook recomputes open plans only: data arriving later cannot move frozen figures."""
+    from shucang.plan.lifecycle import close_plan
+
+    wh = final_wh
+    opts = IngestOptions(dataset="robots")
+    wh.ingest_arrow(robots("2020-03-01"), opts)
+    before = planlib.indicator_series(wh, "robots-plan", "robots")["values"]
+    close_plan(wh, planlib.load_plan(wh, "robots-plan"), actor="发改局")
+    state = catalog_state(wh)
+    wh.ingest_arrow(robots("2021-03-01", "2022-03-01", start=3), opts)
+    assert planlib.indicator_series(wh, "robots-plan", "robots")["values"] == before
+    assert catalog_state(wh) == state
+
+
+def test_disagreement_reaches_the_status_row(final_wh: Any) -> None:
+    wh = final_wh
+    wh.ingest_arrow(robots("2020-03-01", "2021-03-01"), IngestOptions(dataset="robots"))
+    planlib.set_actual(wh, "robots-plan", "robots", 2022, 5, actor="统计局", source="年报", confirm=True, note="年报")
+    planlib.recompute(wh, "robots-plan", indicators=["robots"])
+    row = next(r.to_dict() for r in planlib.plan_status(wh, "robots-plan") if r.info["id"] == "robots")
+    assert [(d["period"], d["entered"], d["computed"]) for d in row["disagreements"]] == [("2022", 5.0, 2.0)]
+    planlib.set_actual(wh, "robots-plan", "robots", 2022, 2, actor="统计局", source="年报")  # corrected: no flag
+    row = next(r.to_dict() for r in planlib.plan_status(wh, "robots-plan") if r.info["id"] == "robots")
+    assert row["disagreements"] == []

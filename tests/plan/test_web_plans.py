@@ -145,10 +145,10 @@ def test_register_form_and_lag_explanation(app: Any, client: Any) -> None:
     client.cookies.set("shucang_csrf", "tok-1")
     ok = client.post("/plans/cixi-14th/tasks/p10/items", data={
         "item": "1", "unit": "市大数据局", "progress": "40", "planned": "1,200", "csrf_token": "tok-1"},
-        follow_redirects=False)
+        files={"evidence_upload": ("合同.pdf", b"%PDF contract", "application/pdf")}, follow_redirects=False)
     assert ok.status_code == 303, ok.text[:300]
     page = client.get("/plans/cixi-14th/tasks").text
-    assert "市大数据局" in page and "在建" in page
+    assert "市大数据局" in page and "在建" in page and "合同.pdf" in page
     bad = client.post("/plans/cixi-14th/tasks/p10/items", data={"item": "1", "progress": "40,5",
                                                                  "csrf_token": "tok-1"})
     assert bad.status_code == 400 and 'data-testid="register-error"' in bad.text
@@ -161,3 +161,33 @@ def test_register_form_and_lag_explanation(app: Any, client: Any) -> None:
     other = client.post("/plans/cixi-14th/indicators/digital_core_value_added/explanation",
                         data={"reason": "x", "csrf_token": "tok-1"})
     assert other.status_code == 403
+
+
+def test_closed_plan_pages_show_frozen_figures_and_refuse_the_form(tmp_path: Path) -> None:
+    from shucang.api.app import create_app
+
+    home = tmp_path / "home"
+    run = lambda *a: invoke_cli(home, *map(str, a))  # noqa: E731
+    assert run("plan", "set", "software_revenue", 2025, 236.5).exit_code == 0
+    assert run("plan", "close", "cixi-14th").exit_code == 0
+    assert run("plan", "revise", "cixi-14th", "software_revenue", 2025, 236.1, "--reason", "年鉴更正").exit_code == 0
+    app = create_app(Settings.load(home))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from fastapi.testclient import TestClient
+
+            client = TestClient(app, headers={"accept": "text/html"})
+        with client:
+            act_as(app, "admin-wang", "admin")
+            html = client.get("/plans/cixi-14th/indicators/software_revenue").text
+            assert 'data-testid="frozen"' in html and 'data-testid="revision"' in html
+            assert 'data-testid="closed-note"' in html and 'data-testid="edit-form"' not in html
+            assert 'data-testid="plan-closed"' in html
+            refused = client.post("/plans/cixi-14th/indicators/software_revenue/actuals",
+                                  data={"year": "2025", "value": "240", "csrf_token": "tok-1"})
+            assert refused.status_code == 409 and "revise" in refused.text
+    finally:
+        app.state.warehouse.close()
+    status = {r["id"]: r for r in run("plan", "status", "--json").json()}
+    assert status["software_revenue"]["latest"] == 236.1

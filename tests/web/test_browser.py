@@ -104,6 +104,7 @@ def test_cockpit_in_a_real_browser(server: str, browser: Any, tmp_path: Path) ->
     page.fill('[data-testid="edit-form"] input[name="year"]', "2025")
     page.fill('[data-testid="edit-form"] input[name="value"]', "9876")
     page.fill('[data-testid="edit-form"] input[name="note"]', "浏览器测试")
+    page.check('[data-testid="edit-form"] input[name="confirm"]')  # a jump beyond 3× last year is confirmed
     page.locator('[data-testid="edit-form"] button[type="submit"]').click()
     page.wait_for_selector('[data-testid="saved"]')
     _open(page, server + "/")

@@ -165,3 +165,75 @@ async def import_values(request: Request, plan_id: str = PLAN, file: UploadFile 
         report = planlib.import_actuals(get_warehouse(request), path, plan_id, actor=actor.name,
                                         include_computed=include_computed, confirm=confirm, editor=actor)
     return {"ok": True, **report}
+
+
+class CloseIn(BaseModel):
+    note: str = Field("", max_length=2000)
+
+
+class RevisionIn(BaseModel):
+    value: float | str = Field(..., description="the corrected figure (a decimal comma is refused)")
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+@router.post("/{plan_id}/close", summary="Close a plan: freeze values, metric versions and statuses (admin)")
+def close(request: Request, plan_id: str = PLAN, body: CloseIn = Body(CloseIn()),
+          actor: Actor = Depends(steward)) -> dict[str, Any]:
+    from shucang.errors import PermissionDenied
+    from shucang.plan.lifecycle import close_plan
+
+    if actor.role != "admin":
+        raise PermissionDenied("只有管理员可以关闭规划 (only an admin may close a plan)")
+    wh = get_warehouse(request)
+    return {"ok": True, **close_plan(wh, planlib.load_plan(wh, plan_id), actor=actor.name, note=body.note)}
+
+
+@router.post("/{plan_id}/indicators/{indicator_id}/revisions/{period}",
+             summary="Correct a frozen figure of a closed plan (audited; admin or the department's steward)")
+def revise(request: Request, plan_id: str = PLAN, indicator_id: str = INDICATOR, period: str = PERIOD,
+           body: RevisionIn = Body(...), actor: Actor = Depends(steward)) -> dict[str, Any]:
+    from shucang.plan.lifecycle import revise as revise_value
+    from shucang.plan.validation import check_editor
+
+    wh = get_warehouse(request)
+    plan = planlib.load_plan(wh, plan_id)
+    check_editor(actor, plan.indicator(indicator_id))
+    return {"ok": True, **revise_value(wh, plan, indicator_id, period, body.value, reason=body.reason,
+                                       actor=actor.name)}
+
+
+@router.get("/{plan_id}/register", summary="Project register of the key projects (专栏) with derived statuses")
+def register(request: Request, plan_id: str = PLAN, _actor: Actor = Depends(api_actor)) -> dict[str, Any]:
+    from shucang.plan.register import project_register
+
+    wh = get_warehouse(request)
+    return {"ok": True, "plan": plan_id, "projects": project_register(wh, planlib.load_plan(wh, plan_id))}
+
+
+@router.get("/{plan_id}/report.{fmt}", summary="The evaluation report as DOCX or XLSX")
+def report(request: Request, plan_id: str = PLAN, fmt: str = Path(..., pattern="^(docx|xlsx)$"),
+           _actor: Actor = Depends(api_actor)) -> Response:
+    from shucang.plan.report import write_report
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = write_report(get_warehouse(request), plan_id, fmt, FsPath(tmp) / f"report.{fmt}").read_bytes()
+    media = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[fmt]
+    return Response(data, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{plan_id}-report.{fmt}"'})
+
+
+class ExplanationIn(BaseModel):
+    reason: str = Field(..., min_length=1, max_length=4000, description="滞后原因")
+    next_steps: str = Field("", max_length=4000, description="下一步措施")
+
+
+@router.put("/{plan_id}/indicators/{indicator_id}/explanation",
+            summary="Why an indicator lags and what comes next (the department's steward or an admin)")
+def put_explanation(request: Request, plan_id: str = PLAN, indicator_id: str = INDICATOR,
+                    body: ExplanationIn = Body(...), actor: Actor = Depends(steward)) -> dict[str, Any]:
+    from shucang.plan.register import explain
+
+    wh = get_warehouse(request)
+    return {"ok": True, **explain(wh, planlib.load_plan(wh, plan_id), indicator_id, reason=body.reason,
+                                  next_steps=body.next_steps, actor=actor.name, editor=actor)}

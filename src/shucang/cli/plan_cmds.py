@@ -67,8 +67,9 @@ def list_cmd(ctx: typer.Context, as_json: bool = JSON) -> None:
         emit_json(plans)
         return
     for p in plans:
+        marks = ("  ★默认" if p["default"] else "") + (f"  已关闭 {p['closed']['at'][:10]}" if p["closed"] else "")
         typer.echo(f"{p['id']}  {p['title']}  {p['period'][0]}–{p['period'][1]}  "
-                   f"指标 {p['indicators']} · 文中目标 {p['targets']} · 专栏 {p['projects']}  [{p['origin']}]")
+                   f"指标 {p['indicators']} · 文中目标 {p['targets']} · 专栏 {p['projects']}  [{p['origin']}]{marks}")
 
 
 @plan_app.command("show")
@@ -124,7 +125,9 @@ def status_cmd(ctx: typer.Context, plan_id: str | None = typer.Argument(None, he
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="规划指标进展 (plan status)", show_lines=False)
+    closed = rows[0].get("frozen") if rows else None
+    caption = f"规划已于 {closed['at'][:10]} 关闭，数值已冻结 (closed: figures frozen)" if closed else None
+    table = Table(title="规划指标进展 (plan status)", show_lines=False, caption=caption)
     for col in ("指标", "单位", "基期", "目标", "最新", "年份", "完成度", "状态", "预测", "来源"):
         table.add_column(col)
     colours = {"met": "green", "largely_met": "cyan", "lagging": "red", "no_data": "dim"}

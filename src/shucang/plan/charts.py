@@ -54,7 +54,7 @@ def indicator_chart(row: dict[str, Any], *, width: float = 6.2, height: float = 
 
     font = cjk_font()
     ascii_only = font is None
-    rc = {"font.family": [font] if font else ["DejaVu Sans"], "axes.unicode_minus": False, "font.size": 8}
+    rc: Any = {"font.family": [font] if font else ["DejaVu Sans"], "axes.unicode_minus": False, "font.size": 8}
     with plt.rc_context(rc):
         fig, ax = plt.subplots(figsize=(width, height), dpi=140)
         try:
@@ -68,7 +68,9 @@ def indicator_chart(row: dict[str, Any], *, width: float = 6.2, height: float = 
 
 
 def _draw(ax: Any, row: dict[str, Any], ascii_only: bool) -> None:
-    label = (lambda zh, en: en) if ascii_only else (lambda zh, en: zh)  # noqa: E731
+    def label(zh: str, en: str) -> str:
+        return en if ascii_only else zh
+
     plan_id = row.get("plan_id")
     points = {p["year"]: p["value"] for p in row["series"] if plan_id is None or p["plan"] == plan_id}
     if row["baseline"] is not None and row["baseline_year"] is not None:

@@ -37,8 +37,19 @@ def _home(wh: Any) -> Any:
 
 
 def list_plans(wh: Any) -> list[dict[str, Any]]:
-    """Every plan known to this warehouse (bundled and in ``<home>/plans``)."""
-    return [plan_summary(p) for p in sorted(discover_plans(_home(wh)).values(), key=lambda p: p.id)]
+    """Every plan known to this warehouse (bundled and in ``<home>/plans``), the default one and the
+    closed ones marked."""
+    from shucang.plan.lifecycle import closure
+    from shucang.plan.loader import default_plan_id
+
+    plans = discover_plans(_home(wh))
+    default = default_plan_id(plans)
+    out = []
+    for p in sorted(plans.values(), key=lambda p: p.id):
+        info = closure(wh, p.id) if getattr(wh, "engine", None) is not None else None
+        out.append({**plan_summary(p), "default": p.id == default,
+                    "closed": ({"at": info["closed_at"], "by": info["closed_by"]} if info else None)})
+    return out
 
 
 def load_plan(wh: Any = None, plan_id: str | None = None) -> Plan:

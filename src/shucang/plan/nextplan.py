@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped,unused-ignore]
 
 from shucang.errors import Conflict, InputError
 from shucang.plan.loader import default_plan_id, discover_plans, parse_plan
@@ -38,11 +38,11 @@ def continued_series(wh: Any, plan: Plan, ind: Indicator, *, depth: int = 5) -> 
         except Exception:  # noqa: BLE001 — a dangling link shows nothing rather than failing the page
             break
         rows = [r for r in read_values(wh.engine, earlier.id, [prev.id]) if r.period_kind == "year"]
-        own = [{"year": r.year, "value": r.value, "plan": earlier.id} for r in rows]
+        own: list[dict[str, Any]] = [{"year": r.year, "value": r.value, "plan": earlier.id} for r in rows]
         if prev.baseline is not None and prev.baseline.value is not None and \
                 prev.baseline.year not in {p["year"] for p in own}:
             own.append({"year": prev.baseline.year, "value": prev.baseline.value, "plan": earlier.id})
-        points = sorted(own, key=lambda p: p["year"]) + points
+        points = sorted(own, key=lambda p: int(p["year"])) + points
         link, depth = prev.continues, depth - 1
     return points
 
@@ -104,7 +104,7 @@ def new_plan_from(source: Plan, new_id: str, *, title: str | None = None, start:
     }
     header = (f"# 由 `shucang plan new --from {source.id} {new_id}` 生成：复制 {source.id} 的结构，不含任何数值。\n"
               "# 每个 target.value 均为 null（待填）：按新规划文本填写后，`shucang plan add` 才会接受此文件。\n")
-    text = header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120)
+    text: str = header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120)
     filled = yaml.safe_dump({**doc, "indicators": [{**i, "target": {**i["target"], "value": 1}}
                                                    for i in doc["indicators"]]}, allow_unicode=True)
     parse_plan(filled, f"{new_id}.yaml")  # once its targets are written in, the draft must load

@@ -234,16 +234,17 @@ def project_register(wh: Any, plan: Plan) -> list[dict[str, Any]]:
     registered: dict[tuple[str, str], dict[str, Any]] = {(i["project"], i["item"]): i for i in items(wh, plan.id)}
     out = []
     for p in plan.projects:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for it in p.items:
             rec = registered.get((p.id, it.name))
             rows.append({"name": it.name, "description": it.description, "record": rec})
-        recs = [r["record"] for r in rows if r["record"]]
+        recs: list[dict[str, Any]] = [r["record"] for r in rows if r["record"]]
         status = rollup_status([r["status"] for r in recs], len(p.items))
         planned = [r["planned_investment"] for r in recs if r["planned_investment"] is not None]
         actual = [r["actual_investment"] for r in recs if r["actual_investment"] is not None]
         progress = [r["progress"] for r in recs if r["progress"] is not None]
         out.append({"id": p.id, "number": p.number, "title": p.title, "task": p.task, "items": rows,
+                    "goals": [{"year": m.year, "text": m.text, "indicator": m.indicator} for m in p.milestones],
                     "quantified": bool(p.targets), "status": status, "status_label": STATUS_LABELS[status],
                     "registered": len(recs), "planned_investment": sum(planned) if planned else None,
                     "actual_investment": sum(actual) if actual else None,
@@ -280,15 +281,16 @@ def explain(wh: Any, plan: Plan, indicator_id: str, *, reason: str, next_steps: 
     ensure_lifecycle_schema(wh.engine)
     t = plan_lag_notes
     key = (t.c.plan_id == plan.id) & (t.c.indicator_id == ind.id)
-    row = {"reason": reason.strip()[:4000], "next_steps": next_steps.strip()[:4000], "actor": actor.strip(),
-           "at": now()}
+    at = now()
+    row: dict[str, Any] = {"reason": reason.strip()[:4000], "next_steps": next_steps.strip()[:4000],
+                           "actor": actor.strip(), "at": at}
     with wh.engine.begin() as conn:
         if conn.execute(sa.select(t.c.indicator_id).where(key)).first() is None:
             conn.execute(t.insert().values(plan_id=plan.id, indicator_id=ind.id, **row))
         else:
             conn.execute(t.update().where(key).values(**row))
     _audit(wh, actor, "plan.explain", plan=plan.id, indicator=ind.id, reason=row["reason"])
-    return {"indicator": ind.id, **row, "at": row["at"].isoformat()}
+    return {"indicator": ind.id, **row, "at": at.isoformat()}
 
 
 def lag_notes(wh: Any, plan_id: str) -> dict[str, dict[str, Any]]:

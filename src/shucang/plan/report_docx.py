@@ -105,6 +105,8 @@ def write_docx(data: dict[str, Any], path: Path) -> None:
             for t in data["tasks"]])
     for p in data["projects"]:
         doc.add_heading(f"专栏{p['number']}：{p['title']}（{p['status_label']}）", level=3)
+        for goal in p["goals"]:
+            doc.add_paragraph(f"规划目标（{goal['year']}年）：{goal['text']}", style="List Bullet")
         if not p["quantified"]:
             doc.add_paragraph("本专栏未设量化目标，进展依据项目登记。")
         rows = []
@@ -158,9 +160,14 @@ def write_docx(data: dict[str, Any], path: Path) -> None:
 def _sentence(row: dict[str, Any]) -> str:
     unit = row["unit"]
     base = f"基期（{row['baseline_year']}年）{fmt(row['baseline'])}{unit}" if row["baseline"] is not None else "基期无数据"
+    if row["latest"] is None:
+        final = "期末无数据"
+    else:
+        final = f"期末（{row['latest_period']}）{fmt(row['latest'])}{unit}"
+        if row["revisions"] and row["frozen"]:
+            final += f"（冻结值 {fmt(row['frozen']['value'])}{unit}，已修订）"
     text = (f"{row['name']}：{base}，目标（{row['target_year']}年）{row['target_text'] or fmt(row['target']) + unit}，"
-            f"期末 {final_cell(row)}{unit if row['latest'] is not None else ''}，"
-            f"完成度 {pct(row['attainment'])}（实际÷目标），自基期进度 {pct(row['completion'])}，{row['status']}。")
+            f"{final}，完成度 {pct(row['attainment'])}（实际÷目标），自基期进度 {pct(row['completion'])}，{row['status']}。")
     if row["status"] == LAGGING and row["gap"]:
         text += f"距目标尚差 {fmt(row['gap'])}{unit}。"
     return text

@@ -79,6 +79,9 @@ def write_xlsx(data: dict[str, Any], path: Path) -> None:
                 *({p["year"]: p["value"] for p in r["series"]}.get(y) for y in years)] for r in data["main"]])
         sheet("文中目标", INDICATOR_COLUMNS, _indicator_rows(data["text"]))
         sheet("专栏目标", INDICATOR_COLUMNS, _indicator_rows(data["project_targets"]))
+        sheet("专栏目标表述", [("专栏", TEXT), ("专栏名称", TEXT), ("年份", INT), ("目标表述", TEXT), ("专栏状态", TEXT)],
+              [[f"专栏{p['number']}", p["title"], g["year"], g["text"], p["status_label"]]
+               for p in data["projects"] for g in p["goals"]])
         sheet("主要任务", [("主要任务", TEXT), ("关联指标", INT), *[(s, INT) for s in STATUSES], ("专栏项目状态", TEXT)],
               [[t["title"], t["indicators"], *(t["by_status"][s] for s in STATUSES), t["register_status"]]
                for t in data["tasks"]])

@@ -57,12 +57,13 @@ def indicator_chart(series: dict[str, Any], lang: str, earlier: list[dict[str, A
         gap = [None if f is None else round(max(goal - f, 0.0) if higher else max(f - goal, 0.0), 6) for f in filled]
         lower_edge = filled if higher else [None if f is None else goal for f in filled]
         if any(g for g in gap if g):
-            extra.append({"name": "gap-base", "type": "line", "stack": "gap", "data": lower_edge, "symbol": "none",
+            # the band's invisible lower edge shares the actuals' name: one legend entry, toggled together
+            extra.append({"name": _("Actual"), "type": "line", "stack": "gap", "data": lower_edge, "symbol": "none",
                           "lineStyle": {"opacity": 0}, "tooltip": {"show": False}, "silent": True,
                           "connectNulls": True})
             extra.append({"name": _("Gap to target"), "type": "line", "stack": "gap", "data": gap, "symbol": "none",
                           "lineStyle": {"opacity": 0}, "areaStyle": {"color": "#c0392b", "opacity": 0.12},
-                          "connectNulls": True})
+                          "itemStyle": {"color": "#e8a59d"}, "connectNulls": True})
         if last_year < target["year"]:
             needed = [last if y == last_year else goal if y == target["year"] else None for y in years]
             extra.append({"name": _("Path needed"), "type": "line", "data": needed, "connectNulls": True,

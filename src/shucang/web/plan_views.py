@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from shucang.api.deps import get_actor, get_warehouse
@@ -209,7 +209,8 @@ def plan_register_item(request: Request, plan_id: str, project_id: str, item: st
                        unit: str = Form(""), start: str = Form(""), end: str = Form(""), planned: str = Form(""),
                        actual: str = Form(""), progress: str = Form(""), status: str = Form(""),
                        evidence: str = Form(""), link: str = Form(""), milestone_date: str = Form(""),
-                       milestone_text: str = Form(""), csrf_token: str = Form("")) -> Response:
+                       milestone_text: str = Form(""), csrf_token: str = Form(""),
+                       evidence_upload: UploadFile | None = File(None)) -> Response:
     """The register form of one 专栏 item (admins and stewards; CSRF-checked; audited by the engine)."""
     from shucang.plan import monitor
     from shucang.plan.register import add_milestone, set_item
@@ -225,6 +226,8 @@ def plan_register_item(request: Request, plan_id: str, project_id: str, item: st
     fields = {"unit": unit, "start": start, "end": end, "planned_investment": planned, "actual_investment": actual,
               "progress": progress, "status": status, "evidence_text": evidence, "evidence_link": link}
     try:
+        if evidence_upload is not None and evidence_upload.filename:
+            fields["evidence_file"] = _store_upload(wh, plan, project_id, evidence_upload)
         set_item(wh, plan, project_id, item, actor=actor.name, editor=actor,
                  **{k: (v.strip() or None) for k, v in fields.items()})
         if milestone_date.strip() or milestone_text.strip():
@@ -237,6 +240,26 @@ def plan_register_item(request: Request, plan_id: str, project_id: str, item: st
     forget(request.app.state)
     return RedirectResponse(f"/plans/{quote(plan.id)}/tasks?registered={quote(project_id)}#project-{quote(project_id)}",
                             status_code=303)
+
+
+MAX_EVIDENCE = 10 * 1024 * 1024
+
+
+def _store_upload(wh: Warehouse, plan: Any, project_id: str, upload: UploadFile) -> str:
+    """Keep an uploaded evidence file beside the register (at most 10 MB, the file's own name)."""
+    import tempfile
+    from pathlib import Path
+
+    from shucang.plan.register import store_evidence
+
+    name = Path(upload.filename or "evidence").name
+    data = upload.file.read(MAX_EVIDENCE + 1)
+    if len(data) > MAX_EVIDENCE:
+        raise InputError("佐证文件过大 (evidence file larger than 10 MB)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        return store_evidence(wh, plan, plan.project(project_id).id, path)
 
 
 @router.get("/plans/{plan_id}/report.{fmt}")

@@ -233,7 +233,7 @@ class ReleasePlan:
     def apply(self, table: pa.Table) -> tuple[pa.Table, dict[str, Any]]:
         """The released columns of ``table`` and the numeric marks made (whole columns, threads)."""
         columns: list[Any] = [table.column(n) for n in self.names]
-        jobs = {i: partial(t, columns[i]) for i, t in self.transforms.items()}
+        jobs: dict[int, Callable[[], Any]] = {i: partial(t, columns[i]) for i, t in self.transforms.items()}
         marks: dict[str, Any] = {}
         for i, result in _run_jobs(jobs, table.num_rows).items():
             if isinstance(result, MarkResult):

@@ -181,7 +181,7 @@ def _kept(work: Any, into: dict[str, Any]) -> Any:
     def run(conn: sa.Connection) -> dict[str, Any]:
         found = work(conn) or {}
         into.update(found)
-        return found  # type: ignore[no-any-return]
+        return found
 
     return run
 

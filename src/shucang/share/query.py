@@ -144,7 +144,7 @@ def parse_json_param(text: str | None, what: str) -> Any:
     """A filter given as a JSON string (query parameter); a clear error when it is not JSON."""
     if text in (None, ""):
         return None
-    return loads(text, what)  # type: ignore[arg-type]
+    return loads(text, what)
 
 
 def parse_sort(sort: Sequence[str] | str | None, sortable: Collection[str], types: dict[str, str]) -> list[tuple[str, bool]]:

@@ -223,7 +223,7 @@ def plan_register_item(request: Request, plan_id: str, project_id: str, item: st
         raise PermissionDenied(gettext(lang, "The form has expired (CSRF check failed). Reload the page and try again."))
     wh = get_warehouse(request)
     plan = monitor.load_plan(wh, plan_id)
-    fields = {"unit": unit, "start": start, "end": end, "planned_investment": planned, "actual_investment": actual,
+    fields: dict[str, Any] = {"unit": unit, "start": start, "end": end, "planned_investment": planned, "actual_investment": actual,
               "progress": progress, "status": status, "evidence_text": evidence, "evidence_link": link}
     try:
         if evidence_upload is not None and evidence_upload.filename:

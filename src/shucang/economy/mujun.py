@@ -199,3 +199,21 @@ def _distribution(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
         for g in names or []:
             groups.setdefault(str(g), []).append(r)
     return [{"group": g, **_counts(rs)} for g, rs in sorted(groups.items(), key=lambda kv: -len(kv[1]))]
+
+
+LIST_COLUMNS = [("rank", "排名"), ("enterprise", "统一社会信用代码"), ("name", "企业名称"), ("town", "镇街"),
+                ("industry", "行业代码"), ("land", "用地面积(亩)"), ("tax_per_mu", "亩均税收(万元/亩)"),
+                ("added_value_per_mu", "亩均增加值(万元/亩)"), ("labour_productivity", "全员劳动生产率(万元/人)"),
+                ("added_value_per_energy", "单位能耗增加值(万元/吨标准煤)"), ("rd_share", "R&D占比(%)"),
+                ("score", "综合得分"), ("class", "分类")]
+
+
+def to_xlsx_file(wh: Warehouse, out: dict[str, Any]) -> bytes:
+    """The evaluation list (evaluated, then not evaluable and not eligible with the reason) as XLSX."""
+    from shucang.economy.export import to_xlsx
+
+    rows = [*out["evaluated"], *({**r, "class": "不可评价：" + r["reason"]} for r in out["not_evaluable"]),
+            *({**r, "class": "不参评：" + r["reason"]} for r in out["not_eligible"])]
+    return to_xlsx(f"{out['year']}年度工业企业亩均效益评价", LIST_COLUMNS, rows, period=str(out["year"]),
+                   caliber=str(out["method"].get("source", "")), sources=out["sources"],
+                   synthetic=wh.dataset(out["dataset"]).synthetic)

@@ -145,22 +145,9 @@ def corrections(request: Request, dataset: str | None = DATASET, actor: Actor = 
 @router.get("/mujun", summary="亩均效益评价: distribution for all; the enterprise list for callers allowed")
 def mujun(request: Request, year: int | None = Query(None, ge=1990, le=2100),
           actor: Actor = Depends(api_actor)) -> dict[str, Any]:
-    return {"ok": True, **mujun_data(request, actor, year)}
+    from shucang.economy.mujun import visible_evaluation
 
-
-def mujun_data(request: Request, actor: Actor, year: int | None) -> dict[str, Any]:
-    from shucang.economy.mujun import evaluate
-    from shucang.economy.visibility import MIN_GROUP
-
-    wh = get_warehouse(request)
-    out = evaluate(wh, year)
-    name = _dataset(request, None)
-    if not _can_see(request, actor, name) or not _can_see(request, actor, out["dataset"]):
-        out = {**out, "evaluated": [], "not_evaluable": [], "not_eligible": [], "enterprise_list_hidden": True}
-        if actor.role != "admin":
-            for key in ("town", "chain"):
-                out["distribution"][key] = [g for g in out["distribution"][key] if g["enterprises"] >= MIN_GROUP]
-    return out
+    return {"ok": True, **visible_evaluation(get_warehouse(request), actor, year)}
 
 
 @router.get("/mujun.xlsx", summary="亩均效益评价 list as XLSX (callers allowed)")

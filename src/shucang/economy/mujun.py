@@ -217,3 +217,24 @@ def to_xlsx_file(wh: Warehouse, out: dict[str, Any]) -> bytes:
     return to_xlsx(f"{out['year']}年度工业企业亩均效益评价", LIST_COLUMNS, rows, period=str(out["year"]),
                    caliber=str(out["method"].get("source", "")), sources=out["sources"],
                    synthetic=wh.dataset(out["dataset"]).synthetic)
+
+
+def visible_evaluation(wh: Warehouse, actor: Any, year: int | None = None) -> dict[str, Any]:
+    """:func:`evaluate` as ``actor`` may see it: the lists only for callers allowed to see single
+    enterprises (of both the yearly and the monthly dataset); for others, the distribution with groups
+    of fewer than five enterprises left out (admins see everything)."""
+    from shucang.economy.binding import default_dataset
+    from shucang.economy.visibility import MIN_GROUP, can_see_enterprises
+
+    out = evaluate(wh, year)
+    try:
+        monthly = default_dataset(wh, None)
+    except NotFound:
+        monthly = out["dataset"]
+    if can_see_enterprises(wh, actor, monthly) and can_see_enterprises(wh, actor, out["dataset"]):
+        return out
+    out = {**out, "evaluated": [], "not_evaluable": [], "not_eligible": [], "enterprise_list_hidden": True}
+    if getattr(actor, "role", None) != "admin":
+        for key in ("town", "chain"):
+            out["distribution"][key] = [g for g in out["distribution"][key] if g["enterprises"] >= MIN_GROUP]
+    return out

@@ -142,7 +142,7 @@ def economy_tables(rng: np.random.Generator, reg: Registry, as_of: date | None =
 
 def _epoch_seconds(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     first = ((y - 1970) * 12 + m - 1).astype("datetime64[M]").astype("datetime64[D]")
-    days = first.astype(np.int64) + d - 1
+    days: np.ndarray = first.astype(np.int64) + d - 1
     return days * 86400
 
 

@@ -152,8 +152,7 @@ def score_rows(rows: list[dict[str, Any]], method: dict[str, Any], year: int, da
     out = []
     for r in evaluable:
         values = {k: _ratio(r[NEEDS[k][0]], r[NEEDS[k][1]], 100 if k == "rd_share" else 1) for k in indicators}
-        points = {k: round(min(max(values[k] or 0.0, 0.0) / county[k], cap) * float(v["weight"]), 4)
-                  if county[k] else 0.0 for k, v in indicators.items()}
+        points = {k: _points(values[k], county[k], cap, float(v["weight"])) for k, v in indicators.items()}
         out.append({**_ident(r), "town": r.get("town"), "industry": r.get("industry"), "land": r["land"],
                     **{k: None if v is None else round(v, 4) for k, v in values.items()},
                     "points": points, "score": round(sum(points.values()), 2)})
@@ -175,6 +174,13 @@ def score_rows(rows: list[dict[str, Any]], method: dict[str, Any], year: int, da
             "evaluated": out, "not_evaluable": not_evaluable, "not_eligible": not_eligible,
             "distribution": {"town": _distribution(out, "town"), "chain": _distribution(out, "chains"),
                              "total": _counts(out)}}
+
+
+def _points(value: float | None, county: float | None, cap: float, weight: float) -> float:
+    """min(value ÷ county figure, cap) × weight; a negative value scores 0."""
+    if not county:
+        return 0.0
+    return round(min(max(value or 0.0, 0.0) / county, cap) * weight, 4)
 
 
 def _ident(r: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,9 @@ def test_overview_and_panel_are_public_aggregates(client_as: Any) -> None:
     assert all(r["enterprises"] >= 5 for r in towns if not r.get("suppressed"))
     admin = client_as("admin").get(f"{BASE}/overview").json()
     assert not any(r.get("suppressed") for r in admin["by_town"]["rows"])
+    for h in admin["headline"]:  # the one-pass headline equals the YoY contract's total, measure by measure
+        one = client_as("admin").get(f"{BASE}/yoy", params={"period": admin["period"], "measure": h["measure"]}).json()
+        assert {k: h[k] for k in one["total"]} == one["total"]
     panel = client_as("public").get(f"{BASE}/panel").json()
     assert panel["available"] and panel["alerts"]["total"] > 0 and len(panel["trend"]["periods"]) == 13
 

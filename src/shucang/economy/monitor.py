@@ -11,8 +11,8 @@ from typing import Any
 
 from shucang.economy.binding import Binding, default_dataset, load_binding
 from shucang.economy.monthly import Month, Source, month_range, parse_month, reader
-from shucang.economy.visibility import suppress_yoy
-from shucang.economy.yoy import yoy_query
+from shucang.economy.visibility import suppress, suppress_yoy
+from shucang.economy.yoy import totals_query, yoy_query
 from shucang.share.access import PUBLIC, Actor
 from shucang.warehouse import Warehouse
 
@@ -58,16 +58,12 @@ def trend(src: Source, measure_column: str, last: Month, months: int = 36) -> di
     return {"measure": measure_column, "caliber": "all", "points": points}
 
 
-def _headline(src: Source, b: Binding, month: Month, actor: Actor | None, home: Any) -> list[dict[str, Any]]:
-    out = []
-    for key in HEADLINE:
-        if not b.has_measure(key):
-            continue
-        column = b.measure_column(key)
-        figures = suppress_yoy(yoy_query(Source(src.wh, src.con, b), column, month, by="none",
-                                         caliber="comparable", home=home), actor)
-        out.append({"key": key, "measure": column, **figures["total"]})
-    return out
+def _headline(src: Source, b: Binding, month: Month, actor: Actor | None, caliber: str) -> list[dict[str, Any]]:
+    """Cumulative YoY of the headline measures present (one query for all of them)."""
+    keys = [k for k in HEADLINE if b.has_measure(k)]
+    columns = [b.measure_column(k) for k in keys]
+    totals = totals_query(src, columns, month, caliber=caliber)
+    return [{"key": k, "measure": c, **suppress([totals[c]], actor)[0]} for k, c in zip(keys, columns, strict=True)]
 
 
 def overview(wh: Warehouse, actor: Actor | None, *, dataset: str | None = None, period: str | None = None,
@@ -82,7 +78,7 @@ def overview(wh: Warehouse, actor: Actor | None, *, dataset: str | None = None, 
         output = b.measure_column("output") if b.has_measure("output") else b.measures[0].column
         data = {
             "dataset": name, "period": str(month), "caliber": caliber, "sources": sources(wh, name),
-            "headline": _headline(src, b, month, actor, home),
+            "headline": _headline(src, b, month, actor, caliber),
             "trend": trend(Source(wh, con, b), output, month),
             "by_chain": suppress_yoy(yoy_query(Source(wh, con, b), output, month, by="chain", caliber=caliber,
                                                home=home), actor),

@@ -18,11 +18,14 @@ from fastapi.responses import Response
 from shucang.api.deps import get_actor, get_warehouse
 from shucang.errors import InputError, NotFound
 from shucang.web.i18n import gettext, request_lang
+from shucang.web.memo import memo
 from shucang.web.render import page
 from shucang.web.tables import Column, Table, to_csv
 
 router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEMO_TTL = 300.0
+"""Aggregate figures are remembered per dataset version for this long (a new version is a new key)."""
 
 
 def _yoy_table(name: str, title: str, figures: dict[str, Any], lang: str, link: str | None = None) -> Table:
@@ -58,7 +61,10 @@ def overview_data(request: Request) -> dict[str, Any]:
     _ = lambda s: gettext(lang, s)  # noqa: E731
     wh = get_warehouse(request)
     caliber = request.query_params.get("caliber") or "comparable"
-    data = overview(wh, get_actor(request), period=request.query_params.get("period") or None, caliber=caliber)
+    actor = get_actor(request)
+    period = request.query_params.get("period") or None
+    data = memo(request.app.state, _memo_key(wh, "overview", actor, period, caliber), MEMO_TTL,
+                lambda: overview(wh, actor, period=period, caliber=caliber))
     points = data["trend"]["points"]
     trend_chart = {"kind": "line", "file": "economy-trend", "x": [p["period"] for p in points],
                    "unit": _("10k yuan"), "series": [
@@ -92,6 +98,17 @@ def overview_data(request: Request) -> dict[str, Any]:
             "map": drawn, "towns": towns, "tables": tables, "measure": data["trend"]["measure"]}
 
 
+def _memo_key(wh: Any, what: str, actor: Any, *parts: Any) -> tuple[Any, ...]:
+    """What an aggregate page depends on: the bound dataset's version, the arguments, admin or not
+    (suppression), and the county's chain file (its modification time)."""
+    from shucang.economy.binding import default_dataset
+
+    name = default_dataset(wh, None)
+    chains = wh.settings.home / "economy" / "chains.yaml"
+    return ("economy", what, name, wh.dataset(name).current_version, actor.role == "admin",
+            chains.stat().st_mtime if chains.exists() else None, *parts)
+
+
 def _chain_ids(wh: Any) -> dict[str, str]:
     from shucang.economy.reference import load_chains
 
@@ -103,8 +120,10 @@ def group_data(request: Request, by: str, group: str) -> dict[str, Any]:
 
     lang = request_lang(request)
     _ = lambda s: gettext(lang, s)  # noqa: E731
-    data = group_page(get_warehouse(request), get_actor(request), by, group,
-                      period=request.query_params.get("period") or None)
+    wh, actor = get_warehouse(request), get_actor(request)
+    period = request.query_params.get("period") or None
+    data = memo(request.app.state, _memo_key(wh, by, actor, group, period), MEMO_TTL,
+                lambda: group_page(wh, actor, by, group, period=period))
     rows = [{"measure": m["measure"], "current": m["group"].get("current"), "previous": m["group"].get("previous"),
              "yoy_pct": m["group"].get("yoy_pct"), "county_yoy_pct": m["county"]["yoy_pct"],
              "enterprises": m["group"].get("enterprises")} for m in data["measures"]]

@@ -46,6 +46,9 @@ def test_demo_is_bound_with_entering_leaving_and_corrections(demo_wh: Any) -> No
     assert dup > 0
     total = yoy(demo_wh, "economy_monthly", "工业总产值(万元)", "2026-11")["total"]
     assert total["yoy_pct"] is not None and total["enterprises"] >= 20
+    sizes = yoy(demo_wh, "economy_monthly", "output", "2026-11", by="size")
+    assert {r["group"] for r in sizes["rows"]} <= {"大型", "中型", "小型", "微型"}
+    assert sum(r["enterprises"] for r in sizes["rows"]) == total["enterprises"]
 
 
 def test_every_watch_rule_fires_on_the_demo(demo_wh: Any) -> None:

@@ -77,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plan_routes.router)
     from shucang.api import docs_routes  # Swagger UI, vendored (issue 15)
     app.include_router(docs_routes.router)
+    from shucang.api import economy_routes  # economy stage (产业大脑)
+    app.include_router(economy_routes.router)
     # -- end of routers --
 
     from shucang.web import mount_web

@@ -161,13 +161,6 @@ def alerts_cmd(ctx: typer.Context, dataset: str = DATASET,
         typer.echo(f"[{a['severity']}] {a['period']} {a['rule']}: {a['message']}")
 
 
-MUJUN_COLUMNS = [("rank", "排名"), ("enterprise", "统一社会信用代码"), ("name", "企业名称"), ("town", "镇街"),
-                 ("industry", "行业代码"), ("land", "用地面积(亩)"), ("tax_per_mu", "亩均税收(万元/亩)"),
-                 ("added_value_per_mu", "亩均增加值(万元/亩)"), ("labour_productivity", "全员劳动生产率(万元/人)"),
-                 ("added_value_per_energy", "单位能耗增加值(万元/吨标准煤)"), ("rd_share", "R&D占比(%)"),
-                 ("score", "综合得分"), ("class", "分类")]
-
-
 @economy_app.command("mujun")
 def mujun_cmd(ctx: typer.Context, year: int = typer.Option(None, "--year", help="year (default: the latest)"),
               dataset: str = typer.Option(None, "--dataset", "-d", help="yearly dataset with land area "
@@ -177,19 +170,13 @@ def mujun_cmd(ctx: typer.Context, year: int = typer.Option(None, "--year", help=
               xlsx: Path = typer.Option(None, "--xlsx", help="write the evaluation list to this XLSX file"),
               as_json: bool = JSON) -> None:
     """亩均效益评价: indicators, weighted score and class A/B/C/D per enterprise (method kept as data)."""
-    from shucang.economy.export import to_xlsx
-    from shucang.economy.mujun import evaluate
+    from shucang.economy.mujun import evaluate, to_xlsx_file
     from shucang.economy.roles import parse_map
 
     wh = _wh(ctx)
     out = evaluate(wh, year, dataset=dataset, overrides={c: r for c, r in parse_map(mapping).items()} or None)
     if xlsx is not None:
-        rows = [*out["evaluated"], *({**r, "class": "不可评价：" + r["reason"]} for r in out["not_evaluable"]),
-                *({**r, "class": "不参评：" + r["reason"]} for r in out["not_eligible"])]
-        synthetic = wh.dataset(out["dataset"]).synthetic
-        xlsx.expanduser().write_bytes(to_xlsx(f"{out['year']}年度工业企业亩均效益评价", MUJUN_COLUMNS, rows,
-                                              period=str(out["year"]), caliber=out["method"].get("source", ""),
-                                              sources=out["sources"], synthetic=synthetic))
+        xlsx.expanduser().write_bytes(to_xlsx_file(wh, out))
     if as_json:
         emit_json(out)
         return
@@ -200,3 +187,68 @@ def mujun_cmd(ctx: typer.Context, year: int = typer.Option(None, "--year", help=
         typer.echo(f"{e['rank']:>4} {e['class']} {e['score']:7.2f}  {e['name']}")
     if xlsx is not None:
         typer.echo(f"已导出 (written) {xlsx}")
+
+
+def _cli_actor() -> Any:
+    """The local operator owns the warehouse files: the CLI reads as an admin (as the other stages' CLIs do)."""
+    import getpass
+
+    from shucang.share.access import Actor
+
+    try:
+        name = f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        name = "cli:operator"
+    return Actor(name=name[:128], role="admin", clearance=4, via="cli")
+
+
+@economy_app.command("portrait")
+def portrait_cmd(ctx: typer.Context, uscc: str = typer.Argument(..., help="统一社会信用代码"),
+                 dataset: str = DATASET, as_json: bool = JSON) -> None:
+    """企业画像: one enterprise's monthly figures, chains, alerts, 亩均 class, registration, cloud, robots, patents."""
+    from shucang.economy.portrait import portrait
+    from shucang.protect.recipients import upsert_recipient
+
+    wh, actor = _wh(ctx), _cli_actor()
+    upsert_recipient(wh, actor.name, clearance=actor.clearance)  # reads are released to a known recipient
+    out = portrait(wh, actor, uscc, dataset=dataset)
+    if as_json:
+        emit_json(out)
+        return
+    typer.echo(f"{out['name']}（{out['enterprise']}）{out['town'] or ''} 行业 {out['industry'] or '—'} "
+               f"产业链 {'、'.join(out['chains']) or '—'}")
+    last = out["monthly"][-1]
+    typer.echo(f"{last['period']}: " + "  ".join(f"{m} {_num(last.get(m))}" for m in out["measures"][:4]))
+    if out["mujun"]:
+        typer.echo(f"亩均评价 {out['mujun']['year']}: {out['mujun'].get('class') or out['mujun'].get('reason')}")
+    for a in out["alerts"]:
+        typer.echo(f"预警: {a['message']}")
+    for part, p in out["parts"].items():
+        typer.echo(f"{part}: {p['count'] if p['available'] else p['reason']}")
+
+
+@economy_app.command("panel")
+def panel_cmd(ctx: typer.Context) -> None:
+    """The big-screen panel's figures (JSON), public level: aggregates only, small groups suppressed."""
+    from shucang.economy.monitor import screen_panel
+
+    emit_json(screen_panel(_wh(ctx)))
+
+
+@economy_app.command("enterprises")
+def enterprises_cmd(ctx: typer.Context, dataset: str = DATASET,
+                    period: str = typer.Option(None, "--period", "-p", help="month N (default: the latest)"),
+                    town: str = typer.Option(None, "--town"), chain: str = typer.Option(None, "--chain", help="chain id"),
+                    industry: str = typer.Option(None, "--industry", help="code prefix, e.g. 385"),
+                    q: str = typer.Option(None, "--q", help="name or code contains"), as_json: bool = JSON) -> None:
+    """Enterprises with 1–N月 output and YoY, filtered by town, chain, industry or name."""
+    from shucang.economy.portrait import enterprise_list
+
+    out = enterprise_list(_wh(ctx), _cli_actor(), dataset=dataset, period=period, town=town, chain=chain,
+                          industry=industry, q=q)
+    if as_json:
+        emit_json(out)
+        return
+    for r in out["rows"]:
+        pct = "—" if r["yoy_pct"] is None else f"{r['yoy_pct']:+.2f}%"
+        typer.echo(f"{r['enterprise']}  {r['name']}  {r['town']}  {r['industry']}  {_num(r['current'])}  {pct}")

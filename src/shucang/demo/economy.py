@@ -101,6 +101,7 @@ def economy_tables(rng: np.random.Generator, reg: Registry, as_of: date | None =
     export_share = np.where(rng.random(n) < 0.3, 0.0, rng.beta(2, 5, n))[firm]
     revenue = np.round(sales * rng.uniform(1.0, 1.05, len(t)), 1)
     rd_ratio = np.where(reg.core[firms], rng.uniform(0.025, 0.05, n), rng.uniform(0.005, 0.03, n))[firm]
+    staff_base = np.maximum(20, size / 10)
     staff = np.maximum(20, np.round(size[firm] / 10 * np.exp(growth[firm] * t / 36))).astype(np.int64)
 
     # report times: 5th–15th of the following month; corrections add an earlier, superseded row
@@ -125,6 +126,7 @@ def economy_tables(rng: np.random.Generator, reg: Registry, as_of: date | None =
         "统计月份": ym_text,
         "行业代码": pick(list(codes), firm[order]),
         "所属镇街": info["town"],
+        "企业规模": pick(("大型", "中型", "小型", "微型"), _size_class(size, staff_base)[firm[order]]),
         "填报时间": pa.array(when * 1_000_000, pa.timestamp("us")),
         "工业总产值(万元)": pa.array(np.round(output[order] * factor, 1)),
         "工业销售产值(万元)": pa.array(np.round(sales[order] * factor, 1)),
@@ -140,9 +142,17 @@ def economy_tables(rng: np.random.Generator, reg: Registry, as_of: date | None =
     return monthly, land
 
 
+def _size_class(monthly_output: np.ndarray, staff: np.ndarray) -> np.ndarray:
+    """0 大型 … 3 微型 by yearly revenue (万元) and headcount, in the spirit of 统计上大中小微型企业划分办法（2017）
+    for industry (大型: ≥ 1,000 persons and ≥ 40,000 万元; 中型: ≥ 300 and ≥ 2,000; 小型: ≥ 20 and ≥ 300)."""
+    revenue = monthly_output * 12
+    return np.where((staff >= 1000) & (revenue >= 40_000), 0,
+                    np.where((staff >= 300) & (revenue >= 2_000), 1, np.where(revenue >= 300, 2, 3)))
+
+
 def _epoch_seconds(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     first = ((y - 1970) * 12 + m - 1).astype("datetime64[M]").astype("datetime64[D]")
-    days = first.astype(np.int64) + d - 1
+    days: np.ndarray = first.astype(np.int64) + d - 1
     return days * 86400
 
 

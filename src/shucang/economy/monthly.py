@@ -128,11 +128,14 @@ def period_map(wh: Warehouse, con: duckdb.DuckDBPyConnection, b: Binding, types:
                            f"(SELECT DISTINCT CAST({q(period)} AS VARCHAR) AS p FROM {q(b.dataset)}) WHERE p IS NOT NULL"
                            ).fetchall()
         found = {str(raw): (int(ym) if ym is not None and 1 <= int(ym) % 100 <= 12 else None) for raw, ym in rows}
-        with wh.engine.begin() as conn:
-            conn.execute(periods.delete().where(periods.c.dataset == b.dataset))
-            if found:
-                conn.execute(periods.insert(), [dict(dataset=b.dataset, version=version, raw=k[:64], ym=v)
-                                                for k, v in found.items()])
+        try:
+            with wh.engine.begin() as conn:
+                conn.execute(periods.delete().where(periods.c.dataset == b.dataset))
+                if found:
+                    conn.execute(periods.insert(), [dict(dataset=b.dataset, version=version, raw=k[:64], ym=v)
+                                                    for k, v in found.items()])
+        except sa.exc.IntegrityError:
+            pass  # another process stored the same mapping meanwhile
     return {k: v for k, v in found.items() if v is not None}
 
 

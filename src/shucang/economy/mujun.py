@@ -152,8 +152,7 @@ def score_rows(rows: list[dict[str, Any]], method: dict[str, Any], year: int, da
     out = []
     for r in evaluable:
         values = {k: _ratio(r[NEEDS[k][0]], r[NEEDS[k][1]], 100 if k == "rd_share" else 1) for k in indicators}
-        points = {k: round(min(max(values[k] or 0.0, 0.0) / county[k], cap) * float(v["weight"]), 4)
-                  if county[k] else 0.0 for k, v in indicators.items()}
+        points = {k: _points(values[k], county[k], cap, float(v["weight"])) for k, v in indicators.items()}
         out.append({**_ident(r), "town": r.get("town"), "industry": r.get("industry"), "land": r["land"],
                     **{k: None if v is None else round(v, 4) for k, v in values.items()},
                     "points": points, "score": round(sum(points.values()), 2)})
@@ -175,6 +174,13 @@ def score_rows(rows: list[dict[str, Any]], method: dict[str, Any], year: int, da
             "evaluated": out, "not_evaluable": not_evaluable, "not_eligible": not_eligible,
             "distribution": {"town": _distribution(out, "town"), "chain": _distribution(out, "chains"),
                              "total": _counts(out)}}
+
+
+def _points(value: float | None, county: float | None, cap: float, weight: float) -> float:
+    """min(value ÷ county figure, cap) × weight; a negative value scores 0."""
+    if not county:
+        return 0.0
+    return round(min(max(value or 0.0, 0.0) / county, cap) * weight, 4)
 
 
 def _ident(r: dict[str, Any]) -> dict[str, Any]:
@@ -199,3 +205,42 @@ def _distribution(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
         for g in names or []:
             groups.setdefault(str(g), []).append(r)
     return [{"group": g, **_counts(rs)} for g, rs in sorted(groups.items(), key=lambda kv: -len(kv[1]))]
+
+
+LIST_COLUMNS = [("rank", "排名"), ("enterprise", "统一社会信用代码"), ("name", "企业名称"), ("town", "镇街"),
+                ("industry", "行业代码"), ("land", "用地面积(亩)"), ("tax_per_mu", "亩均税收(万元/亩)"),
+                ("added_value_per_mu", "亩均增加值(万元/亩)"), ("labour_productivity", "全员劳动生产率(万元/人)"),
+                ("added_value_per_energy", "单位能耗增加值(万元/吨标准煤)"), ("rd_share", "R&D占比(%)"),
+                ("score", "综合得分"), ("class", "分类")]
+
+
+def to_xlsx_file(wh: Warehouse, out: dict[str, Any]) -> bytes:
+    """The evaluation list (evaluated, then not evaluable and not eligible with the reason) as XLSX."""
+    from shucang.economy.export import to_xlsx
+
+    rows = [*out["evaluated"], *({**r, "class": "不可评价：" + r["reason"]} for r in out["not_evaluable"]),
+            *({**r, "class": "不参评：" + r["reason"]} for r in out["not_eligible"])]
+    return to_xlsx(f"{out['year']}年度工业企业亩均效益评价", LIST_COLUMNS, rows, period=str(out["year"]),
+                   caliber=str(out["method"].get("source", "")), sources=out["sources"],
+                   synthetic=wh.dataset(out["dataset"]).synthetic)
+
+
+def visible_evaluation(wh: Warehouse, actor: Any, year: int | None = None) -> dict[str, Any]:
+    """:func:`evaluate` as ``actor`` may see it: the lists only for callers allowed to see single
+    enterprises (of both the yearly and the monthly dataset); for others, the distribution with groups
+    of fewer than five enterprises left out (admins see everything)."""
+    from shucang.economy.binding import default_dataset
+    from shucang.economy.visibility import MIN_GROUP, can_see_enterprises
+
+    out = evaluate(wh, year)
+    try:
+        monthly = default_dataset(wh, None)
+    except NotFound:
+        monthly = out["dataset"]
+    if can_see_enterprises(wh, actor, monthly) and can_see_enterprises(wh, actor, out["dataset"]):
+        return out
+    out = {**out, "evaluated": [], "not_evaluable": [], "not_eligible": [], "enterprise_list_hidden": True}
+    if getattr(actor, "role", None) != "admin":
+        for key in ("town", "chain"):
+            out["distribution"][key] = [g for g in out["distribution"][key] if g["enterprises"] >= MIN_GROUP]
+    return out

@@ -133,12 +133,12 @@ def bind_columns(headers: list[str], overrides: dict[str, str] | None = None) ->
     for header in headers:
         if header in overrides:
             continue
-        r = detect_role(header)
-        if r is None or (r.role in KEY_ROLES and r.role in taken):
+        found = detect_role(header)
+        if found is None or (found.role in KEY_ROLES and found.role in taken):
             continue
-        if r.role in KEY_ROLES:
-            taken.add(r.role)
-        roles.append(r)
+        if found.role in KEY_ROLES:
+            taken.add(found.role)
+        roles.append(found)
     order = {h: i for i, h in enumerate(headers)}
     return sorted((r for r in roles if r.role != "ignore"), key=lambda r: order[r.column])
 

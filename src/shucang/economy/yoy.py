@@ -110,6 +110,25 @@ def yoy_query(src: Source, measure_column: str, month: Month, *, by: str, calibe
             "caliber_note": CALIBER_TEXT[caliber]}
 
 
+def totals_query(src: Source, columns: list[str], month: Month, *, caliber: str) -> dict[str, dict[str, Any]]:
+    """The ``total`` of :func:`yoy_query` for several measures in one pass (the enterprises kept by the
+    caliber do not depend on the measure: a report for month N in both years)."""
+    _check("none", caliber)
+    months, bounds = window(month)
+    src.params.update(bounds)
+    sums = ", ".join(f"sum(m{i}) FILTER (WHERE ym >= $cur_from) AS c{i}, sum(m{i}) FILTER (WHERE ym <= $prev_to) AS p{i}, "
+                     f"sum(m{i}) FILTER (WHERE ym = $cur_to) AS cm{i}, sum(m{i}) FILTER (WHERE ym = $prev_to) AS pm{i}"
+                     for i in range(len(columns)))
+    keep = "has_cur AND has_prev" if caliber == "comparable" else "TRUE"
+    totals = ", ".join(f"sum(c{i}), sum(p{i}), sum(cm{i}), sum(pm{i})" for i in range(len(columns)))
+    sql = (f"WITH e AS (SELECT ent, {sums}, bool_or(ym = $cur_to) AS has_cur, bool_or(ym = $prev_to) AS has_prev, "
+           f"bool_or(ym >= $cur_from) AS in_cur FROM ({src.monthly(columns, months)}) GROUP BY ent) "
+           f"SELECT count(*) FILTER (WHERE in_cur), {totals} FROM e WHERE {keep}")
+    row = src.run(sql)[0]
+    return {c: _figure("合计", row[1 + 4 * i], row[2 + 4 * i], row[0], row[3 + 4 * i], row[4 + 4 * i])
+            for i, c in enumerate(columns)}
+
+
 def yoy(wh: Warehouse, dataset: str, measure: str, period: str, *, by: str = "none",
         caliber: str = "comparable") -> dict[str, Any]:
     """The contract of ``shucang economy yoy`` (see module docstring)."""

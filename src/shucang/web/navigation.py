@@ -41,6 +41,7 @@ GROUPS: list[NavGroup] = [
         NavItem("/indicators", "indicators", N_("Indicators")),
         NavItem("/zones", "zones", N_("Zones")),
         NavItem("/tasks", "tasks", N_("Tasks & projects")),
+        NavItem("/economy", "economy", N_("Economy")),
         NavItem("/screen", "screen", N_("Big screen")),
     )),
     NavGroup("governance", N_("Data governance"), (

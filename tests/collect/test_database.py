@@ -75,6 +75,9 @@ def test_merge_by_key_replaces_changed_rows(cli, warehouse, source_db) -> None:
     rows = warehouse.sql("SELECT count(*) AS n, count(DISTINCT id) AS d, "
                          "count(*) FILTER (WHERE 姓名 = '改过') AS changed FROM people_m").to_pylist()[0]
     assert rows == {"n": 450, "d": 450, "changed": 50}
+    checked = cli("check", "people_m", "--json").json()  # the key is declared and holds; nothing left over
+    assert checked["ok"], checked
+    assert any(r["check"] == "primary_key" and r["status"] == "ok" for r in checked["results"])
 
 
 def test_password_never_in_the_catalog(cli, warehouse, source_db, monkeypatch) -> None:

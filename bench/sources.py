@@ -3,7 +3,8 @@
 Starts a throwaway PostgreSQL (as the tests do), fills a table of ``--rows`` synthetic (合成) rows, then
 times (1) the baseline: psycopg reading every row through a server-side cursor and doing nothing with
 them, and (2) ``run_source`` of a full-snapshot source (driver rows → Arrow batches → one Delta commit →
-catalog → classification hook), and (3) an incremental run after ``--rows``/10 new rows. Prints rows/s
+catalog → classification hook), and (3) an incremental run after ``--rows``/10 new rows. Also the
+read alone (COPY → Arrow batches, nothing stored). Prints rows/s
 and the ratio to the baseline. Usage: ``python bench/sources.py [--rows 1000000]``.
 """
 
@@ -51,6 +52,13 @@ def main() -> None:
             count = sum(1 for _ in cur)
         baseline = time.perf_counter() - start
         assert count == args.rows
+        from shucang.collect.database import read_table
+
+        start = time.perf_counter()
+        read, engine = read_table(base + "/bench", "people")
+        assert sum(b.num_rows for b in read.batches) == args.rows
+        engine.dispose()
+        reading = time.perf_counter() - start
         wh = open_warehouse(Settings.load(Path(tempfile.mkdtemp(prefix="shucang-bench-sources-")) / "home"))
         add_source(wh, "full", "database", dataset="people_full",
                    config={"url": base + "/bench", "table": "people", "incremental_column": None, "key": []})
@@ -70,6 +78,8 @@ def main() -> None:
         assert inc["rows_loaded"] == extra
         wh.close()
     print(f"driver only (psycopg server-side cursor): {baseline:6.2f} s  ({args.rows / baseline:,.0f} rows/s)")
+    print(f"source read only (COPY → Arrow batches) : {reading:6.2f} s  ({args.rows / reading:,.0f} rows/s)  "
+          f"ratio {baseline / reading:.2f}× of the driver alone")
     print(f"sources run, full snapshot             : {ours:6.2f} s  ({args.rows / ours:,.0f} rows/s)  "
           f"ratio {baseline / ours:.2f}× of the driver alone")
     print(f"sources run, incremental (+{extra:,} rows) : {incremental:6.2f} s")

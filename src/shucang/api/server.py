@@ -117,13 +117,16 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def run_worker(settings: Settings, sock: socket.socket, *, limiters: dict[str, Any] | None = None,
-               threads: int = THREADS, log_level: str = "warning") -> None:
-    """Open the warehouse and serve on ``sock`` until told to stop (one process)."""
+               threads: int = THREADS, log_level: str = "warning", on_ready: Any = None) -> None:
+    """Open the warehouse and serve on ``sock`` until told to stop (one process); ``on_ready`` is
+    called once the app (and so every stage's catalog tables) exists."""
     import uvicorn
 
     from shucang.api.app import create_app
 
     app = create_app(settings)
+    if on_ready is not None:
+        on_ready()
     # Objects made while starting up live as long as the worker: keep them out of the cyclic collector,
     # and let it run less often (a page builds thousands of short-lived rows; measured: 7 % less CPU
     # per page and a lower p99).
@@ -161,24 +164,24 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, work
           threads: int = THREADS, log_level: str = "warning") -> None:
     """Serve the app; with ``workers`` > 1 fork that many worker processes over one socket."""
     workers = max(1, int(workers))
-    scheduler: Any = None
+    started: list[Any] = []
     try:
-        if workers == 1:
-            scheduler = start_scheduler(settings)
         _serve(settings, host=host, port=port, workers=workers, threads=threads, log_level=log_level,
-               on_forked=lambda: start_scheduler(settings))
+               on_forked=lambda: start_scheduler(settings),
+               on_ready=lambda: started.append(start_scheduler(settings)))
     finally:
-        if scheduler is not None:
-            scheduler.stop()
+        for scheduler in started:
+            if scheduler is not None:
+                scheduler.stop()
 
 
 def _serve(settings: Settings, *, host: str, port: int, workers: int, threads: int, log_level: str,
-           on_forked: Any) -> None:
+           on_forked: Any, on_ready: Any) -> None:
     cores = os.cpu_count() or 1
     # DuckDB threads per worker: the cores shared out, so busy workers do not oversubscribe them.
     os.environ.setdefault("SHUCANG_SHARE_THREADS", str(max(1, cores // workers)))
     if workers == 1:
-        run_worker(settings, listen(host, port), threads=threads, log_level=log_level)
+        run_worker(settings, listen(host, port), threads=threads, log_level=log_level, on_ready=on_ready)
         return
     socks = _worker_sockets(host, port, workers)
     prepare_home(settings)

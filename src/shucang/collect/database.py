@@ -116,8 +116,11 @@ class TableRead:
 
 
 def read_table(url: str, table: str, *, incremental_column: str | None = None, watermark: Any = None,
-               batch_rows: int = BATCH_ROWS) -> tuple[TableRead, sa.Engine]:
-    """Open the table and return a lazy read of it (the caller disposes the engine when done)."""
+               batch_rows: int = BATCH_ROWS, fast: bool = True) -> tuple[TableRead, sa.Engine]:
+    """Open the table and return a lazy read of it (the caller disposes the engine when done).
+
+    ``fast``: PostgreSQL through psycopg is read with COPY (:mod:`shucang.collect.pgcopy`).
+    """
     engine = sa.create_engine(url, poolclass=sa.NullPool)
     schema_name, _, table_name = table.rpartition(".")
     try:
@@ -148,20 +151,27 @@ def read_table(url: str, table: str, *, incremental_column: str | None = None, w
     read = TableRead(schema=schema, batches=iter(()))
     position = names.index(incremental_column) if incremental_column else -1
 
-    def batches() -> Iterator[pa.RecordBatch]:
+    def driver_batches() -> Iterator[pa.RecordBatch]:
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(stmt)
             for rows in result.partitions(batch_rows):
                 columns = list(zip(*rows, strict=True))
-                batch = pa.RecordBatch.from_arrays([_array(c, t) for c, t in zip(columns, types, strict=True)],
-                                                   schema=schema)
-                read.rows += batch.num_rows
-                if position >= 0:
-                    high = pc.max(batch.column(position)).as_py()
-                    if high is not None and (read._high is None or high > read._high):
-                        read._high = high
-                        read.watermark = encode_watermark(high)
-                yield batch
+                yield pa.RecordBatch.from_arrays([_array(c, t) for c, t in zip(columns, types, strict=True)],
+                                                 schema=schema)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        from shucang.collect import pgcopy
+
+        use_copy = fast and pgcopy.usable(engine, schema)
+        stream = pgcopy.copy_batches(engine, stmt, schema) if use_copy else driver_batches()
+        for batch in stream:
+            read.rows += batch.num_rows
+            if position >= 0:
+                high = pc.max(batch.column(position)).as_py()
+                if high is not None and (read._high is None or high > read._high):
+                    read._high = high
+                    read.watermark = encode_watermark(high)
+            yield batch
 
     read.batches = batches()
     return read, engine

@@ -116,6 +116,8 @@ ACTIONS: dict[str, Callable[[Actor, Resource], bool]] = {
     "dataset:read": lambda a, r: _steward_of(a, r) or (a.role in ("consumer", "steward") and r.has_grant),
     "dataset:open_read": lambda a, r: r.is_open,
     "dataset:publish": lambda a, r: _steward_of(a, r),
+    # self-service upload (web): stewards load their department's files; admins any
+    "dataset:upload": lambda a, r: a.role == "steward" and a.department is not None,
     "sql:raw": lambda a, r: False,
     # the request/approval workflow
     "request:create": lambda a, r: a.role in ("consumer", "steward"),

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from shucang.api.deps import get_actor, get_warehouse
 from shucang.errors import PermissionDenied, ShucangError
+from shucang.share.access import allowed
 from shucang.warehouse import Warehouse
 from shucang.web.i18n import gettext, request_lang
 from shucang.web.render import check_csrf, page
@@ -76,7 +77,7 @@ def _steward(request: Request) -> Any:
         actor = None
     if actor is None or not actor.is_authenticated:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    if actor.role not in ("steward", "admin"):
+    if not allowed(actor, "dataset:upload"):
         raise PermissionDenied("只有数据管理员可以上传数据 (only stewards and admins upload data)")
     return actor
 

@@ -46,6 +46,7 @@ GROUPS: list[NavGroup] = [
     )),
     NavGroup("governance", N_("Data governance"), (
         NavItem("/warehouse", "warehouse", N_("Warehouse")),
+        NavItem("/upload", "upload", N_("Upload"), "dataset:upload", optional=True),
         NavItem("/security", "security", N_("Security")),
         NavItem("/requests", "requests", N_("Requests"), "signed-in", optional=True),
         NavItem("/access", "access", N_("My data"), "signed-in", optional=True),

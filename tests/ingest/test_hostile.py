@@ -255,3 +255,47 @@ def test_a_wide_file_is_read_and_profiled_in_seconds(tmp_path: Path) -> None:
     profiles = profiler.result()
     assert len(profiles) == width and profiles[-1].logical_type == "integer"
     assert time.perf_counter() - started < 60  # 20 regex calls per column made this minutes
+
+
+# ---------------------------------------------------------------- encodings other than UTF-8 and GB18030
+def test_latin1_and_shift_jis_files_load_as_themselves(tmp_path: Path) -> None:
+    latin = _write(tmp_path / "l.csv", "name,city\nJosé,Málaga\nFrançois,Besançon\nJürgen,Köln\n".encode("latin-1"))
+    sjis = _write(tmp_path / "s.csv", "名前,都市\n山田太郎,東京\n鈴木花子,大阪\nさくら,京都\n".encode("shift_jis"))
+    for path, encoding, expected in ((latin, "cp1252", ["José", "François", "Jürgen"]),
+                                     (sjis, "cp932", ["山田太郎", "鈴木花子", "さくら"])):
+        source = open_source(path)
+        table, rejects = source.read_all()
+        assert source.encoding == encoding and not rejects
+        assert table.column(0).to_pylist() == expected
+
+
+def test_a_utf8_line_inside_a_gb18030_file_is_rejected_not_mojibake(tmp_path: Path) -> None:
+    gb = "姓名,城市\n张三,慈溪\n王五,杭州\n赵六,余姚\n".encode("gb18030")
+    path = _write(tmp_path / "m.csv", gb + "李四,宁波\n".encode() + "钱七,象山\n".encode("gb18030"))
+    source = open_source(path)
+    table, rejects = source.read_all()
+    assert source.encoding == "gb18030"
+    assert table.column("姓名").to_pylist() == ["张三", "王五", "赵六", "钱七"]
+    assert [(r.line, r.code) for r in rejects] == [(5, "encoding_mismatch")] and rejects[0].raw == "李四,宁波"
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+def test_a_bad_byte_inside_a_quoted_multiline_field_rejects_the_record(tmp_path: Path, quoted: bool) -> None:
+    body = b'1,"line one\nli\xffne two\nline three"\n' if quoted else b"1,li\xffne\n"
+    path = _write(tmp_path / "q.csv", "a,b\n2,中文\n".encode() + body + "3,好\n4,x\n".encode())
+    table, rejects = open_source(path).read_all()
+    assert table.column("a").to_pylist() == ["2", "3", "4"]  # never "line one\n\nline three"
+    assert [(r.line, r.code) for r in rejects] == [(4 if quoted else 3, "decode_error")]
+
+
+def _gb2312_char(pair: tuple[int, int]) -> str:
+    return bytes(pair).decode("gb2312")
+
+
+@given(st.lists(st.one_of(st.tuples(st.integers(0xB0, 0xD6), st.integers(0xA1, 0xFE)).map(_gb2312_char),
+                          st.sampled_from(list("abc,;0123 ，。"))), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_chinese_gb_text_is_never_taken_for_another_encoding(chars: list[str]) -> None:
+    from shucang.ingest.gbcheck import verdict
+
+    assert verdict("".join(chars).encode("gb18030")) is None

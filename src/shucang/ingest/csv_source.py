@@ -26,7 +26,14 @@ from shucang.ingest.careful import ONE_COLUMN, Judge, careful_pass, decode_marke
 from shucang.ingest.header import Header, build_header
 from shucang.ingest.model import Chunk, ReadOptions, RejectedRow, TableSource, empty_batch
 from shucang.ingest.sniff import sniff_delimiter
-from shucang.ingest.textstream import TextBlock, count_byte, count_lines, prefetch, read_blocks
+from shucang.ingest.textstream import (
+    BAD_LINE_BYTES,
+    TextBlock,
+    count_byte,
+    count_lines,
+    prefetch,
+    read_blocks,
+)
 
 _HAS_DATA_SAMPLE = 20_000
 """Records looked at to decide whether an unnamed column holds data."""
@@ -243,13 +250,16 @@ class CsvSource(TableSource):
         if b"\x00" in part:
             return None, [], part
         rejects: list[RejectedRow] = []
-        table = self._arrow(part)
+        table = None if BAD_LINE_BYTES in part else self._arrow(part)
         if table is None:
-            text, rejects = decode_marked(part, line0, self.base_encoding)
-            if not rejects:
-                return None, [], part
-            part = text.encode("utf-8")
-            table = self._arrow(part)
+            if BAD_LINE_BYTES not in part:
+                text, rejects = decode_marked(part, line0, self.base_encoding)
+                if not rejects:
+                    return None, [], part
+                part = text.encode("utf-8")
+            if count_byte(part, 34):  # a marked line may sit inside a quoted field: the careful path
+                return None, rejects, part  # skips the records holding one
+            table = self._arrow(part.replace(BAD_LINE_BYTES, b""))  # no quotes: marked lines stand alone
             if table is None:
                 return None, rejects, part
         if not self._clean(table, part, last):

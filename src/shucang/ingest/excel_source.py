@@ -98,6 +98,9 @@ def cell_text(value: Any) -> str | None:
 class ExcelSource(TableSource):
     """One sheet of a workbook (the whole sheet is in memory: Excel caps a sheet at ~1M rows)."""
 
+    left_out: list[str]
+    """Other sheets holding a table, when the sheet was chosen by default (said as a warning)."""
+
     def __init__(self, path: Path, fmt: str, sheet: str, rows: list[list[Any]], merged: list[Any],
                  options: ReadOptions, size: int) -> None:
         self.path = path
@@ -107,6 +110,8 @@ class ExcelSource(TableSource):
         self.encoding = None
         self.delimiter = None
         self.options = options
+        self.left_out = []
+        self.notes = []
         width = max((len(r) for r in rows), default=0)
         counts = [sum(1 for v in r if _filled(v)) for r in rows]
         start = next((i for i, n in enumerate(counts) if n >= 2), None)
@@ -233,11 +238,20 @@ def open_sheet(path: Path, fmt: str, sheet: str | None, options: ReadOptions, si
     if sheet is not None and sheet not in names:
         raise InputError(f"{path.name} 中没有名为 {sheet!r} 的工作表 (no sheet named {sheet!r})",
                          hint="可用的工作表 (sheets): " + "、".join(names))
-    for name in [sheet] if sheet is not None else _visible_first(wb, names):
+    order = [sheet] if sheet is not None else _visible_first(wb, names)
+    for k, name in enumerate(order):
         assert name is not None
         rows, merged = _read_sheet(path, wb, name)
         if sheet_has_table(rows):
-            return ExcelSource(path, fmt, name, rows, merged, options, size)
+            source = ExcelSource(path, fmt, name, rows, merged, options, size)
+            if sheet is None:
+                source.left_out = [n for n in order[k + 1:] if sheet_has_table(_read_sheet(path, wb, n)[0])]
+                if source.left_out:  # two yearly sheets: loading only the first must not pass silently
+                    source.notes = [f"工作簿还有 {len(source.left_out)} 个含数据的工作表未导入："
+                                    f"{'、'.join(source.left_out)}；用 --sheet 名称 或 --sheet all 导入 "
+                                    f"({len(source.left_out)} more sheet(s) with data left out: "
+                                    f"{', '.join(source.left_out)}; use --sheet NAME or --sheet all)"]
+            return source
     if sheet is not None:
         raise InputError(f"工作表 {sheet!r} 是空的 (sheet {sheet!r} is empty)",
                          hint="可用的工作表 (sheets): " + "、".join(names))

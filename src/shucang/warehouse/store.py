@@ -17,11 +17,9 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pyarrow as pa
-import pyarrow.dataset as pads
 import sqlalchemy as sa
 
 from shucang.errors import InputError, NotFound
@@ -31,7 +29,7 @@ from shucang.ingest.infer import ColumnProfiler
 from shucang.ingest.textstream import prefetch
 from shucang.settings import Settings
 from shucang.warehouse import catalog as cat
-from shucang.warehouse import query, tables
+from shucang.warehouse import tables
 from shucang.warehouse.engine import create_catalog_engine
 from shucang.warehouse.migrations import ensure_schema
 from shucang.warehouse.models import (
@@ -50,6 +48,10 @@ from shucang.warehouse.schema_diff import diff_columns
 AfterIngest = Callable[["Warehouse", IngestResult], None]
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total) while a source is read."""
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow.dataset as pads  # imports pandas (~0.5 s): only where a table is read
 
 
 def _now() -> datetime:
@@ -212,11 +214,15 @@ class Warehouse:
 
     def connect(self, versions: dict[str, int] | None = None) -> duckdb.DuckDBPyConnection:
         """A fresh in-memory DuckDB connection where every dataset is a view named by its name."""
+        from shucang.warehouse import query  # DuckDB loads only when SQL is asked for
+
         return query.connect(self, versions or {})
 
     def sql(self, sql_text: str, params: Sequence[Any] | dict[str, Any] | None = None,
             versions: dict[str, int] | None = None) -> pa.Table:
         """Run one read-only SELECT over the datasets; values only as bound parameters."""
+        from shucang.warehouse import query
+
         return query.run_select(self, sql_text, params, versions or {})
 
     # ------------------------------------------------------------------ writing

@@ -10,10 +10,10 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 from deltalake import ColumnProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
@@ -21,6 +21,9 @@ from shucang.errors import InputError, StorageError
 
 ROW_GROUP_ROWS = 131_072
 """Rows per Parquet row group: small enough that a sample or a page reads only a few of them."""
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads  # imports pandas (~0.5 s): only where a table is read
 
 
 def table_exists(path: Path) -> bool:

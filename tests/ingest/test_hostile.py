@@ -299,3 +299,58 @@ def test_chinese_gb_text_is_never_taken_for_another_encoding(chars: list[str]) -
     from shucang.ingest.gbcheck import verdict
 
     assert verdict("".join(chars).encode("gb18030")) is None
+
+
+# ---------------------------------------------------------------- workbooks and titles
+def test_excel_error_cells_are_kept_as_the_text_shown(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "err.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("表")
+    ws.write_row(0, 0, ["比率", "名称"])
+    ws.write_formula(1, 0, "=1/0", None, "#DIV/0!")
+    ws.write(1, 1, "甲")
+    ws.write_formula(2, 0, "=NA()", None, "#N/A")
+    ws.write(2, 1, "乙")
+    ws.write(3, 0, 0.5)
+    ws.write(3, 1, "丙")
+    wb.close()
+    table, rejects = open_source(path).read_all()
+    assert table.column("比率").to_pylist() == ["#DIV/0!", "#N/A", "0.5"] and not rejects
+
+
+def test_a_header_cell_merged_into_the_first_data_row_stays_out_of_the_data(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "m.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("s")
+    ws.merge_range("A1:A2", "序号")
+    ws.write_row(0, 1, ["姓名", "电话"])
+    ws.write_row(1, 1, ["张三", "13800000000"])
+    ws.write_row(2, 0, [2, "李四", "13900000000"])
+    ws.merge_range("A4:A5", "同组")  # a merge inside the data still fills its range
+    ws.write_row(3, 1, ["王五", "1"])
+    ws.write_row(4, 1, ["赵六", "2"])
+    wb.close()
+    table, _ = open_source(path).read_all()
+    assert table.column("序号").to_pylist() == [None, "2", "同组", "同组"]
+
+
+def test_a_one_column_header_and_value_are_not_taken_for_titles(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    text = "项目名称\n慈溪市滨海大道工程\n东三环,北延段\n新城河整治\n"  # a later value holds a comma
+    table, _ = open_source(_write(tmp_path / "one.csv", text.encode())).read_all()
+    assert table.column_names == ["项目名称"] and table.num_rows == 3
+    path = tmp_path / "one.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("s")
+    ws.write_column(0, 0, ["项目名称", "慈溪市滨海大道工程", "东三环", "新城河整治"])
+    ws.write(2, 1, "北延段")
+    wb.close()
+    table, _ = open_source(path).read_all()
+    assert table.column_names[0] == "项目名称" and table.column(0).to_pylist()[0] == "慈溪市滨海大道工程"
+    titled = _write(tmp_path / "t.csv", "慈溪市2024年补贴发放表\n填报单位：坎墩街道\n序号,姓名\n1,张三\n2,李四\n".encode())
+    assert open_source(titled).schema.names == ["序号", "姓名"]

@@ -20,8 +20,9 @@ import pyarrow as pa
 import python_calamine as cal
 
 from shucang.errors import InputError
-from shucang.ingest.header import build_header, clean_name
+from shucang.ingest.header import MAX_TITLE_LINES, build_header, clean_name, looks_like_title
 from shucang.ingest.model import Chunk, ReadOptions, RejectedRow, TableSource, reject, string_batch
+from shucang.ingest.xlsx_errors import error_cells
 
 _MAX_HEADER_ROWS = 3
 
@@ -53,6 +54,9 @@ def _read_sheet(path: Path, wb: cal.CalamineWorkbook, name: str) -> tuple[list[l
     except cal.CalamineError as exc:
         raise _unreadable(path, f"工作表 {name!r} 无法读取 (sheet {name!r} cannot be read: {exc})",
                           "请重新导出该文件 (export it again)") from None
+    for (r, c), text in error_cells(path, name).items():  # #DIV/0!, #N/A: calamine reads them as ""
+        if r < len(rows) and c < len(rows[r]) and rows[r][c] in ("", None):
+            rows[r][c] = text
     return rows, merged
 
 
@@ -113,13 +117,10 @@ class ExcelSource(TableSource):
         self.left_out = []
         self.notes = []
         width = max((len(r) for r in rows), default=0)
-        counts = [sum(1 for v in r if _filled(v)) for r in rows]
-        start = next((i for i, n in enumerate(counts) if n >= 2), None)
-        if start is None:
-            start = next(i for i, n in enumerate(counts) if n >= 1)
+        start = _table_start(rows)
         self._rows = [list(r) + [None] * (width - len(r)) for r in rows[start:]]
-        self._fill_merged(merged, start)
         depth = _header_depth(self._rows, merged, start)
+        self._fill_merged(merged, start, depth)
         self.header_row = start + depth
         header_cells = [_joined_name([cell_text(self._rows[r][i]) for r in range(depth)]) for i in range(width)]
         del self._rows[:depth - 1]  # one header row remains at the top (repeats are judged against it)
@@ -127,13 +128,16 @@ class ExcelSource(TableSource):
         self.header = build_header(header_cells, has_data)
         self.schema = pa.schema([pa.field(n, pa.string()) for n in self.header.names])
 
-    def _fill_merged(self, merged: list[Any], start: int) -> None:
-        """Give every cell of a merged range (below the title rows) the range's value."""
+    def _fill_merged(self, merged: list[Any], start: int, depth: int) -> None:
+        """Give every cell of a merged range (below the title rows) the range's value — but a header
+        cell merged down past the header (序号 over the header and the first data row) stays a name,
+        never a value in the data."""
         for (r1, c1), (r2, c2) in merged:
             if r1 < start or r1 - start >= len(self._rows):
                 continue
             value = self._rows[r1 - start][c1] if c1 < len(self._rows[r1 - start]) else None
-            for r in range(r1 - start, min(r2 - start + 1, len(self._rows))):
+            last = r2 - start if r1 - start >= depth else min(r2 - start, depth - 1)
+            for r in range(r1 - start, min(last + 1, len(self._rows))):
                 row = self._rows[r]
                 for c in range(c1, min(c2 + 1, len(row))):
                     if not _filled(row[c]):
@@ -174,6 +178,21 @@ class ExcelSource(TableSource):
                 return reject(line, "field_too_long", f"第{i + 1}列超过 {limit:,} 字符",
                               f"column {i + 1} is over {limit:,} characters", raw)
         return None
+
+
+def _table_start(rows: list[list[Any]]) -> int:
+    """The header row: the first row with two filled cells, when every non-blank row above it is a
+    lone cell that reads as a title (at most ``MAX_TITLE_LINES``) — else the first non-blank row (a
+    one-column table whose header and values must not be skipped as titles)."""
+    counts = [sum(1 for v in r if _filled(v)) for r in rows]
+    first = next(i for i, n in enumerate(counts) if n >= 1)
+    start = next((i for i, n in enumerate(counts) if n >= 2), None)
+    if start is None:
+        return first
+    above = [next(v for v in rows[i] if _filled(v)) for i in range(start) if counts[i]]
+    if len(above) > MAX_TITLE_LINES or not all(isinstance(v, str) and looks_like_title(v) for v in above):
+        return first
+    return start
 
 
 def _header_depth(rows: list[list[Any]], merged: list[Any], start: int) -> int:

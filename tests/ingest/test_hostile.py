@@ -354,3 +354,24 @@ def test_a_one_column_header_and_value_are_not_taken_for_titles(tmp_path: Path) 
     assert table.column_names[0] == "项目名称" and table.column(0).to_pylist()[0] == "慈溪市滨海大道工程"
     titled = _write(tmp_path / "t.csv", "慈溪市2024年补贴发放表\n填报单位：坎墩街道\n序号,姓名\n1,张三\n2,李四\n".encode())
     assert open_source(titled).schema.names == ["序号", "姓名"]
+
+
+# ---------------------------------------------------------------- row order
+def test_rows_keep_source_order_across_batches_and_appends(warehouse: Any, tmp_path: Path) -> None:
+    import numpy as np
+
+    from shucang.warehouse import IngestOptions, tables
+
+    n = 600_000  # three batches of ingest_arrow: delta-rs alone wrote them interleaved
+    big = pa.table({"i": pa.array(np.arange(n)), "s": pa.array(np.arange(n).astype(str))})
+    warehouse.ingest_arrow(big, IngestOptions(dataset="order"))
+    warehouse.ingest(_write(tmp_path / "more.csv", f"i,s\n{n},x\n{n + 1},y\n".encode()),
+                     IngestOptions(dataset="order"))
+    got = warehouse.read_arrow("order", columns=["i"]).column("i").to_pylist()
+    assert got[:n] == list(range(n)) and got[n:] in (["600000", "600001"], [n, n + 1])
+    path = tmp_path / "t"
+    for part in range(3):
+        chunk = pa.table({"k": pa.array(np.arange(part * 10, part * 10 + 10))})
+        tables.write_batches(path, chunk.schema, iter(chunk.to_batches(max_chunksize=3)), mode="append",
+                             schema_mode="merge")
+    assert tables.arrow_dataset(path, None).to_table().column("k").to_pylist() == list(range(30))

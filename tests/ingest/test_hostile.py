@@ -53,6 +53,11 @@ def test_a_bad_name_never_breaks_sql_over_other_datasets(warehouse: Any, tmp_pat
     with pytest.raises(InputError, match="NUL"):  # a table handed in directly is refused, not stored
         warehouse.ingest_arrow(pa.table({"y\x00": [1]}), IngestOptions(dataset="direct"))
     assert warehouse.sql("SELECT count(*) AS n FROM good").column("n").to_pylist() == [1]
+    import shutil
+
+    shutil.rmtree(warehouse.table_path("bad_names"))  # a dataset whose files are gone
+    warehouse._tables.clear()
+    assert warehouse.sql("SELECT x FROM good").column("x").to_pylist() == [1]
 
 
 @given(st.lists(st.text(min_size=0, max_size=8), min_size=1, max_size=6))

@@ -380,3 +380,9 @@ def test_rows_keep_source_order_across_batches_and_appends(warehouse: Any, tmp_p
         tables.write_batches(path, chunk.schema, iter(chunk.to_batches(max_chunksize=3)), mode="append",
                              schema_mode="merge")
     assert tables.arrow_dataset(path, None).to_table().column("k").to_pylist() == list(range(30))
+
+
+def test_a_short_title_line_above_a_csv_table_is_still_skipped(tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.csv", "人口统计\n镇街,人数\n浒山,10\n白沙,20\n古塘,30\n".encode())
+    table, rejects = open_source(path).read_all()
+    assert table.column_names == ["镇街", "人数"] and table.num_rows == 3 and not rejects

@@ -47,11 +47,11 @@ _CONFIRM_LINES = 5
 def _title_lines(text: str, delimiter: str | None) -> tuple[int, str] | None:
     """Title lines above the header of a report saved as CSV (``慈溪市…情况表``, ``填报单位：…,,,``).
 
-    A title line has one field, or at most one non-empty field, and that field reads as a title
-    (``looks_like_title``); the header is the first line with two or more non-empty fields, confirmed
-    by most (over half) of the next lines having as many fields. Returns (title lines, header line), or None when
-    the first line is the header — including a one-column table whose values later hold a delimiter
-    (its header and first value are not a title).
+    A title line has one field, or one non-empty field that reads as a title (``looks_like_title``);
+    the header is the first line with two or more non-empty fields, confirmed by most (over half) of
+    the next five lines having as many fields. Returns (title lines, header line), or None when the
+    first line is the header — including a one-column table whose values later hold a delimiter (its
+    header and first value are not titles: the lines after that value are not as wide).
     """
     lines = [ln for ln in text.splitlines()[:200] if ln.strip(" \t\ufeff\u3000")][:MAX_TITLE_LINES + 1
                                                                                    + _CONFIRM_LINES]
@@ -64,9 +64,9 @@ def _title_lines(text: str, delimiter: str | None) -> tuple[int, str] | None:
         cells = fields(line, delim)
         filled = [f for f in cells if f.strip(" \t\ufeff\u3000")]
         if len(filled) < 2:
-            if not (filled and looks_like_title(filled[0])):
-                return None  # ``名称,,`` or ``项目名称``: a header, not a title
-            continue
+            if len(cells) > 1 and not (filled and looks_like_title(filled[0])):
+                return None  # ``名称,,``: a header with unnamed columns, not a title
+            continue  # a lone field: a title if a confirmed header follows (see below)
         if k == 0 or k + 1 >= len(lines):
             return None
         width = len(fields(line, delim))

@@ -117,7 +117,7 @@ class ExcelSource(TableSource):
         self.left_out = []
         self.notes = []
         width = max((len(r) for r in rows), default=0)
-        start = _table_start(rows)
+        start = _table_start(rows, merged)
         self._rows = [list(r) + [None] * (width - len(r)) for r in rows[start:]]
         depth = _header_depth(self._rows, merged, start)
         self._fill_merged(merged, start, depth)
@@ -180,17 +180,20 @@ class ExcelSource(TableSource):
         return None
 
 
-def _table_start(rows: list[list[Any]]) -> int:
+def _table_start(rows: list[list[Any]], merged: list[Any]) -> int:
     """The header row: the first row with two filled cells, when every non-blank row above it is a
-    lone cell that reads as a title (at most ``MAX_TITLE_LINES``) — else the first non-blank row (a
-    one-column table whose header and values must not be skipped as titles)."""
+    lone cell that is a title — merged across columns, or reading as one (``looks_like_title``), at
+    most ``MAX_TITLE_LINES`` — else the first non-blank row (a one-column table whose header and
+    values must not be skipped as titles)."""
     counts = [sum(1 for v in r if _filled(v)) for r in rows]
     first = next(i for i, n in enumerate(counts) if n >= 1)
     start = next((i for i, n in enumerate(counts) if n >= 2), None)
     if start is None:
         return first
-    above = [next(v for v in rows[i] if _filled(v)) for i in range(start) if counts[i]]
-    if len(above) > MAX_TITLE_LINES or not all(isinstance(v, str) and looks_like_title(v) for v in above):
+    wide_rows = {r1 for (r1, c1), (_, c2) in merged if c2 > c1}
+    above = [(i, next(v for v in rows[i] if _filled(v))) for i in range(start) if counts[i]]
+    if len(above) > MAX_TITLE_LINES or not all(i in wide_rows or (isinstance(v, str) and looks_like_title(v))
+                                               for i, v in above):
         return first
     return start
 

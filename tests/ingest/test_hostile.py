@@ -89,6 +89,7 @@ def _odd_table() -> pa.Table:
         "null": pa.nulls(3),
         "dict": pa.array(["甲", None, "甲"]).dictionary_encode(),
         "ts": pa.array([0, None, 1], pa.timestamp("ns", tz="Asia/Shanghai")),
+        "uuid": pa.array([bytes(range(16)), None, bytes(16)], pa.uuid()),
     })
 
 
@@ -105,6 +106,7 @@ def test_parquet_with_unusual_types_loads_queries_and_classifies(warehouse: Any,
     assert rows[0]["time"] == "08:30:01.000000" and rows[0]["dur"] == "5 s" and rows[0]["d256"] == "1.50"
     assert rows[0]["bin"] == "0xfffe" and rows[2]["bin"] == "文" and rows[1]["list"] is None
     assert str(rows[0]["d256s"]) == "1.5" and rows[0]["half"] == 1.5 and rows[0]["dict"] == "甲"
+    assert rows[0]["uuid"] == "00010203-0405-0607-0809-0a0b0c0d0e0f" and rows[1]["uuid"] is None
     assert any("JSON" in w for w in result.warnings)
     assert warehouse.sql("SELECT count(*) AS n FROM odd").column("n").to_pylist() == [3]
 

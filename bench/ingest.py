@@ -6,6 +6,8 @@ fresh subprocess (so peak RSS is per tool):
   2. shucang ingest of the UTF-8 file into a Delta table (with classification off and on)
   3. shucang ingest of a GB18030 copy (DuckDB refuses GB18030)    — zero rows may be lost
 Prints throughput, the ratios (targets: ≥ 0.8× DuckDB, GB18030 ≥ 0.6× UTF-8) and peak RSS.
+The ``cli`` case times whole processes as a user meets them: ``shucang ingest FILE`` against DuckDB's
+Python one-liner (target ≥ 0.6×), and the fixed cost of a 3-row CSV, cold and per file in one process.
 
     python bench/ingest.py [--rows 1000000] [--keep DIR]
 """
@@ -114,6 +116,65 @@ def run(mode: str, path: Path, work: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+DUCK_ONE_LINER = ("import duckdb, sys; duckdb.sql(f\"COPY (SELECT * FROM read_csv('{sys.argv[1]}')) "
+                  "TO '{sys.argv[2]}' (FORMAT parquet)\")")
+
+
+def run_end_to_end(argv: list[str], env: dict[str, str] | None = None) -> dict:
+    """A whole command in a fresh process, timed from the outside: start-up and imports included."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"seconds": seconds, "cpu": cpu, "peak_rss_mb": after.ru_maxrss / 1024, "stdout": proc.stdout}
+
+
+def cli_argv(home: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "shucang", "--home", str(home), *args]
+
+
+def cli_cases(args: argparse.Namespace, utf8: Path, work: Path) -> None:
+    """The CLI path: ``shucang ingest`` as a user runs it, against DuckDB's Python one-liner, both as
+    whole processes; and the fixed cost of one small file (cold process, and per file in one process)."""
+    tiny = work / "tiny.csv"
+    tiny.write_text("姓名,人数,日期\n张三,3,2024-01-02\n李四,4,2024-01-03\n王五,5,2024-01-04\n", encoding="utf-8")
+    many = [work / f"tiny{k}.csv" for k in range(20)]
+    for path in many:
+        path.write_bytes(tiny.read_bytes())
+    env = os.environ | {"PYTHONWARNINGS": "ignore"}
+    runs: dict[str, list[dict]] = {"duck": [], "cli": [], "bare": [], "tiny": [], "many": []}
+    for k in range(args.repeat):
+        home = work / f"cli-home-{k}"
+        runs["duck"].append(run_end_to_end([sys.executable, "-c", DUCK_ONE_LINER, str(utf8), str(work / "d.parquet")]))
+        runs["cli"].append(run_end_to_end(cli_argv(home, "ingest", str(utf8), "-d", "bench", "--mode", "replace",
+                                                   "--json"), env))
+        runs["bare"].append(run_end_to_end([sys.executable, "-c", "pass"]))
+        runs["tiny"].append(run_end_to_end(cli_argv(home, "ingest", str(tiny), "-d", f"tiny{k}", "--json"), env))
+        runs["many"].append(run_end_to_end(cli_argv(home, "ingest", *map(str, many), "-d", f"many{k}", "--json"),
+                                           env))
+    duck, cli, bare, one, batch = (median_run(runs[k]) for k in ("duck", "cli", "bare", "tiny", "many"))
+    for label, res in [("duckdb one-liner (process)", duck), ("shucang ingest CLI (process)", cli),
+                       ("python -c pass", bare), ("shucang ingest, 3-row CSV", one),
+                       (f"shucang ingest, {len(many)} 3-row CSVs", batch)]:
+        if "error" in res:
+            print(f"{label:32} ERROR: {res['error']}")
+        else:
+            print(f"{label:32} {res['seconds']:6.2f}s wall {res['cpu']:6.2f}s cpu")
+    if "error" not in duck and "error" not in cli:
+        print(f"ratio CLI/duckdb one-liner (1M rows):     {duck['seconds'] / cli['seconds']:.2f}× wall, "
+              f"{duck['cpu'] / cli['cpu']:.2f}× cpu  (target ≥ 0.6)")
+    if "error" not in one and "error" not in batch:
+        per_file = (batch["seconds"] - one["seconds"]) / (len(many) - 1)
+        print(f"fixed cost of one ingest: {one['seconds']:.2f}s cold process; {per_file:.3f}s per further file "
+              f"in one process (`shucang ingest A B C …`)")
+
+
 def median_run(results: list[dict]) -> dict:
     """The run with the median time (errors win: one failure is reported)."""
     failed = [r for r in results if "error" in r]
@@ -130,8 +191,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, default=None, help="work directory to keep (default: temporary)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per case, interleaved; medians are shown")
-    parser.add_argument("--cases", default="duck,plain,classified,gb",
-                        help="comma list of duck, plain, classified, gb (e.g. `--rows 42000000 --cases plain "
+    parser.add_argument("--cases", default="cli,duck,plain,classified,gb",
+                        help="comma list of cli (whole processes: CLI vs DuckDB one-liner, small-file cost), "
+                             "duck, plain, classified, gb (e.g. `--rows 42000000 --cases plain "
                              "--repeat 1` is the 5 GB peak-RSS run)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="shucang-bench-"))
@@ -149,6 +211,8 @@ def main() -> None:
     print(f"file: {args.rows:,} rows, {size_mb:.0f} MB UTF-8 (generated in {time.perf_counter() - t0:.1f}s)")
 
     wanted = set(args.cases.split(","))
+    if "cli" in wanted:
+        cli_cases(args, utf8, work)
     cases = {k: v for k, v in {"duck": ("duckdb", utf8), "plain": ("plain", utf8),
                                "classified": ("classify", utf8), "gb": ("plain", gb)}.items() if k in wanted}
     runs: dict[str, list[dict]] = {k: [] for k in cases}

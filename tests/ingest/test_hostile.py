@@ -53,6 +53,11 @@ def test_a_bad_name_never_breaks_sql_over_other_datasets(warehouse: Any, tmp_pat
     with pytest.raises(InputError, match="NUL"):  # a table handed in directly is refused, not stored
         warehouse.ingest_arrow(pa.table({"y\x00": [1]}), IngestOptions(dataset="direct"))
     assert warehouse.sql("SELECT count(*) AS n FROM good").column("n").to_pylist() == [1]
+    import shutil
+
+    shutil.rmtree(warehouse.table_path("bad_names"))  # a dataset whose files are gone
+    warehouse._tables.clear()
+    assert warehouse.sql("SELECT x FROM good").column("x").to_pylist() == [1]
 
 
 @given(st.lists(st.text(min_size=0, max_size=8), min_size=1, max_size=6))
@@ -84,6 +89,7 @@ def _odd_table() -> pa.Table:
         "null": pa.nulls(3),
         "dict": pa.array(["甲", None, "甲"]).dictionary_encode(),
         "ts": pa.array([0, None, 1], pa.timestamp("ns", tz="Asia/Shanghai")),
+        "uuid": pa.array([bytes(range(16)), None, bytes(16)], pa.uuid()),
     })
 
 
@@ -100,6 +106,7 @@ def test_parquet_with_unusual_types_loads_queries_and_classifies(warehouse: Any,
     assert rows[0]["time"] == "08:30:01.000000" and rows[0]["dur"] == "5 s" and rows[0]["d256"] == "1.50"
     assert rows[0]["bin"] == "0xfffe" and rows[2]["bin"] == "文" and rows[1]["list"] is None
     assert str(rows[0]["d256s"]) == "1.5" and rows[0]["half"] == 1.5 and rows[0]["dict"] == "甲"
+    assert rows[0]["uuid"] == "00010203-0405-0607-0809-0a0b0c0d0e0f" and rows[1]["uuid"] is None
     assert any("JSON" in w for w in result.warnings)
     assert warehouse.sql("SELECT count(*) AS n FROM odd").column("n").to_pylist() == [3]
 
@@ -255,3 +262,129 @@ def test_a_wide_file_is_read_and_profiled_in_seconds(tmp_path: Path) -> None:
     profiles = profiler.result()
     assert len(profiles) == width and profiles[-1].logical_type == "integer"
     assert time.perf_counter() - started < 60  # 20 regex calls per column made this minutes
+
+
+# ---------------------------------------------------------------- encodings other than UTF-8 and GB18030
+def test_latin1_and_shift_jis_files_load_as_themselves(tmp_path: Path) -> None:
+    latin = _write(tmp_path / "l.csv", "name,city\nJosé,Málaga\nFrançois,Besançon\nJürgen,Köln\n".encode("latin-1"))
+    sjis = _write(tmp_path / "s.csv", "名前,都市\n山田太郎,東京\n鈴木花子,大阪\nさくら,京都\n".encode("shift_jis"))
+    for path, encoding, expected in ((latin, "cp1252", ["José", "François", "Jürgen"]),
+                                     (sjis, "cp932", ["山田太郎", "鈴木花子", "さくら"])):
+        source = open_source(path)
+        table, rejects = source.read_all()
+        assert source.encoding == encoding and not rejects
+        assert table.column(0).to_pylist() == expected
+
+
+def test_a_utf8_line_inside_a_gb18030_file_is_rejected_not_mojibake(tmp_path: Path) -> None:
+    gb = "姓名,城市\n张三,慈溪\n王五,杭州\n赵六,余姚\n".encode("gb18030")
+    path = _write(tmp_path / "m.csv", gb + "李四,宁波\n".encode() + "钱七,象山\n".encode("gb18030"))
+    source = open_source(path)
+    table, rejects = source.read_all()
+    assert source.encoding == "gb18030"
+    assert table.column("姓名").to_pylist() == ["张三", "王五", "赵六", "钱七"]
+    assert [(r.line, r.code) for r in rejects] == [(5, "encoding_mismatch")] and rejects[0].raw == "李四,宁波"
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+def test_a_bad_byte_inside_a_quoted_multiline_field_rejects_the_record(tmp_path: Path, quoted: bool) -> None:
+    body = b'1,"line one\nli\xffne two\nline three"\n' if quoted else b"1,li\xffne\n"
+    path = _write(tmp_path / "q.csv", "a,b\n2,中文\n".encode() + body + "3,好\n4,x\n".encode())
+    table, rejects = open_source(path).read_all()
+    assert table.column("a").to_pylist() == ["2", "3", "4"]  # never "line one\n\nline three"
+    assert [(r.line, r.code) for r in rejects] == [(4 if quoted else 3, "decode_error")]
+
+
+def _gb2312_char(pair: tuple[int, int]) -> str:
+    return bytes(pair).decode("gb2312")
+
+
+@given(st.lists(st.one_of(st.tuples(st.integers(0xB0, 0xD6), st.integers(0xA1, 0xFE)).map(_gb2312_char),
+                          st.sampled_from(list("abc,;0123 ，。"))), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_chinese_gb_text_is_never_taken_for_another_encoding(chars: list[str]) -> None:
+    from shucang.ingest.gbcheck import verdict
+
+    assert verdict("".join(chars).encode("gb18030")) is None
+
+
+# ---------------------------------------------------------------- workbooks and titles
+def test_excel_error_cells_are_kept_as_the_text_shown(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "err.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("表")
+    ws.write_row(0, 0, ["比率", "名称"])
+    ws.write_formula(1, 0, "=1/0", None, "#DIV/0!")
+    ws.write(1, 1, "甲")
+    ws.write_formula(2, 0, "=NA()", None, "#N/A")
+    ws.write(2, 1, "乙")
+    ws.write(3, 0, 0.5)
+    ws.write(3, 1, "丙")
+    wb.close()
+    table, rejects = open_source(path).read_all()
+    assert table.column("比率").to_pylist() == ["#DIV/0!", "#N/A", "0.5"] and not rejects
+
+
+def test_a_header_cell_merged_into_the_first_data_row_stays_out_of_the_data(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "m.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("s")
+    ws.merge_range("A1:A2", "序号")
+    ws.write_row(0, 1, ["姓名", "电话"])
+    ws.write_row(1, 1, ["张三", "13800000000"])
+    ws.write_row(2, 0, [2, "李四", "13900000000"])
+    ws.merge_range("A4:A5", "同组")  # a merge inside the data still fills its range
+    ws.write_row(3, 1, ["王五", "1"])
+    ws.write_row(4, 1, ["赵六", "2"])
+    wb.close()
+    table, _ = open_source(path).read_all()
+    assert table.column("序号").to_pylist() == [None, "2", "同组", "同组"]
+
+
+def test_a_one_column_header_and_value_are_not_taken_for_titles(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    text = "项目名称\n慈溪市滨海大道工程\n东三环,北延段\n新城河整治\n"  # a later value holds a comma
+    table, _ = open_source(_write(tmp_path / "one.csv", text.encode())).read_all()
+    assert table.column_names == ["项目名称"] and table.num_rows == 3
+    path = tmp_path / "one.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("s")
+    ws.write_column(0, 0, ["项目名称", "慈溪市滨海大道工程", "东三环", "新城河整治"])
+    ws.write(2, 1, "北延段")
+    wb.close()
+    table, _ = open_source(path).read_all()
+    assert table.column_names[0] == "项目名称" and table.column(0).to_pylist()[0] == "慈溪市滨海大道工程"
+    titled = _write(tmp_path / "t.csv", "慈溪市2024年补贴发放表\n填报单位：坎墩街道\n序号,姓名\n1,张三\n2,李四\n".encode())
+    assert open_source(titled).schema.names == ["序号", "姓名"]
+
+
+# ---------------------------------------------------------------- row order
+def test_rows_keep_source_order_across_batches_and_appends(warehouse: Any, tmp_path: Path) -> None:
+    import numpy as np
+
+    from shucang.warehouse import IngestOptions, tables
+
+    n = 600_000  # three batches of ingest_arrow: delta-rs alone wrote them interleaved
+    big = pa.table({"i": pa.array(np.arange(n)), "s": pa.array(np.arange(n).astype(str))})
+    warehouse.ingest_arrow(big, IngestOptions(dataset="order"))
+    warehouse.ingest(_write(tmp_path / "more.csv", f"i,s\n{n},x\n{n + 1},y\n".encode()),
+                     IngestOptions(dataset="order"))
+    got = warehouse.read_arrow("order", columns=["i"]).column("i").to_pylist()
+    assert got[:n] == list(range(n)) and got[n:] in (["600000", "600001"], [n, n + 1])
+    path = tmp_path / "t"
+    for part in range(3):
+        chunk = pa.table({"k": pa.array(np.arange(part * 10, part * 10 + 10))})
+        tables.write_batches(path, chunk.schema, iter(chunk.to_batches(max_chunksize=3)), mode="append",
+                             schema_mode="merge")
+    assert tables.arrow_dataset(path, None).to_table().column("k").to_pylist() == list(range(30))
+
+
+def test_a_short_title_line_above_a_csv_table_is_still_skipped(tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.csv", "人口统计\n镇街,人数\n浒山,10\n白沙,20\n古塘,30\n".encode())
+    table, rejects = open_source(path).read_all()
+    assert table.column_names == ["镇街", "人数"] and table.num_rows == 3 and not rejects

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as pads
 import sqlalchemy as sa
 
 from shucang.classify import grade as G
@@ -136,6 +135,8 @@ def _now() -> datetime:
 
 def _read_for_classification(wh: Warehouse, dataset: str, version: int, full: bool) -> tuple[pa.Table, int]:
     """The whole version (``full``) or an evenly spaced sample of it, and its row count."""
+    import pyarrow.dataset as pads
+
     ds = wh.arrow_dataset(dataset, version)
     n = ds.count_rows()
     if full or n <= SAMPLE_ROWS:

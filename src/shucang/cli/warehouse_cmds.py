@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -48,7 +49,8 @@ def init(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json")] =
 
 def ingest(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="CSV/TSV/XLSX/XLS/JSONL/Parquet file")],
+    paths: Annotated[list[Path], typer.Argument(help="CSV/TSV/XLSX/XLS/JSONL/Parquet file(s); several files load "
+                                                     "one after another in one process")],
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="dataset name")],
     department: Annotated[str | None, typer.Option(help="owning department code")] = None,
     title: Annotated[str | None, typer.Option(help="title (Chinese first)")] = None,
@@ -57,7 +59,7 @@ def ingest(
     key: Annotated[str | None, typer.Option(help="primary-key columns, comma separated")] = None,
     not_null: Annotated[str | None, typer.Option("--not-null", help="columns that must not be blank")] = None,
     cadence: Annotated[str | None, typer.Option(help="daily|weekly|monthly|quarterly|yearly")] = None,
-    sheet: Annotated[str | None, typer.Option(help="workbook sheet")] = None,
+    sheet: Annotated[str | None, typer.Option(help="workbook sheet, or 'all': every sheet with a table")] = None,
     encoding: Annotated[str | None, typer.Option(help="override encoding detection, e.g. gb18030")] = None,
     delimiter: Annotated[str | None, typer.Option(help="override delimiter detection")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the result as JSON, no progress bar")] = False,
@@ -66,34 +68,52 @@ def ingest(
 
     options = IngestOptions(dataset=dataset, mode=mode, department=department, title=title,  # type: ignore[arg-type]
                             description=description, key=_split(key), not_null=_split(not_null),
-                            cadence=cadence, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                            created_by="cli")
+                            cadence=cadence, sheet=None if sheet == "all" else sheet, encoding=encoding,
+                            delimiter=delimiter, created_by="cli")
     wh = get_context(ctx).warehouse()
-    if json_out or not sys.stderr.isatty():
-        result = wh.ingest(path, options)
-    else:
-        with Progress(TextColumn("导入 {task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                      console=err_console, transient=True) as bar:
-            task = bar.add_task(path.name, total=None)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            result = wh.ingest(path, options, progress=progress)
+    results = []
+    for number, path in enumerate(paths):
+        # several files: the first as asked, the next ones appended as further versions
+        file_options = options if number == 0 else dataclasses.replace(options, mode="append")
+        results.extend(_ingest_one(wh, path, file_options, all_sheets=sheet == "all", quiet=json_out))
     if json_out:
-        emit_json(result.to_dict())
+        dicts = [r.to_dict() for r in results]
+        emit_json(dicts[0] if len(paths) == 1 and sheet != "all" else dicts)
         return
-    out_console.print(f"[bold]{result.dataset}[/] 版本 v{result.version}: 读取 {result.rows_read} 行, "
-                      f"导入 {result.rows_loaded}, 隔离 {result.rows_rejected} "
-                      f"(encoding {result.encoding or '-'}, format {result.format})")
-    for change, cols in result.schema_changes.items():
-        out_console.print(f"  结构变化 schema {change}: {cols}")
-    for reject in result.rejects[:10]:
-        out_console.print(f"  [yellow]第 {reject.get('line')} 行[/] {reject.get('reason')}")
-    if result.rows_rejected > 10:
-        out_console.print(f"  … `shucang rejects {result.dataset}` lists all {result.rows_rejected}")
-    for warning in result.warnings:
-        out_console.print(f"  [yellow]警告[/] {warning}")
+    for result in results:
+        where = f"工作表 sheet {result.sheet} → " if sheet == "all" else ""
+        out_console.print(f"{where}[bold]{result.dataset}[/] 版本 v{result.version}: 读取 {result.rows_read} 行, "
+                          f"导入 {result.rows_loaded}, 隔离 {result.rows_rejected} "
+                          f"(encoding {result.encoding or '-'}, format {result.format})")
+        for change, cols in result.schema_changes.items():
+            out_console.print(f"  结构变化 schema {change}: {cols}")
+        for reject in result.rejects[:10]:
+            out_console.print(f"  [yellow]第 {reject.get('line')} 行[/] {reject.get('reason')}")
+        if result.rows_rejected > 10:
+            out_console.print(f"  … `shucang rejects {result.dataset}` lists all {result.rows_rejected}")
+        for warning in result.warnings:
+            out_console.print(f"  [yellow]警告[/] {warning}")
+
+
+def _ingest_one(wh: Any, path: Path, options: Any, *, all_sheets: bool, quiet: bool) -> list[Any]:
+    """One file (every table sheet of it with ``all_sheets``), with a progress bar on a terminal."""
+    from shucang.warehouse.sheets import ingest_all_sheets
+
+    def run(progress: Any = None) -> list[Any]:
+        if all_sheets:
+            return ingest_all_sheets(wh, path, options, progress=progress)
+        return [wh.ingest(path, options, progress=progress)]
+
+    if quiet or not sys.stderr.isatty():
+        return run()
+    with Progress(TextColumn("导入 {task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=err_console, transient=True) as bar:
+        task = bar.add_task(path.name, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return run(progress)
 
 
 def datasets(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json")] = False) -> None:

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from shucang.ingest.header import Header, clean_name
 from shucang.ingest.model import RejectedRow, reject
-from shucang.ingest.textstream import TextBlock, blank_bad_lines
+from shucang.ingest.textstream import BAD_LINE, TextBlock, blank_bad_lines
 
 csv.field_size_limit((1 << 31) - 1)
 
@@ -139,6 +139,8 @@ class Judge:
             return reject(line, "unclosed_quote", "引号未闭合，记录一直延续到文件末尾",
                           "a quote is opened and never closed before end of file", raw)
         if not any(f.strip() for f in fields):
+            return False
+        if BAD_LINE in raw:  # an undecodable line, alone or inside a quoted field: its reject counts it
             return False
         if "\x00" in raw:
             return reject(line, "nul_byte", "含有空字符 NUL", "contains a NUL byte", raw.replace("\x00", "\\0"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,17 @@ import pyarrow.csv as pacsv
 
 from shucang.errors import InputError
 from shucang.ingest.careful import ONE_COLUMN, Judge, careful_pass, decode_marked, to_batch
-from shucang.ingest.header import Header, build_header
+from shucang.ingest.header import MAX_TITLE_LINES, Header, build_header, looks_like_title
 from shucang.ingest.model import Chunk, ReadOptions, RejectedRow, TableSource, empty_batch
 from shucang.ingest.sniff import sniff_delimiter
-from shucang.ingest.textstream import TextBlock, count_byte, count_lines, prefetch, read_blocks
+from shucang.ingest.textstream import (
+    BAD_LINE_BYTES,
+    TextBlock,
+    count_byte,
+    count_lines,
+    prefetch,
+    read_blocks,
+)
 
 _HAS_DATA_SAMPLE = 20_000
 """Records looked at to decide whether an unnamed column holds data."""
@@ -34,35 +40,39 @@ _HEADER_BYTES = 256 << 10
 """Text read to find the header (more only when the header has unnamed columns, or is not there yet)."""
 
 
-_MAX_TITLE_LINES = 5
-_TITLE_TEXT = re.compile(r"[：:]|^.{6,}$|[表册单]$")
-"""A lone cell that reads as a title (``填报单位：…``, ``慈溪市…花名册``) rather than a column name."""
+_CONFIRM_LINES = 5
+"""Lines after a header candidate that must mostly have its width before title lines are skipped."""
 
 
 def _title_lines(text: str, delimiter: str | None) -> tuple[int, str] | None:
     """Title lines above the header of a report saved as CSV (``慈溪市…情况表``, ``填报单位：…,,,``).
 
-    A title line has one field, or at most one non-empty field that reads as a title; the header is
-    the first line with two or more non-empty fields, confirmed by the next line having as many. Returns (title lines, header line), or None
-    when the first line is the header (including one-column files).
+    A title line has one field, or one non-empty field that reads as a title (``looks_like_title``);
+    the header is the first line with two or more non-empty fields, confirmed by most (over half) of
+    the next five lines having as many fields. Returns (title lines, header line), or None when the
+    first line is the header — including a one-column table whose values later hold a delimiter (its
+    header and first value are not titles: the lines after that value are not as wide).
     """
-    lines = [ln for ln in text.splitlines()[:200] if ln.strip(" \t\ufeff\u3000")][:_MAX_TITLE_LINES + 2]
+    lines = [ln for ln in text.splitlines()[:200] if ln.strip(" \t\ufeff\u3000")][:MAX_TITLE_LINES + 1
+                                                                                   + _CONFIRM_LINES]
 
     def fields(line: str, delim: str | None) -> list[str]:
         return next(csv.reader([line], delimiter=delim or ONE_COLUMN, quotechar='"', strict=False), [])
 
-    for k, line in enumerate(lines[:_MAX_TITLE_LINES + 1]):
+    for k, line in enumerate(lines[:MAX_TITLE_LINES + 1]):
         delim = delimiter or sniff_delimiter(line)
         cells = fields(line, delim)
         filled = [f for f in cells if f.strip(" \t\ufeff\u3000")]
         if len(filled) < 2:
-            if len(cells) > 1 and not (filled and _TITLE_TEXT.search(filled[0])):
-                return None  # ``名称,,`` — a header with unnamed columns, not a title
-            continue
+            if len(cells) > 1 and not (filled and looks_like_title(filled[0])):
+                return None  # ``名称,,``: a header with unnamed columns, not a title
+            continue  # a lone field: a title if a confirmed header follows (see below)
         if k == 0 or k + 1 >= len(lines):
             return None
         width = len(fields(line, delim))
-        return (k, line) if len(fields(lines[k + 1], delim)) == width else None
+        after = lines[k + 1:k + 1 + _CONFIRM_LINES]
+        same = sum(len(fields(ln, delim)) == width for ln in after)
+        return (k, line) if same * 2 > len(after) else None
     return None
 
 
@@ -244,13 +254,16 @@ class CsvSource(TableSource):
         if b"\x00" in part:
             return None, [], part
         rejects: list[RejectedRow] = []
-        table = self._arrow(part)
+        table = None if BAD_LINE_BYTES in part else self._arrow(part)
         if table is None:
-            text, rejects = decode_marked(part, line0, self.base_encoding)
-            if not rejects:
-                return None, [], part
-            part = text.encode("utf-8")
-            table = self._arrow(part)
+            if BAD_LINE_BYTES not in part:
+                text, rejects = decode_marked(part, line0, self.base_encoding)
+                if not rejects:
+                    return None, [], part
+                part = text.encode("utf-8")
+            if count_byte(part, 34):  # a marked line may sit inside a quoted field: the careful path
+                return None, rejects, part  # skips the records holding one
+            table = self._arrow(part.replace(BAD_LINE_BYTES, b""))  # no quotes: marked lines stand alone
             if table is None:
                 return None, rejects, part
         if not self._clean(table, part, last):

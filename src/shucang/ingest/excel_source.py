@@ -20,8 +20,9 @@ import pyarrow as pa
 import python_calamine as cal
 
 from shucang.errors import InputError
-from shucang.ingest.header import build_header, clean_name
+from shucang.ingest.header import MAX_TITLE_LINES, build_header, clean_name, looks_like_title
 from shucang.ingest.model import Chunk, ReadOptions, RejectedRow, TableSource, reject, string_batch
+from shucang.ingest.xlsx_errors import error_cells
 
 _MAX_HEADER_ROWS = 3
 
@@ -53,6 +54,9 @@ def _read_sheet(path: Path, wb: cal.CalamineWorkbook, name: str) -> tuple[list[l
     except cal.CalamineError as exc:
         raise _unreadable(path, f"工作表 {name!r} 无法读取 (sheet {name!r} cannot be read: {exc})",
                           "请重新导出该文件 (export it again)") from None
+    for (r, c), text in error_cells(path, name).items():  # #DIV/0!, #N/A: calamine reads them as ""
+        if r < len(rows) and c < len(rows[r]) and rows[r][c] in ("", None):
+            rows[r][c] = text
     return rows, merged
 
 
@@ -98,6 +102,9 @@ def cell_text(value: Any) -> str | None:
 class ExcelSource(TableSource):
     """One sheet of a workbook (the whole sheet is in memory: Excel caps a sheet at ~1M rows)."""
 
+    left_out: list[str]
+    """Other sheets holding a table, when the sheet was chosen by default (said as a warning)."""
+
     def __init__(self, path: Path, fmt: str, sheet: str, rows: list[list[Any]], merged: list[Any],
                  options: ReadOptions, size: int) -> None:
         self.path = path
@@ -107,14 +114,13 @@ class ExcelSource(TableSource):
         self.encoding = None
         self.delimiter = None
         self.options = options
+        self.left_out = []
+        self.notes = []
         width = max((len(r) for r in rows), default=0)
-        counts = [sum(1 for v in r if _filled(v)) for r in rows]
-        start = next((i for i, n in enumerate(counts) if n >= 2), None)
-        if start is None:
-            start = next(i for i, n in enumerate(counts) if n >= 1)
+        start = _table_start(rows, merged)
         self._rows = [list(r) + [None] * (width - len(r)) for r in rows[start:]]
-        self._fill_merged(merged, start)
         depth = _header_depth(self._rows, merged, start)
+        self._fill_merged(merged, start, depth)
         self.header_row = start + depth
         header_cells = [_joined_name([cell_text(self._rows[r][i]) for r in range(depth)]) for i in range(width)]
         del self._rows[:depth - 1]  # one header row remains at the top (repeats are judged against it)
@@ -122,13 +128,16 @@ class ExcelSource(TableSource):
         self.header = build_header(header_cells, has_data)
         self.schema = pa.schema([pa.field(n, pa.string()) for n in self.header.names])
 
-    def _fill_merged(self, merged: list[Any], start: int) -> None:
-        """Give every cell of a merged range (below the title rows) the range's value."""
+    def _fill_merged(self, merged: list[Any], start: int, depth: int) -> None:
+        """Give every cell of a merged range (below the title rows) the range's value — but a header
+        cell merged down past the header (序号 over the header and the first data row) stays a name,
+        never a value in the data."""
         for (r1, c1), (r2, c2) in merged:
             if r1 < start or r1 - start >= len(self._rows):
                 continue
             value = self._rows[r1 - start][c1] if c1 < len(self._rows[r1 - start]) else None
-            for r in range(r1 - start, min(r2 - start + 1, len(self._rows))):
+            last = r2 - start if r1 - start >= depth else min(r2 - start, depth - 1)
+            for r in range(r1 - start, min(last + 1, len(self._rows))):
                 row = self._rows[r]
                 for c in range(c1, min(c2 + 1, len(row))):
                     if not _filled(row[c]):
@@ -169,6 +178,24 @@ class ExcelSource(TableSource):
                 return reject(line, "field_too_long", f"第{i + 1}列超过 {limit:,} 字符",
                               f"column {i + 1} is over {limit:,} characters", raw)
         return None
+
+
+def _table_start(rows: list[list[Any]], merged: list[Any]) -> int:
+    """The header row: the first row with two filled cells, when every non-blank row above it is a
+    lone cell that is a title — merged across columns, or reading as one (``looks_like_title``), at
+    most ``MAX_TITLE_LINES`` — else the first non-blank row (a one-column table whose header and
+    values must not be skipped as titles)."""
+    counts = [sum(1 for v in r if _filled(v)) for r in rows]
+    first = next(i for i, n in enumerate(counts) if n >= 1)
+    start = next((i for i, n in enumerate(counts) if n >= 2), None)
+    if start is None:
+        return first
+    wide_rows = {r1 for (r1, c1), (_, c2) in merged if c2 > c1}
+    above = [(i, next(v for v in rows[i] if _filled(v))) for i in range(start) if counts[i]]
+    if len(above) > MAX_TITLE_LINES or not all(i in wide_rows or (isinstance(v, str) and looks_like_title(v))
+                                               for i, v in above):
+        return first
+    return start
 
 
 def _header_depth(rows: list[list[Any]], merged: list[Any], start: int) -> int:
@@ -233,11 +260,20 @@ def open_sheet(path: Path, fmt: str, sheet: str | None, options: ReadOptions, si
     if sheet is not None and sheet not in names:
         raise InputError(f"{path.name} 中没有名为 {sheet!r} 的工作表 (no sheet named {sheet!r})",
                          hint="可用的工作表 (sheets): " + "、".join(names))
-    for name in [sheet] if sheet is not None else _visible_first(wb, names):
+    order = [sheet] if sheet is not None else _visible_first(wb, names)
+    for k, name in enumerate(order):
         assert name is not None
         rows, merged = _read_sheet(path, wb, name)
         if sheet_has_table(rows):
-            return ExcelSource(path, fmt, name, rows, merged, options, size)
+            source = ExcelSource(path, fmt, name, rows, merged, options, size)
+            if sheet is None:
+                source.left_out = [n for n in order[k + 1:] if sheet_has_table(_read_sheet(path, wb, n)[0])]
+                if source.left_out:  # two yearly sheets: loading only the first must not pass silently
+                    source.notes = [f"工作簿还有 {len(source.left_out)} 个含数据的工作表未导入："
+                                    f"{'、'.join(source.left_out)}；用 --sheet 名称 或 --sheet all 导入 "
+                                    f"({len(source.left_out)} more sheet(s) with data left out: "
+                                    f"{', '.join(source.left_out)}; use --sheet NAME or --sheet all)"]
+            return source
     if sheet is not None:
         raise InputError(f"工作表 {sheet!r} 是空的 (sheet {sheet!r} is empty)",
                          hint="可用的工作表 (sheets): " + "、".join(names))

@@ -17,6 +17,16 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 statement that lists the table, and other control characters cannot be typed or shown."""
 
 
+_TITLE_TEXT = re.compile(r"[：:]|^.{6,}$|[表册单]$")
+"""A lone cell that reads as a title (``填报单位：…``, ``慈溪市…花名册``) rather than a column name."""
+MAX_TITLE_LINES = 5
+
+
+def looks_like_title(text: str) -> bool:
+    """Could this lone cell above a table be a title line rather than the header of a one-column table?"""
+    return bool(_TITLE_TEXT.search(clean_name(text)))
+
+
 def clean_name(raw: object) -> str:
     """A header cell as a name: trimmed of whitespace (ASCII, full-width, NBSP) and BOM."""
     return ("" if raw is None else str(raw)).strip(_STRIP)

@@ -26,7 +26,7 @@ from shucang.ingest.model import (
     reject,
     string_batch,
 )
-from shucang.ingest.textstream import TextBlock, prefetch, read_blocks, validate
+from shucang.ingest.textstream import BAD_LINE, TextBlock, prefetch, read_blocks, validate
 
 
 class JsonNumber(str):
@@ -127,7 +127,7 @@ class JsonlSource(TableSource):
         """(line, its text for a reject, the parsed value or the ValueError) for every non-blank line."""
         for line, text in self._lines():
             stripped = text.strip()
-            if not stripped:
+            if not stripped or stripped == BAD_LINE:  # an undecodable line: already a decode_error
                 continue
             try:
                 value: Any = loads(stripped)

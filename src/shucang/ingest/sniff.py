@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shucang.errors import InputError
+from shucang.ingest.gbcheck import other_encoding
 
 BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -139,8 +140,10 @@ def sniff_encoding(path: Path, size: int, sample_bytes: int) -> str:
 
 
 def majority_encoding(samples: list[bytes]) -> str:
-    """Apply the rule to raw samples: valid UTF-8 on more than half of non-ASCII lines → UTF-8."""
+    """Apply the rule to raw samples: valid UTF-8 on more than half of non-ASCII lines → UTF-8; else
+    GB18030 — unless those lines mostly are not Chinese (Shift-JIS, Latin-1: see ``gbcheck``)."""
     good = bad = 0
+    not_utf8: list[bytes] = []
     for sample in samples:
         last = max(sample.rfind(b"\n"), sample.rfind(b"\r"))
         body = sample[: last + 1] if 0 <= last < len(sample) - 1 else sample
@@ -157,7 +160,11 @@ def majority_encoding(samples: list[bytes]) -> str:
                 good += 1
             except UnicodeDecodeError:
                 bad += 1
-    return "utf-8" if good > bad else ("gb18030" if bad else "utf-8")
+                if len(not_utf8) < 2000:
+                    not_utf8.append(line)
+    if good > bad or not bad:
+        return "utf-8"
+    return (other_encoding(not_utf8) if not good else None) or "gb18030"
 
 
 def _non_ascii_lines(body: bytes) -> Iterator[bytes]:

@@ -51,7 +51,7 @@ def _binary_text(arr: pa.Array) -> pa.Array:
         return pa.array(out, pa.string())
 
 
-def _as_json(arr: pa.Array) -> pa.Array:
+def _as_json(arr: pa.Array, expression: str = "to_json(v)") -> pa.Array:
     """Nested values as compact JSON text; DuckDB does it vectorised, Python only for types it lacks."""
     try:
         import duckdb
@@ -59,7 +59,7 @@ def _as_json(arr: pa.Array) -> pa.Array:
         con = duckdb.connect(":memory:")
         try:
             arrow_in = pa.table({"v": arr})  # noqa: F841 — read by DuckDB by name
-            out = con.sql("SELECT CASE WHEN v IS NULL THEN NULL ELSE CAST(to_json(v) AS VARCHAR) END AS j "
+            out = con.sql(f"SELECT CASE WHEN v IS NULL THEN NULL ELSE CAST({expression} AS VARCHAR) END AS j "
                           "FROM arrow_in").to_arrow_table()
         finally:
             con.close()
@@ -98,8 +98,8 @@ def plan_type(t: pa.DataType) -> tuple[pa.DataType, Convert | None, str]:
         return pa.string(), _duration_text, f"{t} 存为带单位的文本 (stored as text with its unit)"
     if pa.types.is_interval(t) or _is_nested(t) or pa.types.is_run_end_encoded(t):
         return pa.string(), _as_json, f"{t} 存为 JSON 文本 (stored as JSON text)"
-    if isinstance(t, pa.BaseExtensionType):
-        return pa.string(), _as_json, f"{t} 存为 JSON 文本 (stored as JSON text)"
+    if isinstance(t, pa.BaseExtensionType):  # uuid, json, bool8 …: their text as DuckDB writes it
+        return pa.string(), lambda a: _as_json(a, "v"), f"{t} 存为文本 (stored as text)"
     return t, None, ""
 
 

@@ -20,12 +20,18 @@ from typing import TypeVar
 
 import numpy as np
 
+from shucang.ingest.gbcheck import screen
 from shucang.ingest.model import RejectedRow, reject
 from shucang.ingest.transcode import Iconv, iconv_for
 
 T = TypeVar("T")
 
 _BAD_CHAR = re.compile("[\udc80-\udcff]")
+BAD_LINE = "\ufffe"
+"""What an undecodable line becomes (a noncharacter, never in real text): a record holding one is
+not loaded — its line's ``decode_error`` reject accounts for it — so a bad line inside a quoted
+multi-line field never silently drops out of the value."""
+BAD_LINE_BYTES = BAD_LINE.encode("utf-8")
 
 
 def _escape_handler(err: UnicodeError) -> tuple[str, int]:
@@ -75,7 +81,7 @@ class TextBlock:
 
 
 def blank_bad_lines(text: str, first_line: int, source_encoding: str) -> tuple[str, list[RejectedRow]]:
-    """Replace each line holding marked bytes by an empty line; one ``decode_error`` reject per line."""
+    """Replace each line holding marked bytes by ``BAD_LINE``; one ``decode_error`` reject per line."""
     rejects: list[RejectedRow] = []
     parts: list[str] = []
     pos = 0
@@ -95,6 +101,7 @@ def blank_bad_lines(text: str, first_line: int, source_encoding: str) -> tuple[s
         rejects.append(reject(line, "decode_error", f"无法按 {source_encoding} 解码",
                               f"does not decode as {source_encoding}", _show_raw(bad)))
         parts.append(text[pos:start])
+        parts.append(BAD_LINE)
         pos = end
     parts.append(text[pos:])
     return "".join(parts), rejects
@@ -141,7 +148,7 @@ def _cut(text: str | bytes, eof: bool) -> int:
 
 
 _ASCII_SAFE = ("utf-8", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "shift_jis", "euc_jp", "euc_kr",
-               "cp936", "cp950", "latin-1", "iso8859-1", "cp1252", "ascii")
+               "cp936", "cp950", "cp932", "latin-1", "iso8859-1", "cp1252", "ascii")
 """Encodings in which the bytes LF and CR only ever mean line ends (so raw bytes can be cut at them)."""
 
 
@@ -190,8 +197,12 @@ def read_blocks(path: Path, encoding: str, block_bytes: int, skip_bom: bool = Tr
                         if passthrough:
                             block = TextBlock(part, line, done, eof, valid=False)
                         else:
+                            screened: list[RejectedRow] = []
+                            if base == "gb18030":  # lines that only decode as mojibake (see gbcheck)
+                                part, screened = screen(part, line)
                             data, rejects = _transcode(part, base, line, conv)
-                            block = TextBlock(data, line, done, eof, rejects=rejects)
+                            merged = sorted(screened + rejects, key=lambda r: r.line or 0) if screened else rejects
+                            block = TextBlock(data, line, done, eof, rejects=merged)
                         block.lines = count_lines(block.data)
                         line += block.lines
                         yield block

@@ -81,7 +81,11 @@ def iconv_for(encoding: str) -> Iconv | None:
         conv = Iconv(encoding)
     except LookupError:
         return None
-    probe = "姓名,身份证号,䶮,€,𠀀,ÿ\r\n".encode(encoding, "strict") if encoding != "utf-8" else b""
+    try:
+        probe = "姓名,身份证号,䶮,€,𠀀,ÿ\r\n".encode(encoding, "strict") if encoding != "utf-8" else b""
+    except UnicodeEncodeError:  # an encoding without Chinese (Latin-1, Shift-JIS): Python's codecs do it
+        conv.close()
+        return None
     if probe and conv.convert(probe) != probe.decode(encoding).encode("utf-8"):
         conv.close()
         return None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from shucang.errors import InputError, NotFound
+from shucang.errors import InputError, NotFound, ShucangError
 from shucang.ingest.infer import ColumnProfile, duckdb_macros, typed_sql
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def connect(wh: Warehouse, versions: dict[str, int],
         try:
             con.register(name + "__raw", wh.arrow_dataset(name, version))
             con.execute(_view_sql(name, wh.columns(name, version)))
-        except (duckdb.Error, pa.ArrowException, OSError):
+        except (duckdb.Error, pa.ArrowException, OSError, ShucangError):
             if name in versions:
                 raise
             continue  # one unreadable dataset must not break SQL over all the others

@@ -17,11 +17,9 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pyarrow as pa
-import pyarrow.dataset as pads
 import sqlalchemy as sa
 
 from shucang.errors import InputError, NotFound
@@ -31,7 +29,7 @@ from shucang.ingest.infer import ColumnProfiler
 from shucang.ingest.textstream import prefetch
 from shucang.settings import Settings
 from shucang.warehouse import catalog as cat
-from shucang.warehouse import query, tables
+from shucang.warehouse import tables
 from shucang.warehouse.engine import create_catalog_engine
 from shucang.warehouse.migrations import ensure_schema
 from shucang.warehouse.models import (
@@ -53,6 +51,10 @@ InCommit = Callable[[sa.Connection, IngestResult], None]
 watermark): called inside that transaction, after the version row and before it commits."""
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total) while a source is read."""
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow.dataset as pads  # imports pandas (~0.5 s): only where a table is read
 
 
 def _now() -> datetime:
@@ -217,17 +219,23 @@ class Warehouse:
                 only: Sequence[str] | None = None) -> duckdb.DuckDBPyConnection:
         """A fresh in-memory DuckDB connection where every dataset (or ``only`` those) is a view named by
         its name. Run queries on it with :meth:`select_on` (the same read-only check as :meth:`sql`)."""
+        from shucang.warehouse import query  # DuckDB loads only when SQL is asked for
+
         return query.connect(self, versions or {}, only)
 
     def sql(self, sql_text: str, params: Sequence[Any] | dict[str, Any] | None = None,
             versions: dict[str, int] | None = None, only: Sequence[str] | None = None) -> pa.Table:
         """Run one read-only SELECT over the datasets (``only``: just these); values only as bound parameters."""
+        from shucang.warehouse import query
+
         return query.run_select(self, sql_text, params, versions or {}, only)
 
     @staticmethod
     def select_on(con: duckdb.DuckDBPyConnection, sql_text: str,
                   params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
         """One read-only SELECT on a connection from :meth:`connect` (many queries, one set-up)."""
+        from shucang.warehouse import query
+
         return query.select_on(con, sql_text, params)
 
     # ------------------------------------------------------------------ writing

@@ -10,11 +10,10 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 from deltalake import ColumnProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
@@ -22,6 +21,9 @@ from shucang.errors import InputError, StorageError
 
 ROW_GROUP_ROWS = 131_072
 """Rows per Parquet row group: small enough that a sample or a page reads only a few of them."""
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads  # imports pandas (~0.5 s): only where a table is read
 
 
 def table_exists(path: Path) -> bool:
@@ -44,7 +46,26 @@ def open_table(path: Path, delta_version: int | None) -> DeltaTable:
 
 
 def arrow_dataset(path: Path, delta_version: int | None) -> pads.Dataset:
-    return open_table(path, delta_version).to_pyarrow_dataset()
+    """The version as an Arrow dataset whose files are in the order they were written (delta-rs
+    lists the newest first, which would put appended rows before the older ones)."""
+    import pyarrow.dataset as pads
+
+    table = open_table(path, delta_version)
+    ds = table.to_pyarrow_dataset()
+    fragments = list(ds.get_fragments())
+    if len(fragments) < 2:
+        return ds
+    actions = pa.table(table.get_add_actions(flatten=True))
+    written = dict(zip(actions.column("path").to_pylist(), actions.column("modification_time").to_pylist(),
+                       strict=True))
+    root = str(path).rstrip("/") + "/"
+
+    def key(fragment: pads.Fragment) -> tuple[int, str]:
+        rel = fragment.path.removeprefix(root).lstrip("/")
+        return written.get(rel, 0), rel
+
+    fragments.sort(key=key)
+    return pads.FileSystemDataset(fragments, ds.schema, ds.format, ds.filesystem)
 
 
 def plain_encoded_columns(first: pa.RecordBatch | None) -> list[str]:
@@ -59,9 +80,65 @@ def plain_encoded_columns(first: pa.RecordBatch | None) -> list[str]:
             if pc.count_distinct(column).as_py() > first.num_rows // 2]
 
 
+def _plain_type(t: pa.DataType) -> bool:
+    """Types Delta stores exactly as Arrow holds them (no conversion by the writer needed)."""
+    return (pa.types.is_string(t) or pa.types.is_boolean(t) or pa.types.is_date32(t)
+            or pa.types.is_binary(t) or pa.types.is_float32(t) or pa.types.is_float64(t)
+            or (pa.types.is_integer(t) and pa.types.is_signed_integer(t))
+            or (pa.types.is_decimal(t) and t.bit_width == 128)
+            or (pa.types.is_timestamp(t) and t.unit == "us" and t.tz is None))
+
+
+def _ordered_write(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch], mode: str,
+                   plain_columns: list[str]) -> int | None:
+    """Write one Parquet file in source order and commit it; None when delta-rs must do it instead.
+
+    delta-rs spreads a stream over partitions and writes them one after the other, so rows of a
+    multi-batch write come back out of order. Writing the file here keeps the order; the Delta commit
+    is the same add action delta-rs would make. Appends whose schema differs (a merge) and types Delta
+    stores differently from Arrow are left to delta-rs.
+    """
+    import json
+    import time
+    import uuid
+
+    import pyarrow.parquet as pq
+    from deltalake import Schema
+    from deltalake.transaction import AddAction, create_table_with_add_actions
+
+    if not all(_plain_type(f.type) for f in schema):
+        return None
+    existed = table_exists(path)
+    table = DeltaTable(str(path)) if existed else None
+    if table is not None and mode != "replace":
+        stored = pa.schema(table.schema().to_arrow())
+        if [(f.name, f.type) for f in stored] != [(f.name, f.type) for f in schema]:
+            return None
+    path.mkdir(parents=True, exist_ok=True)
+    name = f"part-00000-{uuid.uuid4()}-c000.snappy.parquet"
+    rows = 0
+    with pq.ParquetWriter(path / name, schema, compression="snappy",
+                          use_dictionary=[f.name for f in schema if f.name not in set(plain_columns)]) as writer:
+        for batch in batches:
+            if batch.num_rows:
+                writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
+                rows += batch.num_rows
+    add = AddAction(name, (path / name).stat().st_size, {}, int(time.time() * 1000), True,
+                    json.dumps({"numRecords": rows}))
+    if table is None:
+        create_table_with_add_actions(str(path), Schema.from_arrow(schema), [add], mode="error")
+    else:
+        table.create_write_transaction([add], mode="overwrite" if mode == "replace" else "append",
+                                       schema=schema)
+    return DeltaTable(str(path)).version()
+
+
 def write_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch], *, mode: str,
                   schema_mode: str | None, plain_columns: list[str] | None = None) -> int:
-    """Stream ``batches`` into one Delta commit; return the new Delta version."""
+    """Stream ``batches`` into one Delta commit, rows in order; return the new Delta version."""
+    ordered = _ordered_write(path, schema, batches, mode, plain_columns or [])
+    if ordered is not None:
+        return ordered
     reader = pa.RecordBatchReader.from_batches(schema, batches)
     columns = {name: ColumnProperties(dictionary_enabled=False) for name in plain_columns or []}
     delta_mode: Literal["overwrite", "append"] = "overwrite" if mode == "replace" else "append"

@@ -154,7 +154,7 @@ class CsvSource(TableSource):
         if not broken:
             return
         cell = raw[broken[0]]
-        swallowed = at_end or (cell.count("\n") + cell.count("\r") >= 2 and bool(delimiter) and delimiter in cell)
+        swallowed = at_end or (cell.count("\n") + cell.count("\r") >= 2 and delimiter is not None and delimiter != "" and delimiter in cell)
         if swallowed:
             raise InputError(f"{self.path.name} 的表头第{broken[0] + 1}列引号未闭合，吞掉了后面 {lines - 1} 行 "
                              f"(the header's column {broken[0] + 1} opens a quote that is never closed: "

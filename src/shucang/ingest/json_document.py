@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,11 @@ def json_document_records(path: Path, encoding: str, first_char: str, size: int)
     return _record_list(path, encoding, document) if isinstance(document, dict) else None
 
 
+def _record_text(record: Any) -> str:
+    """A record's JSON text for a reject (kept as read when it was too deep to parse)."""
+    return record.text if isinstance(record, TooDeep) else _shown(record)
+
+
 class JsonDocumentSource(JsonlSource):
     """Records of one JSON document (see module docstring)."""
 
@@ -68,7 +74,7 @@ class JsonDocumentSource(JsonlSource):
     def _records(self) -> Iterator[tuple[int, Callable[[], str], Any]]:
         """Each record, numbered from 1, already parsed; its JSON text only when a reject shows it."""
         for number, record in enumerate(self._document, start=1):
-            yield number, (lambda r=record: r.text if isinstance(r, TooDeep) else _shown(r)), record
+            yield number, partial(_record_text, record), record
         self._bytes_done = self.size_bytes
 
 

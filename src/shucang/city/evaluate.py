@@ -19,7 +19,7 @@ import duckdb
 import sqlalchemy as sa
 
 from shucang.city.definitions import load_signs
-from shucang.city.lifecycle import STALE_GROUP, apply_reading, has_open
+from shucang.city.lifecycle import STALE_GROUP, SignLedger
 from shucang.city.model import Sign
 from shucang.city.readings import Reading, read_result
 from shucang.city.tables import aware, ensure_tables, evaluations, now
@@ -124,15 +124,15 @@ def _record(wh: Warehouse, sign: Sign, key: str, reading: Reading | None, error:
             conn.execute(evaluations.insert().values(sign=sign.id, data_key=key, evaluated_at=now(), state=state,
                                                      as_of=reading.as_of if reading else None, error=error,
                                                      result=result))
+            ledger = SignLedger(conn, sign, key)
             if stale:
-                outcome.events += apply_reading(conn, sign, STALE_GROUP, round(age, 2), "yellow", data_key=key,
-                                                consecutive=1)
+                outcome.events += ledger.apply(STALE_GROUP, round(age, 2), "yellow", consecutive=1)
             elif error is None and reading is not None:
-                if has_open(conn, sign.id, STALE_GROUP):
-                    outcome.events += apply_reading(conn, sign, STALE_GROUP, None, "ok", data_key=key,
-                                                    consecutive=1)
+                if STALE_GROUP in ledger.open:
+                    outcome.events += ledger.apply(STALE_GROUP, None, "ok", consecutive=1)
                 for g in reading.groups:
-                    outcome.events += apply_reading(conn, sign, g.grp, g.value, g.level, data_key=key)
+                    outcome.events += ledger.apply(g.grp, g.value, g.level)
+            ledger.flush()
     except sa.exc.IntegrityError:
         # Another process evaluated the same data meanwhile: its transaction stands, ours is void.
         outcome.skipped, outcome.events = True, []

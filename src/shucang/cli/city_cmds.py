@@ -230,11 +230,12 @@ def close_cmd(ctx: typer.Context, alert_id: int = typer.Argument(...), note: str
 
 @alerts_app.command("deliver")
 def deliver_cmd(ctx: typer.Context, wait: float = typer.Option(0.0, "--wait", help="keep retrying for N seconds"),
+                now: bool = typer.Option(False, "--now", help="retry failed ones now, not at their backoff time"),
                 as_json: bool = JSON) -> None:
     """Send queued notifications now (failed ones are retried with backoff)."""
     from shucang.city.notify import deliver
 
-    report = deliver(_wh(ctx), wait=wait).to_dict()
+    report = deliver(_wh(ctx), wait=wait, due_only=not now).to_dict()
     if as_json:
         emit_json(report)
         return

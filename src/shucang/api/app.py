@@ -75,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(opendata_routes.router)
     from shucang.api import plan_routes  # plan stage
     app.include_router(plan_routes.router)
+    from shucang.api import city_routes  # city stage
+    app.include_router(city_routes.router)
     # -- end of routers --
 
     from shucang.web import mount_web

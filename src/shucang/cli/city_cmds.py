@@ -268,3 +268,24 @@ def webhook_list_cmd(ctx: typer.Context, as_json: bool = JSON) -> None:
         return
     for h in hooks:
         typer.echo(f"#{h['id']} {h['department'] or '全部'} {h['url']}")
+
+
+@alerts_app.command("loop")
+def loop_cmd(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """The 12345 event loop (全畅通): stages, timeliness per department, overdue tickets, hot topics."""
+    from shucang.city.hotline_loop import event_loop
+
+    loop = event_loop(_wh(ctx))
+    if as_json:
+        emit_json(loop)
+        return
+    if not loop["available"]:
+        typer.echo(f"12345 全流程数据不可用 (not available): {loop['error']}")
+        return
+    typer.echo("  →  ".join(f"{s['label']} {s['tickets']}" for s in loop["stages"]) + f"   (截至 {loop['as_of']})")
+    for d in loop["departments"]:
+        typer.echo(f"  {d['department']:<16} 按时办结 {d['on_time_pct']}%  中位 {d['median_hours']} 小时  "
+                   f"在办超期 {d['open_overdue']}")
+    for town, topics in loop["topics"].items():
+        if topics:
+            typer.echo(f"  {town}: " + "、".join(f"{t['words']}({t['tickets']})" for t in topics))

@@ -171,7 +171,11 @@ def alerts_show_cmd(ctx: typer.Context, alert_id: int = typer.Argument(...), as_
     _print_alert(alert_detail(_wh(ctx), alert_id), as_json)
 
 
-def _print_alert(detail: dict[str, Any], as_json: bool) -> None:
+def _print_alert(detail: dict[str, Any], as_json: bool, wh: Any = None) -> None:
+    if wh is not None:  # a handling step queued notifications: send them now (failures retry later)
+        from shucang.city.notify import deliver
+
+        deliver(wh)
     if as_json:
         emit_json(detail)
         return
@@ -187,7 +191,7 @@ def ack_cmd(ctx: typer.Context, alert_id: int = typer.Argument(...), note: str =
     """Acknowledge (签收) an alert."""
     from shucang.city.alerts import acknowledge
 
-    _print_alert(acknowledge(_wh(ctx), alert_id, _actor(actor), note=note), as_json)
+    _print_alert(acknowledge(_wh(ctx), alert_id, _actor(actor), note=note), as_json, _wh(ctx))
 
 
 @alerts_app.command("dispatch")
@@ -206,7 +210,7 @@ def dispatch_cmd(ctx: typer.Context, alert_id: int = typer.Argument(...),
         except ValueError:
             raise InputError(f"期限格式无效 (invalid deadline) {deadline!r}", hint="e.g. 2026-12-08T18:00") from None
     _print_alert(dispatch(_wh(ctx), alert_id, _actor(actor), department=department, deadline=when, hours=hours,
-                          note=note), as_json)
+                          note=note), as_json, _wh(ctx))
 
 
 @alerts_app.command("handle")
@@ -216,7 +220,7 @@ def handle_cmd(ctx: typer.Context, alert_id: int = typer.Argument(...),
     """Record the handling (处置) of an alert."""
     from shucang.city.alerts import record_handling
 
-    _print_alert(record_handling(_wh(ctx), alert_id, _actor(actor), note=note), as_json)
+    _print_alert(record_handling(_wh(ctx), alert_id, _actor(actor), note=note), as_json, _wh(ctx))
 
 
 @alerts_app.command("close")
@@ -225,7 +229,7 @@ def close_cmd(ctx: typer.Context, alert_id: int = typer.Argument(...), note: str
     """Close (闭环) an alert."""
     from shucang.city.alerts import close
 
-    _print_alert(close(_wh(ctx), alert_id, _actor(actor), note=note), as_json)
+    _print_alert(close(_wh(ctx), alert_id, _actor(actor), note=note), as_json, _wh(ctx))
 
 
 @alerts_app.command("deliver")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -62,34 +63,41 @@ def _evaluate(home: Path) -> list[str]:
 
 def test_kill_minus_nine_during_evaluation_never_duplicates(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    reference, crashed = tmp_path / "reference", tmp_path / "crashed"
-    for home in (reference, crashed):
-        _home_with_signs(home)
+    pristine, reference = tmp_path / "pristine", tmp_path / "reference"
+    _home_with_signs(pristine)
+    shutil.copytree(pristine, reference)
     started = time.perf_counter()
     subprocess.run(_evaluate(reference), check=True, capture_output=True, env=env)
     full = time.perf_counter() - started
     expected = _snapshot(reference)
     assert len(expected[0]) > SIGNS  # many alerts: a kill lands inside the work
 
-    landed_inside = 0
-    for delay in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
-        before = _snapshot(crashed)
-        if before == expected:
-            break
+    landed_inside, delay = 0, 0.7 * full
+    for attempt in range(8):
+        crashed = tmp_path / f"crashed{attempt}"
+        shutil.copytree(pristine, crashed)
         proc = subprocess.Popen(_evaluate(crashed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        time.sleep(delay * full)
+        time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         partial = _snapshot(crashed)
-        landed_inside += partial not in (before, expected)
         opened = [(s, g) for s, g, _, status in partial[0] if status == "open"]
         assert len(opened) == len(set(opened))  # never two open alerts for one (sign, group)
         assert set(partial[1]) <= set(expected[1]) and len(partial[1]) == len(set(partial[1]))  # no extra, no twice
+        if partial == expected:
+            delay *= 0.6  # it finished before the kill: kill earlier
+            continue
+        if not partial[0]:
+            delay *= 1.3  # killed before the first sign committed: kill later
+            continue
+        landed_inside += 1
+        subprocess.run(_evaluate(crashed), check=True, capture_output=True, env=env)  # the rerun completes the work
+        assert _snapshot(crashed) == expected
+        again = subprocess.run(_evaluate(crashed), check=True, capture_output=True, env=env, text=True)
+        assert json.loads(again.stdout)["events"] == 0 and _snapshot(crashed) == expected
+        if landed_inside == 2:
+            break
     assert landed_inside  # at least one kill interrupted the evaluation half way
-    subprocess.run(_evaluate(crashed), check=True, capture_output=True, env=env)
-    assert _snapshot(crashed) == expected
-    again = subprocess.run(_evaluate(crashed), check=True, capture_output=True, env=env, text=True)
-    assert json.loads(again.stdout)["events"] == 0 and _snapshot(crashed) == expected
 
 
 class _Receiver(BaseHTTPRequestHandler):

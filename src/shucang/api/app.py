@@ -79,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs_routes.router)
     from shucang.api import economy_routes  # economy stage (产业大脑)
     app.include_router(economy_routes.router)
+    from shucang.api import city_routes  # city stage
+    app.include_router(city_routes.router)
     # -- end of routers --
 
     from shucang.web import mount_web

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import duckdb
 import sqlalchemy as sa
 
+from shucang.city.connections import connections
 from shucang.city.definitions import load_signs
-from shucang.city.lifecycle import STALE_GROUP, apply_reading, has_open
+from shucang.city.lifecycle import STALE_GROUP, SignLedger
 from shucang.city.model import Sign
 from shucang.city.readings import Reading, read_result
 from shucang.city.tables import aware, ensure_tables, evaluations, now
@@ -59,12 +59,6 @@ def data_key(sign: Sign, info: DatasetInfo | None, stale: bool) -> str:
     return f"{sign.dataset}@{version}#{sign.digest()}" + ("#stale" if stale else "")
 
 
-def _done(wh: Warehouse, sign_id: str, key: str) -> str | None:
-    with wh.engine.connect() as conn:
-        return conn.execute(sa.select(evaluations.c.state).where(
-            (evaluations.c.sign == sign_id) & (evaluations.c.data_key == key))).scalar()
-
-
 def evaluate_signs(wh: Warehouse, signs: Iterable[Sign], *, at: datetime | None = None) -> list[Outcome]:
     """Evaluate ``signs`` (see the module docstring); never raises for one sign's failure."""
     ensure_tables(wh.engine)
@@ -73,36 +67,52 @@ def evaluate_signs(wh: Warehouse, signs: Iterable[Sign], *, at: datetime | None 
     by_dataset: dict[str, list[Sign]] = {}
     for sign in signs:
         by_dataset.setdefault(sign.dataset, []).append(sign)
+    keys = {}
+    for dataset, group in by_dataset.items():
+        for sign in group:
+            info = infos.get(dataset)
+            keys[sign.id] = data_key(sign, info, is_stale(sign, info, at)[0] if info else False)
+    done = _done_keys(wh, keys)
     outcomes: list[Outcome] = []
     for dataset, group in by_dataset.items():
         info = infos.get(dataset)
-        con: duckdb.DuckDBPyConnection | None = None
-        try:
-            for sign in group:
-                started = time.perf_counter()
-                stale, age = is_stale(sign, info, at) if info else (False, 0.0)
-                key = data_key(sign, info, stale)
-                previous = _done(wh, sign.id, key)
-                if previous is not None:
-                    outcomes.append(Outcome(sign.id, previous, key, skipped=True))
-                    continue
-                reading, error = None, None
-                if info is None:
-                    error = f"数据集 {dataset} 不存在或尚无数据 (dataset {dataset} does not exist yet)"
-                else:
-                    try:
-                        if con is None:
-                            con = wh.connect(only=[dataset])
-                        reading = read_result(sign, wh.select_on(con, sign.sql))
-                    except ShucangError as exc:
-                        error = exc.message
-                outcome = _record(wh, sign, key, reading, error, stale, age)
-                outcome.seconds = time.perf_counter() - started
-                outcomes.append(outcome)
-        finally:
-            if con is not None:
-                con.close()
+        for sign in group:
+            started = time.perf_counter()
+            stale, age = is_stale(sign, info, at) if info else (False, 0.0)
+            key = data_key(sign, info, stale)
+            previous = done.get((sign.id, key))
+            if previous is not None:
+                outcomes.append(Outcome(sign.id, previous, key, skipped=True))
+                continue
+            reading, error = None, None
+            if info is None or info.current_version is None:
+                error = f"数据集 {dataset} 不存在或尚无数据 (dataset {dataset} does not exist yet)"
+            else:
+                try:
+                    con, lock = connections(wh).get(wh, dataset, info.current_version)
+                    with lock:
+                        table = wh.select_on(con, sign.sql)
+                    reading = read_result(sign, table)
+                except ShucangError as exc:
+                    error = exc.message
+            outcome = _record(wh, sign, key, reading, error, stale, age)
+            outcome.seconds = time.perf_counter() - started
+            outcomes.append(outcome)
     return outcomes
+
+
+def _done_keys(wh: Warehouse, keys: dict[str, str]) -> dict[tuple[str, str], str]:
+    """(sign, data key) → state, for the evaluations of this round's keys made already (one query per 400)."""
+    out: dict[tuple[str, str], str] = {}
+    items = list(keys.items())
+    with wh.engine.connect() as conn:
+        for start in range(0, len(items), 400):
+            chunk = items[start:start + 400]
+            for r in conn.execute(sa.select(evaluations.c.sign, evaluations.c.data_key, evaluations.c.state)
+                                  .where(evaluations.c.sign.in_([s for s, _ in chunk])
+                                         & evaluations.c.data_key.in_({k for _, k in chunk}))):
+                out[(r.sign, r.data_key)] = r.state
+    return out
 
 
 def _record(wh: Warehouse, sign: Sign, key: str, reading: Reading | None, error: str | None, stale: bool,
@@ -124,15 +134,15 @@ def _record(wh: Warehouse, sign: Sign, key: str, reading: Reading | None, error:
             conn.execute(evaluations.insert().values(sign=sign.id, data_key=key, evaluated_at=now(), state=state,
                                                      as_of=reading.as_of if reading else None, error=error,
                                                      result=result))
+            ledger = SignLedger(conn, sign, key)
             if stale:
-                outcome.events += apply_reading(conn, sign, STALE_GROUP, round(age, 2), "yellow", data_key=key,
-                                                consecutive=1)
+                outcome.events += ledger.apply(STALE_GROUP, round(age, 2), "yellow", consecutive=1)
             elif error is None and reading is not None:
-                if has_open(conn, sign.id, STALE_GROUP):
-                    outcome.events += apply_reading(conn, sign, STALE_GROUP, None, "ok", data_key=key,
-                                                    consecutive=1)
+                if STALE_GROUP in ledger.open:
+                    outcome.events += ledger.apply(STALE_GROUP, None, "ok", consecutive=1)
                 for g in reading.groups:
-                    outcome.events += apply_reading(conn, sign, g.grp, g.value, g.level, data_key=key)
+                    outcome.events += ledger.apply(g.grp, g.value, g.level)
+            ledger.flush()
     except sa.exc.IntegrityError:
         # Another process evaluated the same data meanwhile: its transaction stands, ours is void.
         outcome.skipped, outcome.events = True, []

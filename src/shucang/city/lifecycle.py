@@ -78,55 +78,125 @@ def _open_alert(conn: sa.Connection, sign_id: str, grp: str) -> dict[str, Any] |
     return dict(row._mapping) if row else None
 
 
+class SignLedger:
+    """The per-group state and open alerts of one sign, read once per transaction; readings are applied
+    in memory and :meth:`flush` writes what changed in a few executemany statements (new alerts and
+    events with RETURNING of their ids), so a sign with hundreds of groups costs a handful of round trips."""
+
+    def __init__(self, conn: sa.Connection, sign: Sign, data_key: str) -> None:
+        self.conn, self.sign, self.data_key = conn, sign, data_key
+        self.states = {r.grp: (r.level, r.streak, r.value) for r in conn.execute(
+            sa.select(group_state).where(group_state.c.sign == sign.id))}
+        self.open = {r.grp: dict(r._mapping) for r in conn.execute(
+            sa.select(alerts).where((alerts.c.sign == sign.id) & (alerts.c.status == "open")))}
+        self._new_states: list[dict[str, Any]] = []
+        self._changed_states: list[dict[str, Any]] = []
+        self._new_alerts: list[dict[str, Any]] = []
+        self._changed_alerts: dict[int, dict[str, Any]] = {}
+        self._events: list[tuple[dict[str, Any], str]] = []
+
+    def apply(self, grp: str, value: float | None, level: str, consecutive: int | None = None) -> list[str]:
+        """Move (sign, grp) one reading further; return the kinds of the events it causes."""
+        sign = self.sign
+        need = consecutive if consecutive is not None else sign.consecutive
+        at = now()
+        state = self.states.get(grp)
+        alert = self.open.get(grp)
+        events: list[str] = []
+        previous = state[0] if state else None
+        streak = state[1] if state else 0
+        if alert is None:
+            if level == "ok":
+                streak = 0
+            else:
+                streak = streak + 1 if previous not in (None, "ok") else 1
+                if streak >= need:
+                    alert = dict(id=None, sign=sign.id, grp=grp, level=level, value=value, status="open",
+                                 department=sign.department, opened_at=at, updated_at=at, data_key=self.data_key)
+                    self._new_alerts.append(alert)
+                    self.open[grp] = alert
+                    events.append("opened")
+                    streak = 0
+        else:
+            changed = False
+            if value != alert["value"]:
+                alert.update(value=value, updated_at=at)
+                changed = True
+            if level == "ok":
+                streak = streak + 1 if previous == "ok" else 1
+                if streak >= need:
+                    alert.update(status="recovered", recovered_at=at, updated_at=at)
+                    events.append("recovered")
+                    del self.open[grp]
+                    streak = 0
+                    changed = True
+            else:
+                streak = 0
+                if LEVEL_RANK[level] > LEVEL_RANK[alert["level"]]:
+                    alert.update(level=level, updated_at=at)
+                    events.append("escalated")
+                    changed = True
+            if changed and alert["id"] is not None:
+                self._changed_alerts[alert["id"]] = alert
+        self._events += [(alert, kind) for kind in events]  # type: ignore[misc]
+        new_state = (level, streak, value)
+        if state is None:
+            self._new_states.append(dict(sign=sign.id, grp=grp, level=level, streak=streak, value=value,
+                                         updated_at=at))
+        elif state != new_state:
+            self._changed_states.append(dict(b_grp=grp, level=level, streak=streak, value=value, updated_at=at))
+        self.states[grp] = new_state
+        return events
+
+    def flush(self) -> None:
+        """Write states, alerts, events and outbox rows (all in the caller's transaction)."""
+        conn, sign = self.conn, self.sign
+        if self._new_states:
+            conn.execute(group_state.insert(), self._new_states)
+        if self._changed_states:
+            conn.execute(group_state.update().where(
+                (group_state.c.sign == sign.id) & (group_state.c.grp == sa.bindparam("b_grp"))), self._changed_states)
+        if self._new_alerts:
+            rows = [{k: v for k, v in a.items() if k != "id"} for a in self._new_alerts]
+            ids = conn.execute(alerts.insert().returning(alerts.c.id, sort_by_parameter_order=True), rows).scalars()
+            for alert, alert_id in zip(self._new_alerts, ids, strict=True):
+                alert["id"] = int(alert_id)
+        if self._changed_alerts:
+            conn.execute(alerts.update().where(alerts.c.id == sa.bindparam("b_id")), [
+                {"b_id": a["id"], "value": a["value"], "level": a["level"], "status": a["status"],
+                 "updated_at": a["updated_at"], "recovered_at": a.get("recovered_at")}
+                for a in self._changed_alerts.values()])
+        if self._events:
+            at = now()
+            rows = [dict(alert_id=a["id"], kind=kind, actor=SYSTEM, at=at, level=a["level"], value=a.get("value"),
+                         note="", detail={}) for a, kind in self._events]
+            ids = conn.execute(alert_events.insert().returning(alert_events.c.id, sort_by_parameter_order=True),
+                               rows).scalars()
+            hooks = conn.execute(sa.select(webhooks.c.id, webhooks.c.department)
+                                 .where(webhooks.c.active.is_(True))).all()
+            queued = []
+            for (alert, kind), event_id in zip(self._events, ids, strict=True):
+                wanted = {alert.get("department"), alert.get("dispatched_to")}
+                for hook in hooks:
+                    if hook.department is not None and hook.department not in wanted:
+                        continue
+                    key = f"shucang-city-e{event_id}-w{hook.id}"
+                    queued.append(dict(event_id=int(event_id), webhook_id=hook.id, key=key, status="pending",
+                                       attempts=0, next_attempt_at=at, created_at=at,
+                                       payload=message(alert, kind, key, actor=SYSTEM, note="",
+                                                       at=at.isoformat(), sign_title=sign.label)))
+            if queued:
+                conn.execute(outbox.insert(), queued)
+        self._new_states, self._changed_states, self._new_alerts = [], [], []
+        self._changed_alerts, self._events = {}, []
+
+
 def apply_reading(conn: sa.Connection, sign: Sign, grp: str, value: float | None, level: str, *,
                   data_key: str, consecutive: int | None = None) -> list[str]:
-    """Move (sign, grp) one reading further; return the kinds of the events it caused."""
-    need = consecutive if consecutive is not None else sign.consecutive
-    at = now()
-    state = conn.execute(sa.select(group_state).where((group_state.c.sign == sign.id)
-                                                      & (group_state.c.grp == grp))).first()
-    alert = _open_alert(conn, sign.id, grp)
-    events: list[str] = []
-    previous = state.level if state else None
-    streak = state.streak if state else 0
-    if alert is None:
-        if level == "ok":
-            streak = 0
-        else:
-            streak = streak + 1 if previous not in (None, "ok") else 1
-            if streak >= need:
-                values = dict(sign=sign.id, grp=grp, level=level, value=value, status="open",
-                              department=sign.department, opened_at=at, updated_at=at, data_key=data_key)
-                alert_id = new_id(conn.execute(alerts.insert().values(**values)))
-                record_event(conn, {"id": alert_id, **values}, "opened", sign_title=sign.label)
-                events.append("opened")
-                streak = 0
-    else:
-        changes: dict[str, Any] = {}
-        if value != alert["value"]:
-            changes.update(value=value, updated_at=at)
-        if level == "ok":
-            streak = streak + 1 if previous == "ok" else 1
-            if streak >= need:
-                changes.update(status="recovered", recovered_at=at, updated_at=at)
-                events.append("recovered")
-                streak = 0
-        else:
-            streak = 0
-            if LEVEL_RANK[level] > LEVEL_RANK[alert["level"]]:
-                changes.update(level=level, updated_at=at)
-                events.append("escalated")
-        if changes:
-            conn.execute(alerts.update().where(alerts.c.id == alert["id"]).values(**changes))
-            alert.update(changes)
-        for kind in events:
-            record_event(conn, alert, kind, sign_title=sign.label)
-    values = dict(level=level, streak=streak, value=value, updated_at=at)
-    if state is None:
-        conn.execute(group_state.insert().values(sign=sign.id, grp=grp, **values))
-    else:
-        conn.execute(group_state.update().where((group_state.c.sign == sign.id) & (group_state.c.grp == grp))
-                     .values(**values))
+    """One reading of one group (see :class:`SignLedger` for many)."""
+    ledger = SignLedger(conn, sign, data_key)
+    events = ledger.apply(grp, value, level, consecutive)
+    ledger.flush()
     return events
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 LEVELS = ("ok", "yellow", "red")
@@ -68,11 +69,16 @@ class Sign:
     def label(self) -> str:
         return self.title or self.id
 
+    @cached_property
+    def _digest(self) -> str:
+        decisive = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("origin", "note", "title")}
+        decisive["history"] = asdict(self.history) if self.history else None
+        body = json.dumps(decisive, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(body.encode()).hexdigest()[:12]
+
     def digest(self) -> str:
         """A short hash of what decides a reading: a changed definition is evaluated afresh."""
-        body = json.dumps({k: v for k, v in asdict(self).items() if k not in ("origin", "note", "title")},
-                          sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(body.encode()).hexdigest()[:12]
+        return self._digest
 
     def level(self, value: float | None, reference: tuple[float, float] | None = None) -> str:
         """The band a value falls in: thresholds first, then the historical band when given."""

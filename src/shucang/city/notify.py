@@ -71,8 +71,9 @@ def backoff(attempts: int, base: float = BACKOFF_BASE_S) -> float:
 
 
 def deliver(wh: Warehouse, *, client: httpx.Client | None = None, base: float = BACKOFF_BASE_S,
-            max_attempts: int = MAX_ATTEMPTS, wait: float = 0.0) -> DeliveryReport:
-    """POST every due outbox row; with ``wait`` seconds, keep retrying until done or that time is up."""
+            max_attempts: int = MAX_ATTEMPTS, wait: float = 0.0, due_only: bool = True) -> DeliveryReport:
+    """POST every due outbox row (every pending one, with ``due_only=False``: a manual retry now); with
+    ``wait`` seconds, keep retrying (with backoff from ``base``) until done or that time is up."""
     ensure_tables(wh.engine)
     own = client is None
     http = client or httpx.Client(timeout=TIMEOUT_S)
@@ -80,7 +81,8 @@ def deliver(wh: Warehouse, *, client: httpx.Client | None = None, base: float = 
     deadline = time.monotonic() + wait
     try:
         while True:
-            _deliver_due(wh, http, report, base, max_attempts)
+            _deliver_due(wh, http, report, base, max_attempts, due_only)
+            due_only = True  # a manual retry skips the schedule once; later rounds keep the backoff
             with wh.engine.connect() as conn:
                 pending = conn.execute(sa.select(sa.func.min(outbox.c.next_attempt_at), sa.func.count())
                                        .where(outbox.c.status == "pending")).first()
@@ -94,8 +96,8 @@ def deliver(wh: Warehouse, *, client: httpx.Client | None = None, base: float = 
 
 
 def _deliver_due(wh: Warehouse, http: httpx.Client, report: DeliveryReport, base: float,
-                 max_attempts: int) -> None:
-    at = now()
+                 max_attempts: int, due_only: bool) -> None:
+    at = now() if due_only else now() + timedelta(days=3650)
     with wh.engine.connect() as conn:
         rows = conn.execute(sa.select(outbox, webhooks.c.url).join(webhooks, webhooks.c.id == outbox.c.webhook_id)
                             .where((outbox.c.status == "pending") & (outbox.c.next_attempt_at <= at))

@@ -171,7 +171,11 @@ def alerts_show_cmd(ctx: typer.Context, alert_id: int = typer.Argument(...), as_
     _print_alert(alert_detail(_wh(ctx), alert_id), as_json)
 
 
-def _print_alert(detail: dict[str, Any], as_json: bool) -> None:
+def _print_alert(detail: dict[str, Any], as_json: bool, wh: Any = None) -> None:
+    if wh is not None:  # a handling step queued notifications: send them now (failures retry later)
+        from shucang.city.notify import deliver
+
+        deliver(wh)
     if as_json:
         emit_json(detail)
         return
@@ -187,7 +191,7 @@ def ack_cmd(ctx: typer.Context, alert_id: int = typer.Argument(...), note: str =
     """Acknowledge (签收) an alert."""
     from shucang.city.alerts import acknowledge
 
-    _print_alert(acknowledge(_wh(ctx), alert_id, _actor(actor), note=note), as_json)
+    _print_alert(acknowledge(_wh(ctx), alert_id, _actor(actor), note=note), as_json, _wh(ctx))
 
 
 @alerts_app.command("dispatch")
@@ -206,7 +210,7 @@ def dispatch_cmd(ctx: typer.Context, alert_id: int = typer.Argument(...),
         except ValueError:
             raise InputError(f"期限格式无效 (invalid deadline) {deadline!r}", hint="e.g. 2026-12-08T18:00") from None
     _print_alert(dispatch(_wh(ctx), alert_id, _actor(actor), department=department, deadline=when, hours=hours,
-                          note=note), as_json)
+                          note=note), as_json, _wh(ctx))
 
 
 @alerts_app.command("handle")
@@ -216,7 +220,7 @@ def handle_cmd(ctx: typer.Context, alert_id: int = typer.Argument(...),
     """Record the handling (处置) of an alert."""
     from shucang.city.alerts import record_handling
 
-    _print_alert(record_handling(_wh(ctx), alert_id, _actor(actor), note=note), as_json)
+    _print_alert(record_handling(_wh(ctx), alert_id, _actor(actor), note=note), as_json, _wh(ctx))
 
 
 @alerts_app.command("close")
@@ -225,16 +229,17 @@ def close_cmd(ctx: typer.Context, alert_id: int = typer.Argument(...), note: str
     """Close (闭环) an alert."""
     from shucang.city.alerts import close
 
-    _print_alert(close(_wh(ctx), alert_id, _actor(actor), note=note), as_json)
+    _print_alert(close(_wh(ctx), alert_id, _actor(actor), note=note), as_json, _wh(ctx))
 
 
 @alerts_app.command("deliver")
 def deliver_cmd(ctx: typer.Context, wait: float = typer.Option(0.0, "--wait", help="keep retrying for N seconds"),
+                now: bool = typer.Option(False, "--now", help="retry failed ones now, not at their backoff time"),
                 as_json: bool = JSON) -> None:
     """Send queued notifications now (failed ones are retried with backoff)."""
     from shucang.city.notify import deliver
 
-    report = deliver(_wh(ctx), wait=wait).to_dict()
+    report = deliver(_wh(ctx), wait=wait, due_only=not now).to_dict()
     if as_json:
         emit_json(report)
         return
@@ -267,3 +272,24 @@ def webhook_list_cmd(ctx: typer.Context, as_json: bool = JSON) -> None:
         return
     for h in hooks:
         typer.echo(f"#{h['id']} {h['department'] or '全部'} {h['url']}")
+
+
+@alerts_app.command("loop")
+def loop_cmd(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """The 12345 event loop (全畅通): stages, timeliness per department, overdue tickets, hot topics."""
+    from shucang.city.hotline_loop import event_loop
+
+    loop = event_loop(_wh(ctx))
+    if as_json:
+        emit_json(loop)
+        return
+    if not loop["available"]:
+        typer.echo(f"12345 全流程数据不可用 (not available): {loop['error']}")
+        return
+    typer.echo("  →  ".join(f"{s['label']} {s['tickets']}" for s in loop["stages"]) + f"   (截至 {loop['as_of']})")
+    for d in loop["departments"]:
+        typer.echo(f"  {d['department']:<16} 按时办结 {d['on_time_pct']}%  中位 {d['median_hours']} 小时  "
+                   f"在办超期 {d['open_overdue']}")
+    for town, topics in loop["topics"].items():
+        if topics:
+            typer.echo(f"  {town}: " + "、".join(f"{t['words']}({t['tickets']})" for t in topics))

@@ -10,6 +10,7 @@ connection is locked: no file access, no configuration changes; only one SELECT 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -70,8 +71,10 @@ def connect(wh: Warehouse, versions: dict[str, int],
     return con
 
 
+@lru_cache(maxsize=4096)
 def check_read_only(sql_text: str) -> None:
-    """Exactly one SELECT (or WITH … SELECT) statement, else a clear error."""
+    """Exactly one SELECT (or WITH … SELECT) statement, else a clear error (a text that passed is
+    remembered: signs and metrics run the same few queries again and again)."""
     try:
         statements = duckdb.extract_statements(sql_text)
     except duckdb.Error as exc:

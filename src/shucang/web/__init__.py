@@ -24,7 +24,7 @@ log = logging.getLogger("shucang.web")
 
 __all__ = ["mount_web"]
 
-OPTIONAL_ROUTERS = ("shucang.web.share_views", "shucang.web.collect_views")
+OPTIONAL_ROUTERS = ("shucang.web.share_views", "shucang.web.collect_views", "shucang.web.city_views")
 """Routers of other stages' pages that extend our base template, included when they exist."""
 
 NAV_CANDIDATES = (

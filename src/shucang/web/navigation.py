@@ -42,6 +42,7 @@ GROUPS: list[NavGroup] = [
         NavItem("/zones", "zones", N_("Zones")),
         NavItem("/tasks", "tasks", N_("Tasks & projects")),
         NavItem("/economy", "economy", N_("Economy")),
+        NavItem("/city", "city", N_("City brain"), optional=True),
         NavItem("/screen", "screen", N_("Big screen")),
     )),
     NavGroup("governance", N_("Data governance"), (

@@ -1,0 +1,102 @@
+"""The big screen's panels from the brains: the industry brain (产业大脑) and the city brain (城市大脑).
+
+Each stage exposes ``screen_panel(wh)`` with its own figures at public level (aggregates only, small
+groups suppressed); this module turns them into the wall's panel shape ``{"id", "title", "figures":
+[{"label", "value"}], "chart", "href", "note"}`` and remembers them for a minute per data state, since
+the economy panel recomputes the county overview. Words come from the cockpit's catalogue, so the
+English wall stays English.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from shucang.errors import ShucangError
+from shucang.warehouse import Warehouse
+from shucang.web.i18n import gettext
+from shucang.web.labels import code_label
+
+log = logging.getLogger("shucang.web")
+PanelMaker = Callable[[Warehouse, str], dict[str, Any] | None]
+CACHE_SECONDS = 60.0
+"""How long a panel is reused: the wall refreshes every 30 s, the data change at most hourly."""
+
+
+def _pct(value: Any) -> str:
+    return "–" if value is None else f"{float(value):+.1f}%"
+
+
+def economy_panel(wh: Warehouse, lang: str) -> dict[str, Any] | None:
+    """Headline cumulative YoY figures and the 13-month output trend of the bound monthly reports."""
+    from shucang.economy.monitor import screen_panel
+
+    data = screen_panel(wh)
+    if not data.get("available"):
+        return None
+    _ = lambda s: gettext(lang, s)  # noqa: E731
+    figures = [{"label": k["label"], "value": _pct(k["yoy_pct"])} for k in data.get("kpis", [])[:4]]
+    alerts = data.get("alerts", {}).get("total", 0)
+    figures.append({"label": _("Watch alerts"), "value": f"{alerts:,}"})
+    trend = data.get("trend") or {}
+    chart = None
+    if trend.get("periods"):
+        chart = {"kind": "line", "file": "economy-trend", "x": trend["periods"],
+                 "series": [{"name": _("Cumulative YoY (%)"), "values": trend.get("yoy_pct", [])}], "unit": "%"}
+    note = f"{data.get('period', '')} · {_('comparable caliber')}" if data.get("caliber") == "comparable" \
+        else str(data.get("period", ""))
+    return {"id": "economy", "title": _("Industrial economy"), "figures": figures, "chart": chart,
+            "href": "/economy", "note": note}
+
+
+def city_panel(wh: Warehouse, lang: str) -> dict[str, Any] | None:
+    """Signs by state and open alerts by level, with the kinds of sign that are worst."""
+    from shucang.city.board import screen_panel
+
+    data = screen_panel(wh)
+    signs = data.get("signs") or {}
+    if not signs:
+        return None
+    _ = lambda s: gettext(lang, s)  # noqa: E731
+    alerts = data.get("alerts") or {}
+    figures = [
+        {"label": _("Signs"), "value": f"{sum(int(v) for v in signs.values()):,}"},
+        {"label": _("Red alerts"), "value": f"{int(alerts.get('red', 0)):,}"},
+        {"label": _("Yellow alerts"), "value": f"{int(alerts.get('yellow', 0)):,}"},
+    ]
+    kinds = data.get("by_kind") or []
+    chart = None
+    if kinds:
+        chart = {"kind": "bars", "file": "city-signs", "categories": [k["label"] for k in kinds],
+                 "series": [{"name": _("Signs"), "values": [k["signs"] for k in kinds]}], "horizontal": True}
+    towns = [t["town"] for t in data.get("hot_towns", []) if t.get("red") or t.get("yellow")][:3]
+    note = (_("Most alerts") + ": " + "、".join(towns)) if towns else code_label("ok", lang)
+    return {"id": "city", "title": _("City vital signs"), "figures": figures, "chart": chart,
+            "href": "/city", "note": note}
+
+
+PANELS: tuple[tuple[str, PanelMaker], ...] = (("economy", economy_panel), ("city", city_panel))
+"""The wall's extra panels, in order (add a stage's panel here)."""
+
+
+def screen_panels(wh: Warehouse, lang: str, state: Any) -> list[dict[str, Any]]:
+    """Every panel that has data, reused for :data:`CACHE_SECONDS` (kept on the app's state object)."""
+    cache: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = getattr(state, "screen_panels", None) or {}
+    now = time.monotonic()
+    out: list[dict[str, Any]] = []
+    for name, make in PANELS:
+        hit = cache.get((name, lang))
+        if hit is None or now - hit[0] > CACHE_SECONDS:
+            try:
+                hit = (now, make(wh, lang))
+            except ShucangError as exc:  # one stage's problem never blanks the wall
+                log.warning("screen panel %s left out: %s", name, exc)
+                hit = (now, None)
+            cache[(name, lang)] = hit
+        if hit[1]:
+            out.append(hit[1])
+    if state is not None:
+        state.screen_panels = cache
+    return out

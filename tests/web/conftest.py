@@ -111,6 +111,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         build_demo(wh, scale=0.02)
         seed_demo_plan(wh)
         create_user(wh, "steward_jxj", role="steward", department="jxj", password=BROWSER_PASSWORD)
+        create_user(wh, "consumer_fgj", role="consumer", department="fgj", clearance=1, password=BROWSER_PASSWORD,
+                    display_name="发改局分析员（测试）")
     finally:
         wh.close()
     from tests.servers import serve_home

@@ -141,7 +141,8 @@ def test_labels_and_times_are_for_readers() -> None:
     assert describe_filter({"column": "town", "op": "=", "value": "周巷镇"}, "zh", {"town": "镇街"}) == "镇街 = 周巷镇"
     assert describe_filter({"and": [{"column": "age", "op": ">=", "value": 18},
                                     {"column": "town", "op": "in", "value": ["周巷镇", "龙山镇"]}]}, "zh") \
-        == "(age ≥ 18 且 town 属于 [周巷镇、龙山镇])"
+        == "(年龄 ≥ 18 且 镇街 属于 [周巷镇、龙山镇])"
+    assert describe_filter({"column": "zzz", "op": "is null"}, "en") == "zzz is empty"
     assert fmt_when("2026-12-06T22:30:00", "zh") == "2026-12-07 06:30"  # stored UTC, shown in Beijing time
     assert fmt_when(datetime(2026, 1, 1, 0, 0), "zh") == "2026-01-01 08:00"
     assert fmt_age(datetime(2026, 12, 6, 20, 0), "zh", now=datetime(2026, 12, 6, 21, 0)) == "今天更新"
@@ -173,3 +174,21 @@ def test_menu_shows_only_pages_the_reader_may_open(crawl_app: Any, user: str | N
         assert page.count('action="/logout"') == (1 if user else 0)
         if user:
             assert client.get("/requests").text.count('action="/logout"') == 1
+
+
+def test_a_bad_request_form_comes_back_with_the_error_and_the_input(crawl_app: Any) -> None:
+    with _client(crawl_app) as client:
+        _login(client, "analyst_fgj")
+        form = client.get("/requests/new?dataset=enterprise_registry").text
+        assert 'data-testid="filter-builder"' in form and "您的许可级别" in form
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        r = client.post("/requests/new", data={"csrf_token": token, "dataset": "enterprise_registry",
+                                               "purpose": "查看周巷镇企业的上云情况", "columns": ["uscc", "town"],
+                                               "max_level": "1", "duration_days": "45",
+                                               "row_filter": '{"column": "town", "op": "=", "value": '})
+    assert r.status_code == 400
+    assert 'data-testid="form-error"' in r.text and "不是有效的 JSON" in r.text and "(row filter" not in r.text
+    assert "查看周巷镇企业的上云情况</textarea>" in r.text and 'value="45"' in r.text
+    assert '{&#34;column&#34;: &#34;town&#34;' in r.text or '{"column": "town"' in r.text  # the filter typed is kept
+    checked = re.findall(r'value="(\w+)" checked', r.text)
+    assert set(checked) == {"uscc", "town"}

@@ -76,3 +76,61 @@ def test_desktop_menu_per_audience_and_one_logout(server: str, browser: Any) -> 
         page.screenshot(path=str(SCREENSHOTS / "overview.png"))
     assert not errors, errors
     context.close()
+
+
+def _login(page: Any, server: str, user: str, next_path: str) -> None:
+    page.goto(server + f"/login?next={next_path}")
+    page.fill('input[name="username"]', user)
+    page.fill('input[name="password"]', BROWSER_PASSWORD)
+    page.locator('form button[type="submit"]').first.click()
+    page.wait_for_load_state("load")
+
+
+def test_row_filter_built_with_the_condition_builder(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    errors = _watch(page)
+    _login(page, server, "consumer_fgj", "/requests/new?dataset=enterprise_registry")
+    page.goto(server + "/requests/new?dataset=enterprise_registry")
+    assert "L1 不敏感" in page.locator("[data-testid=clearance]").inner_text()
+    assert page.locator(".who").inner_text() == "发改局分析员（测试）"  # display name, not the login id
+    # a clearance-1 reader asking for level 3 is told which columns still come back masked
+    page.select_option("[data-testid=max-level]", "3")
+    masked = page.locator("[data-testid=will-mask]:visible").count()
+    levels = page.evaluate("() => Array.from(document.querySelectorAll('[data-level]')).map(l => +l.dataset.level)")
+    assert masked == sum(1 for level in levels if level > 1)
+    page.fill("textarea[name=purpose]", "了解周巷镇企业的上云情况")
+    page.click("[data-testid=add-condition]")
+    row = page.locator("[data-condition]").first
+    row.locator("[data-col]").select_option("town")
+    offered = row.locator("datalist option").evaluate_all("os => os.map(o => o.value)")
+    assert "周巷镇" in offered and len(offered) >= 10  # the column's values are offered
+    row.locator("[data-value]").fill("周巷镇")
+    page.click("[data-testid=add-condition]")
+    second = page.locator("[data-condition]").nth(1)
+    second.locator("[data-col]").select_option("zone")
+    second.locator("[data-op]").select_option("is not null")
+    written = page.locator("[data-filter-json]").input_value()
+    assert '"town"' in written and "周巷镇" in written and '"and"' in written
+    page.click("[data-testid=submit-request]")
+    page.wait_for_url("**/requests/*")
+    shown = page.locator("[data-testid=row-filter]").inner_text()
+    assert "镇街 = 周巷镇" in shown and "功能区" in shown and "\\u" not in shown
+    assert not errors, errors
+    context.close()
+
+
+def test_chart_png_carries_title(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(server + "/indicators/software_revenue", wait_until="load")
+    page.wait_for_function("() => document.querySelector('[data-testid=indicator-chart]').dataset.drawn === '1'")
+    with page.expect_download() as info:
+        page.evaluate("document.querySelector('[data-testid=indicator-chart]').savePng()")
+    download = info.value
+    assert download.suggested_filename.endswith(".png")
+    assert page.evaluate("document.querySelector('[data-testid=indicator-chart]').dataset.savedTitle")
+    title_drawn = page.evaluate("echarts.getInstanceByDom(document.querySelector('[data-testid=indicator-chart]'))"
+                                ".getOption().title[0].show")
+    assert title_drawn is False  # the title is drawn into the PNG only, the page stays as it was
+    context.close()

@@ -230,8 +230,87 @@
     });
   }
 
+  /* Row-filter condition builder: column, operator, value (the column's values offered when they are few);
+     writes the filter language of the API into the form's JSON field, which stays editable. */
+  function filterBuilder(box) {
+    var columns = JSON.parse(box.dataset.columns || "[]"), ops = JSON.parse(box.dataset.operators || "[]");
+    var list = box.querySelector("[data-conditions]"), json = box.querySelector("[data-filter-json]");
+    var numeric = function (c) { return /int|float|double|decimal|number|real/i.test(c.type || ""); };
+    var byName = {}; columns.forEach(function (c) { byName[c.name] = c; });
+    var uid = 0;
+    function option(value, text, selected) { var o = document.createElement("option"); o.value = value; o.textContent = text; if (selected) o.selected = true; return o; }
+    function write() {
+      var conds = [];
+      list.querySelectorAll("[data-condition]").forEach(function (row) {
+        var col = byName[row.querySelector("[data-col]").value], op = row.querySelector("[data-op]").value;
+        var raw = row.querySelector("[data-value]").value.trim();
+        if (!col) return;
+        if (op === "is null" || op === "is not null") { conds.push({ column: col.name, op: op }); return; }
+        if (raw === "") return;
+        var conv = function (v) { v = v.trim(); return numeric(col) && v !== "" && !isNaN(Number(v)) ? Number(v) : v; };
+        var value = op === "in" ? raw.split(/[,，、]/).map(conv).filter(function (v) { return v !== ""; }) : conv(raw);
+        conds.push({ column: col.name, op: op, value: value });
+      });
+      json.value = conds.length === 0 ? "" : JSON.stringify(conds.length === 1 ? conds[0] : { and: conds });
+    }
+    function addRow(cond) {
+      cond = cond || {};
+      var row = document.createElement("div"); row.className = "condition"; row.dataset.condition = "1";
+      var col = document.createElement("select"); col.dataset.col = "1"; col.setAttribute("aria-label", box.dataset.colLabel || "column");
+      columns.forEach(function (c) { col.appendChild(option(c.name, c.label === c.name ? c.name : c.label + " (" + c.name + ")", c.name === cond.column)); });
+      var op = document.createElement("select"); op.dataset.op = "1"; op.setAttribute("aria-label", "operator");
+      ops.forEach(function (o) { op.appendChild(option(o.op, o.label, o.op === (cond.op || "="))); });
+      var value = document.createElement("input"); value.type = "text"; value.dataset.value = "1"; value.setAttribute("aria-label", "value");
+      value.value = cond.value == null ? "" : (Array.isArray(cond.value) ? cond.value.join("、") : String(cond.value));
+      var listId = "fb-values-" + (++uid), datalist = document.createElement("datalist"); datalist.id = listId;
+      value.setAttribute("list", listId);
+      var remove = document.createElement("button"); remove.type = "button"; remove.className = "secondary"; remove.textContent = "×";
+      remove.setAttribute("aria-label", "remove"); remove.dataset.remove = "1";
+      function offer() {
+        datalist.innerHTML = "";
+        var c = byName[col.value];
+        (c && c.values || []).forEach(function (v) { datalist.appendChild(option(v, v)); });
+        value.placeholder = c && c.values && c.values.length ? c.values.slice(0, 3).join("、") + "…" : "";
+        value.hidden = op.value === "is null" || op.value === "is not null";
+      }
+      col.addEventListener("change", function () { offer(); write(); });
+      op.addEventListener("change", function () { offer(); write(); });
+      value.addEventListener("input", write);
+      remove.addEventListener("click", function () { row.remove(); write(); });
+      [col, op, value, datalist, remove].forEach(function (e) { row.appendChild(e); });
+      list.appendChild(row); offer(); write();
+      return row;
+    }
+    box.querySelector("[data-add-condition]").addEventListener("click", function () { addRow().querySelector("select").focus(); });
+    if (json.value.trim()) {
+      try {
+        var spec = JSON.parse(json.value);
+        var items = Array.isArray(spec) ? spec : (spec.and || [spec]);
+        if (items.every(function (c) { return c && c.column && byName[c.column]; })) { json.value = ""; items.forEach(addRow); }
+        else box.querySelector("details").open = true;
+      } catch (e) { box.querySelector("details").open = true; }
+    }
+  }
+
+  /* Request form: which columns would come back masked for the level asked (and the requester's clearance). */
+  function maskPreview(form) {
+    var select = form.querySelector("select[name=max_level]");
+    if (!select) return;
+    var clearance = parseInt(form.dataset.clearance || "1", 10);
+    var update = function () {
+      var ceiling = Math.min(clearance, parseInt(select.value, 10));
+      form.querySelectorAll("[data-level]").forEach(function (label) {
+        var mark = label.querySelector("[data-testid=will-mask]");
+        if (mark) mark.hidden = parseInt(label.dataset.level, 10) <= ceiling;
+      });
+    };
+    select.addEventListener("change", update); update();
+  }
+
   function init() {
     menuButton();
+    document.querySelectorAll("[data-filter-builder]").forEach(filterBuilder);
+    document.querySelectorAll("form[data-clearance]").forEach(maskPreview);
     wall();
     drawAll(document);
     startRefresh();

@@ -23,7 +23,7 @@ PASSWORD = "chinese-ui-Pa55word!"
 CODES = re.compile(r"(?<![\w/.-])(pending|approved|rejected|withdrawn|active|revoked|expired|ok|failed|denied|login|"
                    r"logout|export|read|import|synthetic(?! demo)|daily|weekly|monthly|yearly|replace|append|arrow|steward|consumer|"
                    r"request\.\w+|grant\.\w+|token\.\w+|open\.\w+)(?![\w/.-])|\(ACTUAL\)|system:\w+|\d+\.\d+ 天前更新|\\u[0-9a-f]{4}")
-SKIP = ("/static/", "/api/", "/export/", "/logout", "/download", "format=", "lang=", "/opendata/catalog", "mailto:")
+SKIP = ("/static/", "/api/", "/export/", "/logout", "/download", "/all.", "format=", "lang=", "/opendata/catalog", "mailto:")
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +192,43 @@ def test_a_bad_request_form_comes_back_with_the_error_and_the_input(crawl_app: A
     assert '{&#34;column&#34;: &#34;town&#34;' in r.text or '{"column": "town"' in r.text  # the filter typed is kept
     checked = re.findall(r'value="(\w+)" checked', r.text)
     assert set(checked) == {"uscc", "town"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_download_all_gives_every_row_of_the_grant(crawl_app: Any, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not the first page: every row within the grant's filter, over many pages, with a title block."""
+    import csv
+    import io
+
+    import openpyxl
+
+    from shucang.web import download_views
+
+    monkeypatch.setattr(download_views, "PAGE", 37)  # force many pages
+    expected = crawl_app.state.warehouse.sql(
+        "SELECT count(*) AS n FROM enterprise_cloud WHERE town = ?", ["周巷镇"]).column("n")[0].as_py()
+    assert expected > 37
+    with _client(crawl_app) as client:
+        _login(client, "analyst_fgj")
+        page = client.get("/access/enterprise_cloud").text
+        assert 'data-testid="download-all-csv"' in page and "下载全部" in page
+        r = client.get(f"/access/enterprise_cloud/all.{fmt}")
+    assert r.status_code == 200, r.text[:300]
+    assert "filename*=UTF-8''" in r.headers["content-disposition"]
+    if fmt == "csv":
+        lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        blank = lines.index([])
+        block = dict(row for row in lines[:blank] if len(row) == 2)
+        header, rows = lines[blank + 1], lines[blank + 2:]
+        town = next(i for i, h in enumerate(header) if h.endswith("（town）"))
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+        values = [[c.value for c in row] for row in sheet.iter_rows()]
+        start = next(i for i, row in enumerate(values) if any(isinstance(v, str) and v.endswith("（town）") for v in row))
+        header, rows = values[start], values[start + 1:]
+        town = header.index(next(h for h in header if isinstance(h, str) and h.endswith("（town）")))
+        block = {str(row[0]): str(row[1]) for row in values[1:start] if row[0]}
+    assert len(rows) == expected
+    assert {row[town] for row in rows} == {"周巷镇"}
+    text = " ".join(block.values())
+    assert "enterprise_cloud v" in text and "发展和改革局分析员" in text

@@ -90,6 +90,7 @@ def mount_web(app: FastAPI) -> None:
     import importlib
 
     from shucang.web import (
+        download_views,
         indicator_views,
         overview_views,
         plan_views,
@@ -100,7 +101,8 @@ def mount_web(app: FastAPI) -> None:
 
     app.mount(STATIC_PREFIX, CachedStaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_middleware(WebGZip)
-    for module in (overview_views, indicator_views, plan_views, warehouse_views, security_views, screen_views):
+    for module in (overview_views, indicator_views, plan_views, warehouse_views, security_views, screen_views,
+                   download_views):
         app.include_router(module.router)
     paths: set[str] = set()
     for name in OPTIONAL_ROUTERS:

@@ -134,3 +134,60 @@ def test_chart_png_carries_title(server: str, browser: Any) -> None:
                                 ".getOption().title[0].show")
     assert title_drawn is False  # the title is drawn into the PNG only, the page stays as it was
     context.close()
+
+
+def test_tables_sort_filter_search_and_charts_click_through(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    errors = _watch(page)
+    page.goto(server + "/", wait_until="load")
+    page.wait_for_function("() => Array.from(document.querySelectorAll('[data-chart]')).every(e => e.dataset.drawn === '1')")
+    lagging = int(page.locator(".kpi.status-lagging .v").first.inner_text())
+    # a bar of the status chart opens the indicator list filtered to its status and category
+    point = page.evaluate("""() => {
+        const el = document.querySelector('[data-chart*="status-by-category"]');
+        const spec = JSON.parse(el.dataset.chart), chart = echarts.getInstanceByDom(el);
+        for (let s = 0; s < spec.series.length; s++) for (let c = 0; c < spec.categories.length; c++) {
+          const v = spec.series[s].values[c];
+          if (v > 0) {
+            let before = 0; for (let k = 0; k < s; k++) before += spec.series[k].values[c];
+            const [x, y] = chart.convertToPixel({seriesIndex: s}, [before + v / 2, c]);
+            const box = el.getBoundingClientRect();
+            return {x: box.left + x, y: box.top + y, code: spec.series_codes[s], category: spec.categories[c], count: v};
+          }
+        }
+        return null; }""")
+    assert point is not None
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_url("**/indicators?status=*")
+    assert f"status={point['code']}" in page.url
+    table = page.locator("[data-testid=table-indicators-main]")
+    visible = table.locator("tbody tr:visible")
+    assert visible.count() == point["count"], (point, visible.count())
+    assert all(code == point["code"] for code in visible.locator("[data-status]").evaluate_all("es => es.map(e => e.dataset.status)"))
+    # the status filter and the search box narrow the table; clearing them shows every row
+    page.goto(server + "/indicators?status=lagging")
+    assert page.locator("[data-testid=table-indicators-main] tbody tr:visible").count() == lagging
+    tools = page.locator(".table-tools").first
+    tools.locator("[data-table-status]").select_option("")
+    tools.locator("[data-table-search]").fill("")
+    total = page.locator("[data-testid=table-indicators-main] tbody tr").count()
+    assert page.locator("[data-testid=table-indicators-main] tbody tr:visible").count() == total
+    tools.locator("[data-table-search]").fill("5G")
+    shown = page.locator("[data-testid=table-indicators-main] tbody tr:visible")
+    assert 0 < shown.count() < total and all("5G" in t for t in shown.all_inner_texts())
+    tools.locator("[data-table-search]").fill("")
+    # sorting by completion (numbers, blanks last), then descending
+    header = page.locator("[data-testid=table-indicators-main] thead th", has_text="完成度")
+    index = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid=table-indicators-main] thead th'))
+        .findIndex(th => th.textContent.includes('完成度'))""")
+    header.locator("button").click()
+    column = f"() => Array.from(document.querySelectorAll('[data-testid=table-indicators-main] tbody tr')).map(r => r.cells[{index}].textContent.trim())"
+    values = [float(v.rstrip("%").replace(",", "")) for v in page.evaluate(column) if v not in ("–", "")]
+    assert values == sorted(values) and len(values) > 5
+    assert header.get_attribute("aria-sort") == "ascending"
+    header.locator("button").click()
+    values = [float(v.rstrip("%").replace(",", "")) for v in page.evaluate(column) if v not in ("–", "")]
+    assert values == sorted(values, reverse=True)
+    assert not errors, errors
+    context.close()

@@ -120,7 +120,7 @@ def screen_data(wh: Warehouse, lang: str, state: Any = None,
     cats = base.get("categories") or []
     cards = [c for cat in cats for c in cat["cards"]]
     completion = {"kind": "bars", "file": "completion-by-category", "unit": "%", "max": 100, "horizontal": True,
-                  "title": _("Mean completion by category"), "href": "/indicators",
+                  "title": _("Mean completion by category"), "href": "/indicators", "filter_by_category": True,
                   "categories": [c["name"] for c in cats],
                   "series": [{"name": _("Mean completion"), "values": [
                       round(100 * sum(min(1.0, max(0.0, k["completion"])) for k in cat["cards"] if k["completion"] is not None)
@@ -143,8 +143,6 @@ def screen_data(wh: Warehouse, lang: str, state: Any = None,
     except (ImportError, NotFound):
         open_rate = None
     status_chart = base.get("status_chart")
-    if status_chart:
-        status_chart = {**status_chart, "href": "/indicators"}
     gauge = base.get("index_chart")
     return {
         "page_title": _("Big screen"),

@@ -127,7 +127,13 @@
     if (dark()) { option.backgroundColor = "transparent"; wallText(option); }
     if (spec.href && !el.dataset.linked) {
       el.dataset.linked = "1";
-      chart.on("click", function (p) { window.location.href = spec.href + (spec.href_param && p.name ? "?" + spec.href_param + "=" + encodeURIComponent(p.name) : ""); });
+      /* click-through: a bar opens the list of what it counts (its status and its category) */
+      chart.on("click", function (p) {
+        var params = [];
+        if (spec.series_codes && spec.series_codes[p.seriesIndex]) params.push("status=" + spec.series_codes[p.seriesIndex]);
+        if (spec.filter_by_category && p.name) params.push("q=" + encodeURIComponent(p.name));
+        window.location.href = spec.href + (params.length ? "?" + params.join("&") : "");
+      });
     }
     option.animation = false;
     chart.setOption(option, true);
@@ -307,7 +313,80 @@
     select.addEventListener("change", update); update();
   }
 
+  /* Sort, filter and search for the big tables (marked data-table-tools); ?q= and ?status= preset them,
+     so a chart or a KPI can link straight to what it counts. Rows are only hidden, never re-fetched. */
+  function tableTools(table, index) {
+    var body = table.tBodies[0];
+    if (!body || table.dataset.toolsReady) return;
+    var rows = Array.prototype.filter.call(body.rows, function (r) { return !r.querySelector("td.empty"); });
+    if (rows.length < 2) return;
+    table.dataset.toolsReady = "1";
+    var zh = (document.documentElement.lang || "zh").indexOf("zh") === 0;
+    var params = new URLSearchParams(window.location.search);
+    var bar = document.createElement("div"); bar.className = "table-tools";
+    var search = document.createElement("input"); search.type = "search"; search.dataset.tableSearch = "1";
+    search.placeholder = zh ? "搜索本表…" : "Search this table…"; search.setAttribute("aria-label", search.placeholder);
+    search.value = params.get("q") || "";
+    bar.appendChild(search);
+    var statuses = {}, statusSelect = null;
+    rows.forEach(function (r) { r.querySelectorAll("[data-status], [data-code]").forEach(function (el) {
+      var code = el.dataset.status || el.dataset.code; if (code && !statuses[code]) statuses[code] = el.textContent.trim(); }); });
+    var codes = Object.keys(statuses);
+    if (codes.length > 1) {
+      statusSelect = document.createElement("select"); statusSelect.dataset.tableStatus = "1";
+      statusSelect.setAttribute("aria-label", zh ? "按状态筛选" : "Filter by status");
+      statusSelect.appendChild(new Option(zh ? "全部状态" : "All statuses", ""));
+      codes.forEach(function (c) { statusSelect.appendChild(new Option(statuses[c], c)); });
+      statusSelect.value = codes.indexOf(params.get("status") || "") >= 0 ? params.get("status") : "";
+      bar.appendChild(statusSelect);
+    }
+    var count = document.createElement("span"); count.className = "note"; count.setAttribute("aria-live", "polite"); count.dataset.tableCount = "1";
+    bar.appendChild(count);
+    var holder = table.closest(".table-scroll") || table;
+    holder.parentNode.insertBefore(bar, holder);
+    function apply() {
+      var q = search.value.trim().toLowerCase(), st = statusSelect ? statusSelect.value : "", shown = 0;
+      rows.forEach(function (r) {
+        var ok = (!q || r.textContent.toLowerCase().indexOf(q) >= 0) &&
+          (!st || !!r.querySelector('[data-status="' + st + '"], [data-code="' + st + '"]'));
+        r.hidden = !ok; if (ok) shown++;
+      });
+      count.textContent = zh ? "显示 " + shown + " / " + rows.length + " 行" : shown + " of " + rows.length + " rows";
+    }
+    search.addEventListener("input", apply);
+    if (statusSelect) statusSelect.addEventListener("change", apply);
+    function value(r, i) {
+      var cell = r.cells[i]; if (!cell) return null;
+      var text = cell.textContent.trim();
+      if (text === "" || text === "–" || text === "—") return null;
+      var num = text.replace(/[,\s]/g, "").match(/^[-+]?\d+(\.\d+)?/);
+      return num ? { n: parseFloat(num[0]) * (/万/.test(text) ? 1e4 : 1) * (/亿/.test(text) ? 1e8 : 1) } : { t: text };
+    }
+    var heads = table.tHead ? table.tHead.rows[0].cells : [];
+    Array.prototype.forEach.call(heads, function (th, i) {
+      if (!th.textContent.trim()) return;
+      var button = document.createElement("button"); button.type = "button"; button.className = "sort";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        rows.sort(function (a, b) {
+          var x = value(a, i), y = value(b, i);
+          if (x === null || y === null) return x === y ? 0 : (x === null ? 1 : -1);  /* blanks last */
+          var d = (x.n !== undefined && y.n !== undefined) ? x.n - y.n : String(x.t || x.n).localeCompare(String(y.t || y.n), zh ? "zh-CN" : "en");
+          return asc ? d : -d;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+    apply();
+    return index;
+  }
+
   function init() {
+    document.querySelectorAll("table[data-table-tools]").forEach(tableTools);
     menuButton();
     document.querySelectorAll("[data-filter-builder]").forEach(filterBuilder);
     document.querySelectorAll("form[data-clearance]").forEach(maskPreview);

@@ -187,3 +187,32 @@ def test_pages_and_static_files_are_compressed_the_api_is_not(client: Any) -> No
     api = client.get(f"/api/v1/plans/{first['id']}", headers={"accept-encoding": "gzip", "accept": "application/json"})
     assert api.status_code == 200 and len(api.content) > 1024  # big enough that the middleware would compress it
     assert "content-encoding" not in api.headers
+
+
+def test_screen_fills_panel_slots_from_other_stages(client: Any, monkeypatch: Any) -> None:
+    """A stage exposing ``screen_panel(wh)`` gets a slot; a missing module or a failing panel is left out."""
+    import sys
+    import types
+
+    from shucang.errors import ShucangError
+    from shucang.web import screen_views
+
+    good = types.ModuleType("fake_economy_panel")
+    good.screen_panel = lambda wh: {"id": "economy", "title": "产业大脑", "href": "/economy",  # type: ignore[attr-defined]
+                                    "figures": [{"label": "规上工业增加值增速", "value": "8.1%"}], "chart": None}
+    bad = types.ModuleType("fake_city_panel")
+
+    def broken(wh: Any) -> dict[str, Any]:
+        raise ShucangError("城市大脑数据暂不可用 (city data unavailable)")
+
+    bad.screen_panel = broken  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fake_economy_panel", good)
+    monkeypatch.setitem(sys.modules, "fake_city_panel", bad)
+    monkeypatch.setattr(screen_views, "PANEL_SOURCES", ("fake_economy_panel", "fake_city_panel", "no_such_stage_module"))
+    html = client.get("/screen").text
+    assert 'data-testid="panel-slots"' in html and 'data-panel="economy"' in html
+    assert "规上工业增加值增速" in html and "8.1%" in html and 'href="/economy"' in html
+    assert "城市大脑" not in html
+    data = client.get("/screen?format=json").json()
+    assert [p["id"] for p in data["panels"]] == ["economy"]
+    assert len(data["town_map"]["tiles"]) == 20

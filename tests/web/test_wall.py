@@ -107,3 +107,33 @@ def test_big_screen_fills_the_wall(server: str, browser: Any, width: int, height
         page.screenshot(path=str(SCREENSHOTS / "screen.png"))
     assert not errors, errors
     context.close()
+
+
+INJECT_SLOTS = """() => {
+  const centre = document.querySelector('.screen-centre');
+  const slots = document.createElement('div');
+  slots.className = 'panel-slots'; slots.dataset.testid = 'panel-slots';
+  for (const [id, title] of [['economy', '产业大脑'], ['city', '城市大脑'], ['extra', '第三个面板']]) {
+    slots.insertAdjacentHTML('beforeend', `<section class="panel slot" data-panel="${id}"><h2><a href="/${id}">${title}</a></h2>
+      <dl class="slot-figures"><div><dt>规上工业增加值增速</dt><dd>8.1%</dd></div><div><dt>告警</dt><dd>3</dd></div></dl>
+      <p class="note">合成演示数据</p></section>`);
+  }
+  centre.appendChild(slots);
+}"""
+
+
+def test_big_screen_keeps_its_layout_with_three_panel_slots(server: str, browser: Any) -> None:
+    """The economy and city stages' panels go under the map: with all three slots filled nothing overflows."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto(server + "/screen", wait_until="load")
+    page.evaluate(INJECT_SLOTS)
+    page.evaluate("() => window.dispatchEvent(new Event('resize'))")
+    layout = page.evaluate(LAYOUT)
+    assert not layout["problems"], layout["problems"]
+    assert not page.evaluate(SMALL_TEXT, 18), page.evaluate(SMALL_TEXT, 18)
+    slots = page.locator("[data-panel]")
+    assert slots.count() == 3
+    map_box = page.locator("[data-testid=town-map]").bounding_box()
+    assert map_box["height"] > 300  # the map stays the centre of the wall
+    context.close()

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from shucang.errors import InputError, NotFound
 from shucang.web.i18n import N_, gettext, request_lang
 from shucang.web.labels import code_label
-from shucang.web.numbers import BEIJING, fmt_when, is_number
+from shucang.web.numbers import BEIJING, as_float, fmt_when, is_number
 from shucang.web.tables import Column, Table, neutralise
 
 MEDIA = {
@@ -81,8 +81,8 @@ def title_block(table: Table, request: Request | None, now: datetime | None = No
 
 def _kind(column: Column, rows: list[dict[str, Any]]) -> str:
     if column.kind == "number":
-        values = [r.get(column.key) for r in rows if is_number(r.get(column.key))]
-        return "integer" if all(float(v).is_integer() for v in values) else "number"
+        values = [v for r in rows if (v := as_float(r.get(column.key))) is not None]
+        return "integer" if all(v.is_integer() for v in values) else "number"
     return column.kind
 
 

@@ -88,10 +88,10 @@ def town_map(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
     measures = []
     tops: dict[str, float] = {}
     for key, label, unit in MEASURES:
-        values = sorted(v for t in tiles if numbers.is_number(v := (figures.get(t.name) or {}).get(key)))
+        values = [v for t in tiles if (v := numbers.as_float((figures.get(t.name) or {}).get(key))) is not None]
         if not values:
             continue
-        tops[key] = float(values[-1]) or 1.0
+        tops[key] = max(values) or 1.0
         measures.append({"key": key, "label": gettext(lang, label), "unit": numbers.unit_label(unit, lang),
                          "max": numbers.fmt_decimal(tops[key], lang)})
     out = []
@@ -100,8 +100,9 @@ def town_map(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
         vals: dict[str, Any] = {}
         for m in measures:
             v = row.get(m["key"])
-            vals[m["key"]] = {"text": numbers.fmt_decimal(v, lang, 1 if m["key"] == "output_yi" else 0),
-                              "level": min(4, int(4.999 * float(v) / tops[m["key"]])) if numbers.is_number(v) else -1}
+            number = numbers.as_float(v)
+            level = min(4, int(4.999 * number / tops[m["key"]])) if number is not None else -1
+            vals[m["key"]] = {"text": numbers.fmt_decimal(v, lang, 1 if m["key"] == "output_yi" else 0), "level": level}
         out.append({"name": t.name, "short": t.name.removesuffix("街道").removesuffix("镇") if lang == "zh" else t.name,
                     "x": t.col * TILE, "y": t.row * TILE, "values": vals})
     width = (max((t.col for t in tiles), default=0) + 1) * TILE
@@ -111,7 +112,7 @@ def town_map(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
 
 
 def screen_data(wh: Warehouse, lang: str, state: Any = None,
-                sources: tuple[str, ...] = PANEL_SOURCES) -> dict[str, Any]:
+                sources: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Figures (pre-formatted for in-place updates), chart specs, the town map and extra panels."""
     _ = lambda s: gettext(lang, s)  # noqa: E731
     base = overview_data(wh, lang, state)
@@ -162,7 +163,7 @@ def screen_data(wh: Warehouse, lang: str, state: Any = None,
         "lagging": lagging,
         "lagging_more": max(0, len(lagging_all) - LAGGING_ROWS),
         "town_map": town_map(wh, lang, state),
-        "panels": _panels(wh, sources),
+        "panels": _panels(wh, PANEL_SOURCES if sources is None else sources),
         "refresh_seconds": REFRESH_SECONDS,
         "synthetic_note": base.get("synthetic_note"),
     }

@@ -33,8 +33,9 @@ log = logging.getLogger("shucang.web")
 router = APIRouter(include_in_schema=False)
 
 REFRESH_SECONDS = 30
-LAGGING_ROWS = 7
-"""Lagging indicators listed on the wall; more are counted in a note linking to the full list."""
+LAGGING_ROWS = {"zh": 7, "en": 5}
+"""Lagging indicators listed on the wall (English names take more lines); more are counted in a note
+linking to the full list."""
 PANEL_SOURCES: tuple[str, ...] = ()
 """Dotted names of modules exposing ``screen_panel(wh) -> dict`` (e.g. the economy and city pages).
 
@@ -103,7 +104,7 @@ def town_map(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
             number = numbers.as_float(v)
             level = min(4, int(4.999 * number / tops[m["key"]])) if number is not None else -1
             vals[m["key"]] = {"text": numbers.fmt_decimal(v, lang, 1 if m["key"] == "output_yi" else 0), "level": level}
-        out.append({"name": t.name, "short": t.name.removesuffix("街道").removesuffix("镇") if lang == "zh" else t.name,
+        out.append({"name": t.name, "short": t.name.removesuffix("街道").removesuffix("镇"),
                     "x": t.col * TILE, "y": t.row * TILE, "values": vals})
     width = (max((t.col for t in tiles), default=0) + 1) * TILE
     height = (max((t.row for t in tiles), default=0) + 1) * TILE
@@ -134,7 +135,7 @@ def screen_data(wh: Warehouse, lang: str, state: Any = None,
     lagging_all = [c for c in cards if c["status"] == "lagging"]
     lagging = [{"id": c["id"], "name": c["name"], "latest": numbers.fmt_value(c["latest"], c["unit"], lang),
                 "target": numbers.fmt_value(c["target"], c["unit"], lang),
-                "completion": numbers.fmt_ratio(c["completion"], lang)} for c in lagging_all[:LAGGING_ROWS]]
+                "completion": numbers.fmt_ratio(c["completion"], lang)} for c in lagging_all[:LAGGING_ROWS.get(lang, 5)]]
     open_rate = None
     try:
         from shucang.web.security_sources import open_data_rate
@@ -161,7 +162,7 @@ def screen_data(wh: Warehouse, lang: str, state: Any = None,
         "charts": {"status": status_chart, "index": gauge,
                    "completion": completion if cats else None, "index_line": index_line if index_points else None},
         "lagging": lagging,
-        "lagging_more": max(0, len(lagging_all) - LAGGING_ROWS),
+        "lagging_more": max(0, len(lagging_all) - LAGGING_ROWS.get(lang, 5)),
         "town_map": town_map(wh, lang, state),
         "panels": _panels(wh, PANEL_SOURCES if sources is None else sources),
         "refresh_seconds": REFRESH_SECONDS,

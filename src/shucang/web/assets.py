@@ -77,7 +77,7 @@ class WebGZip:
 
     def __init__(self, app: ASGIApp, minimum_size: int = 1024) -> None:
         self.app = app
-        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=5)  # 9 costs ~3× the time for ~3% less
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(("/api/", STATIC_PREFIX + "/")):

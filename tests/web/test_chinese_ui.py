@@ -53,6 +53,7 @@ def crawl_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         read_rows(wh, analyst, "enterprise_cloud", limit=5, channel="display")
         read_rows(wh, analyst, "enterprise_cloud", limit=5, fmt="csv")
         record_event(wh, analyst, "login")
+        record_event(wh, analyst, "read", outcome="denied", dataset="population")  # an audit alert on /security
     finally:
         wh.close()
     app = create_app(Settings.load(home))
@@ -94,6 +95,7 @@ def crawl(client: Any, seeds: list[str], limit: int = 260) -> dict[str, list[str
             continue
         seen.add(path)
         r = client.get(path)
+        assert r.status_code < 500, (path, r.status_code)  # no page breaks for any reader
         if "text/html" not in r.headers.get("content-type", ""):
             continue
         text = visible_text(r.text)
@@ -232,3 +234,11 @@ def test_download_all_gives_every_row_of_the_grant(crawl_app: Any, fmt: str, mon
     assert {row[town] for row in rows} == {"周巷镇"}
     text = " ".join(block.values())
     assert "enterprise_cloud v" in text and "发展和改革局分析员" in text
+
+
+def test_audit_alerts_speak_chinese(crawl_app: Any) -> None:
+    with _client(crawl_app) as client:
+        _login(client, "admin")
+        text = visible_text(client.get("/security").text)
+    assert "被拒绝" in text and "读取" in text  # the denied read, in words
+    assert "市发展和改革局分析员（演示）" in text  # who, by display name

@@ -92,6 +92,8 @@ def cell(value: Any, kind: str, lang: str) -> Any:
         value = value.get("text")
     if kind == "status":
         return gettext(lang, STATUS[value]) if value in STATUS else code_label(value, lang)
+    if kind == "code":
+        return code_label(value, lang)
     if kind == "when":
         return fmt_when(value, lang) if value else ""
     if kind == "bool" and isinstance(value, bool):

@@ -144,6 +144,15 @@ def describe_filter(spec: Any, lang: str, names: dict[str, str] | None = None) -
     return re.sub(r"\s+", " ", f"{label} {word} {shown}").strip()
 
 
+def display_names(wh: Any) -> dict[str, str]:
+    """Login id → display name of every account that has one (empty without the sharing stage)."""
+    try:
+        from shucang.share.identity import list_users
+    except ImportError:
+        return {}
+    return {u.name: u.display_name for u in list_users(wh) if u.display_name}
+
+
 def display_name(login: Any, names: dict[str, str]) -> str:
     """A person's display name (系统管理员（演示）) instead of the login id, when one is known."""
     if not login:

@@ -121,8 +121,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One chromium per test module: a Playwright sync session must end before another module (e.g.
+    tests/share/test_browser.py) starts its own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -118,8 +118,9 @@ def requests_page(request: Request) -> Response:
     others = [r.to_dict() for r in visible if r.user != actor.name and r.status != "pending"]
     grants = [{**g.to_dict(), "can_revoke": g.state == "active" and allowed(actor, "grant:revoke", g.resource())}
               for g in workflow.list_grants(wh, actor)]
+    titles = {d.name: d.title for d in wh.list_datasets()}
     return _render(request, "share/requests.html", {"mine": mine, "to_decide": to_decide, "decided": others,
-                                                    "grants": grants}, active="requests")
+                                                    "grants": grants}, active="requests", context={"titles": titles})
 
 
 @router.get("/requests/new")

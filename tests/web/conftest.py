@@ -111,6 +111,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         build_demo(wh, scale=0.02)
         seed_demo_plan(wh)
         create_user(wh, "steward_jxj", role="steward", department="jxj", password=BROWSER_PASSWORD)
+        create_user(wh, "consumer_fgj", role="consumer", department="fgj", clearance=1, password=BROWSER_PASSWORD,
+                    display_name="发改局分析员（测试）")
     finally:
         wh.close()
     from tests.servers import serve_home
@@ -119,8 +121,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One chromium per test module: a Playwright sync session must end before another module (e.g.
+    tests/share/test_browser.py) starts its own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

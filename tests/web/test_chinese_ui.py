@@ -23,7 +23,7 @@ PASSWORD = "chinese-ui-Pa55word!"
 CODES = re.compile(r"(?<![\w/.-])(pending|approved|rejected|withdrawn|active|revoked|expired|ok|failed|denied|login|"
                    r"logout|export|read|import|synthetic(?! demo)|daily|weekly|monthly|yearly|replace|append|arrow|steward|consumer|"
                    r"request\.\w+|grant\.\w+|token\.\w+|open\.\w+)(?![\w/.-])|\(ACTUAL\)|system:\w+|\d+\.\d+ 天前更新|\\u[0-9a-f]{4}")
-SKIP = ("/static/", "/api/", "/export/", "/logout", "/download", "format=", "lang=", "/opendata/catalog", "mailto:")
+SKIP = ("/static/", "/api/", "/export/", "/logout", "/download", "/all.", "format=", "lang=", "/opendata/catalog", "mailto:")
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,7 @@ def crawl_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         read_rows(wh, analyst, "enterprise_cloud", limit=5, channel="display")
         read_rows(wh, analyst, "enterprise_cloud", limit=5, fmt="csv")
         record_event(wh, analyst, "login")
+        record_event(wh, analyst, "read", outcome="denied", dataset="population")  # an audit alert on /security
     finally:
         wh.close()
     app = create_app(Settings.load(home))
@@ -94,6 +95,7 @@ def crawl(client: Any, seeds: list[str], limit: int = 260) -> dict[str, list[str
             continue
         seen.add(path)
         r = client.get(path)
+        assert r.status_code < 500, (path, r.status_code)  # no page breaks for any reader
         if "text/html" not in r.headers.get("content-type", ""):
             continue
         text = visible_text(r.text)
@@ -141,7 +143,8 @@ def test_labels_and_times_are_for_readers() -> None:
     assert describe_filter({"column": "town", "op": "=", "value": "周巷镇"}, "zh", {"town": "镇街"}) == "镇街 = 周巷镇"
     assert describe_filter({"and": [{"column": "age", "op": ">=", "value": 18},
                                     {"column": "town", "op": "in", "value": ["周巷镇", "龙山镇"]}]}, "zh") \
-        == "(age ≥ 18 且 town 属于 [周巷镇、龙山镇])"
+        == "(年龄 ≥ 18 且 镇街 属于 [周巷镇、龙山镇])"
+    assert describe_filter({"column": "zzz", "op": "is null"}, "en") == "zzz is empty"
     assert fmt_when("2026-12-06T22:30:00", "zh") == "2026-12-07 06:30"  # stored UTC, shown in Beijing time
     assert fmt_when(datetime(2026, 1, 1, 0, 0), "zh") == "2026-01-01 08:00"
     assert fmt_age(datetime(2026, 12, 6, 20, 0), "zh", now=datetime(2026, 12, 6, 21, 0)) == "今天更新"
@@ -173,3 +176,69 @@ def test_menu_shows_only_pages_the_reader_may_open(crawl_app: Any, user: str | N
         assert page.count('action="/logout"') == (1 if user else 0)
         if user:
             assert client.get("/requests").text.count('action="/logout"') == 1
+
+
+def test_a_bad_request_form_comes_back_with_the_error_and_the_input(crawl_app: Any) -> None:
+    with _client(crawl_app) as client:
+        _login(client, "analyst_fgj")
+        form = client.get("/requests/new?dataset=enterprise_registry").text
+        assert 'data-testid="filter-builder"' in form and "您的许可级别" in form
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        r = client.post("/requests/new", data={"csrf_token": token, "dataset": "enterprise_registry",
+                                               "purpose": "查看周巷镇企业的上云情况", "columns": ["uscc", "town"],
+                                               "max_level": "1", "duration_days": "45",
+                                               "row_filter": '{"column": "town", "op": "=", "value": '})
+    assert r.status_code == 400
+    assert 'data-testid="form-error"' in r.text and "不是有效的 JSON" in r.text and "(row filter" not in r.text
+    assert "查看周巷镇企业的上云情况</textarea>" in r.text and 'value="45"' in r.text
+    assert '{&#34;column&#34;: &#34;town&#34;' in r.text or '{"column": "town"' in r.text  # the filter typed is kept
+    checked = re.findall(r'value="(\w+)" checked', r.text)
+    assert set(checked) == {"uscc", "town"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_download_all_gives_every_row_of_the_grant(crawl_app: Any, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not the first page: every row within the grant's filter, over many pages, with a title block."""
+    import csv
+    import io
+
+    import openpyxl
+
+    from shucang.web import download_views
+
+    monkeypatch.setattr(download_views, "PAGE", 37)  # force many pages
+    expected = crawl_app.state.warehouse.sql(
+        "SELECT count(*) AS n FROM enterprise_cloud WHERE town = ?", ["周巷镇"]).column("n")[0].as_py()
+    assert expected > 37
+    with _client(crawl_app) as client:
+        _login(client, "analyst_fgj")
+        page = client.get("/access/enterprise_cloud").text
+        assert 'data-testid="download-all-csv"' in page and "下载全部" in page
+        r = client.get(f"/access/enterprise_cloud/all.{fmt}")
+    assert r.status_code == 200, r.text[:300]
+    assert "filename*=UTF-8''" in r.headers["content-disposition"]
+    if fmt == "csv":
+        lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        blank = lines.index([])
+        block = dict(row for row in lines[:blank] if len(row) == 2)
+        header, rows = lines[blank + 1], lines[blank + 2:]
+        town = next(i for i, h in enumerate(header) if h.endswith("（town）"))
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+        values = [[c.value for c in row] for row in sheet.iter_rows()]
+        start = next(i for i, row in enumerate(values) if any(isinstance(v, str) and v.endswith("（town）") for v in row))
+        header, rows = values[start], values[start + 1:]
+        town = header.index(next(h for h in header if isinstance(h, str) and h.endswith("（town）")))
+        block = {str(row[0]): str(row[1]) for row in values[1:start] if row[0]}
+    assert len(rows) == expected
+    assert {row[town] for row in rows} == {"周巷镇"}
+    text = " ".join(block.values())
+    assert "enterprise_cloud v" in text and "发展和改革局分析员" in text
+
+
+def test_audit_alerts_speak_chinese(crawl_app: Any) -> None:
+    with _client(crawl_app) as client:
+        _login(client, "admin")
+        text = visible_text(client.get("/security").text)
+    assert "被拒绝" in text and "读取" in text  # the denied read, in words
+    assert "市发展和改革局分析员（演示）" in text  # who, by display name

@@ -165,3 +165,48 @@ def test_every_page_says_the_data_is_synthetic(client) -> None:  # type: ignore[
     for path in ("/", "/indicators", "/zones", "/tasks", "/warehouse", "/security", "/opendata"):
         html = client.get(path).text
         assert 'data-testid="synthetic-banner"' in html, path
+
+
+def test_pages_and_static_files_are_compressed_the_api_is_not(client: Any) -> None:
+    import gzip
+
+    from shucang.web.assets import ECHARTS, STATIC_DIR, static_url
+
+    r = client.get(static_url(ECHARTS), headers={"accept-encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip" and "immutable" in r.headers["cache-control"]
+    raw = (STATIC_DIR / ECHARTS).read_bytes()
+    assert r.content == raw  # the client decodes it: the same file arrives
+    assert len(gzip.compress(raw)) < len(raw) / 2.5
+    assert int(r.headers["content-length"]) < len(raw) / 2.5  # what went over the wire
+    page = client.get("/", headers={"accept-encoding": "gzip"})
+    assert page.headers.get("content-encoding") == "gzip"
+    plain = client.get(static_url("cockpit.css"), headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    plans = client.get("/api/v1/plans", headers={"accept": "application/json"}).json()
+    first = (plans.get("plans") if isinstance(plans, dict) else plans)[0]
+    api = client.get(f"/api/v1/plans/{first['id']}", headers={"accept-encoding": "gzip", "accept": "application/json"})
+    assert api.status_code == 200 and len(api.content) > 1024  # big enough that the middleware would compress it
+    assert "content-encoding" not in api.headers
+
+
+def test_screen_fills_panel_slots_from_other_stages(client: Any, monkeypatch: Any) -> None:
+    """Each brain's panel gets a slot; a panel with no data or a failing one is left out."""
+    from shucang.errors import ShucangError
+    from shucang.web import screen_panels
+
+    def good(wh: Any, lang: str) -> dict[str, Any]:
+        return {"id": "economy", "title": "产业大脑", "href": "/economy",
+                "figures": [{"label": "规上工业增加值增速", "value": "8.1%"}], "chart": None}
+
+    def broken(wh: Any, lang: str) -> dict[str, Any]:
+        raise ShucangError("城市大脑数据暂不可用 (city data unavailable)")
+
+    monkeypatch.setattr(screen_panels, "PANELS", (("economy", good), ("city", broken), ("empty", lambda wh, lang: None)))
+    client.app.state.screen_panels = {}
+    html = client.get("/screen").text
+    assert 'data-testid="panel-slots"' in html and 'data-panel="economy"' in html
+    assert "规上工业增加值增速" in html and "8.1%" in html and 'href="/economy"' in html
+    assert "城市大脑" not in html
+    data = client.get("/screen?format=json").json()
+    assert [p["id"] for p in data["panels"]] == ["economy"]
+    assert len(data["town_map"]["tiles"]) == 20

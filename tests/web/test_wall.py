@@ -61,6 +61,10 @@ LAYOUT = """() => {
         problems.push('overlap: ' + boxes[i].className + ' / ' + boxes[j].className);
     }
   });
+  document.querySelectorAll('[data-testid=town-map] a[data-town]').forEach(a => {
+    const tile = a.querySelector('rect').getBBox();
+    a.querySelectorAll('text').forEach(t => { if (t.getBBox().width > tile.width) problems.push('tile text wider than its tile: ' + t.textContent); });
+  });
   const table = document.querySelector('[data-testid=lagging-table]').getBoundingClientRect();
   const panel = document.querySelector('.lagging-panel').getBoundingClientRect();
   if (table.bottom > panel.bottom + 1) problems.push('lagging table cut off');
@@ -69,14 +73,14 @@ LAYOUT = """() => {
 }"""
 
 
-@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)])
-def test_big_screen_fills_the_wall(server: str, browser: Any, width: int, height: int) -> None:
+@pytest.mark.parametrize(("width", "height", "lang"), [(1920, 1080, "zh"), (3840, 2160, "zh"), (1920, 1080, "en")])
+def test_big_screen_fills_the_wall(server: str, browser: Any, width: int, height: int, lang: str) -> None:
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(server + "/screen", wait_until="load")
+    page.goto(server + f"/screen?lang={lang}", wait_until="load")
     page.wait_for_function("() => Array.from(document.querySelectorAll('[data-chart]')).every(e => e.dataset.drawn === '1')",
                            timeout=10_000)
     layout = page.evaluate(LAYOUT)
@@ -84,7 +88,7 @@ def test_big_screen_fills_the_wall(server: str, browser: Any, width: int, height
     left, top, w, h = layout["stage"]
     assert abs(w - width) <= 2 and abs(h - height) <= 2, layout  # 16:9 canvas fills a 16:9 wall
     assert layout["scroll"][0] <= width and layout["scroll"][1] <= height, layout
-    if width == 1920:
+    if width == 1920 and lang == "zh":
         page.screenshot(path=str(SCREENSHOTS / "screen.png"))
     assert not layout["problems"], layout["problems"]
     small = page.evaluate(SMALL_TEXT, 18 * scale)
@@ -104,6 +108,36 @@ def test_big_screen_fills_the_wall(server: str, browser: Any, width: int, height
                             ".getOption().series[0].pointer.show")
     assert pointer is False
     if width == 1920:
-        page.screenshot(path=str(SCREENSHOTS / "screen.png"))
+        page.screenshot(path=str(SCREENSHOTS / ("screen.png" if lang == "zh" else "screen-en.png")))
     assert not errors, errors
+    context.close()
+
+
+INJECT_SLOTS = """() => {
+  const centre = document.querySelector('.screen-centre');
+  const slots = document.createElement('div');
+  slots.className = 'panel-slots'; slots.dataset.testid = 'panel-slots';
+  for (const [id, title] of [['economy', '产业大脑'], ['city', '城市大脑'], ['extra', '第三个面板']]) {
+    slots.insertAdjacentHTML('beforeend', `<section class="panel slot" data-panel="${id}"><h2><a href="/${id}">${title}</a></h2>
+      <dl class="slot-figures"><div><dt>规上工业增加值增速</dt><dd>8.1%</dd></div><div><dt>告警</dt><dd>3</dd></div></dl>
+      <p class="note">合成演示数据</p></section>`);
+  }
+  centre.appendChild(slots);
+}"""
+
+
+def test_big_screen_keeps_its_layout_with_three_panel_slots(server: str, browser: Any) -> None:
+    """The economy and city stages' panels go under the map: with all three slots filled nothing overflows."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto(server + "/screen", wait_until="load")
+    page.evaluate(INJECT_SLOTS)
+    page.evaluate("() => window.dispatchEvent(new Event('resize'))")
+    layout = page.evaluate(LAYOUT)
+    assert not layout["problems"], layout["problems"]
+    assert not page.evaluate(SMALL_TEXT, 18), page.evaluate(SMALL_TEXT, 18)
+    slots = page.locator("[data-panel]")
+    assert slots.count() == 3
+    map_box = page.locator("[data-testid=town-map]").bounding_box()
+    assert map_box["height"] > 300  # the map stays the centre of the wall
     context.close()

@@ -72,7 +72,7 @@ WHERE received_at > (SELECT max(received_at) FROM {TICKETS}) - INTERVAL {TOPIC_D
 
 
 def _rows(wh: Warehouse, sql: str, dataset: str) -> list[dict[str, Any]]:
-    return wh.sql(sql, only=[dataset]).to_pylist()  # type: ignore[no-any-return]
+    return wh.sql(sql, only=[dataset]).to_pylist()
 
 
 def hot_topics(wh: Warehouse, *, per_town: int = 5) -> dict[str, list[dict[str, Any]]]:

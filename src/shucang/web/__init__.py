@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shucang.errors import ShucangError
-from shucang.web.assets import STATIC_DIR, STATIC_PREFIX, CachedStaticFiles
+from shucang.web.assets import STATIC_DIR, STATIC_PREFIX, CachedStaticFiles, WebGZip
 from shucang.web.i18n import N_
 
 log = logging.getLogger("shucang.web")
@@ -91,6 +91,7 @@ def mount_web(app: FastAPI) -> None:
     import importlib
 
     from shucang.web import (
+        download_views,
         economy_views,
         indicator_views,
         overview_views,
@@ -101,8 +102,9 @@ def mount_web(app: FastAPI) -> None:
     )
 
     app.mount(STATIC_PREFIX, CachedStaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.add_middleware(WebGZip)
     for module in (overview_views, indicator_views, plan_views, warehouse_views, security_views, screen_views,
-                   economy_views):
+                   download_views, economy_views):
         app.include_router(module.router)
     paths: set[str] = set()
     for name in OPTIONAL_ROUTERS:

@@ -41,7 +41,9 @@ ACTIONS = {
 }
 """Permission codes of ``shucang.share.access`` as what the reader tried to do."""
 _DENIED = re.compile(r"^(?P<who>\S+?)（(?P<role>\w+)）无权执行 (?P<action>[a-z_]+:[a-z_]+)")
-_BILINGUAL = re.compile(r"^(?P<zh>.*?[\u3400-\u9fff].*?)\s*\((?P<en>[^()]*[A-Za-z][^()]*)\)\s*$", re.S)
+_BILINGUAL = re.compile(r"^(?P<zh>.*?[\u3400-\u9fff].*?)\s*\((?P<en>[^()]*[A-Za-z][^()]*)\)\s*(?P<rest>(?::.*)?)$",
+                        re.S)
+"""``中文 (English)`` or ``中文 (English): detail`` — the halves of a core message."""
 DEVELOPER_HINT = re.compile(r"POST /|GET /|/api/|`|shucang ")
 
 
@@ -60,7 +62,9 @@ def readable(message: str | None, hint: str | None, lang: str) -> tuple[str | No
         else:
             both = _BILINGUAL.match(message)
             if both:
-                message = both["zh"] if lang == "zh" else both["en"]
+                rest = both["rest"][1:].strip() if both["rest"] else ""
+                message = (both["zh"] if lang == "zh" else both["en"]) + (("：" if lang == "zh" else ": ") + rest
+                                                                          if rest else "")
     if hint and DEVELOPER_HINT.search(hint):
         hint = None
     return message, hint

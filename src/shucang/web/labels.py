@@ -13,6 +13,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from shucang.web.dictionary import column_label
 from shucang.web.i18n import N_, gettext
 from shucang.web.numbers import to_beijing
 
@@ -133,7 +134,7 @@ def describe_filter(spec: Any, lang: str, names: dict[str, str] | None = None) -
     else:
         op = str(spec.get("op", "="))
         value = spec.get("value", spec.get("values"))
-    label = names.get(str(column), str(column))
+    label = names.get(str(column)) or column_label(str(column), lang)
     op = op.strip().lower()
     word = _FILTER_OPS.get(op) or (gettext(lang, _FILTER_WORDS[op]) if op in _FILTER_WORDS else op)
     if isinstance(value, list):
@@ -142,6 +143,15 @@ def describe_filter(spec: Any, lang: str, names: dict[str, str] | None = None) -
     else:
         shown = "" if value is None else str(value)
     return re.sub(r"\s+", " ", f"{label} {word} {shown}").strip()
+
+
+def display_names(wh: Any) -> dict[str, str]:
+    """Login id → display name of every account that has one (empty without the sharing stage)."""
+    try:
+        from shucang.share.identity import list_users
+    except ImportError:
+        return {}
+    return {u.name: u.display_name for u in list_users(wh) if u.display_name}
 
 
 def display_name(login: Any, names: dict[str, str]) -> str:

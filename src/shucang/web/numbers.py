@@ -33,6 +33,11 @@ def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def as_float(value: object) -> float | None:
+    """``value`` as a float when it is a number to show (see :func:`is_number`), else None."""
+    return float(value) if is_number(value) else None  # type: ignore[arg-type]
+
+
 def unit_label(unit: str | None, lang: str) -> str:
     """The unit as shown in ``lang`` (Chinese units are kept as printed in the plan)."""
     if not unit:

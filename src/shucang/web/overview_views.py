@@ -49,6 +49,7 @@ def indicator_table(cards: list[dict[str, Any]], lang: str, name: str = "indicat
 def status_chart(cats: list[dict[str, Any]], lang: str) -> dict[str, Any]:
     """Stacked bars: indicators per category by status."""
     return {"kind": "bars", "stack": True, "file": "status-by-category", "horizontal": True,
+            "href": "/indicators", "series_codes": list(plan_data.STATUS_ORDER), "filter_by_category": True,
             "categories": [c["name"] for c in cats],
             "series": [{"name": gettext(lang, STATUS_MSGIDS[code]), "color": STATUS_COLOURS[code],
                         "values": [c["counts"].get(code, 0) for c in cats]} for code in plan_data.STATUS_ORDER]}

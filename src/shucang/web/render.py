@@ -167,15 +167,8 @@ def _display_names(request: Request) -> dict[str, str]:
     cached: dict[str, str] | None = getattr(request.state, "display_names", None)
     if cached is not None:
         return cached
-    names: dict[str, str] = {}
     wh = getattr(request.app.state, "warehouse", None)
-    if wh is not None:
-        try:
-            from shucang.share.identity import list_users
-
-            names = {u.name: u.display_name for u in list_users(wh) if u.display_name}
-        except ImportError:
-            names = {}
+    names = labels.display_names(wh) if wh is not None else {}
     request.state.display_names = names
     return names
 

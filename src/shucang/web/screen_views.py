@@ -7,14 +7,13 @@ its own JSON twin (``/screen?format=json``) and updating figures and charts in p
 
 Layout: KPI row; left column (plan charts); centre a tile map of Cixi's towns coloured by a chosen
 measure; right column (composite index, lagging indicators). Further panels (the economy and city
-stages) go into ``panels`` — a list of *panel slots* under the map, filled from :data:`PANEL_SOURCES`.
+stages) go into ``panels`` — a list of *panel slots* under the map, filled by
+:func:`shucang.web.screen_panels.screen_panels`.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -28,20 +27,15 @@ from shucang.web.cixi_map import tile_layout
 from shucang.web.i18n import N_, gettext, request_lang
 from shucang.web.overview_views import overview_data
 from shucang.web.render import page
+from shucang.web.screen_panels import screen_panels
 
 log = logging.getLogger("shucang.web")
 router = APIRouter(include_in_schema=False)
 
 REFRESH_SECONDS = 30
-LAGGING_ROWS = 7
-"""Lagging indicators listed on the wall; more are counted in a note linking to the full list."""
-PANEL_SOURCES: tuple[str, ...] = ()
-"""Dotted names of modules exposing ``screen_panel(wh) -> dict`` (e.g. the economy and city pages).
-
-A panel dict: ``{"id", "title", "figures": [{"label", "value"}], "chart": <chart spec> | None,
-"href": link for details, "note": str | None}``. Modules that are missing are skipped, and a panel
-that fails is left out (logged), so one stage's problem never blanks the wall.
-"""
+LAGGING_ROWS = {"zh": 7, "en": 5}
+"""Lagging indicators listed on the wall (English names take more lines); more are counted in a note
+linking to the full list."""
 MAX_PANELS = 3
 MEASURES = (
     ("enterprises", N_("Enterprises"), "家"),
@@ -52,28 +46,6 @@ MEASURES = (
 """Town measures the map can be coloured by (keys of ``zone_figures.FIGURES``)."""
 TILE = 100
 """Tile size of the town map in design pixels."""
-
-
-def _panels(wh: Warehouse, sources: tuple[str, ...]) -> list[dict[str, Any]]:
-    panels: list[dict[str, Any]] = []
-    for name in sources:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        provider: Callable[[Warehouse], dict[str, Any]] | None = getattr(module, "screen_panel", None)
-        if provider is None:
-            continue
-        try:
-            panel = provider(wh)
-        except (ShucangError, ImportError) as exc:
-            log.warning("screen panel %s left out: %s", name, exc)
-            continue
-        if panel:
-            panels.append(panel)
-    return panels[:MAX_PANELS]
 
 
 def town_map(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
@@ -88,10 +60,10 @@ def town_map(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
     measures = []
     tops: dict[str, float] = {}
     for key, label, unit in MEASURES:
-        values = sorted(v for t in tiles if numbers.is_number(v := (figures.get(t.name) or {}).get(key)))
+        values = [v for t in tiles if (v := numbers.as_float((figures.get(t.name) or {}).get(key))) is not None]
         if not values:
             continue
-        tops[key] = float(values[-1]) or 1.0
+        tops[key] = max(values) or 1.0
         measures.append({"key": key, "label": gettext(lang, label), "unit": numbers.unit_label(unit, lang),
                          "max": numbers.fmt_decimal(tops[key], lang)})
     out = []
@@ -100,9 +72,10 @@ def town_map(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
         vals: dict[str, Any] = {}
         for m in measures:
             v = row.get(m["key"])
-            vals[m["key"]] = {"text": numbers.fmt_decimal(v, lang, 1 if m["key"] == "output_yi" else 0),
-                              "level": min(4, int(4.999 * float(v) / tops[m["key"]])) if numbers.is_number(v) else -1}
-        out.append({"name": t.name, "short": t.name.removesuffix("街道").removesuffix("镇") if lang == "zh" else t.name,
+            number = numbers.as_float(v)
+            level = min(4, int(4.999 * number / tops[m["key"]])) if number is not None else -1
+            vals[m["key"]] = {"text": numbers.fmt_decimal(v, lang, 1 if m["key"] == "output_yi" else 0), "level": level}
+        out.append({"name": t.name, "short": t.name.removesuffix("街道").removesuffix("镇"),
                     "x": t.col * TILE, "y": t.row * TILE, "values": vals})
     width = (max((t.col for t in tiles), default=0) + 1) * TILE
     height = (max((t.row for t in tiles), default=0) + 1) * TILE
@@ -110,8 +83,7 @@ def town_map(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
             "default": measures[0]["key"] if measures else None}
 
 
-def screen_data(wh: Warehouse, lang: str, state: Any = None,
-                sources: tuple[str, ...] = PANEL_SOURCES) -> dict[str, Any]:
+def screen_data(wh: Warehouse, lang: str, state: Any = None) -> dict[str, Any]:
     """Figures (pre-formatted for in-place updates), chart specs, the town map and extra panels."""
     _ = lambda s: gettext(lang, s)  # noqa: E731
     base = overview_data(wh, lang, state)
@@ -120,7 +92,7 @@ def screen_data(wh: Warehouse, lang: str, state: Any = None,
     cats = base.get("categories") or []
     cards = [c for cat in cats for c in cat["cards"]]
     completion = {"kind": "bars", "file": "completion-by-category", "unit": "%", "max": 100, "horizontal": True,
-                  "title": _("Mean completion by category"), "href": "/indicators",
+                  "title": _("Mean completion by category"), "href": "/indicators", "filter_by_category": True,
                   "categories": [c["name"] for c in cats],
                   "series": [{"name": _("Mean completion"), "values": [
                       round(100 * sum(min(1.0, max(0.0, k["completion"])) for k in cat["cards"] if k["completion"] is not None)
@@ -133,7 +105,7 @@ def screen_data(wh: Warehouse, lang: str, state: Any = None,
     lagging_all = [c for c in cards if c["status"] == "lagging"]
     lagging = [{"id": c["id"], "name": c["name"], "latest": numbers.fmt_value(c["latest"], c["unit"], lang),
                 "target": numbers.fmt_value(c["target"], c["unit"], lang),
-                "completion": numbers.fmt_ratio(c["completion"], lang)} for c in lagging_all[:LAGGING_ROWS]]
+                "completion": numbers.fmt_ratio(c["completion"], lang)} for c in lagging_all[:LAGGING_ROWS.get(lang, 5)]]
     open_rate = None
     try:
         from shucang.web.security_sources import open_data_rate
@@ -143,8 +115,6 @@ def screen_data(wh: Warehouse, lang: str, state: Any = None,
     except (ImportError, NotFound):
         open_rate = None
     status_chart = base.get("status_chart")
-    if status_chart:
-        status_chart = {**status_chart, "href": "/indicators"}
     gauge = base.get("index_chart")
     return {
         "page_title": _("Big screen"),
@@ -162,9 +132,9 @@ def screen_data(wh: Warehouse, lang: str, state: Any = None,
         "charts": {"status": status_chart, "index": gauge,
                    "completion": completion if cats else None, "index_line": index_line if index_points else None},
         "lagging": lagging,
-        "lagging_more": max(0, len(lagging_all) - LAGGING_ROWS),
+        "lagging_more": max(0, len(lagging_all) - LAGGING_ROWS.get(lang, 5)),
         "town_map": town_map(wh, lang, state),
-        "panels": _panels(wh, sources),
+        "panels": screen_panels(wh, lang, state)[:MAX_PANELS],
         "refresh_seconds": REFRESH_SECONDS,
         "synthetic_note": base.get("synthetic_note"),
     }

@@ -102,9 +102,13 @@ def security_data(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
     alerts = sources.audit_alerts(wh, DAYS)
     alert_table = None
     if alerts is not None:
+        from shucang.web.labels import display_name, display_names
+
+        names = display_names(wh)
+        alerts = [{**a, "actor": display_name(a["actor"], names)} for a in alerts]
         alert_table = Table("audit-alerts", _("Audit alerts"), [
-            Column("at", _("Time"), "when"), Column("actor", _("Who")), Column("action", _("Action")),
-            Column("outcome", _("Outcome")), Column("dataset", _("Dataset")), Column("seq", _("Entry"), "number")],
+            Column("at", _("Time"), "when"), Column("actor", _("Who"), "person"), Column("action", _("Action"), "code"),
+            Column("outcome", _("Outcome"), "code"), Column("dataset", _("Dataset")), Column("seq", _("Entry"), "number")],
             alerts, export_url="/security/export/audit-alerts")
     chain = memo(state, ("audit-verify",), 30.0, lambda: sources.audit_chain(wh))
     open_rate = sources.open_data_rate(wh)

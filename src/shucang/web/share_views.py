@@ -118,20 +118,33 @@ def requests_page(request: Request) -> Response:
     others = [r.to_dict() for r in visible if r.user != actor.name and r.status != "pending"]
     grants = [{**g.to_dict(), "can_revoke": g.state == "active" and allowed(actor, "grant:revoke", g.resource())}
               for g in workflow.list_grants(wh, actor)]
+    titles = {d.name: d.title for d in wh.list_datasets()}
     return _render(request, "share/requests.html", {"mine": mine, "to_decide": to_decide, "decided": others,
-                                                    "grants": grants}, active="requests")
+                                                    "grants": grants}, active="requests", context={"titles": titles})
 
 
 @router.get("/requests/new")
 def request_form(request: Request, dataset: str | None = Query(None, max_length=128)) -> Response:
     if (redirect := _need_login(request)) is not None:
         return redirect
+    return _request_form(request, dataset)
+
+
+def _request_form(request: Request, dataset: str | None, *, error: str | None = None,
+                  form: dict[str, Any] | None = None, status: int = 200) -> Response:
+    """The request form, again with the reader's input and the error when a submission failed."""
+    from shucang.web.filter_builder import column_choices, operators
+
     wh, actor = get_warehouse(request), _actor(request)
     datasets = [{"name": d.name, "title": d.title, "department_name": d.department_name, "synthetic": d.synthetic}
                 for d in wh.list_datasets()]
     chosen = describe(wh, actor, dataset) if dataset else None
-    return _render(request, "share/request_new.html", {"datasets": datasets, "dataset": chosen, "error": None},
-                   active="requests")
+    builder = ({"columns": column_choices(wh, chosen["name"], chosen["columns"], request_lang(request)),
+                "operators": operators(request_lang(request))} if chosen else None)
+    return _render(request, "share/request_new.html",
+                   {"datasets": datasets, "dataset": chosen, "error": error, "form": form or {},
+                    "clearance": getattr(actor, "clearance", None)},
+                   context={"builder": builder}, active="requests", status=status)
 
 
 @router.post("/requests/new")
@@ -143,12 +156,21 @@ def request_submit(request: Request, dataset: str = Form(..., max_length=128), p
         return redirect
     _csrf(request, csrf_token)
     wh, actor = get_warehouse(request), _actor(request)
+    form = {"purpose": purpose, "columns": columns, "duration_days": duration_days, "max_level": max_level,
+            "row_filter": row_filter, "submitted": True}
     try:
-        parsed = json.loads(row_filter) if row_filter.strip() else None
-    except ValueError as exc:
-        raise InputError(f"行过滤条件不是有效的 JSON (row filter is not JSON): {exc}") from exc
-    found = workflow.create_request(wh, actor, dataset, purpose=purpose, columns=columns or None, row_filter=parsed,
-                                    duration_days=duration_days, max_level=max_level)
+        try:
+            parsed = json.loads(row_filter) if row_filter.strip() else None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"行过滤条件不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列附近）"
+                             f"(row filter is not JSON near line {exc.lineno}, column {exc.colno})") from exc
+        found = workflow.create_request(wh, actor, dataset, purpose=purpose, columns=columns or None,
+                                        row_filter=parsed, duration_days=duration_days, max_level=max_level)
+    except InputError as exc:  # shown on the same form, with what was typed kept
+        from shucang.web.error_pages import readable
+
+        message, _hint = readable(exc.message, exc.hint, request_lang(request))
+        return _request_form(request, dataset, error=message, form=form, status=400)
     return _see_other(f"/requests/{found.id}")
 
 
@@ -163,8 +185,25 @@ def request_page(request: Request, request_id: int = Path(..., ge=1, le=2**62)) 
     grant = workflow.get_grant(wh, actor, found.grant_id).to_dict() if found.grant_id else None
     return _render(request, "share/request_detail.html",
                    {"access_request": found.to_dict(), "can_decide": can_decide, "grant": grant,
-                    "can_withdraw": found.status == "pending" and found.user == actor.name},
+                    "can_withdraw": found.status == "pending" and found.user == actor.name,
+                    "requester": _masking_preview(wh, found)},
                    active="requests")
+
+
+def _masking_preview(wh: Any, found: Any) -> dict[str, Any]:
+    """The requester's clearance and, per requested column, its level and whether it would be masked:
+    a grant never lifts a column above ``min(clearance, granted level)``."""
+    from shucang.share.reads import column_levels
+
+    try:
+        clearance = identity.get_user(wh, found.user).clearance
+    except ShucangError:
+        clearance = None
+    levels, _grades = column_levels(wh, found.dataset, wh.dataset(found.dataset).current_version)
+    ceiling = min(clearance or 1, found.max_level)
+    return {"clearance": clearance, "ceiling": ceiling,
+            "columns": [{"name": c, "level": levels.get(c, (None, 4))[1],
+                         "masked": levels.get(c, (None, 4))[1] > ceiling} for c in found.columns]}
 
 
 @router.post("/requests/{request_id}/decide")

@@ -28,7 +28,8 @@ class Column:
     key: str
     label: str
     kind: str = "text"
-    """text | number | status | link | percent — only the HTML rendering looks at it."""
+    """text | number | count | ratio | percent | status | code | person | link | when | bool — how a cell is
+    shown (``code``: through the code → label table; ``person``: display name instead of login id)."""
 
 
 @dataclass

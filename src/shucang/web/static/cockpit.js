@@ -128,7 +128,13 @@
     if (dark()) { option.backgroundColor = "transparent"; wallText(option); }
     if (spec.href && !el.dataset.linked) {
       el.dataset.linked = "1";
-      chart.on("click", function (p) { window.location.href = spec.href + (spec.href_param && p.name ? "?" + spec.href_param + "=" + encodeURIComponent(p.name) : ""); });
+      /* click-through: a bar opens the list of what it counts (its status and its category) */
+      chart.on("click", function (p) {
+        var params = [];
+        if (spec.series_codes && spec.series_codes[p.seriesIndex]) params.push("status=" + spec.series_codes[p.seriesIndex]);
+        if (spec.filter_by_category && p.name) params.push("q=" + encodeURIComponent(p.name));
+        window.location.href = spec.href + (params.length ? "?" + params.join("&") : "");
+      });
     }
     option.animation = false;
     chart.setOption(option, true);
@@ -231,8 +237,160 @@
     });
   }
 
+  /* Row-filter condition builder: column, operator, value (the column's values offered when they are few);
+     writes the filter language of the API into the form's JSON field, which stays editable. */
+  function filterBuilder(box) {
+    var columns = JSON.parse(box.dataset.columns || "[]"), ops = JSON.parse(box.dataset.operators || "[]");
+    var list = box.querySelector("[data-conditions]"), json = box.querySelector("[data-filter-json]");
+    var numeric = function (c) { return /int|float|double|decimal|number|real/i.test(c.type || ""); };
+    var byName = {}; columns.forEach(function (c) { byName[c.name] = c; });
+    var uid = 0;
+    function option(value, text, selected) { var o = document.createElement("option"); o.value = value; o.textContent = text; if (selected) o.selected = true; return o; }
+    function write() {
+      var conds = [];
+      list.querySelectorAll("[data-condition]").forEach(function (row) {
+        var col = byName[row.querySelector("[data-col]").value], op = row.querySelector("[data-op]").value;
+        var raw = row.querySelector("[data-value]").value.trim();
+        if (!col) return;
+        if (op === "is null" || op === "is not null") { conds.push({ column: col.name, op: op }); return; }
+        if (raw === "") return;
+        var conv = function (v) { v = v.trim(); return numeric(col) && v !== "" && !isNaN(Number(v)) ? Number(v) : v; };
+        var value = op === "in" ? raw.split(/[,，、]/).map(conv).filter(function (v) { return v !== ""; }) : conv(raw);
+        conds.push({ column: col.name, op: op, value: value });
+      });
+      json.value = conds.length === 0 ? "" : JSON.stringify(conds.length === 1 ? conds[0] : { and: conds });
+    }
+    function addRow(cond) {
+      cond = cond || {};
+      var row = document.createElement("div"); row.className = "condition"; row.dataset.condition = "1";
+      var col = document.createElement("select"); col.dataset.col = "1"; col.setAttribute("aria-label", box.dataset.colLabel || "column");
+      columns.forEach(function (c) { col.appendChild(option(c.name, c.label === c.name ? c.name : c.label + " (" + c.name + ")", c.name === cond.column)); });
+      var op = document.createElement("select"); op.dataset.op = "1"; op.setAttribute("aria-label", "operator");
+      ops.forEach(function (o) { op.appendChild(option(o.op, o.label, o.op === (cond.op || "="))); });
+      var value = document.createElement("input"); value.type = "text"; value.dataset.value = "1"; value.setAttribute("aria-label", "value");
+      value.value = cond.value == null ? "" : (Array.isArray(cond.value) ? cond.value.join("、") : String(cond.value));
+      var listId = "fb-values-" + (++uid), datalist = document.createElement("datalist"); datalist.id = listId;
+      value.setAttribute("list", listId);
+      var remove = document.createElement("button"); remove.type = "button"; remove.className = "secondary"; remove.textContent = "×";
+      remove.setAttribute("aria-label", "remove"); remove.dataset.remove = "1";
+      function offer() {
+        datalist.innerHTML = "";
+        var c = byName[col.value];
+        (c && c.values || []).forEach(function (v) { datalist.appendChild(option(v, v)); });
+        value.placeholder = c && c.values && c.values.length ? c.values.slice(0, 3).join("、") + "…" : "";
+        value.hidden = op.value === "is null" || op.value === "is not null";
+      }
+      col.addEventListener("change", function () { offer(); write(); });
+      op.addEventListener("change", function () { offer(); write(); });
+      value.addEventListener("input", write);
+      remove.addEventListener("click", function () { row.remove(); write(); });
+      [col, op, value, datalist, remove].forEach(function (e) { row.appendChild(e); });
+      list.appendChild(row); offer(); write();
+      return row;
+    }
+    box.querySelector("[data-add-condition]").addEventListener("click", function () { addRow().querySelector("select").focus(); });
+    if (json.value.trim()) {
+      try {
+        var spec = JSON.parse(json.value);
+        var items = Array.isArray(spec) ? spec : (spec.and || [spec]);
+        if (items.every(function (c) { return c && c.column && byName[c.column]; })) { json.value = ""; items.forEach(addRow); }
+        else box.querySelector("details").open = true;
+      } catch (e) { box.querySelector("details").open = true; }
+    }
+  }
+
+  /* Request form: which columns would come back masked for the level asked (and the requester's clearance). */
+  function maskPreview(form) {
+    var select = form.querySelector("select[name=max_level]");
+    if (!select) return;
+    var clearance = parseInt(form.dataset.clearance || "1", 10);
+    var update = function () {
+      var ceiling = Math.min(clearance, parseInt(select.value, 10));
+      form.querySelectorAll("[data-level]").forEach(function (label) {
+        var mark = label.querySelector("[data-testid=will-mask]");
+        if (mark) mark.hidden = parseInt(label.dataset.level, 10) <= ceiling;
+      });
+    };
+    select.addEventListener("change", update); update();
+  }
+
+  /* Sort, filter and search for the big tables (marked data-table-tools); ?q= and ?status= preset them,
+     so a chart or a KPI can link straight to what it counts. Rows are only hidden, never re-fetched. */
+  function tableTools(table, index) {
+    var body = table.tBodies[0];
+    if (!body || table.dataset.toolsReady) return;
+    var rows = Array.prototype.filter.call(body.rows, function (r) { return !r.querySelector("td.empty"); });
+    if (rows.length < 2) return;
+    table.dataset.toolsReady = "1";
+    var zh = (document.documentElement.lang || "zh").indexOf("zh") === 0;
+    var params = new URLSearchParams(window.location.search);
+    var bar = document.createElement("div"); bar.className = "table-tools";
+    var search = document.createElement("input"); search.type = "search"; search.dataset.tableSearch = "1";
+    search.placeholder = zh ? "搜索本表…" : "Search this table…"; search.setAttribute("aria-label", search.placeholder);
+    search.value = params.get("q") || "";
+    bar.appendChild(search);
+    var statuses = {}, statusSelect = null;
+    rows.forEach(function (r) { r.querySelectorAll("[data-status], [data-code]").forEach(function (el) {
+      var code = el.dataset.status || el.dataset.code; if (code && !statuses[code]) statuses[code] = el.textContent.trim(); }); });
+    var codes = Object.keys(statuses);
+    if (codes.length > 1) {
+      statusSelect = document.createElement("select"); statusSelect.dataset.tableStatus = "1";
+      statusSelect.setAttribute("aria-label", zh ? "按状态筛选" : "Filter by status");
+      statusSelect.appendChild(new Option(zh ? "全部状态" : "All statuses", ""));
+      codes.forEach(function (c) { statusSelect.appendChild(new Option(statuses[c], c)); });
+      statusSelect.value = codes.indexOf(params.get("status") || "") >= 0 ? params.get("status") : "";
+      bar.appendChild(statusSelect);
+    }
+    var count = document.createElement("span"); count.className = "note"; count.setAttribute("aria-live", "polite"); count.dataset.tableCount = "1";
+    bar.appendChild(count);
+    var holder = table.closest(".table-scroll") || table;
+    holder.parentNode.insertBefore(bar, holder);
+    function apply() {
+      var q = search.value.trim().toLowerCase(), st = statusSelect ? statusSelect.value : "", shown = 0;
+      rows.forEach(function (r) {
+        var ok = (!q || r.textContent.toLowerCase().indexOf(q) >= 0) &&
+          (!st || !!r.querySelector('[data-status="' + st + '"], [data-code="' + st + '"]'));
+        r.hidden = !ok; if (ok) shown++;
+      });
+      count.textContent = zh ? "显示 " + shown + " / " + rows.length + " 行" : shown + " of " + rows.length + " rows";
+    }
+    search.addEventListener("input", apply);
+    if (statusSelect) statusSelect.addEventListener("change", apply);
+    function value(r, i) {
+      var cell = r.cells[i]; if (!cell) return null;
+      var text = cell.textContent.trim();
+      if (text === "" || text === "–" || text === "—") return null;
+      var num = text.replace(/[,\s]/g, "").match(/^[-+]?\d+(\.\d+)?/);
+      return num ? { n: parseFloat(num[0]) * (/万/.test(text) ? 1e4 : 1) * (/亿/.test(text) ? 1e8 : 1) } : { t: text };
+    }
+    var heads = table.tHead ? table.tHead.rows[0].cells : [];
+    Array.prototype.forEach.call(heads, function (th, i) {
+      if (!th.textContent.trim()) return;
+      var button = document.createElement("button"); button.type = "button"; button.className = "sort";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        rows.sort(function (a, b) {
+          var x = value(a, i), y = value(b, i);
+          if (x === null || y === null) return x === y ? 0 : (x === null ? 1 : -1);  /* blanks last */
+          var d = (x.n !== undefined && y.n !== undefined) ? x.n - y.n : String(x.t || x.n).localeCompare(String(y.t || y.n), zh ? "zh-CN" : "en");
+          return asc ? d : -d;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+    apply();
+    return index;
+  }
+
   function init() {
+    document.querySelectorAll("table[data-table-tools]").forEach(tableTools);
     menuButton();
+    document.querySelectorAll("[data-filter-builder]").forEach(filterBuilder);
+    document.querySelectorAll("form[data-clearance]").forEach(maskPreview);
     wall();
     drawAll(document);
     startRefresh();

@@ -30,7 +30,8 @@ def _pct(value: Any) -> str:
 
 
 def economy_panel(wh: Warehouse, lang: str) -> dict[str, Any] | None:
-    """Headline cumulative YoY figures and the 13-month output trend of the bound monthly reports."""
+    """Headline cumulative YoY figures of the bound monthly reports and the number of watch alerts
+    (figures only: a slot under the map has no room for a chart readable from 5 m)."""
     from shucang.economy.monitor import screen_panel
 
     data = screen_panel(wh)
@@ -40,14 +41,9 @@ def economy_panel(wh: Warehouse, lang: str) -> dict[str, Any] | None:
     figures = [{"label": k["label"], "value": _pct(k["yoy_pct"])} for k in data.get("kpis", [])[:4]]
     alerts = data.get("alerts", {}).get("total", 0)
     figures.append({"label": _("Watch alerts"), "value": f"{alerts:,}"})
-    trend = data.get("trend") or {}
-    chart = None
-    if trend.get("periods"):
-        chart = {"kind": "line", "file": "economy-trend", "x": trend["periods"],
-                 "series": [{"name": _("Cumulative YoY (%)"), "values": trend.get("yoy_pct", [])}], "unit": "%"}
     note = f"{data.get('period', '')} · {_('comparable caliber')}" if data.get("caliber") == "comparable" \
         else str(data.get("period", ""))
-    return {"id": "economy", "title": _("Industrial economy"), "figures": figures, "chart": chart,
+    return {"id": "economy", "title": _("Industrial economy"), "figures": figures, "chart": None,
             "href": "/economy", "note": note}
 
 
@@ -66,14 +62,9 @@ def city_panel(wh: Warehouse, lang: str) -> dict[str, Any] | None:
         {"label": _("Red alerts"), "value": f"{int(alerts.get('red', 0)):,}"},
         {"label": _("Yellow alerts"), "value": f"{int(alerts.get('yellow', 0)):,}"},
     ]
-    kinds = data.get("by_kind") or []
-    chart = None
-    if kinds:
-        chart = {"kind": "bars", "file": "city-signs", "categories": [k["label"] for k in kinds],
-                 "series": [{"name": _("Signs"), "values": [k["signs"] for k in kinds]}], "horizontal": True}
     towns = [t["town"] for t in data.get("hot_towns", []) if t.get("red") or t.get("yellow")][:3]
     note = (_("Most alerts") + ": " + "、".join(towns)) if towns else code_label("ok", lang)
-    return {"id": "city", "title": _("City vital signs"), "figures": figures, "chart": chart,
+    return {"id": "city", "title": _("City vital signs"), "figures": figures, "chart": None,
             "href": "/city", "note": note}
 
 

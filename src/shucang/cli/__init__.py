@@ -44,6 +44,9 @@ for _module in (warehouse_cmds, classify_cmds, protect_cmds, share_cmds, plan_cm
 from shucang.cli import backup_cmds  # noqa: E402 — backup and restore (issue 15)
 
 backup_cmds.register(app)
+from shucang.cli import audited  # noqa: E402 — every CLI data access audited (issue 15)
+
+audited.install(app)
 
 
 def _pull_global_options(argv: list[str]) -> tuple[list[str], str | None, bool]:

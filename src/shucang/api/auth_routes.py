@@ -66,8 +66,12 @@ def do_login(request: Request, username: str, password: str) -> identity.UserInf
     try:
         user = identity.authenticate(wh, username, password)
     except ShucangError as exc:
-        who = Actor(name=username[:64] or "?", role="public")
-        record_event(wh, who, "login", outcome="failed", address=client_address(request), error=exc.message)
+        # Only a known account is named: what was typed for an unknown one (often a password in the
+        # wrong field) is never stored — such failures are counted under one placeholder name.
+        known = identity.user_exists(wh, username)
+        who = Actor(name=username[:64] if known else "(unknown user)", role="public")
+        record_event(wh, who, "login", outcome="failed", address=client_address(request), error=exc.message,
+                     known_user=known)
         raise
     record_event(wh, user.actor("session"), "login", department=user.department, address=client_address(request))
     return user

@@ -157,6 +157,12 @@ def create_user(wh: Any, name: str, *, role: str, department: str | None = None,
     return user
 
 
+def user_exists(wh: Any, name: str) -> bool:
+    """Whether an account of that name exists (disabled ones too)."""
+    with ensure_tables(wh.engine).connect() as conn:
+        return conn.execute(sa.select(users.c.id).where(users.c.name == (name or ""))).first() is not None
+
+
 def get_user(wh: Any, name: str) -> UserInfo:
     with ensure_tables(wh.engine).connect() as conn:
         row = conn.execute(sa.select(users).where(users.c.name == name)).first()

@@ -78,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from shucang.api import docs_routes  # Swagger UI, vendored (issue 15)
     app.include_router(docs_routes.router)
     # -- end of routers --
+    from shucang.api.openapi_doc import document_errors
+
+    document_errors(app)  # every operation documents the one error shape
 
     from shucang.web import mount_web
 

@@ -47,7 +47,7 @@ def _record(ctx: typer.Context, action: str, kwargs: dict[str, Any], outcome: st
 
     context = get_context(ctx)
     wh = context.warehouse()
-    details = {(f"arg_{k}" if k in RESERVED else k): (str(v) if v is not None and not isinstance(v, bool | int | float | str)
+    details: dict[str, Any] = {(f"arg_{k}" if k in RESERVED else k): (str(v) if v is not None and not isinstance(v, bool | int | float | str)
                                                      else v)
                for k, v in kwargs.items() if k not in SKIPPED_ARGS}
     if isinstance(details.get("query"), str):
@@ -55,7 +55,7 @@ def _record(ctx: typer.Context, action: str, kwargs: dict[str, Any], outcome: st
     if error:
         details["error"] = error[:500]
     details["home"] = str(context.settings.home)
-    targets = _datasets_of(wh, kwargs) or [None]
+    targets: list[str | None] = [*_datasets_of(wh, kwargs)] or [None]
     for dataset in targets:
         department = None
         if dataset is not None:

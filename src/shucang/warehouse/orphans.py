@@ -33,7 +33,7 @@ def referenced_files(table_dir: Path) -> set[str]:
                 if kind in action and action[kind].get("path"):
                     found.add(unquote(action[kind]["path"]))
     for checkpoint in log.glob("*.checkpoint*.parquet"):
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
         table = pq.read_table(checkpoint, columns=["add"])
         for add in table.column("add").to_pylist():

@@ -113,3 +113,12 @@ def test_odd_bearer_tokens_and_deep_json_are_not_500(client: Any) -> None:
     r = client.post("/api/v1/requests", content=deep, headers={**bearer("ana"), **JSON})
     assert r.status_code in (400, 422) and r.json()["ok"] is False
     assert TOKENS
+
+
+def test_a_request_refused_by_parameter_validation_is_audited(client: Any, app: Any) -> None:
+    from shucang.share.audit import search
+
+    r = client.get("/api/v1/datasets/people/rows?limit=0", headers=bearer("st_gaj"))
+    assert r.status_code == 422
+    refused = search(app.state.warehouse, action="input", outcome="failed")
+    assert refused and refused[0].actor == "st_gaj" and refused[0].details["path"].endswith("/rows")

@@ -62,9 +62,22 @@ def _is_json(scope: Scope) -> bool:
 class Guard:
     """ASGI middleware (outermost): validate, then add the security headers to whatever answers."""
 
+    PASSED_ENTRIES = 4096
+
     def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
         self.app = app
         self.proxies = trusted_proxies()
+        self._passed: set[bytes] = set()
+        """Query strings already found storable (a pure function of the bytes; most pages are asked again)."""
+
+    def _check_query(self, query: bytes) -> None:
+        if not query or query in self._passed:
+            return
+        check_query(query)
+        if len(query) <= 4096:
+            if len(self._passed) >= self.PASSED_ENTRIES:
+                self._passed.clear()
+            self._passed.add(query)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,7 +94,7 @@ class Guard:
 
         try:
             check_text(scope.get("path", ""), "path")
-            check_query(scope.get("query_string", b""))
+            self._check_query(scope.get("query_string", b""))
             if scope["method"] in ("POST", "PUT", "PATCH", "DELETE") and _is_json(scope):
                 body = await _read_body(receive)
                 loads(body or b"null", "body")

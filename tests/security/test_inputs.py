@@ -144,3 +144,11 @@ def test_a_failed_audit_write_leaves_no_user_or_token(client: Any, app: Any, mon
     assert bob["clearance"] == 2
     assert client.post("/api/v1/users", json={"name": "carol", "role": "consumer", "department": "fgj"},
                        headers=bearer("admin")).status_code == 201
+
+
+def test_web_forms_with_a_nul_are_refused_before_anything_is_written(client: Any, app: Any) -> None:
+    r = client.post("/login", data={"username": "ana\x00", "password": "12345678901234567890123", "csrf_token": "x"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_value"
+    r = client.post("/login", data={"username": "ana", "password": "12345678901234567890123", "csrf_token": "x"})
+    assert r.status_code != 400  # an all-digit password is no number to refuse
+    assert _requests_stored(app.state.warehouse) == 0

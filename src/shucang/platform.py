@@ -36,6 +36,28 @@ def open_warehouse(settings: Settings) -> Warehouse:
     return Warehouse.open(settings, after_ingest=_after_ingest_hooks())
 
 
+def classification_checks(wh: Warehouse, *, dataset: str | None = None, repair: bool = False) -> list[Any]:
+    """Current versions that were never classified (an ingest killed between its commit and its
+    classification hook): reported, and classified with ``repair``. Until then only admins see their
+    values (the cockpit shows no examples; reads classify before they release)."""
+    from shucang.classify.store import classify_dataset, stored_classification
+    from shucang.warehouse.checks import CheckResult
+
+    out: list[Any] = []
+    for info in ([wh.dataset(dataset)] if dataset else wh.list_datasets()):
+        if info.current_version is None or stored_classification(wh, info.name, info.current_version) is not None:
+            continue
+        if repair:
+            classify_dataset(wh, info.name, version=info.current_version)
+            out.append(CheckResult(info.name, "classification", "repaired",
+                                   f"已分类分级版本 {info.current_version} (classified version {info.current_version})"))
+        else:
+            out.append(CheckResult(info.name, "classification", "warn",
+                                   f"版本 {info.current_version} 未分类分级，仅管理员可见 (version "
+                                   f"{info.current_version} not classified: admins only); run `shucang check --repair`"))
+    return out
+
+
 def _save_demo_accounts(wh: Warehouse, accounts: list[dict[str, Any]]) -> str:
     """Write the demo log-ins to a 0600 file in the home and say where (passwords differ per build)."""
     path = wh.settings.home / "demo-accounts.txt"

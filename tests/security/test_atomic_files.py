@@ -63,3 +63,54 @@ def test_a_killed_extract_leaves_the_old_file_and_no_half_registry_row(tmp_path:
     # and a finished extract replaces the file atomically, registered with the hash of what is there
     assert invoke_cli(home, "extract", "people", "-r", "统计局", "-o", str(out)).exit_code == 0
     assert out.read_bytes() != old and not list(tmp_path.glob(".*.partial"))
+
+
+KILLED_INGEST = textwrap.dedent("""
+    import os, signal, sys
+    import pyarrow as pa, pyarrow.parquet as pq
+    from shucang.warehouse import tables
+
+    def write_then_die(path, schema, batches, **kwargs):
+        # what a writer killed between its data files and its commit leaves: files, no log entry
+        first = next(iter(batches))
+        pq.write_table(pa.Table.from_batches([first]), path / "part-00000-killed-c000.snappy.parquet")
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    tables.write_batches = write_then_die
+    from shucang.cli import main
+    main(sys.argv[1:])
+""")
+
+
+def test_a_killed_ingest_leaves_no_orphan_files_after_repair(tmp_path: Path) -> None:
+    from tests.conftest import invoke_cli
+
+    from shucang.platform import open_warehouse
+    from shucang.warehouse import IngestOptions
+    from shucang.warehouse.orphans import orphan_checks, orphan_files
+
+    home = tmp_path / "home"
+    wh = open_warehouse(Settings.load(home))
+    try:
+        wh.ingest_arrow(people(100), IngestOptions(dataset="people", mode="replace", synthetic=True))
+    finally:
+        wh.close()
+    source = tmp_path / "more.csv"
+    source.write_text("id_card,name\n330282199001011234,张三\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run([sys.executable, "-c", KILLED_INGEST, "--home", str(home), "ingest", str(source),
+                           "--dataset", "people", "--mode", "append"], env=env, capture_output=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr.decode()[-2000:]
+    table_dir = home / "tables" / "people"
+    assert orphan_files(table_dir, grace_seconds=0)  # the killed writer's file is there, unreferenced
+    wh = open_warehouse(Settings.load(home))
+    try:
+        assert orphan_checks(wh, repair=False, grace_seconds=3600) == []  # a running ingest's files are spared
+        assert [r.status for r in orphan_checks(wh, repair=False, grace_seconds=0)] == ["warn"]
+        assert [r.status for r in orphan_checks(wh, repair=True, grace_seconds=0)] == ["repaired"]
+        assert not orphan_files(table_dir, grace_seconds=0)
+        assert wh.read_arrow("people").num_rows == 100
+    finally:
+        wh.close()
+    assert invoke_cli(home, "check", "--repair").exit_code == 0
+    assert invoke_cli(home, "check", "--json").json()["ok"] is True

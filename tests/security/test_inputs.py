@@ -113,3 +113,42 @@ def test_odd_bearer_tokens_and_deep_json_are_not_500(client: Any) -> None:
     r = client.post("/api/v1/requests", content=deep, headers={**bearer("ana"), **JSON})
     assert r.status_code in (400, 422) and r.json()["ok"] is False
     assert TOKENS
+
+
+def test_a_request_refused_by_parameter_validation_is_audited(client: Any, app: Any) -> None:
+    from shucang.share.audit import search
+
+    r = client.get("/api/v1/datasets/people/rows?limit=0", headers=bearer("st_gaj"))
+    assert r.status_code == 422
+    refused = search(app.state.warehouse, action="input", outcome="failed")
+    assert refused and refused[0].actor == "st_gaj" and refused[0].details["path"].endswith("/rows")
+
+
+def test_a_failed_audit_write_leaves_no_user_or_token(client: Any, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shucang.share import audit
+    from shucang.share.identity import list_tokens, user_exists
+
+    wh = app.state.warehouse
+    before = len(list_tokens(wh, "ana"))
+    monkeypatch.setattr(audit, "chain_hash", lambda *_a: (_ for _ in ()).throw(RuntimeError("disk full")))
+    r = client.post("/api/v1/users", json={"name": "carol", "role": "consumer", "department": "fgj"},
+                    headers=bearer("admin"))
+    assert r.status_code == 500 and not user_exists(wh, "carol")
+    r = client.post("/api/v1/tokens", json={"label": "app", "user": "ana"}, headers=bearer("admin"))
+    assert r.status_code == 500 and len(list_tokens(wh, "ana")) == before
+    r = client.patch("/api/v1/users/bob", json={"clearance": 4}, headers=bearer("admin"))
+    assert r.status_code == 500
+    monkeypatch.undo()
+    assert client.get("/api/v1/users", headers=bearer("admin")).json()["users"][-1]["name"] != "carol"
+    bob = next(u for u in client.get("/api/v1/users", headers=bearer("admin")).json()["users"] if u["name"] == "bob")
+    assert bob["clearance"] == 2
+    assert client.post("/api/v1/users", json={"name": "carol", "role": "consumer", "department": "fgj"},
+                       headers=bearer("admin")).status_code == 201
+
+
+def test_web_forms_with_a_nul_are_refused_before_anything_is_written(client: Any, app: Any) -> None:
+    r = client.post("/login", data={"username": "ana\x00", "password": "12345678901234567890123", "csrf_token": "x"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_value"
+    r = client.post("/login", data={"username": "ana", "password": "12345678901234567890123", "csrf_token": "x"})
+    assert r.status_code != 400  # an all-digit password is no number to refuse
+    assert _requests_stored(app.state.warehouse) == 0

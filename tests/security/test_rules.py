@@ -134,3 +134,13 @@ def test_concurrent_logins_cannot_exceed_the_lock_out_threshold(wh: Any, monkeyp
         t.join()
     assert len(tried) <= identity.LOCK_AFTER, f"{len(tried)} passwords tried before lock-out"
     assert PASSWORD
+
+
+def test_plan_value_changes_through_the_api_enter_the_audit_chain(client: Any, app: Any) -> None:
+    from shucang.share.audit import search
+
+    r = client.put(f"{PLAN}/digital_economy_index/values/2025", json={"value": 96.0}, headers=bearer("admin"))
+    assert r.status_code == 200
+    assert client.delete(f"{PLAN}/digital_economy_index/values/2025", headers=bearer("admin")).status_code == 200
+    actions = [e.action for e in search(app.state.warehouse, actor="admin", action="plan.*")]
+    assert actions[:2] == ["plan.unset", "plan.set"]

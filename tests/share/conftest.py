@@ -105,11 +105,17 @@ def _build(home: Path) -> None:
         wh.close()
 
 
+_BUILT: list[Path] = []
+"""The one base home of this session (tests/security reuses these fixtures: TOKENS must match it)."""
+
+
 @pytest.fixture(scope="session")
 def base_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("share-base") / "home"
-    _build(home)
-    return home
+    if not _BUILT:
+        home = tmp_path_factory.mktemp("share-base") / "home"
+        _build(home)
+        _BUILT.append(home)
+    return _BUILT[0]
 
 
 @pytest.fixture

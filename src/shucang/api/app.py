@@ -38,10 +38,12 @@ def _install_error_handlers(app: FastAPI, debug: bool) -> None:
         return await shucang_error(request, unstorable_value())
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return _error(422, f"参数无效 (invalid parameter) {where}: {first.get('msg', '')}", "invalid")
+        message = f"参数无效 (invalid parameter) {where}: {first.get('msg', '')}"
+        await _audit_refusal(request, message)
+        return _error(422, message, "invalid")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -52,6 +54,26 @@ def _install_error_handlers(app: FastAPI, debug: bool) -> None:
         log.exception("internal error")
         message = f"{type(exc).__name__}: {exc}" if debug else "内部错误 (internal error)"
         return _error(500, message, "internal")
+
+
+async def _audit_refusal(request: Request, message: str) -> None:
+    """A request refused by validation is audited too (who tried what), like every read."""
+    from shucang.api.deps import get_actor
+    from shucang.share.audit import record_event_async
+
+    wh = getattr(request.app.state, "warehouse", None)
+    if wh is None or not request.url.path.startswith("/api/"):
+        return
+    try:
+        actor: object = get_actor(request)
+    except ShucangError:
+        actor = "public"
+    try:
+        await record_event_async(wh, actor, "input", outcome="failed", method=request.method,  # type: ignore[arg-type]
+                                 path=request.url.path[:300], error=message[:300],
+                                 address=request.client.host if request.client else None)
+    except Exception:  # noqa: BLE001 — the refusal stands even if its entry cannot be written
+        log.exception("could not audit a refused request")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -82,6 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from shucang.api import city_routes  # city stage
     app.include_router(city_routes.router)
     # -- end of routers --
+    from shucang.api.openapi_doc import document_errors
+
+    document_errors(app)  # every operation documents the one error shape
 
     from shucang.web import mount_web
 

@@ -66,8 +66,12 @@ def do_login(request: Request, username: str, password: str) -> identity.UserInf
     try:
         user = identity.authenticate(wh, username, password)
     except ShucangError as exc:
-        who = Actor(name=username[:64] or "?", role="public")
-        record_event(wh, who, "login", outcome="failed", address=client_address(request), error=exc.message)
+        # Only a known account is named: what was typed for an unknown one (often a password in the
+        # wrong field) is never stored — such failures are counted under one placeholder name.
+        known = identity.user_exists(wh, username)
+        who = Actor(name=username[:64] if known else "(unknown user)", role="public")
+        record_event(wh, who, "login", outcome="failed", address=client_address(request), error=exc.message,
+                     known_user=known)
         raise
     record_event(wh, user.actor("session"), "login", department=user.department, address=client_address(request))
     return user
@@ -110,8 +114,7 @@ def create_token(request: Request, body: TokenBody, actor: Actor = Depends(calle
     if body.rate_per_minute is not None and body.rate_per_minute > DEFAULT_PER_MINUTE:
         require(actor, "token:raise_rate", Resource("token", owner=owner))
     token, secret = identity.create_token(wh, owner, label=body.label, days=body.days,
-                                          rate_per_minute=body.rate_per_minute)
-    record_event(wh, actor, "token.create", token_id=token.id, holder=owner, expires_at=token.expires_at.isoformat())
+                                          rate_per_minute=body.rate_per_minute, audit_as=actor)
     return {"ok": True, "token": secret, "info": token.to_dict(),
             "note": "令牌只显示这一次，请妥善保存 (shown once: store it safely)"}
 
@@ -122,8 +125,7 @@ def revoke_token(request: Request, token_id: int = Path(..., ge=1, le=2**62),
     wh = get_warehouse(request)
     token = identity.get_token(wh, token_id)
     require(actor, "token:revoke", Resource("token", str(token_id), owner=token.user))
-    token = identity.revoke_token(wh, token_id)
-    record_event(wh, actor, "token.revoke", token_id=token_id, holder=token.user)
+    token = identity.revoke_token(wh, token_id, audit_as=actor)
     return {"ok": True, "info": token.to_dict()}
 
 
@@ -138,9 +140,8 @@ def create_user(request: Request, body: UserBody, actor: Actor = Depends(caller)
     require(actor, "user:manage")
     wh = get_warehouse(request)
     user = identity.create_user(wh, body.name, role=body.role, department=body.department, clearance=body.clearance,
-                                password=body.password, display_name=body.display_name, kind=body.kind)
-    record_event(wh, actor, "user.create", holder=user.name, role_given=user.role, department=user.department,
-                 clearance=user.clearance)
+                                password=body.password, display_name=body.display_name, kind=body.kind,
+                                audit_as=actor)
     return {"ok": True, "user": user.to_dict()}
 
 
@@ -150,6 +151,5 @@ def update_user(request: Request, body: UserPatch, name: str = Path(..., min_len
     require(actor, "user:manage")
     wh = get_warehouse(request)
     changes = body.model_dump(exclude_none=True)
-    user = identity.update_user(wh, name, **changes)
-    record_event(wh, actor, "user.update", holder=name, changes=changes)
+    user = identity.update_user(wh, name, audit_as=actor, **changes)
     return {"ok": True, "user": user.to_dict()}

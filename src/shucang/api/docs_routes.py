@@ -21,7 +21,7 @@ def swagger_ui(request: Request) -> HTMLResponse:
     title = escape(request.app.title)
     return HTMLResponse(f"""<!DOCTYPE html>
 <html lang="zh-Hans"><head><meta charset="utf-8"><title>{title} — API</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <link rel="stylesheet" href="{static_url(SWAGGER_CSS)}"></head>
 <body><div id="swagger-ui" data-openapi="{openapi}"></div>
 <script src="{static_url(SWAGGER_JS)}"></script>

@@ -39,32 +39,48 @@ def trusted_proxies() -> frozenset[str]:
     return frozenset(p.strip() for p in os.environ.get("SHUCANG_TRUSTED_PROXIES", "").split(",") if p.strip())
 
 
-def check_query(query_string: bytes) -> None:
-    """Refuse query parameters holding NUL, lone surrogates or integers beyond 64 bits."""
+def check_query(query_string: bytes, *, numbers: bool = True) -> None:
+    """Refuse query parameters (or form fields, ``numbers=False``: a password may be all digits)
+    holding NUL, lone surrogates or integers beyond 64 bits."""
     if not query_string:
         return
     for key, value in QueryParams(query_string).multi_items():
         check_text(key, "query")
         check_text(value, key)
+        if not numbers:
+            continue
         if _INTEGER.fullmatch(value) and not INT_MIN <= int(value) <= INT_MAX:
             raise InputError(f"参数 {key} 超出 64 位整数范围 (parameter {key} is beyond 64 bits)", code="invalid_value")
         if value[:1] in ("{", "["):
             check_json_text(value, key)
 
 
-def _is_json(scope: Scope) -> bool:
+def _content_type(scope: Scope) -> bytes:
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            return b"json" in value.lower()
-    return False
+            return bytes(value).lower()
+    return b""
 
 
 class Guard:
     """ASGI middleware (outermost): validate, then add the security headers to whatever answers."""
 
+    PASSED_ENTRIES = 4096
+
     def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
         self.app = app
         self.proxies = trusted_proxies()
+        self._passed: set[bytes] = set()
+        """Query strings already found storable (a pure function of the bytes; most pages are asked again)."""
+
+    def _check_query(self, query: bytes) -> None:
+        if not query or query in self._passed:
+            return
+        check_query(query)
+        if len(query) <= 4096:
+            if len(self._passed) >= self.PASSED_ENTRIES:
+                self._passed.clear()
+            self._passed.add(query)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,10 +97,15 @@ class Guard:
 
         try:
             check_text(scope.get("path", ""), "path")
-            check_query(scope.get("query_string", b""))
-            if scope["method"] in ("POST", "PUT", "PATCH", "DELETE") and _is_json(scope):
+            self._check_query(scope.get("query_string", b""))
+            kind = _content_type(scope) if scope["method"] in ("POST", "PUT", "PATCH", "DELETE") else b""
+            if b"json" in kind:
                 body = await _read_body(receive)
                 loads(body or b"null", "body")
+                receive = _replay(body)
+            elif kind.startswith(b"application/x-www-form-urlencoded"):
+                body = await _read_body(receive)
+                check_query(body, numbers=False)
                 receive = _replay(body)
         except ShucangError as exc:
             await self._refuse(scope, exc, send_secured)

@@ -59,7 +59,8 @@ def open_rows(request: Request, name: str = NAME, columns: str | None = Query(No
             "next_cursor": nxt, "rows": json_rows(table)}
 
 
-@router.get("/opendata/catalog.json", summary="DCAT-style catalog of open datasets for harvesters")
+@router.get("/opendata/catalog.json", summary="DCAT-style catalog of open datasets for harvesters",
+            response_class=JSONResponse, responses={200: {"content": {"application/ld+json": {}}}})
 def dcat(request: Request, _actor: Actor = Depends(open_caller)) -> JSONResponse:
     base = str(request.base_url).rstrip("/")
     return JSONResponse(opendata.dcat_catalog(get_warehouse(request), base),
@@ -67,7 +68,8 @@ def dcat(request: Request, _actor: Actor = Depends(open_caller)) -> JSONResponse
 
 
 @router.get("/opendata/datasets/{name}/download.{fmt}", summary="Download an open dataset (CSV, XLSX or JSON)",
-            responses={200: {"content": {"text/csv": {}, "application/json": {}}}})
+            responses={200: {"content": {"text/csv": {}, "application/json": {}, "application/vnd.openxmlformats-"
+                                                                                   "officedocument.spreadsheetml.sheet": {}}}})
 def download(request: Request, name: str = NAME, fmt: Literal["csv", "xlsx", "json"] = Path(...),
              actor: Actor = Depends(open_caller)) -> Response:
     plan, table = opendata.open_download(get_warehouse(request), name, fmt=fmt, actor=actor)

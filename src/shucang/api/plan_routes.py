@@ -34,6 +34,13 @@ def _may_write(request: Request, actor: Actor, plan_id: str, indicator_id: str) 
     require(actor, "plan:write", Resource("indicator", indicator_id, getattr(ind, "department", None)))
 
 
+def _audit(request: Request, actor: Actor, action: str, **details: Any) -> None:
+    """Plan value changes enter the same hash chain as every data access (issue 15)."""
+    from shucang.share.audit import record_event
+
+    record_event(get_warehouse(request), actor, action, **details)
+
+
 def steward(request: Request) -> Actor:
     """Writes: steward or admin, then the API's rate limit and CSRF check."""
     require_role("steward")(request)
@@ -119,6 +126,7 @@ def put_value(request: Request, plan_id: str = PLAN, indicator_id: str = INDICAT
     row = planlib.set_actual(get_warehouse(request), plan_id, indicator_id, period, body.value,
                              actor=actor.name, source=body.source, note=body.note, confirm=body.confirm,
                              editor=actor)
+    _audit(request, actor, "plan.set", plan=plan_id, indicator=indicator_id, period=period, value=body.value)
     return {"ok": True, "value": row}
 
 
@@ -128,6 +136,7 @@ def delete_value(request: Request, plan_id: str = PLAN, indicator_id: str = INDI
     _may_write(request, actor, plan_id, indicator_id)
     removed = planlib.delete_actual(get_warehouse(request), plan_id, indicator_id, period, actor=actor.name,
                                     note=note, editor=actor)
+    _audit(request, actor, "plan.unset", plan=plan_id, indicator=indicator_id, period=period)
     return {"ok": True, "deleted": removed}
 
 

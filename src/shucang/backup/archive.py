@@ -172,8 +172,9 @@ def passphrase_from(file: Path | None) -> str | None:
 
 class _Writer:
     def __init__(self, tar: tarfile.TarFile) -> None:
-        self.tar, self.files, self.bytes = tar, {}, 0  # type: ignore[var-annotated]
-        self.files: dict[str, dict[str, Any]]
+        self.tar = tar
+        self.files: dict[str, dict[str, Any]] = {}
+        self.bytes = 0
 
     def add_bytes(self, name: str, data: bytes) -> None:
         info = tarfile.TarInfo(name)

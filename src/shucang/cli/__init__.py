@@ -57,6 +57,9 @@ for _module in (
     backup_cmds,
 ):
     _module.register(app)
+from shucang.cli import audited  # noqa: E402 — every CLI data access audited (issue 15)
+
+audited.install(app)
 
 
 def _pull_global_options(argv: list[str]) -> tuple[list[str], str | None, bool]:

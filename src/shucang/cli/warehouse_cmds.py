@@ -232,9 +232,12 @@ def sql(ctx: typer.Context, query: str,
 def check(ctx: typer.Context, dataset: Annotated[str | None, typer.Argument()] = None,
           repair: Annotated[bool, typer.Option("--repair", help="undo leftovers of interrupted ingests")] = False,
           json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    from shucang.platform import classification_checks
     from shucang.warehouse.checks import run_checks
 
-    results = run_checks(get_context(ctx).warehouse(), dataset=dataset, repair=repair)
+    wh = get_context(ctx).warehouse()
+    results = run_checks(wh, dataset=dataset, repair=repair)
+    results += classification_checks(wh, dataset=dataset, repair=repair)
     problems = [r for r in results if r.status in ("fail", "warn")]
     if json_out:
         emit_json({"ok": not problems, "problems": len(problems), "results": [r.to_dict() for r in results]})

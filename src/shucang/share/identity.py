@@ -125,10 +125,31 @@ def _check_password(password: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- users
+def _committed(wh: Any, audit_as: Actor | None, action: str, work: Any, **details: Any) -> dict[str, Any]:
+    """Run ``work(conn)`` in one transaction — with ``audit_as``, the audit entry's own transaction,
+    so the change and its entry commit together or not at all. Returns what ``work`` returned."""
+    if audit_as is None:
+        with ensure_tables(wh.engine).begin() as conn:
+            return dict(work(conn) or {})
+    from shucang.share.audit import record_event
+
+    out: dict[str, Any] = {}
+
+    def run(conn: sa.Connection) -> dict[str, Any]:
+        found = dict(work(conn) or {})
+        out.update(found)
+        return found
+
+    record_event(wh, audit_as, action, work=run, **details)
+    return out
+
+
 def create_user(wh: Any, name: str, *, role: str, department: str | None = None, clearance: int | None = None,
-                password: str | None = None, display_name: str = "", kind: str = "person") -> UserInfo:
-    """Add a user (or application, ``kind="app"``); stewards and consumers belong to a department."""
-    engine = ensure_tables(wh.engine)
+                password: str | None = None, display_name: str = "", kind: str = "person",
+                audit_as: Actor | None = None) -> UserInfo:
+    """Add a user (or application, ``kind="app"``); stewards and consumers belong to a department.
+    With ``audit_as`` the user and its audit entry commit together."""
+    ensure_tables(wh.engine)
     if not _NAME.match(name or ""):
         raise InputError(f"用户名无效 (invalid user name): {name!r}",
                          hint="lower-case letters, digits, '.', '_' or '-', starting with a letter")
@@ -146,16 +167,26 @@ def create_user(wh: Any, name: str, *, role: str, department: str | None = None,
     if department:
         wh.ensure_department(department)
     stamp = now()
-    with engine.begin() as conn:
+    hashed = _hasher.hash(password) if password else None
+
+    def insert(conn: sa.Connection) -> None:
         if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
             raise Conflict(f"用户 {name} 已存在 (user {name} already exists)", hint="use `shucang users passwd` or update")
         conn.execute(users.insert().values(
             name=name, display_name=display_name, role=role, kind=kind, department=department, clearance=level,
-            password_hash=_hasher.hash(password) if password else None, disabled=False, failed_logins=0,
-            created_at=stamp, updated_at=stamp))
+            password_hash=hashed, disabled=False, failed_logins=0, created_at=stamp, updated_at=stamp))
+
+    _committed(wh, audit_as, "user.create", insert, holder=name, role_given=role, department=department,
+               clearance=level)
     user = get_user(wh, name)
     _sync_recipient(wh, user)
     return user
+
+
+def user_exists(wh: Any, name: str) -> bool:
+    """Whether an account of that name exists (disabled ones too)."""
+    with ensure_tables(wh.engine).connect() as conn:
+        return conn.execute(sa.select(users.c.id).where(users.c.name == (name or ""))).first() is not None
 
 
 def get_user(wh: Any, name: str) -> UserInfo:
@@ -182,8 +213,9 @@ def list_users(wh: Any, *, department: str | None = None) -> list[UserInfo]:
         return [_user(r) for r in conn.execute(stmt)]
 
 
-def update_user(wh: Any, name: str, **fields: Any) -> UserInfo:
-    """Change role, department, clearance, display_name or disabled; a disabled user's sessions end."""
+def update_user(wh: Any, name: str, *, audit_as: Actor | None = None, **fields: Any) -> UserInfo:
+    """Change role, department, clearance, display_name or disabled; a disabled user's sessions end.
+    With ``audit_as`` the change and its audit entry commit together."""
     user = get_user(wh, name)
     values: dict[str, Any] = {}
     for key, value in fields.items():
@@ -196,12 +228,18 @@ def update_user(wh: Any, name: str, **fields: Any) -> UserInfo:
         raise InputError("密级授权必须在 1–4 之间 (clearance must be 1–4)")
     if values.get("department"):
         wh.ensure_department(values["department"])
+    changes = dict(values)
     values["updated_at"] = now()
-    with wh.engine.begin() as conn:
+
+    def update(conn: sa.Connection) -> None:
         conn.execute(users.update().where(users.c.id == user.id).values(**values))
         if values.get("disabled"):
             conn.execute(sessions.delete().where(sessions.c.user_id == user.id))
-    changed(wh)  # role, department, clearance or disabled: cached actors and grants are stale
+
+    try:
+        _committed(wh, audit_as, "user.update", update, holder=name, changes=changes)
+    finally:
+        changed(wh)  # role, department, clearance or disabled: cached actors and grants are stale
     user = get_user(wh, name)
     _sync_recipient(wh, user)
     return user
@@ -356,8 +394,9 @@ def _token(row: Any, user: str) -> TokenInfo:
 
 
 def create_token(wh: Any, user_name: str, *, label: str = "", days: int = TOKEN_DEFAULT_DAYS,
-                 rate_per_minute: int | None = None) -> tuple[TokenInfo, str]:
-    """Issue an API token; the secret is returned once and only its hash is kept."""
+                 rate_per_minute: int | None = None, audit_as: Actor | None = None) -> tuple[TokenInfo, str]:
+    """Issue an API token; the secret is returned once and only its hash is kept. With ``audit_as``
+    the token and its audit entry commit together."""
     user = get_user(wh, user_name)
     if user.disabled:
         raise InputError(f"用户 {user_name} 已停用 (user disabled)")
@@ -367,14 +406,21 @@ def create_token(wh: Any, user_name: str, *, label: str = "", days: int = TOKEN_
         raise InputError("速率上限必须为正数 (rate must be positive)")
     secret = secrets.token_urlsafe(32)
     stamp = now()
-    with ensure_tables(wh.engine).begin() as conn:
+    expires = stamp + timedelta(days=int(days))
+
+    def insert(conn: sa.Connection) -> dict[str, Any]:
         token_id = inserted_id(conn.execute(tokens.insert().values(
             user_id=user.id, label=label, secret_hash=_sha(secret), prefix="", rate_per_minute=rate_per_minute,
-            created_at=stamp, expires_at=stamp + timedelta(days=int(days)))))
-        full = f"sct_{token_id}_{secret}"
-        conn.execute(tokens.update().where(tokens.c.id == token_id).values(prefix=full[:12]))
+            created_at=stamp, expires_at=expires)))
+        conn.execute(tokens.update().where(tokens.c.id == token_id).values(prefix=f"sct_{token_id}_{secret}"[:12]))
+        return {"token_id": token_id}
+
+    made = _committed(wh, audit_as, "token.create", insert, holder=user.name, expires_at=expires.isoformat(),
+                      rate_per_minute=rate_per_minute)
+    token_id = int(made["token_id"])
+    with ensure_tables(wh.engine).connect() as conn:
         row = conn.execute(sa.select(tokens).where(tokens.c.id == token_id)).one()
-    return _token(row, user.name), full
+    return _token(row, user.name), f"sct_{token_id}_{secret}"
 
 
 def list_tokens(wh: Any, user_name: str | None = None) -> list[TokenInfo]:
@@ -393,13 +439,18 @@ def get_token(wh: Any, token_id: int) -> TokenInfo:
     raise NotFound(f"没有令牌 #{token_id} (no such token)")
 
 
-def revoke_token(wh: Any, token_id: int) -> TokenInfo:
-    """Revoke a token; it stops working on the next request."""
+def revoke_token(wh: Any, token_id: int, *, audit_as: Actor | None = None) -> TokenInfo:
+    """Revoke a token; it stops working on the next request (with ``audit_as``: together with its entry)."""
     token = get_token(wh, token_id)
-    with wh.engine.begin() as conn:
+
+    def revoke(conn: sa.Connection) -> None:
         conn.execute(tokens.update().where((tokens.c.id == token_id) & tokens.c.revoked_at.is_(None))
                      .values(revoked_at=now()))
-    changed(wh)  # stops on the next request, in every server process
+
+    try:
+        _committed(wh, audit_as, "token.revoke", revoke, token_id=token_id, holder=token.user)
+    finally:
+        changed(wh)  # stops on the next request, in every server process
     return get_token(wh, token.id)
 
 

@@ -128,7 +128,10 @@ def run_checks(wh: Warehouse, *, dataset: str | None = None, repair: bool = Fals
                now: datetime | None = None) -> list[CheckResult]:
     """Every check over every dataset (or one); storage repairs only with ``repair``."""
     now = now or datetime.now(UTC)
-    results = [r for r in _storage(wh, repair) if dataset is None or r.dataset == dataset]
+    from shucang.warehouse.orphans import orphan_checks
+
+    results = [r for r in _storage(wh, repair) + orphan_checks(wh, repair=repair)
+               if dataset is None or r.dataset == dataset]
     infos = [wh.dataset(dataset)] if dataset else wh.list_datasets()
     for info in infos:
         results.append(_freshness(info.name, info.cadence, info.updated_at, now))

@@ -19,17 +19,24 @@ _LOCK = threading.Lock()
 def memo(state: Any, key: Hashable, ttl: float, compute: Callable[[], T]) -> T:
     """``compute()`` once per ``key`` and ``ttl`` on this app's state; errors are never cached."""
     with _LOCK:
-        store: dict[Hashable, tuple[float, Any]] = getattr(state, "web_memo", None) or {}
-        state.web_memo = store
-        hit = store.get(key)
+        hit = _store(state).get(key)
         if hit is not None and time.monotonic() - hit[0] < ttl:
             return hit[1]
     value = compute()
     with _LOCK:
+        store = _store(state)  # again: compute() may have memoised (an empty store was once replaced)
         if len(store) > 256:
             store.clear()
         store[key] = (time.monotonic(), value)
     return value
+
+
+def _store(state: Any) -> dict[Hashable, tuple[float, Any]]:
+    store: dict[Hashable, tuple[float, Any]] | None = getattr(state, "web_memo", None)
+    if store is None:
+        store = {}
+        state.web_memo = store
+    return store
 
 
 def forget(state: Any) -> None:

@@ -63,13 +63,35 @@ def action_kind(action: str) -> str:
     return "other"
 
 
-def security_data(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
+def _viewer(request: Request) -> str:
+    """What the caller may see here: ``admin`` everything, ``user`` the catalog-level detail, ``public``
+    aggregates and open datasets only (who failed to log in is for admins alone)."""
+    from shucang.api.deps import get_actor
+    from shucang.errors import ShucangError
+
+    try:
+        actor = get_actor(request)
+    except ShucangError:
+        return "public"
+    return "admin" if actor.role == "admin" else ("user" if actor.is_authenticated else "public")
+
+
+def security_view(wh: Warehouse, lang: str, state: Any, viewer: str) -> dict[str, Any]:
+    """:func:`security_data` for one kind of viewer, computed at most every 30 s per (language, viewer):
+    an anonymous page costs a dictionary lookup, not a scan of the audit log."""
+    return memo(state, ("security-page", lang, viewer), 30.0, lambda: security_data(wh, lang, state, viewer))
+
+
+def security_data(wh: Warehouse, lang: str, state: Any, viewer: str = "admin") -> dict[str, Any]:
     """The page's data; each part says when its stage is not available."""
     _ = lambda s: gettext(lang, s)  # noqa: E731
     levels = LEVEL_NAMES if lang == "zh" else LEVEL_NAMES_EN
     versions = tuple(sorted((d.name, d.current_version or 0) for d in wh.list_datasets()))
 
     sensitive = memo(state, ("sensitive", versions), 60.0, lambda: sources.sensitive_columns(wh))
+    if sensitive is not None and viewer == "public":  # the public learns nothing of non-open datasets' columns
+        opened = {d.name for d in wh.list_datasets() if d.is_open}
+        sensitive = [c for c in sensitive if c.get("dataset") in opened]
     sens_table = by_type_chart = by_level_chart = None
     if sensitive is not None:
         by_type: dict[str, int] = defaultdict(int)
@@ -100,6 +122,10 @@ def security_data(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
             {"name": _("Logins"), "values": [activity.get(d, {}).get("login", 0) for d in days]}]}
 
     alerts = sources.audit_alerts(wh, DAYS)
+    if alerts is not None and viewer != "admin":
+        # who failed (a user name — sometimes a password typed into the wrong field) is for admins only;
+        # the public does not see which datasets were asked for either
+        alerts = [] if viewer == "public" else [{**a, "actor": "—"} for a in alerts]
     alert_table = None
     if alerts is not None:
         from shucang.web.labels import display_name, display_names
@@ -135,11 +161,11 @@ def security_data(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
 
 @router.get("/security")
 def security_page(request: Request) -> Response:
-    data = security_data(get_warehouse(request), request_lang(request), request.app.state)
+    data = security_view(get_warehouse(request), request_lang(request), request.app.state, _viewer(request))
     return page(request, "security.html", data, active="security")
 
 
 @router.get("/security/export/{table}.{fmt}")
 def security_export(request: Request, table: str, fmt: str) -> Response:
-    data = security_data(get_warehouse(request), request_lang(request), request.app.state)
+    data = security_view(get_warehouse(request), request_lang(request), request.app.state, _viewer(request))
     return export_response(data["tables"], table, fmt, request=request)

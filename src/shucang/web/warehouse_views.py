@@ -117,18 +117,58 @@ def warehouse_data(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
     }
 
 
-def dataset_data(wh: Warehouse, name: str, lang: str) -> dict[str, Any]:
-    """One dataset: catalog facts, versions and columns (safe examples only)."""
+def example_ceiling(wh: Warehouse, info: Any, actor: Any) -> tuple[bool, int]:
+    """(may the caller see the column list, highest column level whose example values it may see).
+
+    Admins see everything. Nobody else sees examples of a version that is not classified yet (its
+    grades are unknown), nor of a dataset it may not read — the public sees nothing of a non-open
+    dataset beyond its catalog entry, and of an open one the examples of level-1 columns only."""
+    from shucang.share.access import allowed
+    from shucang.share.reads import dataset_resource
+
+    if actor.role == "admin":
+        return True, 4
+    may_read = actor.is_authenticated and allowed(actor, "dataset:read", dataset_resource(wh, actor, info))
+    if may_read:
+        ceiling = actor.clearance if actor.role == "steward" else 1
+    else:
+        ceiling = 1 if info.is_open else 0
+    return actor.is_authenticated or info.is_open, ceiling
+
+
+def _column_levels(wh: Warehouse, name: str, version: int | None) -> dict[str, int] | None:
+    """Stored levels of this exact version (None: not classified — never classified on a page view)."""
+    if version is None:
+        return None
+    from shucang.classify.store import stored_classification
+
+    found = stored_classification(wh, name, version)
+    if found is None:
+        return None
+    return {str(c["name"]): int(c["level"]) for c in found.columns}
+
+
+def dataset_data(wh: Warehouse, name: str, lang: str, actor: Any = None) -> dict[str, Any]:
+    """One dataset: catalog facts, versions and columns (examples only where the caller may see them)."""
+    from shucang.share.access import PUBLIC
+
     _ = lambda s: gettext(lang, s)  # noqa: E731
-    info = wh.dataset(name)
-    cols = wh.columns(name)
+    actor = actor or PUBLIC
+    info = wh.dataset(name)  # the catalog entry is public (the cockpit lists every dataset)
+    listed, ceiling = example_ceiling(wh, info, actor)
+    levels = _column_levels(wh, name, info.current_version) if ceiling < 4 else {}
+    cols = wh.columns(name) if listed else []
+
+    def examples(column: Any) -> str:
+        level = 0 if levels is None else levels.get(column.name, 4)
+        return "、".join(map(str, column.examples[:3])) if ceiling >= 4 or 0 < level <= ceiling else ""
     col_table = Table("columns", _("Columns"), [
         Column("name", _("Column")), Column("label", _("Meaning")), Column("logical_type", _("Type")), Column("storage_type", _("Storage type")),
         Column("null_share", _("Blank share"), "ratio"), Column("distinct", _("Distinct (estimate)"), "count"),
         Column("examples", _("Examples")),
     ], [{"name": c.name, "label": column_label(c.name, lang) if column_label(c.name, lang) != c.name else "–",
          "logical_type": c.logical_type, "storage_type": c.storage_type, "null_share": c.null_share,
-         "distinct": c.distinct_estimate, "examples": "、".join(map(str, c.examples[:3]))} for c in cols],
+         "distinct": c.distinct_estimate, "examples": examples(c)} for c in cols],
         export_url=f"/warehouse/{name}/export/columns")
     versions = wh.versions(name)
     ver_table = Table("versions", _("Versions"), [
@@ -166,13 +206,24 @@ def warehouse_export(request: Request, table: str, fmt: str) -> Response:
     return export_response(data["tables"], table, fmt, request=request)
 
 
+def _caller(request: Request) -> Any:
+    from shucang.api.deps import get_actor
+    from shucang.errors import ShucangError
+    from shucang.share.access import PUBLIC
+
+    try:
+        return get_actor(request)
+    except ShucangError:
+        return PUBLIC
+
+
 @router.get("/warehouse/{name}")
 def dataset_page(request: Request, name: str) -> Response:
-    data = dataset_data(get_warehouse(request), name, _lang(request))
+    data = dataset_data(get_warehouse(request), name, _lang(request), _caller(request))
     return page(request, "dataset.html", data, active="warehouse")
 
 
 @router.get("/warehouse/{name}/export/{table}.{fmt}")
 def dataset_export(request: Request, name: str, table: str, fmt: str) -> Response:
-    data = dataset_data(get_warehouse(request), name, _lang(request))
+    data = dataset_data(get_warehouse(request), name, _lang(request), _caller(request))
     return export_response(data["tables"], table, fmt, request=request)

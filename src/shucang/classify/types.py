@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-GROUPS = ("direct", "quasi", "sensitive", "personal", "legal_key", "published", "natural")
+GROUPS = ("direct", "quasi", "sensitive", "personal", "legal_key", "published", "natural", "identifying")
 """direct identifier · quasi-identifier · sensitive attribute · other personal data · identifies a legal
-person · published legal-person data · marks a natural person as the table's subject."""
+person · published legal-person data · marks a natural person as the table's subject · names a person
+on its own in a leaked file (a file extract releasing one as stored gets decoy rows)."""
 PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _ID_TEXT = r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
 _PLATE_TEXT = "[" + PLATE_PROVINCES + "][A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]"
@@ -98,8 +99,9 @@ TYPES: tuple[SensitiveType, ...] = (
       en=('name', 'real_name', 'full_name', 'person_name', 'realname', 'fullname', 'contact', 'contact_name', 'owner', 'owner_name', 'applicant', 'patient', 'patient_name', 'doctor', 'first_name', 'last_name', 'surname', 'given_name', 'customer_name', 'user_real_name', 'father', 'mother', 'guardian', 'student_name', 'emp_name', 'employee_name', 'xm'),
       threshold=0.6,
       priority=4,
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='name',
+      pseudonym='token',
       decoy='name'),
     T('id_card', '居民身份证号', 4,
       zh=('身份证号码', '身份证号', '身份证', '公民身份号码', '证件号码', '证件号', '身份证明号码', '社会保障号码', '社会保障号', '证照号码', '居民身份证', '身份号码', '证件编号', '居住证号'),
@@ -108,7 +110,7 @@ TYPES: tuple[SensitiveType, ...] = (
       en=('id_card', 'idcard', 'id_no', 'id_number', 'idno', 'identity', 'identity_no', 'citizen_id', 'national_id', 'cert_no', 'certificate_no', 'resident_id', 'idcard_no', 'id_card_no', 'sfzh'),
       threshold=0.5,
       priority=9,
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 4},
       pseudonym='id18',
       decoy='id',
@@ -122,7 +124,7 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.8,
       priority=5,
       validators=('alnum_code', 'doc_code', 'passport'),
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 1, 'tail': 2},
       pseudonym='token'),
     T('travel_permit', '港澳台通行证', 4,
@@ -133,7 +135,7 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.8,
       priority=5,
       validators=('alnum_code', 'doc_code', 'travel_permit'),
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 1, 'tail': 2},
       pseudonym='id18',
       decoy='id'),
@@ -143,7 +145,7 @@ TYPES: tuple[SensitiveType, ...] = (
       pinyin=('shebaoka',),
       en=('ssn', 'social_security', 'insurance_no', 'si_card', 'medicare_no', 'social_card', 'social_security_card'),
       validators=('alnum_code', 'doc_code'),
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 4},
       pseudonym='id18',
       decoy='id'),
@@ -155,7 +157,7 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.5,
       priority=6,
       validators=('decimal', 'landline_phone', 'mobile_phone'),
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='phone',
       pseudonym='mobile',
       decoy='mobile',
@@ -179,7 +181,7 @@ TYPES: tuple[SensitiveType, ...] = (
       en=('email', 'e_mail', 'mail', 'email_address'),
       threshold=0.6,
       priority=6,
-      groups=('direct', 'published'),
+      groups=('direct', 'published', 'identifying'),
       mask='email',
       text_label='[邮箱]',
       text=r'[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}', text_bound='none'),
@@ -191,7 +193,7 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.5,
       priority=3,
       validators=('address',),
-      groups=('quasi', 'published'),
+      groups=('quasi', 'published', 'identifying'),
       mask='address'),
     T('postal_code', '邮政编码', 1,
       zh=('邮政编码', '邮编'),
@@ -282,7 +284,7 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.6,
       priority=8,
       validators=('bank_card', 'digits'),
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 4},
       pseudonym='digits',
       text_label='[银行卡号]',
@@ -360,7 +362,7 @@ TYPES: tuple[SensitiveType, ...] = (
       en=('plate', 'plate_no', 'license_plate', 'plate_number', 'car_no', 'vehicle_no'),
       threshold=0.5,
       priority=6,
-      groups=('direct',),
+      groups=('direct', 'identifying'),
       mask='keep_ends', mask_params={'head': 2, 'tail': 2},
       text_label='[车牌]',
       text=_PLATE_TEXT, text_bound='none'),
@@ -395,7 +397,7 @@ TYPES: tuple[SensitiveType, ...] = (
       en=('imei', 'meid', 'device_imei'),
       threshold=0.7,
       priority=8,
-      groups=('direct',),
+      groups=('direct', 'identifying'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 2},
       pseudonym='digits'),
     T('uscc', '统一社会信用代码', 1,

@@ -27,6 +27,7 @@ from shucang.protect.masking import apply_mask
 from shucang.protect.policy import (
     CHANNELS,
     IDENTIFIER_SHAPES,
+    IDENTIFYING_TYPES,
     NEVER_SHOWN_TYPES,
     ColumnRule,
     Policy,
@@ -280,7 +281,10 @@ def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str
     mark_info = {"numeric": marks, "window": policy.window, "tolerance": policy.numeric_tolerance,
                  "sides": SIDE_SCHEME, "context": context, "carriers": carriers, "traceable": bool(carriers)}
     decoy_rows: list[dict[str, Any]] = []
-    if channel == "extract" and mark and _want_decoys(policy, dataset, decoys, bool(carriers), table.num_rows):
+    # identifying columns released as stored carry no mark: a leak keeping only them is traced by decoys
+    bare = any(graded.get(n, (None, 1))[0] in IDENTIFYING_TYPES and n not in strategies for n in out_names)
+    if channel == "extract" and mark and _want_decoys(policy, dataset, decoys, bool(carriers) and not bare,
+                                                      table.num_rows):
         out, decoy_rows, summary = _add_decoys(
             wh, dataset, version, table, out, transforms, graded, policy, ring=ring, key_id=key_id,
             recipient_id=who.id, extract_id=extract_id, strategies=strategies)

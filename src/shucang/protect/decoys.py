@@ -8,12 +8,14 @@ gender, birth date, education and the like stay mutually consistent — and repl
 a person with fresh values drawn from keyed randomness:
 
 * dates: every date column of the decoy (and the birth date inside its ID number) moves by one
-  random number of days (up to ±180, staying inside each column's range), so intervals between a
-  row's dates — birth and registration, acceptance and completion — stay as they were;
+  random number of days (up to ±10 years, staying inside each column's range), so intervals between a
+  row's dates — birth and registration, acceptance and completion — stay as they were, and columns
+  graded ``age`` move with them;
 * ID numbers (GB 11643): the donor's region, the shifted birth date, a new sequence number of the
   donor's parity (so the gender column still agrees) and a valid MOD 11-2 check character;
 * mobile numbers: the donor's 3-digit prefix and 8 random digits;
-* person names: the surname of one random row and the given name of another;
+* person names: the surname of one random row and a given name of (at least) two characters drawn
+  one by one from the characters of the dataset's given names;
 * other near-unique text (addresses, case numbers …): every digit run replaced by random digits of
   the same length (check characters of credit codes and Luhn numbers recomputed).
 
@@ -49,8 +51,9 @@ DATE_LIKE = r"^[0-9]{4}[-/.年][0-9]{1,2}"
 MIN_BITS = 3.0
 """A synthesised cell with less keyed entropy than this is not worth registering."""
 _TRIES = 30
-MAX_SHIFT_DAYS = 1461
-"""Largest shift of a decoy's dates, days (±4 years: 11.5 bits in its ID number, against 8.5 at ±180 days)."""
+MAX_SHIFT_DAYS = 3652
+"""Largest shift of a decoy's dates, days (±10 years: 12.8 bits in its ID number, against 8.5 at ±180 days;
+its age columns move with it)."""
 NAME_POOL = 100_000
 Existing = Callable[[str], pa.Array | None]
 
@@ -190,6 +193,28 @@ def _shift_columns(base: pa.Table, dates: list[str], offsets: np.ndarray) -> dic
     return out
 
 
+def _age_columns(base: pa.Table, types: dict[str, str | None], offsets: np.ndarray) -> dict[str, pa.Array]:
+    """Age columns of the decoys moved with their shifted dates (an ID number 10 years younger is an age
+    10 lower), so a decoy's age still agrees with its ID number."""
+    years = np.round(offsets / 365.25).astype(np.int64)
+    out: dict[str, pa.Array] = {}
+    for name in base.column_names:
+        if types.get(name) != "age":
+            continue
+        t = base.schema.field(name).type
+        column = base.column(name).combine_chunks()
+        if pa.types.is_integer(t):
+            out[name] = pc.max_element_wise(pc.subtract(column, pa.array(years).cast(t)), pa.scalar(0, t),
+                                            skip_nulls=False).cast(t)
+        elif pa.types.is_string(t):
+            digits = pc.match_substring_regex(pc.utf8_trim_whitespace(column), r"^[0-9]{1,3}$")
+            number = pc.cast(pc.if_else(digits, pc.utf8_trim_whitespace(column), pa.scalar(None, pa.string())),
+                             pa.int64())
+            moved = pc.max_element_wise(pc.subtract(number, pa.array(years)), 0, skip_nulls=False).cast(pa.string())
+            out[name] = pc.if_else(pc.fill_null(digits, False), moved, column)
+    return out
+
+
 def _id_cells(donor: list[str | None], rng: np.random.Generator, taken: pa.Array | None,
               used: set[str], offsets: np.ndarray, shift_bits: np.ndarray,
               ) -> tuple[list[str | None], list[dict[str, float]]]:
@@ -252,8 +277,9 @@ def _name_parts(names: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 def _name_cells(column: pa.Array, donor: list[str | None], rng: np.random.Generator,
                 ) -> tuple[list[str | None], list[dict[str, float]]]:
-    """The surname of one random row, and a given name as long as another row's whose characters are
-    each drawn from the characters of all given names (names need not be unique).
+    """The surname of one random row, and a given name as long as another row's (two characters at
+    least, the commonest form) whose characters are each drawn from the characters of all given names
+    (names need not be unique).
 
     Drawing the characters one by one, rather than copying a whole given name, gives a two-character
     name about twice the keyed entropy, so a leak keeping only names and one other column is still
@@ -270,6 +296,8 @@ def _name_cells(column: pa.Array, donor: list[str | None], rng: np.random.Genera
     surname_bits, char_bits = _max_share_bits(surname), _max_share_bits(chars)
     a = rng.integers(0, len(surname), len(donor))
     length = lengths[rng.integers(0, len(lengths), len(donor))]
+    if (lengths >= 2).any():  # two-character given names (the commonest form) carry twice the bits
+        length = np.maximum(length, 2)
     picks = chars.take(pa.array(rng.integers(0, len(chars), int(length.sum())))).to_pylist()
     made: list[str] = []
     at = 0
@@ -337,6 +365,7 @@ def make_decoys(table: pa.Table, count: int, rng: np.random.Generator, *,
     dates = _date_columns(table)
     offsets, shift_bits = _shifts(table, base, dates, rng)
     columns.update(_shift_columns(base, dates, offsets))
+    columns.update(_age_columns(base, types, offsets))
     cells: list[dict[str, dict[str, float]]] = [{} for _ in range(count)]
     used: set[str] = set()
     for name in table.column_names:

@@ -65,6 +65,10 @@ class SensitiveType:
     """Decoy generator kind (``id``, ``mobile``, ``name``); None: the decoy keeps its donor's value."""
     never_shown: bool = False
     """Masked for every recipient whatever the clearance (密码)."""
+    open_data_drop: bool = False
+    """Dropped from open-data releases when graded above the release's level (names, addresses…)."""
+    check: str | None = None
+    """Check character a synthesised value must get right (``luhn``, ``uscc``), by name."""
     text: str | None = None
     """RE2 pattern of the entity inside free text (no boundaries), used to find *and* to redact it."""
     text_bound: str = "none"
@@ -102,7 +106,8 @@ TYPES: tuple[SensitiveType, ...] = (
       groups=('direct', 'natural', 'identifying'),
       mask='name',
       pseudonym='token',
-      decoy='name'),
+      decoy='name',
+      open_data_drop=True),
     T('id_card', '居民身份证号', 4,
       zh=('身份证号码', '身份证号', '身份证', '公民身份号码', '证件号码', '证件号', '身份证明号码', '社会保障号码', '社会保障号', '证照号码', '居民身份证', '身份号码', '证件编号', '居住证号'),
       initials=('sfzh', 'sfz', 'sfzhm', 'zjhm', 'zjh', 'gmsfhm', 'shbzhm', 'sfhm'),
@@ -184,7 +189,8 @@ TYPES: tuple[SensitiveType, ...] = (
       groups=('direct', 'published', 'identifying'),
       mask='email',
       text_label='[邮箱]',
-      text=r'[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}', text_bound='none'),
+      text=r'[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}', text_bound='none',
+      open_data_drop=True),
     T('address', '地址', 3,
       zh=('地址', '住址', '住所', '居住地', '户籍地', '所在地', '建设地点', '地点', '详细地址', '门牌', '暂住地', '现住址', '通讯地址', '通信地址', '经营场所', '住所地', '出生地', '籍贯地址'),
       initials=('dz', 'zz', 'zs', 'hjdz', 'jtzz', 'xzz', 'jzdz', 'zzdz', 'txdz', 'jydz', 'hjd'),
@@ -194,7 +200,8 @@ TYPES: tuple[SensitiveType, ...] = (
       priority=3,
       validators=('address',),
       groups=('quasi', 'published', 'identifying'),
-      mask='address'),
+      mask='address',
+      open_data_drop=True),
     T('postal_code', '邮政编码', 1,
       zh=('邮政编码', '邮编'),
       initials=('yzbm', 'yb'),
@@ -268,7 +275,8 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.25,
       validators=('free_text_pii',),
       groups=('natural', 'personal'),
-      mask='free_text'),
+      mask='free_text',
+      open_data_drop=True),
     T('revenue', '企业营收/产值/利润', 3,
       zh=('营业收入', '营收', '销售额', '销售收入', '产值', '利润', '营业额', '主营业务收入', '净利润', '工业总产值', '增加值', '经营收入', '成交额', '交易额'),
       initials=('yysr', 'xse', 'yye', 'zcz'),
@@ -288,7 +296,8 @@ TYPES: tuple[SensitiveType, ...] = (
       mask='keep_ends', mask_params={'head': 6, 'tail': 4},
       pseudonym='digits',
       text_label='[银行卡号]',
-      text=r'62[0-9]{14,17}', text_bound='digit'),
+      text=r'62[0-9]{14,17}', text_bound='digit',
+      check='luhn'),
     T('bank_account', '银行账号', 4,
       zh=('银行账号', '账号', '帐号', '基本户', '对公账户', '银行账户', '账户', '帐户', '结算账户', '开户账号', '收款账号', '付款账号'),
       initials=('yhzh', 'zh', 'jbhzh', 'dgzh'),
@@ -365,7 +374,8 @@ TYPES: tuple[SensitiveType, ...] = (
       groups=('direct', 'identifying'),
       mask='keep_ends', mask_params={'head': 2, 'tail': 2},
       text_label='[车牌]',
-      text=_PLATE_TEXT, text_bound='none'),
+      text=_PLATE_TEXT, text_bound='none',
+      open_data_drop=True),
     T('vin', '车辆识别代号', 3,
       zh=('车辆识别代号', '车辆识别码', '车架号', 'vin'),
       initials=('clsbdh', 'cjh'),
@@ -399,7 +409,8 @@ TYPES: tuple[SensitiveType, ...] = (
       priority=8,
       groups=('direct', 'identifying'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 2},
-      pseudonym='digits'),
+      pseudonym='digits',
+      check='luhn'),
     T('uscc', '统一社会信用代码', 1,
       zh=('统一社会信用代码', '社会信用代码', '信用代码', '纳税人识别号', '税号', '统一代码'),
       initials=('tyshxydm', 'shxydm', 'xydm', 'nsrsbh', 'tydm'),
@@ -408,7 +419,8 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.6,
       priority=9,
       groups=('legal_key', 'published'),
-      mask='keep_ends', mask_params={'head': 8, 'tail': 2}),
+      mask='keep_ends', mask_params={'head': 8, 'tail': 2},
+      check='uscc'),
     T('org_code', '组织机构代码', 1,
       zh=('组织机构代码', '机构代码'),
       initials=('zzjgdm', 'jgdm'),
@@ -441,7 +453,8 @@ TYPES: tuple[SensitiveType, ...] = (
       validators=('person_name',),
       groups=('published',),
       mask='name',
-      decoy='name'),
+      decoy='name',
+      open_data_drop=True),
     T('tax_amount', '纳税额', 3,
       zh=('税额', '纳税额', '应纳税', '已缴税', '所得税', '税款', '缴税', '减免税', '退税', '税金', '入库税', '税收', '个税'),
       initials=('se', 'nse', 'ynse', 'yjse', 'jmse', 'grsds'),

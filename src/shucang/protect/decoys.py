@@ -310,12 +310,13 @@ def _name_cells(column: pa.Array, donor: list[str | None], rng: np.random.Genera
 
 
 def _fix_check(value: str, type_code: str | None) -> str:
-    if type_code == "uscc" and len(value) == 18:
+    check = ST.BY_CODE[type_code].check if type_code and type_code in ST.BY_CODE else None
+    if check == "uscc" and len(value) == 18:
         try:
             return value[:17] + uscc_check_char(value[:17].upper())
         except ValueError:
             return value
-    if type_code in ("bank_card", "imei") and value.isdigit() and len(value) >= 2:
+    if check == "luhn" and value.isdigit() and len(value) >= 2:
         return value[:-1] + luhn_check_digit(value[:-1])
     return value
 
@@ -339,8 +340,8 @@ def _digit_cells(donor: list[str | None], rng: np.random.Generator, taken: pa.Ar
         space = 1.0
         for digits in re.findall(r"[0-9]+", value):
             space *= (9 if digits[0] != "0" else 10) * 10.0 ** (len(digits) - 1)
-        if type_code in ("bank_card", "imei"):
-            space /= 10  # the last digit is a check digit
+        if type_code and type_code in ST.BY_CODE and ST.BY_CODE[type_code].check:
+            space /= 10  # the last character is a check character
         bits_of[i] = math.log2(max(space - n_taken, 1.0))
         return _fix_check(re.sub(r"[0-9]+", run, value), type_code)
 

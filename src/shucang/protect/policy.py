@@ -46,6 +46,8 @@ RELEASE_STRATEGIES = ("pseudonym", "hash", "drop", "none")
 IDENTIFIER_SHAPES: dict[str, str] = {t.code: t.pseudonym for t in ST.TYPES if t.pseudonym}
 """Direct identifiers that a channel may pseudonymise, with the token shape that keeps their format."""
 NEVER_SHOWN_TYPES = tuple(t.code for t in ST.TYPES if t.never_shown)
+OPEN_DATA_DROP = frozenset(t.code for t in ST.TYPES if t.open_data_drop)
+"""Types an open-data release drops when they are graded above its level."""
 IDENTIFYING_TYPES = ST.in_group("identifying")
 """Columns that name a person on their own: a file extract releasing any of them as stored gets decoy rows
 (policy ``auto``), since a leaker may keep just two of them and nothing else."""
@@ -123,8 +125,7 @@ class Policy:
                 return ColumnRule("pseudonym", {"shape": IDENTIFIER_SHAPES[type_code]})
             if treatment == "drop":
                 return ColumnRule("drop")
-        if channel == "opendata" and type_code in ("person_name", "legal_representative", "email",
-                                                   "license_plate", "address", "free_text_pii"):
+        if channel == "opendata" and type_code in OPEN_DATA_DROP:
             return ColumnRule("drop")
         strategy, params = DEFAULT_MASKS.get(type_code or "", ("redact", {}))
         return ColumnRule(strategy, dict(params))

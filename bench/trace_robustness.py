@@ -21,6 +21,13 @@ leaks of ``--pop-leak-rows`` rows under the same attacks (nothing kept back), an
 (source samples, fresh registers). ``--pop-rate`` is the decoys per million rows (policy
 ``decoys.per_million``; default 700).
 
+A third part (``--drop-recipients``, ``--drop-traces``) is the column-drop attack: a leaker keeps only
+two of the identifying columns (name, ID, phone, address — every pair equally likely) of 1,000 rows and
+nothing else, in any format. Half the recipients hold a clearance-2 copy (names, IDs and phones are
+keyed pseudonyms, the address cut to its town), half a full-clearance copy (all as stored: only decoy
+rows, at ``--drop-rate`` per million, can carry the mark). Innocent files (source samples and fresh
+people, attacked the same way) must name nobody. ``--only-drop`` runs just this part.
+
 Usage: ``python bench/trace_robustness.py [--recipients 1000] [--traces 200] [--innocent 100]
 [--innocent-only] [--pop-recipients 200] [--pop-traces 100] [--pop-leak-rows 10000] [--pop-rate 700]``.
 """
@@ -68,15 +75,26 @@ def main() -> None:
     parser.add_argument("--pop-leak-rows", type=int, default=10_000)
     parser.add_argument("--pop-rate", type=float, default=700.0)
     parser.add_argument("--skip-people", action="store_true", help="run only the population case")
+    parser.add_argument("--drop-recipients", type=int, default=200)
+    parser.add_argument("--drop-traces", type=int, default=200)
+    parser.add_argument("--drop-innocent", type=int, default=100)
+    parser.add_argument("--drop-rate", type=float, default=None,
+                        help="decoys per million rows for the column-drop case (default: the policy's)")
+    parser.add_argument("--only-drop", action="store_true", help="run only the column-drop case")
     parser.add_argument("--innocent-only", action="store_true",
                         help="only the innocent files of the people case (no leaks, no population case)")
     args = parser.parse_args()
     if args.innocent_only:
         args.traces = 0
+    if args.only_drop:
+        column_drop_case(args)
+        return
     if not args.skip_people:
         people_case(args)
     if args.pop_recipients and args.pop_traces and not args.innocent_only:
         population_case(args)
+    if args.drop_recipients and args.drop_traces and not args.innocent_only:
+        column_drop_case(args)
 
 
 def people_case(args: argparse.Namespace) -> None:
@@ -280,6 +298,99 @@ def population_case(args: argparse.Namespace) -> None:
     print(f"largest false-accusation bound of a correct answer: {worst:.1e} (target ≤ 1e-9)")
     print(f"innocent files     : {args.pop_innocent}  named someone: {counts['innocent_named']} (target 0)")
     print(f"never-issued keys  : {counts['null_trials']} null trials  accused: {counts['null_accused']} (target 0)")
+
+
+IDENTIFYING = ("id_card", "name", "mobile", "address")
+PAIRS = [(a, b) for i, a in enumerate(IDENTIFYING) for b in IDENTIFYING[i + 1:]]
+
+
+def keep_pair(table: pa.Table, rng: np.random.Generator, rows: int, pair: tuple[str, str], *, trim: bool) -> pa.Table:
+    """``rows`` random rows in random order with only the two columns of ``pair`` (renamed, maybe padded)."""
+    idx = rng.choice(table.num_rows, size=min(rows, table.num_rows), replace=False)
+    sub = table.take(pa.array(idx))
+    names = list(pair)
+    rng.shuffle(names)
+    columns = {}
+    for i, n in enumerate(names):
+        col = sub.column(n)
+        if not trim:
+            col = pc.binary_join_element_wise(" ", col, " ", "")
+        columns[f"F{i + 1}"] = col
+    return pa.table(columns)
+
+
+def column_drop_case(args: argparse.Namespace) -> None:
+    """Leaks keeping two identifying columns only, of clearance-2 and full-clearance copies."""
+    rng = np.random.default_rng(args.seed + 2)
+    work = Path(tempfile.mkdtemp(prefix="shucang-bench-drop-"))
+    wh = open_warehouse(Settings.load(work / "home"))
+    source = people(args.rows)
+    wh.ingest_arrow(source, IngestOptions(dataset="people", mode="replace", synthetic=True))
+    policy = Policy() if args.drop_rate is None else Policy(decoy_per_million=args.drop_rate)
+    n = args.drop_recipients
+    traced = set(rng.choice(n, size=min(args.drop_traces, n), replace=False).tolist())
+    plan = [int(rng.choice(sorted(traced))) for _ in range(args.drop_traces)]
+    keep: dict[int, pa.Table] = {}
+    decoys_full = 0
+    start = time.perf_counter()
+    for i in range(n):
+        name = f"drop{i:04d}"
+        upsert_recipient(wh, name, clearance=2 if i % 2 == 0 else 4)
+        release = protect_for_recipient(wh, "people", source, name, channel="extract", version=1, grades=GRADES,
+                                        policy=policy)
+        if i % 2:
+            decoys_full = int((release.marks.get("decoys") or {}).get("count", 0))
+        if i in traced:
+            keep[i] = release.table
+    print(f"\ncolumn-drop case: {n} extracts of {args.rows:,} rows (half clearance 2, half full clearance with "
+          f"{decoys_full} decoy rows each = {policy.decoy_per_million:g} per million) in "
+          f"{time.perf_counter() - start:.1f} s", flush=True)
+    result = {"c2": [0, 0, 0, 0], "full": [0, 0, 0, 0]}  # right, none, wrong, total
+    by_pair: dict[str, list[int]] = {}
+    times: list[tuple[float, float]] = []
+    null_trials = null_accused = 0
+    worst = 0.0
+    start = time.perf_counter()
+    for t, who in enumerate(plan):
+        pair = PAIRS[int(rng.integers(len(PAIRS)))]
+        leaked = keep_pair(keep[who], rng, args.leak_rows, pair, trim=bool(rng.random() < 0.7))
+        fmt, encoding = FORMATS[t % len(FORMATS)]
+        got = timed_trace(wh, write_as(leaked, work / f"drop{t % 10}", fmt, encoding=encoding), args.null_trials, times)
+        kind = "c2" if who % 2 == 0 else "full"
+        slot = 0 if got["recipient"] == f"drop{who:04d}" else 1 if got["recipient"] is None else 2
+        result[kind][slot] += 1
+        result[kind][3] += 1
+        stats = by_pair.setdefault(f"{kind} {'+'.join(pair)}", [0, 0])
+        stats[0] += slot == 0
+        stats[1] += 1
+        if slot == 0:
+            worst = max(worst, got["false_accusation_bound"])
+        null_trials += got["null_trials"]["count"]
+        null_accused += got["null_trials"]["false_accusations"]
+    elapsed = time.perf_counter() - start
+    innocent_named = 0
+    fresh = people(max(args.leak_rows * 20, 2000), seed=30_000)
+    for t in range(args.drop_innocent):
+        table = source if t % 2 == 0 else fresh
+        pair = PAIRS[t % len(PAIRS)]
+        leaked = keep_pair(table, rng, args.leak_rows, pair, trim=bool(t % 3))
+        fmt, encoding = FORMATS[t % len(FORMATS)]
+        got = trace_file(wh, write_as(leaked, work / f"dropinnocent{t % 10}", fmt, encoding=encoding),
+                         null_trials=args.null_trials)
+        innocent_named += got["recipient"] is not None
+        null_trials += got["null_trials"]["count"]
+        null_accused += got["null_trials"]["false_accusations"]
+    wh.close()
+    print(f"leaked-file traces : {args.drop_traces} of {args.leak_rows:,} rows keeping 2 identifying columns "
+          f"({describe(times)}; {elapsed:.0f} s with writing the files)")
+    for kind, label, target in (("c2", "clearance 2 (pseudonyms)", 99), ("full", "full clearance (decoys)", 95)):
+        right, none, wrong, total = result[kind]
+        print(f"  {label:26}: named {right}/{total} = {100 * right / max(1, total):.1f}% (target ≥ {target}%)  "
+              f"nobody {none}  WRONG {wrong}")
+    print("  by kept pair: " + ", ".join(f"{k} {ok}/{all_}" for k, (ok, all_) in sorted(by_pair.items())))
+    print(f"largest false-accusation bound of a correct answer: {worst:.1e} (named only at ≤ 1e-10)")
+    print(f"innocent files     : {args.drop_innocent}  named someone: {innocent_named} (target 0)")
+    print(f"never-issued keys  : {null_trials} null trials  accused: {null_accused} (target 0)")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ def test_every_stage_derives_from_the_registry() -> None:
     assert policy.IDENTIFIER_SHAPES == {t.code: t.pseudonym for t in types.TYPES if t.pseudonym}
     assert policy.NEVER_SHOWN_TYPES == ("credential",)
     assert set(decoys.ID_TYPES) == {t.code for t in types.TYPES if t.decoy == "id"}
+    assert policy.OPEN_DATA_DROP == {t.code for t in types.TYPES if t.open_data_drop}
+    assert policy.IDENTIFYING_TYPES == types.in_group("identifying") >= grade.DIRECT_IDENTIFIERS
     assert detect.THRESHOLDS == {t.code: t.threshold for t in types.TYPES if t.threshold is not None}
     for t in types.TYPES:
         for word in t.zh:

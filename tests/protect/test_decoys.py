@@ -5,6 +5,7 @@ while innocent files (source samples, fresh registers of the same schema) name n
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from pathlib import Path
 
@@ -18,9 +19,10 @@ from tests.protect.helpers import GRADES, POPULATION_GRADES, attack, people, pop
 from shucang.classify.checksums import is_valid_id_card
 from shucang.platform import open_warehouse
 from shucang.protect import list_extracts, protect_for_recipient, trace_file, upsert_recipient
-from shucang.protect.decoy_index import decoy_p_value
+from shucang.protect.decoy_index import MAX_DECOYS_USED, decoy_p_value
 from shucang.protect.decoys import decoy_count
 from shucang.protect.policy import Policy
+from shucang.protect.pseudonym import TOKEN_VALUE
 from shucang.protect.tables import decoys as decoy_table
 from shucang.settings import Settings
 from shucang.warehouse import IngestOptions
@@ -173,13 +175,14 @@ def test_policy_decides_where_decoys_go(warehouse) -> None:  # type: ignore[no-u
         return protect_for_recipient(warehouse, dataset, warehouse.read_arrow(dataset), who, version=1,
                                      grades=grades, **{"channel": "extract", **kw})
 
-    # auto: a full-clearance copy with numeric measures already carries a mark → no decoys
-    assert "decoys" not in release("people", "top", GRADES).marks
+    # auto: a full-clearance copy releases identifying columns as stored → decoys, even with numeric
+    # measures (a leaker may keep only two identifying columns), 1 % of rows by default
+    assert release("people", "top", GRADES).marks["decoys"]["count"] == 30
     # auto: pseudonyms carry the mark at clearance 1 → no decoys, row count unchanged
     low = release("population", "low", POPULATION_GRADES)
     assert "decoys" not in low.marks and low.table.num_rows == 3000
     # auto: nothing else can carry a mark → decoys
-    assert release("population", "top", POPULATION_GRADES).marks["decoys"]["count"] == 3
+    assert release("population", "top", POPULATION_GRADES).marks["decoys"]["count"] == 30
     # never on other channels, never when switched off
     assert release("population", "top", POPULATION_GRADES, channel="api").table.num_rows == 3000
     off = release("population", "top", POPULATION_GRADES, policy=Policy(decoy_mode="off"))
@@ -190,16 +193,17 @@ def test_policy_decides_where_decoys_go(warehouse) -> None:  # type: ignore[no-u
     # on: also where other carriers exist (masked like the real rows)
     forced = release("population", "low", POPULATION_GRADES, policy=Policy(decoy_mode="on", decoy_per_million=2000))
     assert forced.marks["decoys"]["count"] == 6 and forced.table.num_rows == 3006
-    assert all(n.endswith("*") for n in forced.table.column("name").to_pylist())
+    # names leave as keyed pseudonyms (decoys' too), like every direct identifier of a file extract
+    assert all(re.fullmatch(TOKEN_VALUE, n) for n in forced.table.column("name").to_pylist())
     # below min_rows, auto adds nothing
     small = Policy(decoy_min_rows=10_000)
     assert "decoys" not in release("population", "top", POPULATION_GRADES, policy=small).marks
 
 
 def test_decoy_p_value_is_a_valid_bound() -> None:
-    # One decoy with b bits among L·d pairs: C(L·d, 1) · 2^-b, times the 5 choices of j.
+    # One decoy with b bits among L·d pairs: C(L·d, 1) · 2^-b, times the MAX_DECOYS_USED choices of j.
     p, used = decoy_p_value([60.0], 1000, 700)
-    assert used == 1 and p == pytest.approx(5 * 1000 * 700 * 2.0**-60, rel=1e-9)
+    assert used == 1 and p == pytest.approx(MAX_DECOYS_USED * 1000 * 700 * 2.0**-60, rel=1e-9)
     # More (independent) decoys only make the evidence stronger; weak ones are not used.
     p2, used2 = decoy_p_value([60.0, 55.0], 1000, 700)
     assert p2 < p and used2 == 2

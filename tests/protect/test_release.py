@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 import pytest
 from tests.protect.helpers import GRADES, people
@@ -9,6 +11,7 @@ from tests.protect.helpers import GRADES, people
 from shucang.errors import InputError, NotFound, PermissionDenied
 from shucang.protect import list_extracts, protect_for_recipient, set_column_rule, upsert_recipient
 from shucang.protect.policy import POLICY_FILE, load_policy
+from shucang.protect.pseudonym import TOKEN_VALUE
 from shucang.protect.recipients import get_recipient, list_recipients
 from shucang.warehouse import IngestOptions
 
@@ -47,7 +50,8 @@ def test_low_clearance_masks_above_level(wh) -> None:  # type: ignore[no-untyped
     assert out.column("employees").num_chunks >= 0 and out.num_rows == source.num_rows
     ids = out.column("id_card").to_pylist()
     assert all(len(t) == 18 for t in ids) and not set(ids) & set(source.column("id_card").to_pylist())
-    assert all(n.endswith("*") for n in out.column("name").to_pylist())
+    names = out.column("name").to_pylist()  # keyed pseudonyms (they carry the mark when IDs are dropped)
+    assert all(re.fullmatch(TOKEN_VALUE, n) for n in names) and not set(names) & set(source.column("name").to_pylist())
     assert all("*" not in m and len(m) == 11 for m in out.column("mobile").to_pylist())  # pseudonym, not mask
     assert set(out.column("birth_date").to_pylist()) <= set(range(1940, 2006))
     assert all(a.endswith(("街道", "镇")) for a in out.column("address").to_pylist())

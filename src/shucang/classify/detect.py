@@ -250,9 +250,10 @@ def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[di
             put("address", lambda: pc.and_(_m(squeezed, V.ADDRESS_RE), pc.invert(_m(squeezed, "[，。；！？：,;!?]"))))
             put("place_only", lambda: _m(squeezed, V.PLACE_ONLY_RE))
         if avg_len <= 40:
-            org_unit = _m(squeezed, V.ORG_UNIT_RE)
-            put("org_unit", lambda: org_unit)
-            put("medical_words", lambda: pc.and_(_m(squeezed, V.MEDICAL_WORDS), pc.invert(org_unit)))
+            if want("org_unit", "medical_words"):  # (lazily: a full scan of a name column needs neither)
+                org_unit = _m(squeezed, V.ORG_UNIT_RE)
+                put("org_unit", lambda: org_unit)
+                put("medical_words", lambda: pc.and_(_m(squeezed, V.MEDICAL_WORDS), pc.invert(org_unit)))
             put("care", lambda: _m(squeezed, V.CARE_RE))
             put("crime_words", lambda: _m(squeezed, V.CRIME_WORDS))
         if avg_len >= 12 and want("free_text_pii"):

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-GROUPS = ("direct", "quasi", "sensitive", "personal", "legal_key", "published", "natural")
+GROUPS = ("direct", "quasi", "sensitive", "personal", "legal_key", "published", "natural", "identifying")
 """direct identifier · quasi-identifier · sensitive attribute · other personal data · identifies a legal
-person · published legal-person data · marks a natural person as the table's subject."""
+person · published legal-person data · marks a natural person as the table's subject · names a person
+on its own in a leaked file (a file extract releasing one as stored gets decoy rows)."""
 PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _ID_TEXT = r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
 _PLATE_TEXT = "[" + PLATE_PROVINCES + "][A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]"
@@ -64,6 +65,10 @@ class SensitiveType:
     """Decoy generator kind (``id``, ``mobile``, ``name``); None: the decoy keeps its donor's value."""
     never_shown: bool = False
     """Masked for every recipient whatever the clearance (密码)."""
+    open_data_drop: bool = False
+    """Dropped from open-data releases when graded above the release's level (names, addresses…)."""
+    check: str | None = None
+    """Check character a synthesised value must get right (``luhn``, ``uscc``), by name."""
     text: str | None = None
     """RE2 pattern of the entity inside free text (no boundaries), used to find *and* to redact it."""
     text_bound: str = "none"
@@ -98,9 +103,11 @@ TYPES: tuple[SensitiveType, ...] = (
       en=('name', 'real_name', 'full_name', 'person_name', 'realname', 'fullname', 'contact', 'contact_name', 'owner', 'owner_name', 'applicant', 'patient', 'patient_name', 'doctor', 'first_name', 'last_name', 'surname', 'given_name', 'customer_name', 'user_real_name', 'father', 'mother', 'guardian', 'student_name', 'emp_name', 'employee_name', 'xm'),
       threshold=0.6,
       priority=4,
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='name',
-      decoy='name'),
+      pseudonym='token',
+      decoy='name',
+      open_data_drop=True),
     T('id_card', '居民身份证号', 4,
       zh=('身份证号码', '身份证号', '身份证', '公民身份号码', '证件号码', '证件号', '身份证明号码', '社会保障号码', '社会保障号', '证照号码', '居民身份证', '身份号码', '证件编号', '居住证号'),
       initials=('sfzh', 'sfz', 'sfzhm', 'zjhm', 'zjh', 'gmsfhm', 'shbzhm', 'sfhm'),
@@ -108,7 +115,7 @@ TYPES: tuple[SensitiveType, ...] = (
       en=('id_card', 'idcard', 'id_no', 'id_number', 'idno', 'identity', 'identity_no', 'citizen_id', 'national_id', 'cert_no', 'certificate_no', 'resident_id', 'idcard_no', 'id_card_no', 'sfzh'),
       threshold=0.5,
       priority=9,
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 4},
       pseudonym='id18',
       decoy='id',
@@ -122,7 +129,7 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.8,
       priority=5,
       validators=('alnum_code', 'doc_code', 'passport'),
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 1, 'tail': 2},
       pseudonym='token'),
     T('travel_permit', '港澳台通行证', 4,
@@ -133,7 +140,7 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.8,
       priority=5,
       validators=('alnum_code', 'doc_code', 'travel_permit'),
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 1, 'tail': 2},
       pseudonym='id18',
       decoy='id'),
@@ -143,7 +150,7 @@ TYPES: tuple[SensitiveType, ...] = (
       pinyin=('shebaoka',),
       en=('ssn', 'social_security', 'insurance_no', 'si_card', 'medicare_no', 'social_card', 'social_security_card'),
       validators=('alnum_code', 'doc_code'),
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 4},
       pseudonym='id18',
       decoy='id'),
@@ -155,7 +162,7 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.5,
       priority=6,
       validators=('decimal', 'landline_phone', 'mobile_phone'),
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='phone',
       pseudonym='mobile',
       decoy='mobile',
@@ -179,10 +186,11 @@ TYPES: tuple[SensitiveType, ...] = (
       en=('email', 'e_mail', 'mail', 'email_address'),
       threshold=0.6,
       priority=6,
-      groups=('direct', 'published'),
+      groups=('direct', 'published', 'identifying'),
       mask='email',
       text_label='[邮箱]',
-      text=r'[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}', text_bound='none'),
+      text=r'[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}', text_bound='none',
+      open_data_drop=True),
     T('address', '地址', 3,
       zh=('地址', '住址', '住所', '居住地', '户籍地', '所在地', '建设地点', '地点', '详细地址', '门牌', '暂住地', '现住址', '通讯地址', '通信地址', '经营场所', '住所地', '出生地', '籍贯地址'),
       initials=('dz', 'zz', 'zs', 'hjdz', 'jtzz', 'xzz', 'jzdz', 'zzdz', 'txdz', 'jydz', 'hjd'),
@@ -191,8 +199,9 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.5,
       priority=3,
       validators=('address',),
-      groups=('quasi', 'published'),
-      mask='address'),
+      groups=('quasi', 'published', 'identifying'),
+      mask='address',
+      open_data_drop=True),
     T('postal_code', '邮政编码', 1,
       zh=('邮政编码', '邮编'),
       initials=('yzbm', 'yb'),
@@ -266,7 +275,8 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.25,
       validators=('free_text_pii',),
       groups=('natural', 'personal'),
-      mask='free_text'),
+      mask='free_text',
+      open_data_drop=True),
     T('revenue', '企业营收/产值/利润', 3,
       zh=('营业收入', '营收', '销售额', '销售收入', '产值', '利润', '营业额', '主营业务收入', '净利润', '工业总产值', '增加值', '经营收入', '成交额', '交易额'),
       initials=('yysr', 'xse', 'yye', 'zcz'),
@@ -282,11 +292,12 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.6,
       priority=8,
       validators=('bank_card', 'digits'),
-      groups=('direct', 'natural'),
+      groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 4},
       pseudonym='digits',
       text_label='[银行卡号]',
-      text=r'62[0-9]{14,17}', text_bound='digit'),
+      text=r'62[0-9]{14,17}', text_bound='digit',
+      check='luhn'),
     T('bank_account', '银行账号', 4,
       zh=('银行账号', '账号', '帐号', '基本户', '对公账户', '银行账户', '账户', '帐户', '结算账户', '开户账号', '收款账号', '付款账号'),
       initials=('yhzh', 'zh', 'jbhzh', 'dgzh'),
@@ -360,10 +371,11 @@ TYPES: tuple[SensitiveType, ...] = (
       en=('plate', 'plate_no', 'license_plate', 'plate_number', 'car_no', 'vehicle_no'),
       threshold=0.5,
       priority=6,
-      groups=('direct',),
+      groups=('direct', 'identifying'),
       mask='keep_ends', mask_params={'head': 2, 'tail': 2},
       text_label='[车牌]',
-      text=_PLATE_TEXT, text_bound='none'),
+      text=_PLATE_TEXT, text_bound='none',
+      open_data_drop=True),
     T('vin', '车辆识别代号', 3,
       zh=('车辆识别代号', '车辆识别码', '车架号', 'vin'),
       initials=('clsbdh', 'cjh'),
@@ -395,9 +407,10 @@ TYPES: tuple[SensitiveType, ...] = (
       en=('imei', 'meid', 'device_imei'),
       threshold=0.7,
       priority=8,
-      groups=('direct',),
+      groups=('direct', 'identifying'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 2},
-      pseudonym='digits'),
+      pseudonym='digits',
+      check='luhn'),
     T('uscc', '统一社会信用代码', 1,
       zh=('统一社会信用代码', '社会信用代码', '信用代码', '纳税人识别号', '税号', '统一代码'),
       initials=('tyshxydm', 'shxydm', 'xydm', 'nsrsbh', 'tydm'),
@@ -406,7 +419,8 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.6,
       priority=9,
       groups=('legal_key', 'published'),
-      mask='keep_ends', mask_params={'head': 8, 'tail': 2}),
+      mask='keep_ends', mask_params={'head': 8, 'tail': 2},
+      check='uscc'),
     T('org_code', '组织机构代码', 1,
       zh=('组织机构代码', '机构代码'),
       initials=('zzjgdm', 'jgdm'),
@@ -439,7 +453,8 @@ TYPES: tuple[SensitiveType, ...] = (
       validators=('person_name',),
       groups=('published',),
       mask='name',
-      decoy='name'),
+      decoy='name',
+      open_data_drop=True),
     T('tax_amount', '纳税额', 3,
       zh=('税额', '纳税额', '应纳税', '已缴税', '所得税', '税款', '缴税', '减免税', '退税', '税金', '入库税', '税收', '个税'),
       initials=('se', 'nse', 'ynse', 'yjse', 'jmse', 'grsds'),

@@ -14,7 +14,7 @@ or the same digit skeleton). Summing over the 2^m subsets, each of the L·d (lea
 is a super-uniform variable U = 2^m·∏ n_c·2^{−b_c}. For j matched decoys (distinct rows) with
 product P = ∏ U_i, the chance of an innocent file doing as well is at most
 C(L·d, j) · P · Σ_{i<j} (−ln P)^i / i! (the tail of a product of j independent uniforms), minimised
-over j ≤ 5 and multiplied by 5. The trace then multiplies by the number of hypotheses (every
+over j ≤ 16 and multiplied by 16. The trace then multiplies by the number of hypotheses (every
 extract with decoys) — the same Bonferroni rule as the other evidence.
 """
 
@@ -38,7 +38,8 @@ from shucang.protect.registry import ExtractRecord
 from shucang.protect.tables import decoys as decoy_table
 from shucang.protect.tables import ensure_tables
 
-MAX_DECOYS_USED = 5
+MAX_DECOYS_USED = 16
+"""The trace tries the j ≤ 16 strongest decoys and pays a factor 16 for the choice of j."""
 
 
 def index_key(ring: KeyRing, key_id: str) -> bytes:

@@ -8,12 +8,14 @@ gender, birth date, education and the like stay mutually consistent — and repl
 a person with fresh values drawn from keyed randomness:
 
 * dates: every date column of the decoy (and the birth date inside its ID number) moves by one
-  random number of days (up to ±180, staying inside each column's range), so intervals between a
-  row's dates — birth and registration, acceptance and completion — stay as they were;
+  random number of days (up to ±10 years, staying inside each column's range), so intervals between a
+  row's dates — birth and registration, acceptance and completion — stay as they were, and columns
+  graded ``age`` move with them;
 * ID numbers (GB 11643): the donor's region, the shifted birth date, a new sequence number of the
   donor's parity (so the gender column still agrees) and a valid MOD 11-2 check character;
 * mobile numbers: the donor's 3-digit prefix and 8 random digits;
-* person names: the surname of one random row and the given name of another;
+* person names: the surname of one random row and a given name of (at least) two characters drawn
+  one by one from the characters of the dataset's given names;
 * other near-unique text (addresses, case numbers …): every digit run replaced by random digits of
   the same length (check characters of credit codes and Luhn numbers recomputed).
 
@@ -49,7 +51,9 @@ DATE_LIKE = r"^[0-9]{4}[-/.年][0-9]{1,2}"
 MIN_BITS = 3.0
 """A synthesised cell with less keyed entropy than this is not worth registering."""
 _TRIES = 30
-MAX_SHIFT_DAYS = 180
+MAX_SHIFT_DAYS = 3652
+"""Largest shift of a decoy's dates, days (±10 years: 12.8 bits in its ID number, against 8.5 at ±180 days;
+its age columns move with it)."""
 NAME_POOL = 100_000
 Existing = Callable[[str], pa.Array | None]
 
@@ -189,6 +193,28 @@ def _shift_columns(base: pa.Table, dates: list[str], offsets: np.ndarray) -> dic
     return out
 
 
+def _age_columns(base: pa.Table, types: dict[str, str | None], offsets: np.ndarray) -> dict[str, pa.Array]:
+    """Age columns of the decoys moved with their shifted dates (an ID number 10 years younger is an age
+    10 lower), so a decoy's age still agrees with its ID number."""
+    years = np.round(offsets / 365.25).astype(np.int64)
+    out: dict[str, pa.Array] = {}
+    for name in base.column_names:
+        if types.get(name) != "age":
+            continue
+        t = base.schema.field(name).type
+        column = base.column(name).combine_chunks()
+        if pa.types.is_integer(t):
+            out[name] = pc.max_element_wise(pc.subtract(column, pa.array(years).cast(t)), pa.scalar(0, t),
+                                            skip_nulls=False).cast(t)
+        elif pa.types.is_string(t):
+            digits = pc.match_substring_regex(pc.utf8_trim_whitespace(column), r"^[0-9]{1,3}$")
+            number = pc.cast(pc.if_else(digits, pc.utf8_trim_whitespace(column), pa.scalar(None, pa.string())),
+                             pa.int64())
+            moved = pc.max_element_wise(pc.subtract(number, pa.array(years)), 0, skip_nulls=False).cast(pa.string())
+            out[name] = pc.if_else(pc.fill_null(digits, False), moved, column)
+    return out
+
+
 def _id_cells(donor: list[str | None], rng: np.random.Generator, taken: pa.Array | None,
               used: set[str], offsets: np.ndarray, shift_bits: np.ndarray,
               ) -> tuple[list[str | None], list[dict[str, float]]]:
@@ -251,7 +277,13 @@ def _name_parts(names: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 def _name_cells(column: pa.Array, donor: list[str | None], rng: np.random.Generator,
                 ) -> tuple[list[str | None], list[dict[str, float]]]:
-    """The surname of one random row and the given name of another (names need not be unique)."""
+    """The surname of one random row, and a given name as long as another row's (two characters at
+    least, the commonest form) whose characters are each drawn from the characters of all given names
+    (names need not be unique).
+
+    Drawing the characters one by one, rather than copying a whole given name, gives a two-character
+    name about twice the keyed entropy, so a leak keeping only names and one other column is still
+    traced by few decoys; the names stay as plausible as the dataset's own (the same characters)."""
     if len(column) > NAME_POOL:  # draw from a random pool; the bits are exact for that pool
         column = column.take(pa.array(np.sort(rng.choice(len(column), NAME_POOL, replace=False))))
     surname, given = _name_parts(column)
@@ -259,21 +291,32 @@ def _name_cells(column: pa.Array, donor: list[str | None], rng: np.random.Genera
     if len(present) == 0:
         return list(donor), [{} for _ in donor]
     surname, given = surname.take(present), given.take(present)
-    bits = {"name_surname": _max_share_bits(surname), "name_given": _max_share_bits(given)}
+    lengths = np.asarray(pc.utf8_length(given).to_numpy(zero_copy_only=False), dtype=np.int64)
+    chars = pa.array(list("".join(given.to_pylist())), pa.string())
+    surname_bits, char_bits = _max_share_bits(surname), _max_share_bits(chars)
     a = rng.integers(0, len(surname), len(donor))
-    b = rng.integers(0, len(given), len(donor))
-    made = pc.binary_join_element_wise(surname.take(pa.array(a)), given.take(pa.array(b)), "").to_pylist()
+    length = lengths[rng.integers(0, len(lengths), len(donor))]
+    if (lengths >= 2).any():  # two-character given names (the commonest form) carry twice the bits
+        length = np.maximum(length, 2)
+    picks = chars.take(pa.array(rng.integers(0, len(chars), int(length.sum())))).to_pylist()
+    made: list[str] = []
+    at = 0
+    for sur, k in zip(surname.take(pa.array(a)).to_pylist(), length.tolist(), strict=True):
+        made.append(sur + "".join(picks[at:at + k]))
+        at += k
     values = [None if d is None else m for d, m in zip(donor, made, strict=True)]
-    return values, [dict(bits) if v is not None else {} for v in values]
+    return values, [{"name_surname": surname_bits, "name_given": char_bits * k} if v is not None else {}
+                    for v, k in zip(values, length.tolist(), strict=True)]
 
 
 def _fix_check(value: str, type_code: str | None) -> str:
-    if type_code == "uscc" and len(value) == 18:
+    check = ST.BY_CODE[type_code].check if type_code and type_code in ST.BY_CODE else None
+    if check == "uscc" and len(value) == 18:
         try:
             return value[:17] + uscc_check_char(value[:17].upper())
         except ValueError:
             return value
-    if type_code in ("bank_card", "imei") and value.isdigit() and len(value) >= 2:
+    if check == "luhn" and value.isdigit() and len(value) >= 2:
         return value[:-1] + luhn_check_digit(value[:-1])
     return value
 
@@ -297,8 +340,8 @@ def _digit_cells(donor: list[str | None], rng: np.random.Generator, taken: pa.Ar
         space = 1.0
         for digits in re.findall(r"[0-9]+", value):
             space *= (9 if digits[0] != "0" else 10) * 10.0 ** (len(digits) - 1)
-        if type_code in ("bank_card", "imei"):
-            space /= 10  # the last digit is a check digit
+        if type_code and type_code in ST.BY_CODE and ST.BY_CODE[type_code].check:
+            space /= 10  # the last character is a check character
         bits_of[i] = math.log2(max(space - n_taken, 1.0))
         return _fix_check(re.sub(r"[0-9]+", run, value), type_code)
 
@@ -323,6 +366,7 @@ def make_decoys(table: pa.Table, count: int, rng: np.random.Generator, *,
     dates = _date_columns(table)
     offsets, shift_bits = _shifts(table, base, dates, rng)
     columns.update(_shift_columns(base, dates, offsets))
+    columns.update(_age_columns(base, types, offsets))
     cells: list[dict[str, dict[str, float]]] = [{} for _ in range(count)]
     used: set[str] = set()
     for name in table.column_names:

@@ -12,7 +12,7 @@ channel's treatment of direct identifiers, and finally the type's display mask f
       population.address: {strategy: drop}
       "*.备注": {strategy: free_text}
     fingerprint: {numeric_tolerance: 0.001, window: 0.05}
-    decoys: {mode: auto, per_million: 700, minimum: 1, min_rows: 1000, datasets: {population: on}}
+    decoys: {mode: auto, per_million: 10000, minimum: 1, min_rows: 1000, datasets: {population: on}}
     k_anonymity: {k: 5}
     small_cells: {k: 5}       # grouped counts/sums for non-admins: groups smaller than k are suppressed
 
@@ -47,6 +47,11 @@ RELEASE_STRATEGIES = ("pseudonym", "hash", "drop", "none")
 IDENTIFIER_SHAPES: dict[str, str] = {t.code: t.pseudonym for t in ST.TYPES if t.pseudonym}
 """Direct identifiers that a channel may pseudonymise, with the token shape that keeps their format."""
 NEVER_SHOWN_TYPES = tuple(t.code for t in ST.TYPES if t.never_shown)
+OPEN_DATA_DROP = frozenset(t.code for t in ST.TYPES if t.open_data_drop)
+"""Types an open-data release drops when they are graded above its level."""
+IDENTIFYING_TYPES = ST.in_group("identifying")
+"""Columns that name a person on their own: a file extract releasing any of them as stored gets decoy rows
+(policy ``auto``), since a leaker may keep just two of them and nothing else."""
 """Types masked for every recipient, whatever the clearance (密码/密钥)."""
 
 
@@ -94,9 +99,12 @@ class Policy:
     small_cell_k: int = 5
     """Smallest group a grouped count/sum served to a non-admin may describe (smaller: suppressed)."""
     decoy_mode: str = "auto"
-    """auto | on | off: decoy rows in file extracts (auto: only where no other mark carrier exists)."""
-    decoy_per_million: float = 700.0
-    """Decoys per million extracted rows (700: a 1 % sample of a 1M-row copy holds one with 99.9 %)."""
+    """auto | on | off: decoy rows in file extracts (auto: where an identifying column leaves as stored,
+    or nothing else carries a mark)."""
+    decoy_per_million: float = 10_000.0
+    """Decoys per million extracted rows (10,000 = 1 % of rows: a 1,000-row leak keeping any two identifying
+    columns of a full-clearance copy holds enough of them in ≥ 95 % of cases; 700 suffices for 10,000-row
+    leaks)."""
     decoy_minimum: int = 1
     """Fewest decoys an extract with decoys gets."""
     decoy_min_rows: int = 1000
@@ -120,8 +128,7 @@ class Policy:
                 return ColumnRule("pseudonym", {"shape": IDENTIFIER_SHAPES[type_code]})
             if treatment == "drop":
                 return ColumnRule("drop")
-        if channel == "opendata" and type_code in ("person_name", "legal_representative", "email",
-                                                   "license_plate", "address", "free_text_pii"):
+        if channel == "opendata" and type_code in OPEN_DATA_DROP:
             return ColumnRule("drop")
         strategy, params = DEFAULT_MASKS.get(type_code or "", ("redact", {}))
         return ColumnRule(strategy, dict(params))

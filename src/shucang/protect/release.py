@@ -28,6 +28,7 @@ from shucang.protect.masking import apply_mask
 from shucang.protect.policy import (
     CHANNELS,
     IDENTIFIER_SHAPES,
+    IDENTIFYING_TYPES,
     NEVER_SHOWN_TYPES,
     ColumnRule,
     Policy,
@@ -343,7 +344,10 @@ def finish_release(wh: Any, plan: ReleasePlan, out: pa.Table, marks: dict[str, A
     mark_info = {"numeric": marks, "window": policy.window, "tolerance": policy.numeric_tolerance,
                  "sides": SIDE_SCHEME, "context": plan.context, "carriers": carriers, "traceable": bool(carriers)}
     decoy_rows: list[dict[str, Any]] = []
-    if channel == "extract" and mark and _want_decoys(policy, dataset, decoys, bool(carriers), out.num_rows):
+    # identifying columns released as stored carry no mark: a leak keeping only them is traced by decoys
+    bare = any(setup.graded.get(n, (None, 1))[0] in IDENTIFYING_TYPES and n not in strategies for n in plan.names)
+    if channel == "extract" and mark and _want_decoys(policy, dataset, decoys, bool(carriers) and not bare,
+                                                      out.num_rows):
         out, decoy_rows, summary = _add_decoys(
             wh, dataset, version, source(), out, plan.transforms, setup.graded, policy, ring=setup.ring,
             key_id=key_id, recipient_id=who.id, extract_id=extract_id, strategies=strategies)

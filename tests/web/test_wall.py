@@ -115,6 +115,7 @@ def test_big_screen_fills_the_wall(server: str, browser: Any, width: int, height
 
 INJECT_SLOTS = """() => {
   const centre = document.querySelector('.screen-centre');
+  centre.querySelectorAll('.panel-slots').forEach((old) => old.remove());  // the demo's own panels make way
   const slots = document.createElement('div');
   slots.className = 'panel-slots'; slots.dataset.testid = 'panel-slots';
   for (const [id, title] of [['economy', '产业大脑'], ['city', '城市大脑'], ['extra', '第三个面板']]) {

@@ -162,7 +162,8 @@ def display_name(login: Any, names: dict[str, str]) -> str:
 
 
 SYSTEM_ACTORS = {"demo": N_("demo data"), "after-ingest": N_("computed after loading"),
-                 "recompute": N_("recomputed")}
+                 "recompute": N_("recomputed"), "city": N_("city brain evaluation"),
+                 "sources": N_("scheduled source run")}
 """What the cockpit itself did, by the part after ``system:``."""
 
 

@@ -135,7 +135,8 @@ def page(request: Request, template: str, data: dict[str, Any], *, status: int =
             "nav_extra": _nav(request),
             "nav_groups": navigation.menu(actor, active, lang, getattr(request.app.state, "web_served", set())),
             "synthetic_warehouse": _holds_synthetic_data(request),
-            "person": lambda login: labels.display_name(login, _display_names(request)),
+            "person": lambda login: (labels.actor_label(login, lang) if str(login or "").startswith("system:")
+                                     else labels.display_name(login, _display_names(request))),
         }
         html = env.get_template(template).render(values)
         response = HTMLResponse(html, status_code=status)

@@ -10,6 +10,7 @@ English wall stays English.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,12 +26,16 @@ CACHE_SECONDS = 60.0
 """How long a panel is reused: the wall refreshes every 30 s, the data change at most hourly."""
 
 
+UNIT = re.compile(r"[（(][^)）]*[)）]")
+"""A measure's unit in brackets (工业总产值(万元)): the wall shows growth rates, so the unit goes."""
+
+
 def _pct(value: Any) -> str:
     return "–" if value is None else f"{float(value):+.1f}%"
 
 
 def economy_panel(wh: Warehouse, lang: str) -> dict[str, Any] | None:
-    """Headline cumulative YoY figures of the bound monthly reports and the number of watch alerts
+    """The first two headline cumulative YoY figures of the bound monthly reports; the period and watch alerts in the note
     (figures only: a slot under the map has no room for a chart readable from 5 m)."""
     from shucang.economy.monitor import screen_panel
 
@@ -38,17 +43,15 @@ def economy_panel(wh: Warehouse, lang: str) -> dict[str, Any] | None:
     if not data.get("available"):
         return None
     _ = lambda s: gettext(lang, s)  # noqa: E731
-    figures = [{"label": k["label"], "value": _pct(k["yoy_pct"])} for k in data.get("kpis", [])[:4]]
-    alerts = data.get("alerts", {}).get("total", 0)
-    figures.append({"label": _("Watch alerts"), "value": f"{alerts:,}"})
-    note = f"{data.get('period', '')} · {_('comparable caliber')}" if data.get("caliber") == "comparable" \
-        else str(data.get("period", ""))
+    figures = [{"label": UNIT.sub("", str(k["label"])), "value": _pct(k["yoy_pct"])} for k in data.get("kpis", [])[:2]]
+    alerts = int(data.get("alerts", {}).get("total", 0))
+    note = f"{data.get('period', '')} · {_('Watch alerts')} {alerts:,}"
     return {"id": "economy", "title": _("Industrial economy"), "figures": figures, "chart": None,
             "href": "/economy", "note": note}
 
 
 def city_panel(wh: Warehouse, lang: str) -> dict[str, Any] | None:
-    """Signs by state and open alerts by level, with the kinds of sign that are worst."""
+    """Open alerts by level; the number of signs and where alerts gather in the note."""
     from shucang.city.board import screen_panel
 
     data = screen_panel(wh)
@@ -58,12 +61,12 @@ def city_panel(wh: Warehouse, lang: str) -> dict[str, Any] | None:
     _ = lambda s: gettext(lang, s)  # noqa: E731
     alerts = data.get("alerts") or {}
     figures = [
-        {"label": _("Signs"), "value": f"{sum(int(v) for v in signs.values()):,}"},
         {"label": _("Red alerts"), "value": f"{int(alerts.get('red', 0)):,}"},
         {"label": _("Yellow alerts"), "value": f"{int(alerts.get('yellow', 0)):,}"},
     ]
-    towns = [t["town"] for t in data.get("hot_towns", []) if t.get("red") or t.get("yellow")][:3]
-    note = (_("Most alerts") + ": " + "、".join(towns)) if towns else code_label("ok", lang)
+    towns = [t["town"] for t in data.get("hot_towns", []) if t.get("red") or t.get("yellow")][:2]
+    count = f"{_('Signs')} {sum(int(v) for v in signs.values()):,}"
+    note = f"{count} · {_('Most alerts')}: {'、'.join(towns)}" if towns else f"{count} · {code_label('ok', lang)}"
     return {"id": "city", "title": _("City vital signs"), "figures": figures, "chart": None,
             "href": "/city", "note": note}
 

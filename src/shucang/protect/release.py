@@ -19,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shucang.classify.graded import UNGRADED, grades_of
+from shucang.classify.store import column_grades
 from shucang.errors import InputError
 from shucang.protect.decoy_index import decoy_entries, record_decoys
 from shucang.protect.decoys import Decoys, decoy_count, interleave, make_decoys
@@ -66,26 +68,11 @@ class ProtectedRelease:
                 "ungraded_columns": self.ungraded_columns}
 
 
-def _grade_of(value: Any) -> tuple[str | None, int]:
-    if value is None:
-        return None, 1
-    if isinstance(value, tuple | list):
-        return (value[0] or None), int(value[1])
-    if isinstance(value, dict):
-        return value.get("type") or None, int(value.get("level") or 1)
-    return getattr(value, "type", None) or None, int(getattr(value, "level", 1) or 1)
-
-
 def resolve_grades(wh: Any, dataset: str, version: int | None, grades: dict[str, Any] | None) -> dict[str, tuple[str | None, int]]:
     """Column → (type code, level): given, else from the classify stage's store."""
     if grades is None:
-        try:
-            from shucang.classify.store import column_grades
-        except ImportError:  # classification not installed: every column counts as ungraded
-            grades = {}
-        else:
-            grades = column_grades(wh, dataset, version)
-    return {str(k): _grade_of(v) for k, v in (grades or {}).items()}
+        grades = column_grades(wh, dataset, version)
+    return grades_of(grades)
 
 
 def _primary_key(wh: Any, dataset: str) -> set[str]:
@@ -310,7 +297,7 @@ def plan_release(wh: Any, dataset: str, table: pa.Table, recipient: str, *, chan
         column = table.column(name)
         if name not in graded:
             ungraded.append(name)
-        type_code, level = graded.get(name, (None, 1))
+        type_code, level = graded.get(name, UNGRADED)
         if type_code in NEVER_SHOWN_TYPES or level > limit:
             rule = policy.rule_for(dataset, name, type_code, channel)
             if type_code in NEVER_SHOWN_TYPES and rule.strategy == "none":

@@ -11,8 +11,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shucang.api.deps import get_warehouse
 from shucang.errors import NotFound
+from shucang.shell.request import get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web import plan_data
 from shucang.web.exports import export_response

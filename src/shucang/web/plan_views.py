@@ -14,8 +14,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from shucang.api.deps import get_actor, get_warehouse
 from shucang.errors import AuthenticationRequired, Conflict, InputError, NotFound, PermissionDenied
+from shucang.shell.request import get_actor, get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web import plan_data
 from shucang.web.cixi_map import build_map

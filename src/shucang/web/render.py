@@ -181,12 +181,12 @@ def _display_names(request: Request) -> dict[str, str]:
 
 
 def _actor(request: Request) -> Any:
-    from shucang.api.deps import get_actor
+    from shucang.shell.request import get_actor
 
     try:
         return get_actor(request)
     except Exception:  # noqa: BLE001 — a broken session must not break a public page
-        from shucang.api.deps import PUBLIC
+        from shucang.shell.request import PUBLIC
 
         return PUBLIC
 

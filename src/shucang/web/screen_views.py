@@ -20,8 +20,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from shucang.api.deps import get_warehouse
 from shucang.errors import NotFound, ShucangError
+from shucang.shell.request import get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web import numbers
 from shucang.web.cixi_map import tile_layout

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from shucang.api.deps import get_warehouse
+from shucang.shell.request import get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web import security_sources as sources
 from shucang.web.exports import export_response

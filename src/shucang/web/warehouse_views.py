@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from shucang.api.deps import get_warehouse
+from shucang.shell.request import get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web.dictionary import column_label
 from shucang.web.exports import export_response

@@ -52,10 +52,8 @@ class OpenRelease:
 def _ensure_public_recipient(wh: Any) -> None:
     if getattr(wh, "_share_public_recipient", False):
         return
-    try:
-        from shucang.protect.recipients import upsert_recipient
-    except ImportError:
-        return
+    from shucang.protect.recipients import upsert_recipient
+
     upsert_recipient(wh, PUBLIC_RECIPIENT, department=None, clearance=1)
     wh._share_public_recipient = True
 

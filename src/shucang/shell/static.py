@@ -18,7 +18,7 @@ STATIC_PREFIX = "/static"
 
 
 @lru_cache(maxsize=64)
-def _file_hash(path: str, mtime_ns: int) -> str:
+def _file_hash(path: str, _mtime_ns: int) -> str:
     digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()
     return digest[:10]
 

@@ -24,8 +24,6 @@ class NavItem:
     """English msgid."""
     who: str = "all"
     """``all`` · ``signed-in`` · ``signed-out`` · a permission (``audit:view``) checked with ``allowed``."""
-    optional: bool = False
-    """Served by an optional router: shown only when the app has the route."""
 
 
 @dataclass(frozen=True)
@@ -46,22 +44,20 @@ GROUPS: list[NavGroup] = [
     NavGroup("governance", N_("Data governance"), (
         NavItem("/warehouse", "warehouse", N_("Warehouse")),
         NavItem("/security", "security", N_("Security")),
-        NavItem("/requests", "requests", N_("Requests"), "signed-in", optional=True),
-        NavItem("/access", "access", N_("My data"), "signed-in", optional=True),
-        NavItem("/tokens", "tokens", N_("API tokens"), "token:view", optional=True),
-        NavItem("/audit", "audit", N_("Audit"), "audit:view", optional=True),
+        NavItem("/requests", "requests", N_("Requests"), "signed-in"),
+        NavItem("/access", "access", N_("My data"), "signed-in"),
+        NavItem("/tokens", "tokens", N_("API tokens"), "token:view"),
+        NavItem("/audit", "audit", N_("Audit"), "audit:view"),
     )),
     NavGroup("open", N_("Public data"), (
-        NavItem("/opendata", "opendata", N_("Open data"), optional=True),
-        NavItem("/login", "login", N_("Log in"), "signed-out", optional=True),
+        NavItem("/opendata", "opendata", N_("Open data")),
+        NavItem("/login", "login", N_("Log in"), "signed-out"),
     )),
 ]
 """Every page in the menu, in order (register a new page here)."""
 
 
-def _visible(item: NavItem, actor: Any, served: set[str]) -> bool:
-    if item.optional and item.href not in served:
-        return False
+def _visible(item: NavItem, actor: Any) -> bool:
     signed_in = bool(getattr(actor, "is_authenticated", False))
     if item.who == "all":
         return True
@@ -71,10 +67,8 @@ def _visible(item: NavItem, actor: Any, served: set[str]) -> bool:
         return not signed_in
     if not signed_in:
         return False
-    try:
-        from shucang.share.access import Resource, allowed
-    except ImportError:
-        return False
+    from shucang.share.access import Resource, allowed
+
     if item.who == "audit:view" and getattr(actor, "role", None) == "steward":
         return allowed(actor, item.who, Resource("audit", department=actor.department))
     if item.who.startswith("token:"):
@@ -82,12 +76,12 @@ def _visible(item: NavItem, actor: Any, served: set[str]) -> bool:
     return allowed(actor, item.who)
 
 
-def menu(actor: Any, active: str, lang: str, served: set[str]) -> list[dict[str, Any]]:
+def menu(actor: Any, active: str, lang: str) -> list[dict[str, Any]]:
     """The groups this reader may see, with their visible items and which one holds the current page."""
     out = []
     for group in GROUPS:
         items = [{"href": i.href, "key": i.key, "label": gettext(lang, i.label), "current": i.key == active}
-                 for i in group.items if _visible(i, actor, served)]
+                 for i in group.items if _visible(i, actor)]
         if items:
             out.append({"key": group.key, "label": gettext(lang, group.label), "href": items[0]["href"],
                         "items": items, "current": any(i["current"] for i in items)})

@@ -57,18 +57,13 @@ TILE = 100
 def _panels(wh: Warehouse, sources: tuple[str, ...]) -> list[dict[str, Any]]:
     panels: list[dict[str, Any]] = []
     for name in sources:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+        module = importlib.import_module(name)
         provider: Callable[[Warehouse], dict[str, Any]] | None = getattr(module, "screen_panel", None)
         if provider is None:
             continue
         try:
             panel = provider(wh)
-        except (ShucangError, ImportError) as exc:
+        except ShucangError as exc:
             log.warning("screen panel %s left out: %s", name, exc)
             continue
         if panel:
@@ -82,7 +77,7 @@ def town_map(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
         from shucang.web.zone_figures import figures_by
 
         figures = figures_by(wh, "town", state) if state is not None else {}
-    except (ImportError, ShucangError):
+    except ShucangError:
         figures = {}
     tiles = tile_layout()
     measures = []
@@ -140,7 +135,7 @@ def screen_data(wh: Warehouse, lang: str, state: Any = None,
 
         rate = open_data_rate(wh)
         open_rate = numbers.fmt_percent(rate["percent"], lang) if rate else None
-    except (ImportError, NotFound):
+    except NotFound:
         open_rate = None
     status_chart = base.get("status_chart")
     if status_chart:

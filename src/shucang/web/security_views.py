@@ -3,8 +3,7 @@ rate, and audit alerts (denied/failed events and the audit chain's verification)
 
 Each part comes from the stage that owns it — classification (``shucang.classify.store``), the
 protection extract registry (``shucang.protect``), the sharing audit log and open-data rate
-(``shucang.share``). A part whose stage is not installed shows as "not available yet" instead of
-failing the page.
+(``shucang.share``).
 """
 
 from __future__ import annotations
@@ -36,10 +35,8 @@ LEVEL_NAMES_EN = {1: "L1 not sensitive", 2: "L2 low", 3: "L3 moderate", 4: "L4 s
 
 def activity_by_day(wh: Warehouse, days: int = DAYS) -> dict[str, dict[str, int]]:
     """Audit events per day and kind (read / export / login / other) over the last ``days`` days."""
-    try:
-        from shucang.share.tables import audit, ensure_tables
-    except ImportError:
-        return {}
+    from shucang.share.tables import audit, ensure_tables
+
     since = (datetime.now(UTC) - timedelta(days=days)).date().isoformat()
     day = sa.func.substr(audit.c.at, 1, 10)
     stmt = (sa.select(day.label("day"), audit.c.action, sa.func.count().label("n"))

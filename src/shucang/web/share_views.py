@@ -1,7 +1,6 @@
 """Web pages of the sharing stage: login, the request/approval workflow, grants, tokens, audit, open data.
 
-For the cockpit side: ``mount_web`` includes this module's ``router`` (``from shucang.web.share_views
-import router``; it is listed in ``shucang.web.OPTIONAL_ROUTERS``). Templates live under
+For the cockpit side: ``mount_web`` includes this module's ``router``. Templates live under
 ``web/templates/share/`` and ``web/templates/opendata/`` and extend ``base.html``.
 
 Every page computes its data with the same core calls the JSON API makes (``shucang.share``) and

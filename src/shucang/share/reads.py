@@ -292,32 +292,19 @@ def release(wh: Any, actor: Actor, plan: AccessPlan, table: pa.Table, *, channel
     callable) and it is committed in the same transaction as the read's audit entry — one group
     commit instead of two commits per read, and never one row without the other.
     """
-    try:
-        from shucang.protect.release import protect_for_recipient
-        from shucang.protect.tables import ensure_tables as ensure_protect_tables
-        from shucang.protect.tables import extracts
-    except ImportError:
-        # The protection stage is absent: never release what it would have masked — drop those columns.
-        hidden = [c for c in table.column_names if c not in plan.clear]
-        return Released(table.drop_columns(hidden), None, [], hidden)
+    from shucang.protect.release import ReleaseRequest, protect_for_recipient
+    from shucang.protect.tables import ensure_tables as ensure_protect_tables
+    from shucang.protect.tables import extracts
+
     grades = plan.protection_grades
     setup = (prepared or _release_setup(wh, actor.name, plan, channel))[0]
     rows: list[dict[str, Any]] = []
-    out = protect_for_recipient(wh, plan.dataset, table, actor.name, channel=channel, version=plan.version,
-                                max_level=plan.max_level, grades=grades, created_by=actor.name, setup=setup,
-                                record=rows.append)
+    request = ReleaseRequest(plan.dataset, actor.name, channel, version=plan.version, max_level=plan.max_level,
+                             grades=grades, created_by=actor.name, setup=setup)
+    out = protect_for_recipient(wh, request, table, record=rows.append)
     ensure_protect_tables(wh.engine)
     registry = [(extracts, {**row, "created_at": now()}) for row in rows]
     return Released(out.table, out.extract_id, list(out.masked_columns), list(out.dropped_columns), registry)
-
-
-def _prepared(wh: Any, actor: Actor, plan: AccessPlan, channel: str) -> tuple[Any, str] | None:
-    """Protection's setup and its signature, or None while the protection stage is absent."""
-    try:
-        import shucang.protect.release  # noqa: F401
-    except ImportError:
-        return None
-    return _release_setup(wh, actor.name, plan, channel)
 
 
 MAX_PREPARED = 512
@@ -370,10 +357,10 @@ def serve_page(wh: Any, actor: Actor, plan: AccessPlan, snap: Snapshot, query: P
     extract id and its own registry row. Otherwise the engine runs and protection releases the rows —
     unless ``remembered_only``: then None.
     """
-    prepared = _prepared(wh, actor, plan, channel)
+    prepared = _release_setup(wh, actor.name, plan, channel)
     cache = page_cache(wh)
     key: tuple[Any, ...] | None = None
-    if prepared is not None and channel in CACHED_CHANNELS and cache.budget > 0:
+    if channel in CACHED_CHANNELS and cache.budget > 0:
         key = (prepared[1], actor.name, plan.key, query.identity, int(limit), cursor, channel)
         found = cache.get(key)
         if found is not None:

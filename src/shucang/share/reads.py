@@ -83,7 +83,8 @@ class AccessPlan:
 
     @cached_property
     def protection_grades(self) -> dict[str, tuple[str | None, int]]:
-        """A grade for every column, so an ungraded one counts as UNGRADED_LEVEL (shucang.classify.graded) in protection too."""
+        """A grade for every column, so an ungraded one counts as ``UNGRADED_LEVEL``
+        (:mod:`shucang.classify.graded`) in protection too."""
         return {c.name: (c.sensitive_type, c.level) for c in self.columns.values()}
 
     @cached_property

@@ -51,7 +51,7 @@ import pyarrow.compute as pc  # noqa: E402
 from tests.protect.helpers import GRADES, POPULATION_GRADES, attack, people, population, write_as  # noqa: E402
 
 from shucang.platform import open_warehouse  # noqa: E402
-from shucang.protect import protect_for_recipient, trace_file, upsert_recipient  # noqa: E402
+from shucang.protect import ReleaseRequest, protect_for_recipient, trace_file, upsert_recipient  # noqa: E402
 from shucang.protect.policy import Policy  # noqa: E402
 from shucang.settings import Settings  # noqa: E402
 from shucang.warehouse import IngestOptions  # noqa: E402
@@ -110,7 +110,8 @@ def people_case(args: argparse.Namespace) -> None:
     for i in range(args.recipients):
         name = f"recipient{i:04d}"
         upsert_recipient(wh, name, clearance=1 if i % 2 == 0 else 4)
-        release = protect_for_recipient(wh, "people", source, name, channel="extract", version=1, grades=GRADES)
+        release = protect_for_recipient(wh, ReleaseRequest("people", name, channel="extract", version=1,
+                                        grades=GRADES), source)
         if i in traced:
             keep[i] = release.table
     print(f"issued {args.recipients} extracts of {args.rows:,} rows in {time.perf_counter() - start:.1f} s", flush=True)
@@ -236,8 +237,8 @@ def population_case(args: argparse.Namespace) -> None:
     for i in range(args.pop_recipients):
         name = f"full{i:04d}"
         upsert_recipient(wh, name, clearance=4)
-        release = protect_for_recipient(wh, "population", source, name, channel="extract", version=1,
-                                        grades=POPULATION_GRADES, policy=policy)
+        release = protect_for_recipient(wh, ReleaseRequest("population", name, channel="extract", version=1,
+                                        grades=POPULATION_GRADES, policy=policy), source)
         decoys_per_copy = release.marks["decoys"]["count"]
         if i in traced:
             keep[i] = release.table
@@ -336,8 +337,8 @@ def column_drop_case(args: argparse.Namespace) -> None:
     for i in range(n):
         name = f"drop{i:04d}"
         upsert_recipient(wh, name, clearance=2 if i % 2 == 0 else 4)
-        release = protect_for_recipient(wh, "people", source, name, channel="extract", version=1, grades=GRADES,
-                                        policy=policy)
+        release = protect_for_recipient(wh, ReleaseRequest("people", name, "extract", version=1, grades=GRADES,
+                                                            policy=policy), source)
         if i % 2:
             decoys_full = int((release.marks.get("decoys") or {}).get("count", 0))
         if i in traced:

@@ -93,3 +93,24 @@ def build_demo_warehouse(wh: Warehouse, *, scale: float = 1.0,
     states = [o.state for o in evaluate(wh)]  # the ingests evaluated their signs already: this finds the rest
     notes.append("城市体征 (city signs): " + ", ".join(f"{s} {states.count(s)}" for s in sorted(set(states))))
     return {"datasets": len(results), "rows": sum(r.rows_loaded for r in results), "notes": notes}
+
+
+def prepare_stage_tables(settings: Settings) -> None:
+    """Create or migrate every stage's catalog tables (and the master key) once, then close: the
+    server runs this in the parent before its workers fork (see ``shucang.api.server.prepare_home``)."""
+    from shucang.classify.store import ensure_tables as classify_tables
+    from shucang.plan.store import ensure_plan_schema
+    from shucang.protect.keys import load_keyring
+    from shucang.protect.tables import ensure_tables as protect_tables
+    from shucang.share.tables import ensure_tables as share_tables
+
+    wh = open_warehouse(settings)
+    try:
+        share_tables(wh.engine)
+        protect_tables(wh.engine)
+        # The master key is made on first use; workers making it at once would each write their own.
+        load_keyring(settings)
+        classify_tables(wh)
+        ensure_plan_schema(wh.engine)
+    finally:
+        wh.close()  # disposes the engine: no SQLite handle crosses the fork

@@ -58,10 +58,6 @@ class Settings:
     def keys_dir(self) -> Path:
         return self.home / "keys"
 
-    @property
-    def extracts_dir(self) -> Path:
-        return self.home / "extracts"
-
     def catalog_sqlalchemy_url(self) -> str:
         """The catalog's URL; ``{home_id}`` in ``SHUCANG_CATALOG_URL`` becomes a short, stable id of
         the home, so several homes (a test home, a staging home) can share one database server."""

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 from tests.protect.helpers import GRADES, people, write_as
 
-from shucang.protect import protect_for_recipient, trace_file, upsert_recipient
+from shucang.protect import ReleaseRequest, protect_for_recipient, trace_file, upsert_recipient
 from shucang.warehouse import IngestOptions
 
 PAIRS = list(itertools.combinations(("id_card", "name", "mobile", "address"), 2))
@@ -37,8 +37,8 @@ def issued(warehouse: Any) -> tuple[Any, pa.Table, dict[str, Any]]:
     out = {}
     for name, clearance in (("c2", 2), ("full", 4), ("other2", 2), ("other4", 4)):
         upsert_recipient(warehouse, name, clearance=clearance)
-        out[name] = protect_for_recipient(warehouse, "people", source, name, channel="extract", version=1,
-                                          grades=GRADES)
+        out[name] = protect_for_recipient(warehouse, ReleaseRequest("people", name, "extract", version=1,
+                                                                    grades=GRADES), source)
     return warehouse, source, out
 
 

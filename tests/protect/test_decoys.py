@@ -18,7 +18,7 @@ from tests.protect.helpers import GRADES, POPULATION_GRADES, attack, people, pop
 
 from shucang.classify.checksums import is_valid_id_card
 from shucang.platform import open_warehouse
-from shucang.protect import list_extracts, protect_for_recipient, trace_file, upsert_recipient
+from shucang.protect import ReleaseRequest, list_extracts, protect_for_recipient, trace_file, upsert_recipient
 from shucang.protect.decoy_index import MAX_DECOYS_USED, decoy_p_value
 from shucang.protect.decoys import decoy_count
 from shucang.protect.policy import Policy
@@ -42,8 +42,9 @@ def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     for i in range(RECIPIENTS):
         name = f"全权{i}"
         upsert_recipient(wh, name, clearance=4)
-        releases[name] = protect_for_recipient(wh, "population", wh.read_arrow("population"), name,
-                                               channel="extract", version=1, grades=POPULATION_GRADES, policy=POLICY)
+        releases[name] = protect_for_recipient(wh, ReleaseRequest("population", name, channel="extract",
+                                               version=1, grades=POPULATION_GRADES, policy=POLICY),
+                                               wh.read_arrow("population"))
     yield wh, source, releases
     wh.close()
 
@@ -172,8 +173,8 @@ def test_policy_decides_where_decoys_go(warehouse) -> None:  # type: ignore[no-u
     upsert_recipient(warehouse, "low", clearance=1)
 
     def release(dataset: str, who: str, grades: dict, **kw):  # type: ignore[no-untyped-def,type-arg]
-        return protect_for_recipient(warehouse, dataset, warehouse.read_arrow(dataset), who, version=1,
-                                     grades=grades, **{"channel": "extract", **kw})
+        return protect_for_recipient(warehouse, ReleaseRequest(dataset, who, version=1, grades=grades,
+                                     **{"channel": "extract", **kw}), warehouse.read_arrow(dataset))
 
     # auto: a full-clearance copy releases identifying columns as stored → decoys, even with numeric
     # measures (a leaker may keep only two identifying columns), 1 % of rows by default

@@ -9,7 +9,13 @@ import pytest
 from tests.protect.helpers import GRADES, people
 
 from shucang.errors import InputError, NotFound, PermissionDenied
-from shucang.protect import list_extracts, protect_for_recipient, set_column_rule, upsert_recipient
+from shucang.protect import (
+    ReleaseRequest,
+    list_extracts,
+    protect_for_recipient,
+    set_column_rule,
+    upsert_recipient,
+)
 from shucang.protect.policy import POLICY_FILE, load_policy
 from shucang.protect.pseudonym import TOKEN_VALUE
 from shucang.protect.recipients import get_recipient, list_recipients
@@ -26,8 +32,9 @@ def wh(warehouse):  # type: ignore[no-untyped-def]
 
 def _release(wh, who: str, **kw):  # type: ignore[no-untyped-def]
     table = wh.read_arrow("people")
-    return table, protect_for_recipient(wh, "people", table, who, channel=kw.pop("channel", "extract"),
-                                        grades=kw.pop("grades", GRADES), **kw)
+    return table, protect_for_recipient(wh, ReleaseRequest("people", who,
+                                        channel=kw.pop("channel", "extract"), grades=kw.pop("grades",
+                                        GRADES), **kw), table)
 
 
 def test_recipients_upsert_and_list(wh) -> None:  # type: ignore[no-untyped-def]
@@ -94,8 +101,8 @@ def test_display_channel_uses_partial_masks(wh) -> None:  # type: ignore[no-unty
 
 def test_credentials_are_never_shown_even_at_full_clearance(wh) -> None:  # type: ignore[no-untyped-def]
     table = pa.table({"user": ["a", "b"], "password": ["hunter2", "s3cret"]})
-    rel = protect_for_recipient(wh, "people", table, "top", channel="extract",
-                                grades={"user": (None, 1), "password": ("credential", 1)})
+    rel = protect_for_recipient(wh, ReleaseRequest("people", "top", channel="extract",
+                                grades={"user": (None, 1), "password": ("credential", 1)}), table)
     assert rel.table.column("password").to_pylist() == ["******", "******"]
 
 
@@ -138,7 +145,7 @@ def test_disabled_recipient_gets_nothing(wh) -> None:  # type: ignore[no-untyped
 
 def test_grades_default_to_the_classifier(wh) -> None:  # type: ignore[no-untyped-def]
     table = wh.read_arrow("people")
-    rel = protect_for_recipient(wh, "people", table, "low", channel="extract")
+    rel = protect_for_recipient(wh, ReleaseRequest("people", "low", channel="extract"), table)
     # Whatever the classifier decided, an ID column must not leave unmasked to clearance 1.
     assert "id_card" in rel.masked_columns or "id_card" in rel.dropped_columns
 
@@ -163,8 +170,8 @@ def test_codes_ids_and_years_are_never_marked(wh) -> None:  # type: ignore[no-un
         "year": pa.array([2000 + i % 25 for i in range(n)], pa.int64()),
         "amount": pa.array([f"{1000 + i * 0.37:.2f}" for i in range(n)]),
     })
-    rel = protect_for_recipient(wh, "people", table, "top", channel="extract",
-                                grades={c: (None, 1) for c in table.column_names})
+    rel = protect_for_recipient(wh, ReleaseRequest("people", "top", channel="extract",
+                                grades={c: (None, 1) for c in table.column_names}), table)
     for name in ("station_id", "ticket", "zip", "year"):
         assert rel.table.column(name).equals(table.column(name)), name
     assert set(rel.marks["numeric"]) == {"amount"}
@@ -178,5 +185,6 @@ def test_release_says_whether_it_can_be_traced(wh) -> None:  # type: ignore[no-u
     _s, low = _release(wh, "low")
     assert low.marks["traceable"] and "id_card" in low.marks["carriers"]
     text_only = wh.read_arrow("people").select(["id_card", "name", "town"])
-    full = protect_for_recipient(wh, "people", text_only, "top", channel="extract", grades=GRADES)
+    full = protect_for_recipient(wh, ReleaseRequest("people", "top", channel="extract", grades=GRADES),
+                                 text_only)
     assert full.marks == {**full.marks, "traceable": False, "carriers": []}

@@ -14,7 +14,7 @@ import pytest
 from tests.protect.helpers import GRADES, attack, people, round_sig, write_as
 
 from shucang.platform import open_warehouse
-from shucang.protect import protect_for_recipient, trace_file, upsert_recipient
+from shucang.protect import ReleaseRequest, protect_for_recipient, trace_file, upsert_recipient
 from shucang.protect.extract import write_table
 from shucang.protect.trace import binomial_tail
 from shucang.settings import Settings
@@ -34,8 +34,8 @@ def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     for i in range(RECIPIENTS):
         name = f"接收方{i:02d}"
         upsert_recipient(wh, name, clearance=1 if i % 2 == 0 else 4)
-        releases[name] = protect_for_recipient(wh, "people", wh.read_arrow("people"), name, channel="extract",
-                                               version=1, grades=GRADES)
+        releases[name] = protect_for_recipient(wh, ReleaseRequest("people", name, channel="extract",
+                                               version=1, grades=GRADES), wh.read_arrow("people"))
     yield wh, source, releases, home
     wh.close()
 

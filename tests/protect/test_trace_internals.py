@@ -19,7 +19,7 @@ from tests.protect.helpers import GRADES, POPULATION_GRADES, attack, people, pop
 
 import shucang.protect.release as release_module
 from shucang.platform import open_warehouse
-from shucang.protect import fingerprint, protect_for_recipient, trace_file, upsert_recipient
+from shucang.protect import ReleaseRequest, fingerprint, protect_for_recipient, trace_file, upsert_recipient
 from shucang.protect.decoy_index import (
     decoy_evidence,
     decoy_p_value,
@@ -198,16 +198,9 @@ def decoy_world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     releases = {}
     for i in range(4):
         upsert_recipient(wh, f"登记{i}", clearance=4)
-        releases[f"登记{i}"] = protect_for_recipient(
-            wh,
-            "population",
-            source,
-            f"登记{i}",
-            channel="extract",
-            version=1,
-            grades=POPULATION_GRADES,
-            policy=Policy(decoy_per_million=4000.0),
-        )
+        releases[f"登记{i}"] = protect_for_recipient(wh, ReleaseRequest("population", f"登记{i}",
+                                                   channel="extract", version=1, grades=POPULATION_GRADES,
+                                                   policy=Policy(decoy_per_million=4000.0)), source)
     yield wh, source, releases
     wh.close()
 
@@ -240,16 +233,8 @@ def test_new_decoys_are_found_after_the_prefixes_are_kept(decoy_world, tmp_path:
     trace_file(wh, write_as(attack(source, rng, 500, keep_columns=()), tmp_path / "warm", "csv"))
     trace_file(wh, write_as(attack(source, rng, 500, keep_columns=()), tmp_path / "warm2", "csv"))
     upsert_recipient(wh, "新登记", clearance=4)
-    late = protect_for_recipient(
-        wh,
-        "population",
-        source,
-        "新登记",
-        channel="extract",
-        version=1,
-        grades=POPULATION_GRADES,
-        policy=Policy(decoy_per_million=4000.0),
-    )
+    late = protect_for_recipient(wh, ReleaseRequest("population", "新登记", channel="extract", version=1,
+                                 grades=POPULATION_GRADES, policy=Policy(decoy_per_million=4000.0)), source)
     got = trace_file(
         wh, write_as(attack(late.table, rng, 3000, drop=0, keep_columns=()), tmp_path / "late", "csv")
     )
@@ -266,12 +251,14 @@ def test_scheme_1_marks_stay_traceable(tmp_path: Path, monkeypatch: pytest.Monke
     for name in ("旧", "新"):
         upsert_recipient(wh, name, clearance=4)
     monkeypatch.setattr(release_module, "mark_numeric", functools.partial(fingerprint.mark_numeric, scheme=1))
-    old = protect_for_recipient(wh, "people", source, "旧", channel="extract", version=1, grades=GRADES)
+    old = protect_for_recipient(wh, ReleaseRequest("people", "旧", channel="extract", version=1,
+                                grades=GRADES), source)
     monkeypatch.undo()
     with wh.engine.begin() as conn:  # a registry row written before scheme 2 has no "sides"
         marks = {k: v for k, v in old.marks.items() if k != "sides"}
         conn.execute(extract_table.update().where(extract_table.c.id == old.extract_id).values(marks=marks))
-    new = protect_for_recipient(wh, "people", source, "新", channel="extract", version=1, grades=GRADES)
+    new = protect_for_recipient(wh, ReleaseRequest("people", "新", channel="extract", version=1,
+                                grades=GRADES), source)
     assert new.marks["sides"] == fingerprint.SIDE_SCHEME == 2
     assert not old.table.column("revenue").equals(new.table.column("revenue"))
     rng = np.random.default_rng(12)
@@ -290,12 +277,14 @@ def test_caches_follow_keys_extracts_and_versions(tmp_path: Path) -> None:
     wh.ingest_arrow(source, IngestOptions(dataset="people", mode="replace", synthetic=True))
     rng = np.random.default_rng(13)
     upsert_recipient(wh, "甲", clearance=1)
-    first = protect_for_recipient(wh, "people", source, "甲", channel="extract", version=1, grades=GRADES)
+    first = protect_for_recipient(wh, ReleaseRequest("people", "甲", channel="extract", version=1,
+                                  grades=GRADES), source)
     assert trace_file(wh, write_as(attack(first.table, rng, 800), tmp_path / "a", "csv"))["recipient"] == "甲"
     # A new key: the next extract uses it, and the cached ring must be replaced to trace it.
     rotate_key(wh.settings)
     upsert_recipient(wh, "乙", clearance=1)
-    second = protect_for_recipient(wh, "people", source, "乙", channel="extract", version=1, grades=GRADES)
+    second = protect_for_recipient(wh, ReleaseRequest("people", "乙", channel="extract", version=1,
+                                   grades=GRADES), source)
     assert second.key_id != first.key_id
     got = trace_file(wh, write_as(attack(second.table, rng, 800), tmp_path / "b", "csv"))
     assert got["recipient"] == "乙" and got["extract_id"] == second.extract_id
@@ -304,9 +293,8 @@ def test_caches_follow_keys_extracts_and_versions(tmp_path: Path) -> None:
     wh.ingest_arrow(changed, IngestOptions(dataset="people", mode="replace", synthetic=True))
     for version, table, who in ((1, source, "丁"), (2, changed, "丙")):
         upsert_recipient(wh, who, clearance=4)
-        rel = protect_for_recipient(
-            wh, "people", table, who, channel="extract", version=version, grades=GRADES
-        )
+        rel = protect_for_recipient(wh, ReleaseRequest("people", who, channel="extract", version=version,
+                                    grades=GRADES), table)
         for attempt in range(2):
             got = trace_file(
                 wh, write_as(attack(rel.table, rng, 800), tmp_path / f"v{version}{attempt}", "csv")

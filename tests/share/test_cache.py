@@ -160,7 +160,7 @@ def test_result_cache_evicts_least_recent_within_budget() -> None:
 def test_registry_row_is_the_one_protection_itself_would_write(wh: Any) -> None:
     """The read path commits the registry row with its audit entry; it must be protection's own row."""
     from shucang.protect.registry import get_extract
-    from shucang.protect.release import protect_for_recipient
+    from shucang.protect.release import ReleaseRequest, protect_for_recipient
     from shucang.share.reads import plan_access
 
     steward = actor_of(wh, "st_gaj")
@@ -168,8 +168,9 @@ def test_registry_row_is_the_one_protection_itself_would_write(wh: Any) -> None:
     plan = plan_access(wh, steward, "people")
     raw = snapshots(wh).get(wh, "people", plan.version).run("SELECT * FROM __sc_snap LIMIT 5", [])
     grades = {c.name: (c.sensitive_type, c.level) for c in plan.columns.values()}
-    direct = protect_for_recipient(wh, "people", raw, "st_gaj", channel="api", version=plan.version,
-                                   max_level=plan.max_level, grades=grades, created_by="st_gaj")
+    direct = protect_for_recipient(wh, ReleaseRequest("people", "st_gaj", channel="api",
+                                   version=plan.version, max_level=plan.max_level, grades=grades,
+                                   created_by="st_gaj"), raw)
     assert direct.table.equals(result.table)
     mine, theirs = get_extract(wh, result.extract_id).to_dict(), get_extract(wh, direct.extract_id).to_dict()
     for key in ("id", "created_at"):

@@ -1,6 +1,9 @@
 """The one ASGI app: JSON API under /api/v1, the open-data portal and the web cockpit.
 
-Errors of every route share one JSON shape: ``{"ok": false, "error", "hint", "code", "status"}``.
+This is the assembly module: the only place that knows both shells (it includes the API's routers
+and calls ``shucang.web.mount_web``). No other api module imports web, and web never imports api;
+what both need (caller, login, error answers) lives in ``shucang.shell``. Errors of every route share
+one JSON shape: ``{"ok": false, "error", "hint", "code", "status"}`` (``shucang.shell.errors``).
 """
 
 from __future__ import annotations
@@ -14,24 +17,23 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shucang import __version__
-from shucang.errors import RateLimited, ShucangError, unstorable_value
+from shucang.errors import ShucangError, unstorable_value
 from shucang.platform import open_warehouse
 from shucang.settings import Settings
+from shucang.shell.errors import as_error, error_response
 
 log = logging.getLogger("shucang.api")
 
 
 def _error(status: int, message: str, code: str, hint: str | None = None,
            headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"ok": False, "error": message, "hint": hint, "code": code, "status": status}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return error_response(as_error(status, message, code, hint), headers)
 
 
 def _install_error_handlers(app: FastAPI, debug: bool) -> None:
     @app.exception_handler(ShucangError)
     async def shucang_error(_request: Request, exc: ShucangError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-        return _error(exc.status, exc.message, exc.code, exc.hint, headers)
+        return error_response(exc)
 
     @app.exception_handler(sa.exc.DataError)
     async def unstorable(request: Request, _exc: sa.exc.DataError) -> JSONResponse:

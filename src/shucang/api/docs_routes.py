@@ -8,7 +8,7 @@ from html import escape
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from shucang.web.assets import static_url
+from shucang.shell.static import static_url
 
 router = APIRouter()
 SWAGGER_JS = "vendor/swagger-ui-5.36.0-bundle.js"

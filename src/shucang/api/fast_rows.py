@@ -30,13 +30,14 @@ import sqlalchemy as sa
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from shucang.api.deps import check_api_actor, get_warehouse
-from shucang.errors import RateLimited, ShucangError, unstorable_value
+from shucang.errors import ShucangError, unstorable_value
 from shucang.share.access import Actor
 from shucang.share.audit import AuditBuffer
 from shucang.share.formats import check_format, csv_bytes, json_bytes, xlsx_bytes
 from shucang.share.query import DEFAULT_PAGE, MAX_PAGE, parse_json_param
 from shucang.share.reads import ReadResult, read_remembered, read_rows
+from shucang.shell.errors import error_parts
+from shucang.shell.request import check_api_actor, get_warehouse
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -191,13 +192,6 @@ def _csv_body(result: ReadResult) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------- ASGI
-def error_body(exc: ShucangError) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-    """The one JSON error shape (as ``shucang.api.app`` writes it)."""
-    body = orjson.dumps({"ok": False, "error": exc.message, "hint": exc.hint, "code": exc.code, "status": exc.status})
-    headers = [(b"retry-after", str(exc.retry_after).encode())] if isinstance(exc, RateLimited) else []
-    return exc.status, body, headers
-
-
 class FastRows:
     """ASGI middleware: answers plainly valid page requests itself (``app.state.fast_rows = False`` turns
     it off); everything else goes on to FastAPI."""
@@ -242,7 +236,7 @@ class FastRows:
                 answer = await anyio.to_thread.run_sync(partial(answer_encoded, wh, actor, query))
             body, named = answer
         except (ShucangError, sa.exc.DataError) as exc:
-            status, body, headers = error_body(exc if isinstance(exc, ShucangError) else unstorable_value())
+            status, body, headers = error_parts(exc if isinstance(exc, ShucangError) else unstorable_value())
             await _send(send, status, body, [(b"content-type", b"application/json"), *headers])
             return
         headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in named.items()]

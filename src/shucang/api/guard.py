@@ -15,11 +15,11 @@ import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-import orjson
 from starlette.datastructures import QueryParams
 
 from shucang.errors import InputError, ShucangError
 from shucang.share.validate import INT_MAX, INT_MIN, check_json_text, check_text, loads
+from shucang.shell.errors import error_parts
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -130,9 +130,9 @@ class Guard:
         """The 4xx, after its audit entry (who asked what, without the unstorable value itself)."""
         from starlette.requests import Request
 
-        from shucang.api.deps import get_actor
         from shucang.share.audit import record_event_async
         from shucang.share.validate import check_text as _ok
+        from shucang.shell.request import get_actor
 
         request = Request(scope)
         wh = getattr(scope["app"].state, "warehouse", None)
@@ -148,10 +148,10 @@ class Guard:
             await record_event_async(wh, actor, "input", outcome="failed", method=scope["method"], path=path[:300],
                                      error=exc.message[:300],
                                      address=scope["client"][0] if scope.get("client") else None)
-        body = orjson.dumps({"ok": False, "error": exc.message, "hint": exc.hint, "code": exc.code,
-                             "status": exc.status})
-        await send({"type": "http.response.start", "status": exc.status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        status, body, headers = error_parts(exc)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                *headers]})
         await send({"type": "http.response.body", "body": body})
 
 

@@ -45,39 +45,9 @@ def listen(host: str, port: int, backlog: int = 2048, *, reuse_port: bool = Fals
 def prepare_home(settings: Settings) -> None:
     """Create or migrate every stage's catalog tables (and the master key) once, in the parent, before
     the workers fork: workers starting together would otherwise race to make them. Nothing stays open."""
-    from shucang.platform import open_warehouse
+    from shucang.platform import prepare_stage_tables
 
-    wh = open_warehouse(settings)
-    try:
-        steps: list[Any] = []
-        from shucang.share.tables import ensure_tables as share_tables
-
-        steps.append(lambda: share_tables(wh.engine))
-        try:
-            from shucang.protect.keys import load_keyring
-            from shucang.protect.tables import ensure_tables as protect_tables
-
-            steps.append(lambda: protect_tables(wh.engine))
-            # The master key is made on first use; workers making it at once would each write their own.
-            steps.append(lambda: load_keyring(settings))
-        except ImportError:
-            pass
-        try:
-            from shucang.classify.store import ensure_tables as classify_tables
-
-            steps.append(lambda: classify_tables(wh))
-        except ImportError:
-            pass
-        try:
-            from shucang.plan.store import ensure_plan_schema
-
-            steps.append(lambda: ensure_plan_schema(wh.engine))
-        except ImportError:
-            pass
-        for step in steps:
-            step()
-    finally:
-        wh.close()  # disposes the engine: no SQLite handle crosses the fork
+    prepare_stage_tables(settings)
 
 
 def _shared_limiters(workers: int) -> dict[str, Any]:
@@ -211,7 +181,7 @@ def _serve(settings: Settings, *, host: str, port: int, workers: int, threads: i
                 os._exit(code)
         children[pid] = slot
 
-    def stop(signum: int, _frame: Any) -> None:
+    def stop(_signum: int, _frame: Any) -> None:
         stopping["flag"] = True
         for pid in list(children):
             try:

@@ -15,7 +15,7 @@ from shucang.api.deps import caller, get_warehouse
 from shucang.api.fast_rows import NAME_MAX, TEXT_MAX, RowsQuery, answer_rows, encode_read
 from shucang.share import audit as audit_log
 from shucang.share import grants as workflow
-from shucang.share.access import Actor, Resource, allowed, require
+from shucang.share.access import Actor, allowed, audit_scope, require
 from shucang.share.formats import json_rows
 from shucang.share.query import DEFAULT_PAGE, MAX_PAGE, parse_json_param
 from shucang.share.reads import ReadResult, aggregate, dataset_resource, describe, read_rows
@@ -267,8 +267,7 @@ def search_audit(request: Request, actor_name: str | None = Query(None, alias="a
                  since: str | None = Query(None, max_length=40), until: str | None = Query(None, max_length=40),
                  limit: int = Query(100, ge=1, le=1000), before: int | None = Query(None, ge=1),
                  actor: Actor = Depends(caller)) -> dict[str, Any]:
-    require(actor, "audit:view", Resource("audit", department=actor.department if actor.role == "steward" else None))
-    scope = actor.department if actor.role == "steward" else None
+    scope = audit_scope(actor)
     entries = audit_log.search(get_warehouse(request), actor=actor_name, action=action, dataset=dataset,
                                outcome=outcome, since=since, until=until, limit=limit, before_seq=before,
                                visible_to_department=scope)

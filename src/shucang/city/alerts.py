@@ -20,7 +20,7 @@ from shucang.city.lifecycle import record_event
 from shucang.city.model import Sign
 from shucang.city.tables import alert_events, alerts, aware, ensure_tables, evaluations, now
 from shucang.errors import Conflict, InputError, NotFound, PermissionDenied
-from shucang.share.access import Actor, Resource, allowed
+from shucang.share.access import Actor, Resource, allowed, owns
 from shucang.warehouse import Warehouse
 
 STATUSES = ("open", "recovered", "closed", "all")
@@ -43,7 +43,7 @@ def sees_values(wh: Warehouse, viewer: Viewer, sign: Sign | None) -> bool:
         return True
     if not viewer.is_authenticated:
         return False
-    if viewer.role == "steward" and viewer.department and viewer.department == sign.department:
+    if owns(viewer, sign.department, "sign"):
         return True
     try:
         from shucang.share.reads import dataset_resource
@@ -58,10 +58,7 @@ def may_handle(viewer: Viewer, alert: dict[str, Any]) -> bool:
     """The local operator, admins, and stewards of the owning or the dispatched department."""
     if not isinstance(viewer, Actor):
         return True
-    if viewer.role == "admin":
-        return True
-    return viewer.role == "steward" and viewer.department is not None and \
-        viewer.department in (alert.get("department"), alert.get("dispatched_to"))
+    return any(owns(viewer, alert.get(key), "alert") for key in ("department", "dispatched_to"))
 
 
 def _shape(row: Any, sign: Sign | None, visible: bool) -> dict[str, Any]:

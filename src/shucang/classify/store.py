@@ -11,6 +11,7 @@ the catalog for columns graded L3+ are masked so the catalog itself does not lea
 from __future__ import annotations
 
 import logging
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -83,16 +84,16 @@ drift = sa.Table(
     sa.Column("detected_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-_ready: set[str] = set()
+_ready: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+"""Engines whose tables exist (weak, not by ``id()``: a new engine may reuse a closed one's id)."""
 
 
 def ensure_tables(wh: Warehouse) -> None:
     """Create or migrate this stage's catalog tables (once per engine and process)."""
-    key = str(wh.engine.url) + f"#{id(wh.engine)}"
-    if key in _ready:
+    if wh.engine in _ready:
         return
     ensure_schema(wh.engine, COMPONENT, [create_tables_step(metadata)])
-    _ready.add(key)
+    _ready.add(wh.engine)
 
 
 @dataclass(frozen=True)

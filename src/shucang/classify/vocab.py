@@ -111,7 +111,8 @@ _BRACKETS = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
 
 
 def _head(matches: list[tuple[int, int, str]]) -> tuple[str | None, tuple[str, ...]]:
-    """matches: (end, length, concept). Head = the last-ending non-modifier match, longest first."""
+    """matches: (end, length, concept). Head = the last-ending non-modifier match (the longest of those
+    ending at the same place)."""
     if not matches:
         return None, ()
     concepts = tuple(c for _, _, c in sorted(matches))

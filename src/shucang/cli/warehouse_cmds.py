@@ -130,10 +130,8 @@ def datasets(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json"
 
 
 def _grades(wh: Any, name: str, version: int | None) -> dict[str, Any]:
-    try:
-        from shucang.classify.store import column_grades
-    except ImportError:
-        return {}
+    from shucang.classify.store import column_grades
+
     return column_grades(wh, name, version)
 
 

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-import sqlalchemy as sa
 
 from shucang.errors import InputError, NotFound, ShucangError
 from shucang.plan.model import Indicator, Metric, Plan
@@ -54,22 +53,11 @@ def current_versions(wh: Any) -> dict[str, int]:
 
 
 def _open_data_counts(wh: Any) -> tuple[int, int]:
-    """(open, total) datasets — from the share stage when present, else straight from the catalog."""
-    try:
-        from shucang.share.opendata import open_data_rate
-    except ImportError:  # the share stage is optional for the plan stage
-        pass
-    else:
-        info = open_data_rate(wh)
-        return int(info["open"]), int(info["total"])
-    from shucang.warehouse import catalog as cat
+    """(open, total) datasets, counted by the share stage (the one open-data count)."""
+    from shucang.share.opendata import open_data_rate
 
-    d = cat.datasets
-    stmt = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((d.c.is_open, 1), else_=0)), 0)
-                     ).where(d.c.current_version.is_not(None))
-    with wh.engine.connect() as conn:
-        total, opened = conn.execute(stmt).one()
-    return int(opened), int(total)
+    info = open_data_rate(wh)
+    return int(info["open"]), int(info["total"])
 
 
 def metric_lineage(wh: Any, metric: Metric, versions: dict[str, int] | None = None,
@@ -89,15 +77,6 @@ def metric_lineage(wh: Any, metric: Metric, versions: dict[str, int] | None = No
             raise NotFound(f"度量 {metric.id} 需要的数据集 {name!r} 不存在 (dataset missing for metric)",
                            hint="先导入该数据集，或运行 `shucang demo` (ingest it first)")
     return lineage
-
-
-def evaluate_metric(wh: Any, plan: Plan, metric: Metric, versions: dict[str, int] | None = None,
-                    *, today: datetime | None = None) -> MetricResult:
-    """Run one metric on the chosen dataset versions (current ones by default)."""
-    result = evaluate_metrics(wh, plan, [metric], versions, today=today)[metric.id]
-    if isinstance(result, ShucangError):
-        raise result
-    return result
 
 
 def evaluate_metrics(wh: Any, plan: Plan, metrics: list[Metric], versions: dict[str, int] | None = None,

@@ -10,7 +10,13 @@ from shucang.protect.masking import apply_mask, mask_for_type, redact_text
 from shucang.protect.policy import Policy, load_policy, set_column_rule
 from shucang.protect.recipients import Recipient, get_recipient, list_recipients, upsert_recipient
 from shucang.protect.registry import ExtractRecord, get_extract, list_extracts
-from shucang.protect.release import ProtectedRelease, ReleaseSetup, prepare_release, protect_for_recipient
+from shucang.protect.release import (
+    ProtectedRelease,
+    ReleaseRequest,
+    ReleaseSetup,
+    prepare_release,
+    protect_for_recipient,
+)
 from shucang.protect.trace import trace_file
 
 __all__ = [
@@ -19,6 +25,7 @@ __all__ = [
     "KAnonReport",
     "Policy",
     "ProtectedRelease",
+    "ReleaseRequest",
     "ReleaseSetup",
     "Recipient",
     "apply_mask",

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from shucang.errors import InputError
 from shucang.protect.registry import record_extract
-from shucang.protect.release import ProtectedRelease, protect_for_recipient
+from shucang.protect.release import ProtectedRelease, ReleaseRequest, protect_for_recipient
 from shucang.protect.where import filter_dataset, parse_where
 from shucang.warehouse.scaleout import check_engine, spark_session
 
@@ -195,9 +195,9 @@ def extract_dataset(wh: Any, options: ExtractOptions, progress: Progress | None 
     else:
         table = _read_source(wh, options, version)
         tick("脱敏加水印 masking + marking", 0.4)
-        release = protect_for_recipient(
-            wh, options.dataset, table, options.recipient, channel="extract", version=version,
-            created_by=options.created_by, filter_text=options.where, decoys=options.decoys, record=fields.update)
+        request = ReleaseRequest(options.dataset, options.recipient, "extract", version=version,
+                                 created_by=options.created_by, filter_text=options.where, decoys=options.decoys)
+        release = protect_for_recipient(wh, request, table, record=fields.update)
     tick("写出 writing", 0.7)
     out = options.out
     # Written beside the target under a temporary name, registered (path + hash) and only then renamed

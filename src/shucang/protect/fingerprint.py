@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shucang.protect.keyed_batch import PreparedValues, aes_ecb, aes_ecb_many
+from shucang.protect.keyed_batch import aes_ecb, aes_ecb_many
 from shucang.protect.keyed_hash import keyed_u64
 
 SIDE_SCHEME = 2
@@ -342,9 +342,3 @@ def observe_numeric(source: pa.Array, leaked: pa.Array, column: str, window: flo
     return Observation(info, rows, seen[rows].astype(np.int8))
 
 
-def expected_sides(ids: list[str], key: bytes) -> list[int]:
-    """Scheme 1: the sides a given extract's key put those carriers on."""
-    if not ids:
-        return []
-    bits = PreparedValues(pa.array(ids, pa.string())).u64(key) & np.uint64(1)
-    return [1 if b else -1 for b in bits.tolist()]

@@ -238,8 +238,3 @@ def set_column_rule(wh: Any, dataset: str, column: str, strategy: str, **params:
     return rule
 
 
-def delete_column_rule(wh: Any, dataset: str, column: str) -> bool:
-    ensure_tables(wh.engine)
-    with wh.engine.begin() as conn:
-        result = conn.execute(rules.delete().where((rules.c.dataset == dataset) & (rules.c.column == column)))
-    return bool(result.rowcount)

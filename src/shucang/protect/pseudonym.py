@@ -102,14 +102,6 @@ def _with_check_digit(body: pa.Array, h: pa.Array, keys: PseudonymKeys, carrier:
     return pc.binary_join_element_wise(body, digit.cast(pa.string()), "")
 
 
-def check_digit_matches(values: list[str], key: bytes) -> int:
-    """How many short tokens end in the check digit ``key`` gives their body (callers pass carriers)."""
-    if not values:
-        return 0
-    digits = _mod(keyed_u64_each(pa.array([v[:-1] for v in values], pa.string()), key), 10).to_pylist()
-    return sum(str(d) == v[-1] for d, v in zip(digits, values, strict=True))
-
-
 def normalise_for_shape(values: pa.Array, shape: str) -> pa.Array:
     """Canonical form hashed, so ``3302…x`` and `` 3302…X`` (or ``+86 138-…``) give one token."""
     text = pc.utf8_trim_whitespace(values.cast(pa.string()))

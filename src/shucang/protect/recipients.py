@@ -79,13 +79,6 @@ def get_recipient(wh: Any, name: str) -> Recipient:
     return _row(row)
 
 
-def recipient_by_id(wh: Any, recipient_id: int) -> Recipient | None:
-    ensure_tables(wh.engine)
-    with wh.engine.connect() as conn:
-        row = conn.execute(sa.select(recipients).where(recipients.c.id == recipient_id)).first()
-    return None if row is None else _row(row)
-
-
 def list_recipients(wh: Any, *, include_disabled: bool = True) -> list[Recipient]:
     """Every recipient, by name."""
     ensure_tables(wh.engine)

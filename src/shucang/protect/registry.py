@@ -70,14 +70,6 @@ def record_extract(wh: Any, **fields: Any) -> None:
         conn.execute(extracts.insert().values(**fields))
 
 
-def finish_extract(wh: Any, extract_id: str, *, path: str, fmt: str, file_sha256: str, rows: int) -> None:
-    """Add the written file's path, format and SHA-256 to its registry row."""
-    ensure_tables(wh.engine)
-    with wh.engine.begin() as conn:
-        conn.execute(extracts.update().where(extracts.c.id == extract_id).values(
-            path=path, format=fmt, file_sha256=file_sha256, rows=rows))
-
-
 def get_extract(wh: Any, extract_id: str) -> ExtractRecord:
     ensure_tables(wh.engine)
     with wh.engine.connect() as conn:

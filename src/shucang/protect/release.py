@@ -9,7 +9,7 @@ never shown to anyone. Every release is recorded in the extract registry with th
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shucang.classify.graded import UNGRADED, grades_of
+from shucang.classify.store import column_grades
 from shucang.errors import InputError
 from shucang.protect.decoy_index import decoy_entries, record_decoys
 from shucang.protect.decoys import Decoys, decoy_count, interleave, make_decoys
@@ -67,26 +69,11 @@ class ProtectedRelease:
                 "ungraded_columns": self.ungraded_columns}
 
 
-def _grade_of(value: Any) -> tuple[str | None, int]:
-    if value is None:
-        return None, 1
-    if isinstance(value, tuple | list):
-        return (value[0] or None), int(value[1])
-    if isinstance(value, dict):
-        return value.get("type") or None, int(value.get("level") or 1)
-    return getattr(value, "type", None) or None, int(getattr(value, "level", 1) or 1)
-
-
 def resolve_grades(wh: Any, dataset: str, version: int | None, grades: dict[str, Any] | None) -> dict[str, tuple[str | None, int]]:
     """Column → (type code, level): given, else from the classify stage's store."""
     if grades is None:
-        try:
-            from shucang.classify.store import column_grades
-        except ImportError:  # classification not installed: every column counts as ungraded
-            grades = {}
-        else:
-            grades = column_grades(wh, dataset, version)
-    return {str(k): _grade_of(v) for k, v in (grades or {}).items()}
+        grades = column_grades(wh, dataset, version)
+    return grades_of(grades)
 
 
 def _primary_key(wh: Any, dataset: str) -> set[str]:
@@ -122,7 +109,7 @@ PARALLEL_ROWS = 50_000
 the GIL, so a pseudonym column and an address column really run side by side on two cores)."""
 
 
-def _run_jobs(jobs: dict[int, Callable[[], Any]], rows: int) -> dict[int, Any]:
+def _run_jobs(jobs: Mapping[int, Callable[[], Any]], rows: int) -> dict[int, Any]:
     """Run the per-column jobs, in parallel when the table is large enough for it to pay."""
     if len(jobs) < 2 or rows < PARALLEL_ROWS:
         return {i: job() for i, job in jobs.items()}
@@ -311,7 +298,7 @@ def plan_release(wh: Any, dataset: str, table: pa.Table, recipient: str, *, chan
         column = table.column(name)
         if name not in graded:
             ungraded.append(name)
-        type_code, level = graded.get(name, (None, 1))
+        type_code, level = graded.get(name, UNGRADED)
         if type_code in NEVER_SHOWN_TYPES or level > limit:
             rule = policy.rule_for(dataset, name, type_code, channel)
             if type_code in NEVER_SHOWN_TYPES and rule.strategy == "none":
@@ -335,7 +322,7 @@ def plan_release(wh: Any, dataset: str, table: pa.Table, recipient: str, *, chan
 
 
 def finish_release(wh: Any, plan: ReleasePlan, out: pa.Table, marks: dict[str, Any], source: Callable[[], pa.Table],
-                   *, dataset: str, channel: str, version: int | None, record: bool | Callable[[dict[str, Any]], None],
+                   *, dataset: str, channel: str, version: int | None, record: Callable[[dict[str, Any]], None] | None,
                    created_by: str | None, filter_text: str | None, mark: bool, decoys: bool | None) -> ProtectedRelease:
     """Decoys (file extracts), the registry row, and the :class:`ProtectedRelease` of a released table."""
     setup, policy, strategies = plan.setup, plan.setup.policy, plan.strategies
@@ -354,41 +341,60 @@ def finish_release(wh: Any, plan: ReleasePlan, out: pa.Table, marks: dict[str, A
         if summary:
             mark_info["decoys"] = summary
             mark_info["traceable"] = mark_info["traceable"] or bool(summary["registered_cells"])
-    if record:
-        fields = dict(
-            id=extract_id, recipient_id=who.id, recipient=who.name, dataset=dataset, version=version,
-            channel=channel, clearance=limit, columns=plan.names, masked=strategies, dropped=plan.dropped,
-            marks=mark_info, rows=out.num_rows, policy=policy.to_dict(), key_id=key_id, filter=filter_text,
-            created_by=created_by,
-        )
-        if callable(record):
-            record(fields)
-        else:
-            record_extract(wh, **fields)
-        record_decoys(wh, decoy_rows)
+    fields = dict(
+        id=extract_id, recipient_id=who.id, recipient=who.name, dataset=dataset, version=version,
+        channel=channel, clearance=limit, columns=plan.names, masked=strategies, dropped=plan.dropped,
+        marks=mark_info, rows=out.num_rows, policy=policy.to_dict(), key_id=key_id, filter=filter_text,
+        created_by=created_by,
+    )
+    if record is not None:
+        record(fields)
+    else:
+        record_extract(wh, **fields)
+    record_decoys(wh, decoy_rows)
     return ProtectedRelease(out, extract_id, plan.masked, plan.dropped, who.name, limit, key_id, strategies,
                             mark_info, plan.ungraded)
 
 
-def protect_for_recipient(wh: Any, dataset: str, table: pa.Table, recipient: str, *, channel: str,
-                          version: int | None = None, max_level: int | None = None,
-                          grades: dict[str, Any] | None = None, policy: Policy | None = None,
-                          record: bool | Callable[[dict[str, Any]], None] = True, created_by: str | None = None,
-                          filter_text: str | None = None, mark: bool = True,
-                          decoys: bool | None = None, setup: ReleaseSetup | None = None) -> ProtectedRelease:
-    """Mask ``table`` (rows of ``dataset``) for ``recipient``, fingerprint it and record the release.
+@dataclass(frozen=True)
+class ReleaseRequest:
+    """What :func:`protect_for_recipient` releases, to whom and how.
 
     ``grades`` maps column → ColumnGrade, ``(type, level)`` or ``{"type", "level"}``; by default the
     classify stage's grades of ``dataset`` at ``version``. ``max_level`` lowers the ceiling below the
     recipient's clearance (e.g. 1 for open data). ``decoys`` forces decoy rows on or off for a file
     extract (None: the policy decides — by default only where nothing else can carry a mark); other
     channels never get decoys. ``setup`` (from :func:`prepare_release`, for this dataset, recipient and
-    channel) replaces the recipient, ceiling, grades, policy and key lookups. ``record`` may be a
-    callable: it then receives the registry row's fields to commit itself (the sharing API commits
-    the row in the same transaction as the read's audit entry) instead of this function inserting it.
+    channel) replaces the recipient, ceiling, grades, policy and key lookups. ``filter_text`` is the
+    row filter recorded with the release (the extract's ``--where``).
     """
-    plan = plan_release(wh, dataset, table, recipient, channel=channel, version=version, max_level=max_level,
-                        grades=grades, policy=policy, mark=mark, setup=setup)
+
+    dataset: str
+    recipient: str
+    channel: str
+    version: int | None = None
+    max_level: int | None = None
+    grades: dict[str, Any] | None = None
+    policy: Policy | None = None
+    created_by: str | None = None
+    filter_text: str | None = None
+    mark: bool = True
+    decoys: bool | None = None
+    setup: ReleaseSetup | None = None
+
+
+def protect_for_recipient(wh: Any, request: ReleaseRequest, table: pa.Table, *,
+                          record: Callable[[dict[str, Any]], None] | None = None) -> ProtectedRelease:
+    """Mask ``table`` (rows of ``request.dataset``) for the recipient, fingerprint it and record the release.
+
+    The registry row is inserted here, unless ``record`` is given: it then receives the row's fields
+    to commit itself (the sharing API commits the row in the same transaction as the read's audit
+    entry; the extract writer adds the file's path and hash once the file is complete).
+    """
+    r = request
+    plan = plan_release(wh, r.dataset, table, r.recipient, channel=r.channel, version=r.version,
+                        max_level=r.max_level, grades=r.grades, policy=r.policy, mark=r.mark, setup=r.setup)
     out, marks = plan.apply(table)
-    return finish_release(wh, plan, out, marks, lambda: table, dataset=dataset, channel=channel, version=version,
-                          record=record, created_by=created_by, filter_text=filter_text, mark=mark, decoys=decoys)
+    return finish_release(wh, plan, out, marks, lambda: table, dataset=r.dataset, channel=r.channel,
+                          version=r.version, record=record, created_by=r.created_by, filter_text=r.filter_text,
+                          mark=r.mark, decoys=r.decoys)

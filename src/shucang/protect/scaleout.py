@@ -26,7 +26,7 @@ HEAD_ROWS = 5000
 def release_on_spark(wh: Any, spark: Any, dataset: str, version: int, recipient: str, *,
                      columns: list[str] | None, where: str | None, created_by: str | None,
                      decoys: bool | None, channel: str = "extract",
-                     record: bool | Callable[[dict[str, Any]], None] = True) -> ProtectedRelease:
+                     record: Callable[[dict[str, Any]], None] | None = None) -> ProtectedRelease:
     """Read ``dataset`` at ``version`` on Spark, release it for ``recipient``, record it; return the result.
 
     ``record`` works as in :func:`protect_for_recipient`: a callable receives the registry row's fields

@@ -86,6 +86,8 @@ NOTHING = Resource()
 
 
 def _steward_of(actor: Actor, resource: Resource) -> bool:
+    """The rule "steward of the owning department": both departments known and equal (a steward or a
+    resource without a department owns nothing). Admins pass every rule in :func:`allowed`."""
     return actor.role == "steward" and actor.department is not None and actor.department == resource.department
 
 
@@ -136,11 +138,28 @@ ACTIONS: dict[str, Callable[[Actor, Resource], bool]] = {
     "token:revoke": lambda a, r: a.is_authenticated and r.owner == a.name,
     "token:raise_rate": lambda a, r: False,  # a token faster than the server default: admins only
     # audit: stewards see events about their department's datasets; verification is for admins
-    "audit:view": lambda a, r: a.role == "steward" and (r.department is None or _steward_of(a, r)),
+    "audit:view": lambda a, r: _steward_of(a, r) or (a.role == "steward" and a.department is not None
+                                                      and r.department is None),
     "audit:verify": lambda a, r: False,
+    # "admin, or steward of the owning department" of anything that has one (a dataset, a sign, an
+    # alert): the one copy of that rule; callers pass Resource(kind, department=…)
+    "department:own": _steward_of,
     # plan values (indicator actuals): the indicator's department
     "plan:write": _plan_editor,
 }
+
+
+def owns(actor: Actor, department: str | None, kind: str = "dataset") -> bool:
+    """Admin, or the steward of ``department`` (never when either department is missing)."""
+    return allowed(actor, "department:own", Resource(kind, department=department))
+
+
+def audit_scope(actor: Actor) -> str | None:
+    """The department whose audit entries ``actor`` may search (None: every entry, for admins);
+    refused (401/403) for everyone else, and for a steward without a department."""
+    scope = actor.department if actor.role == "steward" else None
+    require(actor, "audit:view", Resource("audit", department=scope))
+    return scope
 
 
 def require(actor: Actor, action: str, resource: Resource = NOTHING) -> None:

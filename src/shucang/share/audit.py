@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import orjson
 import sqlalchemy as sa
@@ -70,35 +70,70 @@ def _write_anchor(home: Path, seq: int, digest: str) -> None:
         os.close(fd)
 
 
-def record_event(wh: Any, actor: Actor | str | None, action: str, *, outcome: str = "ok",
-                 dataset: str | None = None, department: str | None = None, columns: list[str] | None = None,
-                 filter: Any = None, rows: int | None = None,
-                 with_rows: Sequence[tuple[sa.Table, dict[str, Any]]] = (),
-                 work: Work | None = None, **details: Any) -> int:
-    """Append one entry (who, when, what, outcome, details); return its sequence number once it is committed.
+@dataclass(frozen=True)
+class Event:
+    """One audit event as asked for: the entry to hash, the rows committed with it, the state change."""
+
+    entry: dict[str, Any]
+    with_rows: list[tuple[sa.Table, dict[str, Any]]]
+    work: Work | None = None
+
+
+def event(actor: Actor | str | None, action: str, *, outcome: str = "ok", dataset: str | None = None,
+          department: str | None = None, columns: list[str] | None = None, filter: Any = None,
+          rows: int | None = None, with_rows: Sequence[tuple[sa.Table, dict[str, Any]]] = (),
+          work: Work | None = None, **details: Any) -> Event:
+    """The one signature of an audit event (who, what, outcome, details), shared by :func:`record_event`,
+    :func:`record_event_async` and :class:`AuditBuffer` — each takes the warehouse, then these arguments.
 
     ``with_rows`` are (table, values) rows committed in the same transaction as the entry (the read's
     extract-registry row), so a release is never recorded without its audit entry or the reverse.
     ``work(conn)`` is a state change run in that same transaction before the entry is written (a
     request filed, a grant made): it commits with its entry or not at all; what it returns is added
-    to the entry's details (the new row's id). Its errors reach this caller alone.
-    Concurrent callers are committed together (group commit, see :class:`Journal`); each call still
-    returns only after its own entry is durable in the catalog.
+    to the entry's details (the new row's id). Its errors reach this caller alone (threads only).
     """
     entry = make_entry(actor, action, outcome=outcome, dataset=dataset, department=department, columns=columns,
                        filter=filter, rows=rows, details=details)
-    return journal(wh).append(entry, list(with_rows), work)
+    return Event(entry, list(with_rows), work)
 
 
-async def record_event_async(wh: Any, actor: Actor | str | None, action: str, *, outcome: str = "ok",
-                             dataset: str | None = None, department: str | None = None,
-                             columns: list[str] | None = None, filter: Any = None, rows: int | None = None,
-                             with_rows: Sequence[tuple[sa.Table, dict[str, Any]]] = (), **details: Any) -> int:
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _taking(fields: Callable[_P, Event], name: str) -> Callable[[Callable[[Any, Event], _R]],
+                                                                Callable[Concatenate[Any, _P], _R]]:
+    """``body(wh, event)`` made callable as ``name(wh, <the arguments of fields>)``: one signature, typed once."""
+
+    def wrap(body: Callable[[Any, Event], _R]) -> Callable[Concatenate[Any, _P], _R]:
+        def recorder(wh: Any, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+            return body(wh, fields(*args, **kwargs))
+
+        recorder.__doc__, recorder.__name__, recorder.__qualname__ = body.__doc__, name, name
+        return recorder
+
+    return wrap
+
+
+def _append(wh: Any, ev: Event) -> int:
+    """Append one entry (who, when, what, outcome, details); return its sequence number once it is committed.
+
+    Arguments: the warehouse, then those of :func:`event`. Concurrent callers are committed together
+    (group commit, see :class:`Journal`); each call still returns only after its own entry is durable
+    in the catalog."""
+    return journal(wh).append(ev.entry, ev.with_rows, ev.work)
+
+
+async def _append_async(wh: Any, ev: Event) -> int:
     """:func:`record_event` for code running on an event loop: the loop is never blocked, and the call
     still completes only once the entry is committed (see :meth:`Journal.append_async`)."""
-    entry = make_entry(actor, action, outcome=outcome, dataset=dataset, department=department, columns=columns,
-                       filter=filter, rows=rows, details=details)
-    return await journal(wh).append_async(entry, list(with_rows))
+    if ev.work is not None:
+        raise ValueError("work is not run from the event loop: use record_event in a thread")
+    return await journal(wh).append_async(ev.entry, ev.with_rows)
+
+
+record_event = _taking(event, "record_event")(_append)
+record_event_async = _taking(event, "record_event_async")(_append_async)
 
 
 class AuditBuffer:
@@ -107,22 +142,22 @@ class AuditBuffer:
 
     def __init__(self, wh: Any) -> None:
         self.wh = wh
-        self.pending: list[tuple[dict[str, Any], list[tuple[sa.Table, dict[str, Any]]]]] = []
+        self.pending: list[Event] = []
 
-    def __call__(self, wh: Any, actor: Actor | str | None, action: str, *, outcome: str = "ok",
-                 dataset: str | None = None, department: str | None = None, columns: list[str] | None = None,
-                 filter: Any = None, rows: int | None = None,
-                 with_rows: Sequence[tuple[sa.Table, dict[str, Any]]] = (), **details: Any) -> None:
+    def __call__(self, wh: Any, /, *args: Any, **kwargs: Any) -> None:
+        """Keep one event (the arguments of :func:`record_event`)."""
         if wh is not self.wh:
             raise ValueError("audit buffer used for another warehouse")
-        self.pending.append((make_entry(actor, action, outcome=outcome, dataset=dataset, department=department,
-                                        columns=columns, filter=filter, rows=rows, details=details), list(with_rows)))
+        ev = event(*args, **kwargs)
+        if ev.work is not None:
+            raise ValueError("an audit buffer does not run state changes")
+        self.pending.append(ev)
 
     async def flush(self) -> None:
         """Commit the kept entries, in order (each once; a failure is raised after the earlier ones)."""
         pending, self.pending = self.pending, []
-        for entry, extra in pending:
-            await journal(self.wh).append_async(entry, extra)
+        for ev in pending:
+            await journal(self.wh).append_async(ev.entry, ev.with_rows)
 
 
 def make_entry(actor: Actor | str | None, action: str, *, outcome: str, dataset: str | None,

@@ -112,10 +112,8 @@ def _sha(text: str) -> str:
 
 def _sync_recipient(wh: Any, user: UserInfo) -> None:
     """Keep the protection stage's recipient in step with the user (same name, department, clearance)."""
-    try:
-        from shucang.protect.recipients import upsert_recipient
-    except ImportError:  # protection stage not installed yet: nothing to keep in step
-        return
+    from shucang.protect.recipients import upsert_recipient
+
     upsert_recipient(wh, user.name, department=user.department, clearance=user.clearance, disabled=user.disabled)
 
 
@@ -194,14 +192,6 @@ def get_user(wh: Any, name: str) -> UserInfo:
         row = conn.execute(sa.select(users).where(users.c.name == name)).first()
     if row is None:
         raise NotFound(f"没有用户 {name} (no user named {name})", hint="`shucang users list` shows them")
-    return _user(row)
-
-
-def get_user_by_id(wh: Any, user_id: int) -> UserInfo:
-    with ensure_tables(wh.engine).connect() as conn:
-        row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
-    if row is None:
-        raise NotFound(f"没有用户 #{user_id} (no such user)")
     return _user(row)
 
 

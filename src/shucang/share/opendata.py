@@ -17,12 +17,13 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
+from shucang.classify.graded import UNGRADED
 from shucang.errors import InputError, NotFound
 from shucang.share.access import PUBLIC, Actor, Resource, require
 from shucang.share.audit import record_event
 from shucang.share.cache import changed
 from shucang.share.query import Page, compile_filter, parse_sort, query_fingerprint, select_rows, snapshots
-from shucang.share.reads import UNGRADED_LEVEL, AccessPlan, ColumnAccess, column_levels, release
+from shucang.share.reads import AccessPlan, ColumnAccess, column_levels, release
 from shucang.share.tables import aware, ensure_tables, now, open_releases
 
 PUBLIC_RECIPIENT = "public"
@@ -51,10 +52,8 @@ class OpenRelease:
 def _ensure_public_recipient(wh: Any) -> None:
     if getattr(wh, "_share_public_recipient", False):
         return
-    try:
-        from shucang.protect.recipients import upsert_recipient
-    except ImportError:
-        return
+    from shucang.protect.recipients import upsert_recipient
+
     upsert_recipient(wh, PUBLIC_RECIPIENT, department=None, clearance=1)
     wh._share_public_recipient = True
 
@@ -78,7 +77,7 @@ def publish(wh: Any, actor: Actor, dataset: str, *, quasi_identifiers: list[str]
     version = int(info.current_version)
     levels, _grades = column_levels(wh, dataset, version)
     names = [c.name for c in wh.columns(dataset, version)]
-    open_cols = [c for c in names if levels.get(c, (None, UNGRADED_LEVEL))[1] <= 1]
+    open_cols = [c for c in names if levels.get(c, UNGRADED)[1] <= 1]
     if not open_cols:
         raise InputError(f"数据集 {dataset} 没有 1 级（不敏感）列，不能开放 (no level-1 column to open)",
                          hint="review the classification (`shucang classify …`) first")
@@ -148,7 +147,7 @@ def open_plan(wh: Any, dataset: str) -> AccessPlan:
     levels, grades = column_levels(wh, dataset, found.version)
     columns = {}
     for name in found.columns:
-        kind, level = levels.get(name, (None, UNGRADED_LEVEL))
+        kind, level = levels.get(name, UNGRADED)
         if name in snap.types and level <= 1:  # a column regraded upwards since publishing is withheld
             columns[name] = ColumnAccess(name, snap.types[name], kind, level, True, True)
     return AccessPlan(dataset, info.department, found.version, "open", 1, None, columns, None, grades)

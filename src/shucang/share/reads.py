@@ -20,8 +20,10 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from shucang.classify.graded import UNGRADED, grades_of
+from shucang.classify.store import column_grades
 from shucang.errors import InputError, NotFound, PermissionDenied, ShucangError
-from shucang.share.access import Actor, Resource, allowed, require
+from shucang.share.access import Actor, Resource, allowed, owns, require
 from shucang.share.audit import journal, record_event
 from shucang.share.cache import MISSING, caches
 from shucang.share.grants import GrantInfo, active_grant
@@ -37,9 +39,6 @@ from shucang.share.query import (
     snapshots,
 )
 from shucang.share.tables import now
-
-UNGRADED_LEVEL = 4
-"""Level assumed for a column the classify stage has not graded (就高从严: the strictest)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,8 @@ class AccessPlan:
 
     @cached_property
     def protection_grades(self) -> dict[str, tuple[str | None, int]]:
-        """A grade for every column, so an ungraded one counts as UNGRADED_LEVEL in protection too."""
+        """A grade for every column, so an ungraded one counts as ``UNGRADED_LEVEL``
+        (:mod:`shucang.classify.graded`) in protection too."""
         return {c.name: (c.sensitive_type, c.level) for c in self.columns.values()}
 
     @cached_property
@@ -133,15 +133,6 @@ class ReadResult:
                 "masked_columns": self.masked_columns, "dropped_columns": self.dropped_columns}
 
 
-def column_grades(wh: Any, dataset: str, version: int | None) -> Any:
-    """The classify stage's grades for the dataset version, or None while that stage is absent."""
-    try:
-        from shucang.classify.store import column_grades as grades_of
-    except ImportError:
-        return None
-    return grades_of(wh, dataset, version)
-
-
 def column_levels(wh: Any, dataset: str, version: int | None) -> tuple[dict[str, tuple[str | None, int]], Any]:
     """``{column: (sensitive type, level)}`` plus the raw grades to hand on to protection.
 
@@ -152,13 +143,7 @@ def column_levels(wh: Any, dataset: str, version: int | None) -> tuple[dict[str,
 
 def _column_levels(wh: Any, dataset: str, version: int | None) -> tuple[dict[str, tuple[str | None, int]], Any]:
     grades = column_grades(wh, dataset, version)
-    levels: dict[str, tuple[str | None, int]] = {}
-    for name, grade in (grades or {}).items():
-        if isinstance(grade, tuple):
-            levels[name] = (grade[0], int(grade[1]))
-        else:
-            levels[name] = (getattr(grade, "type", None), int(getattr(grade, "level", UNGRADED_LEVEL) or UNGRADED_LEVEL))
-    return levels, grades
+    return grades_of(grades), grades
 
 
 def dataset_info(wh: Any, dataset: str) -> Any:
@@ -212,7 +197,7 @@ def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = No
     except NotFound as exc:
         audit(wh, actor, action, outcome="denied", dataset=dataset[:128], department=None, error=exc.message[:200])
         raise
-    own = actor.role == "admin" or (actor.role == "steward" and actor.department == info.department)
+    own = owns(actor, info.department)
     grant = current_grant(wh, actor.name, dataset) if actor.is_authenticated and not own else None
     resource = Resource("dataset", dataset, info.department, is_open=info.is_open, has_grant=grant is not None)
     try:
@@ -222,7 +207,7 @@ def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = No
         raise
     if actor.role == "admin":
         basis, grant = "admin", None
-    elif actor.role == "steward" and actor.department == info.department:
+    elif own:
         basis, grant = "steward", None
     else:
         basis = "grant"
@@ -243,7 +228,7 @@ def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = No
     granted = set(grant.columns) if grant else set(snap.types)
     columns = {}
     for name, dtype in snap.types.items():
-        kind, level = levels.get(name, (None, UNGRADED_LEVEL))
+        kind, level = levels.get(name, UNGRADED)
         columns[name] = ColumnAccess(name, dtype, kind, level, name in granted, name in granted and level <= max_level)
     plan = AccessPlan(dataset, info.department, snap.version, basis, max_level, grant, columns,
                       grant.row_filter if grant else None, grades)
@@ -308,32 +293,19 @@ def release(wh: Any, actor: Actor, plan: AccessPlan, table: pa.Table, *, channel
     callable) and it is committed in the same transaction as the read's audit entry — one group
     commit instead of two commits per read, and never one row without the other.
     """
-    try:
-        from shucang.protect.release import protect_for_recipient
-        from shucang.protect.tables import ensure_tables as ensure_protect_tables
-        from shucang.protect.tables import extracts
-    except ImportError:
-        # The protection stage is absent: never release what it would have masked — drop those columns.
-        hidden = [c for c in table.column_names if c not in plan.clear]
-        return Released(table.drop_columns(hidden), None, [], hidden)
+    from shucang.protect.release import ReleaseRequest, protect_for_recipient
+    from shucang.protect.tables import ensure_tables as ensure_protect_tables
+    from shucang.protect.tables import extracts
+
     grades = plan.protection_grades
     setup = (prepared or _release_setup(wh, actor.name, plan, channel))[0]
     rows: list[dict[str, Any]] = []
-    out = protect_for_recipient(wh, plan.dataset, table, actor.name, channel=channel, version=plan.version,
-                                max_level=plan.max_level, grades=grades, created_by=actor.name, setup=setup,
-                                record=rows.append)
+    request = ReleaseRequest(plan.dataset, actor.name, channel, version=plan.version, max_level=plan.max_level,
+                             grades=grades, created_by=actor.name, setup=setup)
+    out = protect_for_recipient(wh, request, table, record=rows.append)
     ensure_protect_tables(wh.engine)
     registry = [(extracts, {**row, "created_at": now()}) for row in rows]
     return Released(out.table, out.extract_id, list(out.masked_columns), list(out.dropped_columns), registry)
-
-
-def _prepared(wh: Any, actor: Actor, plan: AccessPlan, channel: str) -> tuple[Any, str] | None:
-    """Protection's setup and its signature, or None while the protection stage is absent."""
-    try:
-        import shucang.protect.release  # noqa: F401
-    except ImportError:
-        return None
-    return _release_setup(wh, actor.name, plan, channel)
 
 
 MAX_PREPARED = 512
@@ -386,10 +358,10 @@ def serve_page(wh: Any, actor: Actor, plan: AccessPlan, snap: Snapshot, query: P
     extract id and its own registry row. Otherwise the engine runs and protection releases the rows —
     unless ``remembered_only``: then None.
     """
-    prepared = _prepared(wh, actor, plan, channel)
+    prepared = _release_setup(wh, actor.name, plan, channel)
     cache = page_cache(wh)
     key: tuple[Any, ...] | None = None
-    if prepared is not None and channel in CACHED_CHANNELS and cache.budget > 0:
+    if channel in CACHED_CHANNELS and cache.budget > 0:
         key = (prepared[1], actor.name, plan.key, query.identity, int(limit), cursor, channel)
         found = cache.get(key)
         if found is not None:
@@ -512,7 +484,7 @@ def describe(wh: Any, actor: Actor, dataset: str) -> dict[str, Any]:
     levels, _grades = column_levels(wh, dataset, info.current_version)
     grant = current_grant(wh, actor.name, dataset) if actor.is_authenticated else None
     can_read = allowed(actor, "dataset:read", resource)
-    if actor.role == "admin" or (actor.role == "steward" and actor.department == info.department):
+    if owns(actor, info.department):
         max_level, granted = actor.clearance, None
     elif grant:
         max_level, granted = min(actor.clearance, grant.max_level), set(grant.columns)
@@ -520,7 +492,7 @@ def describe(wh: Any, actor: Actor, dataset: str) -> dict[str, Any]:
         max_level, granted = (1 if not actor.is_authenticated else actor.clearance), set()
     cols = []
     for col in wh.columns(dataset):
-        kind, level = levels.get(col.name, (None, UNGRADED_LEVEL))
+        kind, level = levels.get(col.name, UNGRADED)
         if not actor.is_authenticated and level > 1:
             continue  # the public never learns what non-open columns exist
         ok = can_read and (granted is None or col.name in granted)

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
-
-class _Column(Protocol):
-    name: str
-    storage_type: str
-    logical_type: str
+from typing import Any
 
 
 def diff_columns(before: list[Any], after: list[Any]) -> dict[str, Any]:

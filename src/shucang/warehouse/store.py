@@ -385,7 +385,7 @@ class Warehouse:
                 previous = conn.execute(sa.select(v).where((v.c.dataset_id == dataset_id)
                                                            & (v.c.version == current))).first()
             version = (current or 0) + 1
-            # A pending row left by a killed ingest is marked failed and its number reused.
+            # A pending row left by a killed ingest is deleted and its version number reused.
             conn.execute(v.delete().where((v.c.dataset_id == dataset_id) & (v.c.version >= version)
                                           & (v.c.status != "committed")))
             conn.execute(v.insert().values(

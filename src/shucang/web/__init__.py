@@ -1,8 +1,8 @@
 """Web stage: the digital cockpit (数字驾驶舱), server-rendered pages over the same core calls as the API.
 
-``mount_web(app)`` adds the static files, every page router (ours and the sharing stage's login,
-request, audit and open-data pages when present), and HTML error pages for browsers — API clients
-keep the JSON error shape. Pages: ``/`` overview, ``/indicators[/ID]``, ``/zones``, ``/tasks``,
+``mount_web(app)`` adds the static files, every page router (the sharing stage's login, request,
+audit and open-data pages and the collection pages included), and HTML error pages for browsers —
+API clients keep the JSON error shape. Pages: ``/`` overview, ``/indicators[/ID]``, ``/zones``, ``/tasks``,
 ``/warehouse[/NAME]``, ``/security``, ``/screen``; every page answers ``?format=json`` with its data
 and ``?lang=en`` in English.
 """
@@ -18,24 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shucang.errors import ShucangError
 from shucang.web.assets import STATIC_DIR, STATIC_PREFIX, CachedStaticFiles, WebGZip
-from shucang.web.i18n import N_
 
 log = logging.getLogger("shucang.web")
 
 __all__ = ["mount_web"]
-
-OPTIONAL_ROUTERS = ("shucang.web.share_views", "shucang.web.collect_views", "shucang.web.city_views")
-"""Routers of other stages' pages that extend our base template, included when they exist."""
-
-NAV_CANDIDATES = (
-    ("/opendata", "opendata", N_("Open data")),
-    ("/requests", "requests", N_("Requests")),
-    ("/audit", "audit", N_("Audit")),
-    ("/upload", "upload", N_("Upload")),
-    ("/login", "login", N_("Log in")),
-)
-"""Links added to the navigation when the sharing stage serves these pages (labels are msgids)."""
-
 
 def _is_browser(request: Request) -> bool:
     path = request.url.path
@@ -88,9 +74,9 @@ def _install_html_errors(app: FastAPI) -> None:
 
 def mount_web(app: FastAPI) -> None:
     """Add the cockpit (static files, pages, HTML errors) to the API's app."""
-    import importlib
-
     from shucang.web import (
+        city_views,
+        collect_views,
         download_views,
         economy_views,
         indicator_views,
@@ -98,25 +84,13 @@ def mount_web(app: FastAPI) -> None:
         plan_views,
         screen_views,
         security_views,
+        share_views,
         warehouse_views,
     )
 
     app.mount(STATIC_PREFIX, CachedStaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_middleware(WebGZip)
     for module in (overview_views, indicator_views, plan_views, warehouse_views, security_views, screen_views,
-                   download_views, economy_views):
+                   share_views, collect_views, download_views, economy_views, city_views):
         app.include_router(module.router)
-    paths: set[str] = set()
-    for name in OPTIONAL_ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        app.include_router(module.router)
-        paths.update(getattr(r, "path", "") for r in module.router.routes)
-    app.state.web_served = paths
-    app.state.web_nav_extra = [{"href": href, "key": key, "label": label}
-                               for href, key, label in NAV_CANDIDATES if href in paths]
     _install_html_errors(app)

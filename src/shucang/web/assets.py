@@ -1,7 +1,7 @@
 """Static files of the cockpit: vendored ECharts/htmx, our CSS and JS, with content-hashed URLs.
 
-Every URL carries ``?v=<hash of the file>`` (like Datasette's ``static()``), so a browser may keep a
-file for a year and still fetch a new one the moment it changes. Nothing is ever loaded from a CDN.
+The hashed URLs come from :mod:`shucang.shell.static` (the API's Swagger page uses them too); this
+module serves the files with long cache lifetimes. Nothing is ever loaded from a CDN.
 Text files are sent gzip-compressed to browsers that accept it (compressed once per file version and
 kept in memory: ECharts goes from about 1 MB to about 0.33 MB), and pages are compressed on the fly
 (:class:`WebGZip`) — the JSON API is left as it is, so its latency budget is not spent on compression.
@@ -10,9 +10,7 @@ kept in memory: ECharts goes from about 1 MB to about 0.33 MB), and pages are co
 from __future__ import annotations
 
 import gzip
-import hashlib
 from functools import lru_cache
-from pathlib import Path
 
 from starlette.datastructures import Headers
 from starlette.middleware.gzip import GZipMiddleware
@@ -20,26 +18,12 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-STATIC_DIR = Path(__file__).parent / "static"
-STATIC_PREFIX = "/static"
+from shucang.shell.static import STATIC_DIR, STATIC_PREFIX, static_url
+
+__all__ = ["ECHARTS", "HTMX", "STATIC_DIR", "STATIC_PREFIX", "CachedStaticFiles", "static_url"]
+
 ECHARTS = "vendor/echarts-5.6.0.min.js"
 HTMX = "vendor/htmx-2.0.11.min.js"
-
-
-@lru_cache(maxsize=64)
-def _file_hash(path: str, mtime_ns: int) -> str:
-    digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()
-    return digest[:10]
-
-
-def static_url(path: str) -> str:
-    """``/static/<path>?v=<content hash>``; a missing file still gets a URL (and a 404), never a crash."""
-    full = STATIC_DIR / path
-    try:
-        version = _file_hash(path, full.stat().st_mtime_ns)
-    except OSError:
-        version = "missing"
-    return f"{STATIC_PREFIX}/{path}?v={version}"
 
 
 COMPRESSIBLE = (".js", ".css", ".svg", ".json", ".html", ".txt", ".map")

@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shucang.api.deps import get_warehouse
 from shucang.errors import InputError, PermissionDenied
+from shucang.shell.request import get_warehouse
 from shucang.web.cixi_map import build_map
 from shucang.web.render import check_csrf, page
 from shucang.web.share_views import _actor, _need_login

@@ -10,9 +10,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 
-from shucang.api.deps import get_actor, get_warehouse
 from shucang.errors import PermissionDenied, ShucangError
 from shucang.share.access import allowed
+from shucang.shell.request import get_actor, get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web.i18n import gettext, request_lang
 from shucang.web.render import check_csrf, page

@@ -55,6 +55,3 @@ def column_label(name: str, lang: str) -> str:
     return found[0] if lang == "zh" else found[1]
 
 
-def column_labels(names: list[str], lang: str) -> dict[str, str]:
-    """``{name: label}`` for a list of columns (for templates and exports)."""
-    return {n: column_label(n, lang) for n in names}

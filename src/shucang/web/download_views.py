@@ -20,10 +20,10 @@ import pyarrow as pa
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from shucang.api.deps import check_api_actor, get_warehouse
 from shucang.errors import InputError
 from shucang.share.formats import csv_chunks
 from shucang.share.reads import aggregate, read_rows
+from shucang.shell.request import check_api_actor, get_warehouse
 from shucang.web.dictionary import column_label
 from shucang.web.exports import APP, MEDIA, TitleBlock, arrow_to_xlsx
 from shucang.web.i18n import gettext, request_lang

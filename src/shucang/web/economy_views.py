@@ -15,8 +15,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from shucang.api.deps import get_actor, get_warehouse
 from shucang.errors import InputError, NotFound
+from shucang.shell.request import get_actor, get_warehouse
 from shucang.web.i18n import gettext, request_lang
 from shucang.web.memo import memo
 from shucang.web.render import page

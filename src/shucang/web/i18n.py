@@ -23,8 +23,6 @@ LANGS = ("zh", "en")
 """Languages offered: ``zh`` (简体中文, the default) and ``en``."""
 DEFAULT_LANG = "zh"
 COOKIE = "shucang_lang"
-BABEL_LOCALE = {"zh": "zh_Hans_CN", "en": "en"}
-"""The Babel locale used for number and date formatting of each language."""
 _CATALOGUE = {"zh": "zh_Hans"}
 """Which catalogue translates each language (English is the source language of the msgids)."""
 

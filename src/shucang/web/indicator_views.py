@@ -15,10 +15,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shucang.api.deps import get_actor, get_warehouse
 from shucang.errors import AuthenticationRequired, Conflict, InputError, PermissionDenied
 from shucang.plan.report import STATUS_RULE
 from shucang.plan.validation import may_edit
+from shucang.shell.request import get_actor, get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web import plan_data
 from shucang.web.exports import export_response

@@ -24,8 +24,6 @@ class NavItem:
     """English msgid."""
     who: str = "all"
     """``all`` · ``signed-in`` · ``signed-out`` · a permission (``audit:view``) checked with ``allowed``."""
-    optional: bool = False
-    """Served by an optional router: shown only when the app has the route."""
 
 
 @dataclass(frozen=True)
@@ -42,29 +40,27 @@ GROUPS: list[NavGroup] = [
         NavItem("/zones", "zones", N_("Zones")),
         NavItem("/tasks", "tasks", N_("Tasks & projects")),
         NavItem("/economy", "economy", N_("Economy")),
-        NavItem("/city", "city", N_("City brain"), optional=True),
+        NavItem("/city", "city", N_("City brain")),
         NavItem("/screen", "screen", N_("Big screen")),
     )),
     NavGroup("governance", N_("Data governance"), (
         NavItem("/warehouse", "warehouse", N_("Warehouse")),
-        NavItem("/upload", "upload", N_("Upload"), "dataset:upload", optional=True),
+        NavItem("/upload", "upload", N_("Upload"), "dataset:upload"),
         NavItem("/security", "security", N_("Security")),
-        NavItem("/requests", "requests", N_("Requests"), "signed-in", optional=True),
-        NavItem("/access", "access", N_("My data"), "signed-in", optional=True),
-        NavItem("/tokens", "tokens", N_("API tokens"), "token:view", optional=True),
-        NavItem("/audit", "audit", N_("Audit"), "audit:view", optional=True),
+        NavItem("/requests", "requests", N_("Requests"), "signed-in"),
+        NavItem("/access", "access", N_("My data"), "signed-in"),
+        NavItem("/tokens", "tokens", N_("API tokens"), "token:view"),
+        NavItem("/audit", "audit", N_("Audit"), "audit:view"),
     )),
     NavGroup("open", N_("Public data"), (
-        NavItem("/opendata", "opendata", N_("Open data"), optional=True),
-        NavItem("/login", "login", N_("Log in"), "signed-out", optional=True),
+        NavItem("/opendata", "opendata", N_("Open data")),
+        NavItem("/login", "login", N_("Log in"), "signed-out"),
     )),
 ]
 """Every page in the menu, in order (register a new page here)."""
 
 
-def _visible(item: NavItem, actor: Any, served: set[str]) -> bool:
-    if item.optional and item.href not in served:
-        return False
+def _visible(item: NavItem, actor: Any) -> bool:
     signed_in = bool(getattr(actor, "is_authenticated", False))
     if item.who == "all":
         return True
@@ -74,10 +70,8 @@ def _visible(item: NavItem, actor: Any, served: set[str]) -> bool:
         return not signed_in
     if not signed_in:
         return False
-    try:
-        from shucang.share.access import Resource, allowed
-    except ImportError:
-        return False
+    from shucang.share.access import Resource, allowed
+
     if item.who == "audit:view" and getattr(actor, "role", None) == "steward":
         return allowed(actor, item.who, Resource("audit", department=actor.department))
     if item.who.startswith("token:"):
@@ -85,12 +79,12 @@ def _visible(item: NavItem, actor: Any, served: set[str]) -> bool:
     return allowed(actor, item.who)
 
 
-def menu(actor: Any, active: str, lang: str, served: set[str]) -> list[dict[str, Any]]:
+def menu(actor: Any, active: str, lang: str) -> list[dict[str, Any]]:
     """The groups this reader may see, with their visible items and which one holds the current page."""
     out = []
     for group in GROUPS:
         items = [{"href": i.href, "key": i.key, "label": gettext(lang, i.label), "current": i.key == active}
-                 for i in group.items if _visible(i, actor, served)]
+                 for i in group.items if _visible(i, actor)]
         if items:
             out.append({"key": group.key, "label": gettext(lang, group.label), "href": items[0]["href"],
                         "items": items, "current": any(i["current"] for i in items)})

@@ -11,8 +11,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shucang.api.deps import get_warehouse
 from shucang.errors import NotFound
+from shucang.shell.request import get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web import plan_data
 from shucang.web.exports import export_response
@@ -62,16 +62,13 @@ def data_state(wh: Warehouse, datasets: list[Any]) -> tuple[Any, ...]:
     lineage changes a dataset version instead), so this key changes whenever the figures can.
     """
     versions = tuple((d.name, d.current_version, d.updated_at) for d in datasets)
-    try:
-        import sqlalchemy as sa
+    import sqlalchemy as sa
 
-        from shucang.plan.store import ensure_plan_schema, plan_value_audit
+    from shucang.plan.store import ensure_plan_schema, plan_value_audit
 
-        ensure_plan_schema(wh.engine)
-        with wh.engine.connect() as conn:
-            head = tuple(conn.execute(sa.select(sa.func.max(plan_value_audit.c.id), sa.func.count())).one())
-    except ImportError:
-        head = ()
+    ensure_plan_schema(wh.engine)
+    with wh.engine.connect() as conn:
+        head = tuple(conn.execute(sa.select(sa.func.max(plan_value_audit.c.id), sa.func.count())).one())
     return versions, head
 
 
@@ -91,17 +88,14 @@ def _plans_key(wh: Warehouse) -> tuple[Any, ...]:
 
     home = Path(wh.settings.home) / "plans"
     files = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in home.glob("*.yaml"))) if home.is_dir() else ()
-    try:
-        import sqlalchemy as sa
+    import sqlalchemy as sa
 
-        from shucang.plan.records import ensure_lifecycle_schema, plan_closures, plan_revisions
+    from shucang.plan.records import ensure_lifecycle_schema, plan_closures, plan_revisions
 
-        ensure_lifecycle_schema(wh.engine)
-        with wh.engine.connect() as conn:
-            closed = conn.execute(sa.select(sa.func.count()).select_from(plan_closures)).scalar()
-            revised = conn.execute(sa.select(sa.func.max(plan_revisions.c.id))).scalar()
-    except ImportError:
-        closed = revised = None
+    ensure_lifecycle_schema(wh.engine)
+    with wh.engine.connect() as conn:
+        closed = conn.execute(sa.select(sa.func.count()).select_from(plan_closures)).scalar()
+        revised = conn.execute(sa.select(sa.func.max(plan_revisions.c.id))).scalar()
     return files, closed, revised
 
 
@@ -118,7 +112,7 @@ def _overview_data(wh: Warehouse, lang: str, datasets: list[Any], plan_id: str |
     base = plan_data.plan_base(plan_id)
     try:
         plan, cards = plan_data.plan_cards(wh, plan_id)
-    except (ImportError, NotFound) as exc:
+    except NotFound as exc:
         if plan_id is not None:
             raise
         data["plan_unavailable"] = getattr(exc, "message", None) or gettext(lang, "plan monitoring")

@@ -14,8 +14,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from shucang.api.deps import get_actor, get_warehouse
 from shucang.errors import AuthenticationRequired, Conflict, InputError, NotFound, PermissionDenied
+from shucang.shell.request import get_actor, get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web import plan_data
 from shucang.web.cixi_map import build_map
@@ -228,8 +228,8 @@ def plan_register_item(request: Request, plan_id: str, project_id: str, item: st
     try:
         if evidence_upload is not None and evidence_upload.filename:
             fields["evidence_file"] = _store_upload(wh, plan, project_id, evidence_upload)
-        set_item(wh, plan, project_id, item, actor=actor.name, editor=actor,
-                 **{k: (v.strip() or None) for k, v in fields.items()})
+        given: dict[str, Any] = {k: (v.strip() or None) for k, v in fields.items()}
+        set_item(wh, plan, project_id, item, actor=actor.name, editor=actor, **given)
         if milestone_date.strip() or milestone_text.strip():
             add_milestone(wh, plan, project_id, item, milestone_date.strip(), milestone_text, actor=actor.name,
                           editor=actor)

@@ -108,11 +108,6 @@ def wants_json(request: Request) -> bool:
     return request.query_params.get("format") == "json"
 
 
-def _nav(request: Request) -> list[dict[str, str]]:
-    extra: list[dict[str, str]] = getattr(request.app.state, "web_nav_extra", [])
-    return extra
-
-
 def page(request: Request, template: str, data: dict[str, Any], *, status: int = 200,
          context: dict[str, Any] | None = None, active: str = "") -> Response:
     """Render ``template`` with ``data`` (and extra template-only ``context``), or ``data`` as JSON."""
@@ -132,8 +127,7 @@ def page(request: Request, template: str, data: dict[str, Any], *, status: int =
             "lang_urls": {code: url_with(request, lang=code, format=None) for code in LANGS},
             "csrf_token": csrf_token(request),
             "csrf_field": CSRF_FIELD,
-            "nav_extra": _nav(request),
-            "nav_groups": navigation.menu(actor, active, lang, getattr(request.app.state, "web_served", set())),
+            "nav_groups": navigation.menu(actor, active, lang),
             "synthetic_warehouse": _holds_synthetic_data(request),
             "person": lambda login: (labels.actor_label(login, lang) if str(login or "").startswith("system:")
                                      else labels.display_name(login, _display_names(request))),
@@ -175,12 +169,12 @@ def _display_names(request: Request) -> dict[str, str]:
 
 
 def _actor(request: Request) -> Any:
-    from shucang.api.deps import get_actor
+    from shucang.shell.request import get_actor
 
     try:
         return get_actor(request)
     except Exception:  # noqa: BLE001 — a broken session must not break a public page
-        from shucang.api.deps import PUBLIC
+        from shucang.shell.request import PUBLIC
 
         return PUBLIC
 

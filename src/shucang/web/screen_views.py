@@ -19,8 +19,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from shucang.api.deps import get_warehouse
 from shucang.errors import NotFound, ShucangError
+from shucang.shell.request import get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web import numbers
 from shucang.web.cixi_map import tile_layout
@@ -54,7 +54,7 @@ def town_map(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
         from shucang.web.zone_figures import figures_by
 
         figures = figures_by(wh, "town", state) if state is not None else {}
-    except (ImportError, ShucangError):
+    except ShucangError:
         figures = {}
     tiles = tile_layout()
     measures = []
@@ -112,7 +112,7 @@ def screen_data(wh: Warehouse, lang: str, state: Any = None) -> dict[str, Any]:
 
         rate = open_data_rate(wh)
         open_rate = numbers.fmt_percent(rate["percent"], lang) if rate else None
-    except (ImportError, NotFound):
+    except NotFound:
         open_rate = None
     status_chart = base.get("status_chart")
     gauge = base.get("index_chart")

@@ -1,7 +1,6 @@
 """Adapters from the security page to the stages that own its figures.
 
-Each function returns plain rows for the page, or None when the owning stage is not installed (so
-the page can say "not available yet"). They only call the stages' public functions.
+Each function returns plain rows for the page; they only call the stages' public functions.
 """
 
 from __future__ import annotations
@@ -13,12 +12,10 @@ from typing import Any
 from shucang.warehouse import Warehouse
 
 
-def sensitive_columns(wh: Warehouse) -> list[dict[str, Any]] | None:
+def sensitive_columns(wh: Warehouse) -> list[dict[str, Any]]:
     """Columns classified as sensitive (a type, or a level above 1) across current dataset versions."""
-    try:
-        from shucang.classify import store
-    except ImportError:
-        return None
+    from shucang.classify import store
+
     rows: list[dict[str, Any]] = []
     for info in wh.list_datasets():
         if info.current_version is None:
@@ -38,12 +35,10 @@ def sensitive_columns(wh: Warehouse) -> list[dict[str, Any]] | None:
     return rows
 
 
-def extracts_by_day(wh: Warehouse, days: int = 30) -> dict[str, int] | None:
-    """Extract files issued per day (protection registry), or None without the protection stage."""
-    try:
-        from shucang.protect import list_extracts
-    except ImportError:
-        return None
+def extracts_by_day(wh: Warehouse, days: int = 30) -> dict[str, int]:
+    """Extract files issued per day (protection registry)."""
+    from shucang.protect import list_extracts
+
     since = datetime.now(UTC) - timedelta(days=days)
     out: dict[str, int] = defaultdict(int)
     for extract in list_extracts(wh, limit=100_000):
@@ -56,12 +51,10 @@ def extracts_by_day(wh: Warehouse, days: int = 30) -> dict[str, int] | None:
     return dict(out)
 
 
-def open_data_rate(wh: Warehouse) -> dict[str, Any] | None:
+def open_data_rate(wh: Warehouse) -> dict[str, Any]:
     """公共数据开放率 computed live by the sharing stage: {rate, open, total, by_department}."""
-    try:
-        from shucang.share.opendata import open_data_rate as compute
-    except ImportError:
-        return None
+    from shucang.share.opendata import open_data_rate as compute
+
     result = compute(wh)
     data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
     rate = data.get("rate")  # the share stage reports ratios 0–1
@@ -77,12 +70,10 @@ def open_data_rate(wh: Warehouse) -> dict[str, Any] | None:
     return data
 
 
-def audit_alerts(wh: Warehouse, days: int = 30, limit: int = 200) -> list[dict[str, Any]] | None:
+def audit_alerts(wh: Warehouse, days: int = 30, limit: int = 200) -> list[dict[str, Any]]:
     """Denied, failed and erroneous events of the last ``days`` days, newest first."""
-    try:
-        from shucang.share import audit
-    except ImportError:
-        return None
+    from shucang.share import audit
+
     since = datetime.now(UTC) - timedelta(days=days)
     rows: list[dict[str, Any]] = []
     for outcome in ("denied", "failed", "error"):
@@ -93,10 +84,8 @@ def audit_alerts(wh: Warehouse, days: int = 30, limit: int = 200) -> list[dict[s
     return rows[:limit]
 
 
-def audit_chain(wh: Warehouse) -> dict[str, Any] | None:
+def audit_chain(wh: Warehouse) -> dict[str, Any]:
     """Whether the hash-chained audit log verifies (entries, problems)."""
-    try:
-        from shucang.share import audit
-    except ImportError:
-        return None
+    from shucang.share import audit
+
     return audit.verify(wh).to_dict()

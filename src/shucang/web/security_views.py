@@ -3,8 +3,7 @@ rate, and audit alerts (denied/failed events and the audit chain's verification)
 
 Each part comes from the stage that owns it — classification (``shucang.classify.store``), the
 protection extract registry (``shucang.protect``), the sharing audit log and open-data rate
-(``shucang.share``). A part whose stage is not installed shows as "not available yet" instead of
-failing the page.
+(``shucang.share``).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from shucang.api.deps import get_warehouse
+from shucang.shell.request import get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web import security_sources as sources
 from shucang.web.exports import export_response
@@ -36,10 +35,8 @@ LEVEL_NAMES_EN = {1: "L1 not sensitive", 2: "L2 low", 3: "L3 moderate", 4: "L4 s
 
 def activity_by_day(wh: Warehouse, days: int = DAYS) -> dict[str, dict[str, int]]:
     """Audit events per day and kind (read / export / login / other) over the last ``days`` days."""
-    try:
-        from shucang.share.tables import audit, ensure_tables
-    except ImportError:
-        return {}
+    from shucang.share.tables import audit, ensure_tables
+
     since = (datetime.now(UTC) - timedelta(days=days)).date().isoformat()
     day = sa.func.substr(audit.c.at, 1, 10)
     stmt = (sa.select(day.label("day"), audit.c.action, sa.func.count().label("n"))
@@ -66,8 +63,8 @@ def action_kind(action: str) -> str:
 def _viewer(request: Request) -> str:
     """What the caller may see here: ``admin`` everything, ``user`` the catalog-level detail, ``public``
     aggregates and open datasets only (who failed to log in is for admins alone)."""
-    from shucang.api.deps import get_actor
     from shucang.errors import ShucangError
+    from shucang.shell.request import get_actor
 
     try:
         actor = get_actor(request)

@@ -1,7 +1,6 @@
 """Web pages of the sharing stage: login, the request/approval workflow, grants, tokens, audit, open data.
 
-For the cockpit side: ``mount_web`` includes this module's ``router`` (``from shucang.web.share_views
-import router``; it is listed in ``shucang.web.OPTIONAL_ROUTERS``). Templates live under
+For the cockpit side: ``mount_web`` includes this module's ``router``. Templates live under
 ``web/templates/share/`` and ``web/templates/opendata/`` and extend ``base.html``.
 
 Every page computes its data with the same core calls the JSON API makes (``shucang.share``) and
@@ -18,16 +17,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from shucang.api.auth_routes import do_login, login_response
-from shucang.api.deps import SESSION_COOKIE, check_open_rate, get_actor, get_warehouse
 from shucang.errors import InputError, PermissionDenied, RateLimited, ShucangError
 from shucang.share import audit as audit_log
 from shucang.share import grants as workflow
 from shucang.share import identity, opendata
-from shucang.share.access import Actor, Resource, allowed, require
+from shucang.share.access import Actor, Resource, allowed, audit_scope, require
 from shucang.share.audit import record_event
 from shucang.share.formats import json_rows
 from shucang.share.reads import dataset_resource, describe
+from shucang.shell.login import do_login, login_response
+from shucang.shell.request import SESSION_COOKIE, check_open_rate, get_actor, get_warehouse
 from shucang.web.i18n import request_lang
 from shucang.web.render import check_csrf, page
 
@@ -262,12 +261,12 @@ def access_dataset(request: Request, name: str = Path(..., min_length=1, max_len
     recipient's fingerprint) and its audit entry — the web is no weaker way out (issue 15)."""
     if (redirect := _need_login(request)) is not None:
         return redirect
-    from shucang.api.deps import check_api_actor
-    from shucang.api.fast_rows import RowsQuery, answer_rows
+    from shucang.share.reads import read_rows
+    from shucang.shell.request import check_api_actor
 
     wh, actor = get_warehouse(request), check_api_actor(request)
     meta = describe(wh, actor, name)
-    result = answer_rows(wh, actor, RowsQuery(name, limit=50, cursor=cursor))
+    result = read_rows(wh, actor, name, limit=50, cursor=cursor)
     return _render(request, "share/access_dataset.html",
                    {"dataset": meta, "result": result.meta(), "columns": result.table.column_names,
                     "rows": json_rows(result.table)}, active="requests")
@@ -321,8 +320,7 @@ def audit_page(request: Request, actor_name: str | None = Query(None, alias="act
     if (redirect := _need_login(request)) is not None:
         return redirect
     wh, actor = get_warehouse(request), _actor(request)
-    require(actor, "audit:view", Resource("audit", department=actor.department if actor.role == "steward" else None))
-    scope = actor.department if actor.role == "steward" else None
+    scope = audit_scope(actor)
     entries = [e.to_dict() for e in audit_log.search(wh, actor=actor_name or None, action=action or None,
                                                      dataset=dataset or None, outcome=outcome or None, limit=100,
                                                      before_seq=before, visible_to_department=scope)]

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from shucang.api.deps import get_warehouse
+from shucang.shell.request import get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web.dictionary import column_label
 from shucang.web.exports import export_response
@@ -207,9 +207,9 @@ def warehouse_export(request: Request, table: str, fmt: str) -> Response:
 
 
 def _caller(request: Request) -> Any:
-    from shucang.api.deps import get_actor
     from shucang.errors import ShucangError
     from shucang.share.access import PUBLIC
+    from shucang.shell.request import get_actor
 
     try:
         return get_actor(request)

@@ -67,11 +67,11 @@ def test_cursor_with_a_huge_version_is_a_4xx(client: Any) -> None:
 def test_a_failed_audit_write_leaves_no_request_or_grant(client: Any, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlalchemy as sa
 
-    from shucang.share import audit
+    from shucang.share import audit_journal
     from shucang.share.tables import grants
 
     body = {"dataset": "people", "purpose": "人口结构分析 study"}
-    monkeypatch.setattr(audit, "chain_hash", lambda *_a: (_ for _ in ()).throw(RuntimeError("disk full")))
+    monkeypatch.setattr(audit_journal, "chain_hash", lambda *_a: (_ for _ in ()).throw(RuntimeError("disk full")))
     r = client.post("/api/v1/requests", json=body, headers=bearer("ana"))
     assert r.status_code == 500
     assert _requests_stored(app.state.warehouse) == 0
@@ -79,7 +79,7 @@ def test_a_failed_audit_write_leaves_no_request_or_grant(client: Any, app: Any, 
     r = client.post("/api/v1/requests", json=body, headers=bearer("ana"))
     assert r.status_code == 201
     rid = r.json()["request"]["id"]
-    monkeypatch.setattr(audit, "chain_hash", lambda *_a: (_ for _ in ()).throw(RuntimeError("disk full")))
+    monkeypatch.setattr(audit_journal, "chain_hash", lambda *_a: (_ for _ in ()).throw(RuntimeError("disk full")))
     assert client.post(f"/api/v1/requests/{rid}/approve", json={}, headers=bearer("st_gaj")).status_code == 500
     monkeypatch.undo()
     with app.state.warehouse.engine.connect() as conn:
@@ -92,13 +92,14 @@ def test_a_failed_audit_write_leaves_no_request_or_grant(client: Any, app: Any, 
 
 
 def test_a_bad_entry_in_a_shared_commit_fails_only_its_own_caller(wh: Any) -> None:
-    from shucang.share.audit import journal, make_entry
+    from shucang.share.audit import make_entry
+    from shucang.share.audit_journal import journal
 
     good = make_entry("a", "read", outcome="ok", dataset="people", department=None, columns=None, filter=None,
                       rows=1, details={})
     bad = make_entry("b", "read", outcome="ok", dataset="people", department=None, columns=None, filter=None,
                      rows=1, details={"x": "\ud800", "n": 10 ** 30})
-    from shucang.share.audit import _Pending
+    from shucang.share.audit_journal import _Pending
 
     batch = [_Pending(good, []), _Pending(bad, []), _Pending(dict(good), [])]
     journal(wh)._commit(batch)
@@ -125,12 +126,12 @@ def test_a_request_refused_by_parameter_validation_is_audited(client: Any, app: 
 
 
 def test_a_failed_audit_write_leaves_no_user_or_token(client: Any, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from shucang.share import audit
+    from shucang.share import audit_journal
     from shucang.share.identity import list_tokens, user_exists
 
     wh = app.state.warehouse
     before = len(list_tokens(wh, "ana"))
-    monkeypatch.setattr(audit, "chain_hash", lambda *_a: (_ for _ in ()).throw(RuntimeError("disk full")))
+    monkeypatch.setattr(audit_journal, "chain_hash", lambda *_a: (_ for _ in ()).throw(RuntimeError("disk full")))
     r = client.post("/api/v1/users", json={"name": "carol", "role": "consumer", "department": "fgj"},
                     headers=bearer("admin"))
     assert r.status_code == 500 and not user_exists(wh, "carol")

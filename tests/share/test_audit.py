@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shucang.share import audit
+from shucang.share import audit, audit_journal, bulk_insert
 from shucang.share.tables import audit as table
 
 
@@ -87,7 +87,7 @@ def test_concurrent_appends_keep_one_chain(wh: Any) -> None:
 
 def test_group_commit_puts_waiting_entries_in_one_transaction_in_order(wh: Any) -> None:
     audit.record_event(wh, "first", "read")
-    log = audit.journal(wh)
+    log = audit_journal.journal(wh)
     commits = log.commits
     done: list[int] = []
     with log._commit_lock:  # a commit "in progress": the next entries queue up behind it
@@ -114,7 +114,7 @@ def test_a_bad_row_fails_only_its_own_caller(wh: Any) -> None:
     row = {"dataset": "dup", "version": 1, "columns": [], "quasi_identifiers": [], "k": 5, "k_min": None,
            "published_by": "t", "published_at": audit.now()}
     audit.record_event(wh, "one", "read", with_rows=[(open_releases, row)])
-    log = audit.journal(wh)
+    log = audit_journal.journal(wh)
     errors: list[BaseException] = []
 
     def bad() -> None:
@@ -168,7 +168,7 @@ def test_event_loop_appends_wait_for_their_commit_and_share_one(wh: Any) -> None
     import asyncio
 
     audit.record_event(wh, "first", "read")
-    log = audit.journal(wh)
+    log = audit_journal.journal(wh)
     commits = log.commits
     out: list[int] = []
     answered_early: list[bool] = []
@@ -234,9 +234,9 @@ def test_bulk_insert_stores_what_sqlalchemy_stores(wh: Any) -> None:
            "policy": {"k": 5}, "key_id": "k1", "filter": None, "created_by": "ana", "created_at": datetime.now(UTC)}
     with wh.engine.begin() as conn:
         conn.execute(extracts.insert(), [row])
-        audit.BulkInsert(wh.engine)(conn, extracts, [{**row, "id": "xb"}])
+        bulk_insert.BulkInsert(wh.engine)(conn, extracts, [{**row, "id": "xb"}])
         short = {k: v for k, v in row.items() if k != "columns"}  # a column with a default: the usual way
-        audit.BulkInsert(wh.engine)(conn, extracts, [{**short, "id": "xc"}])
+        bulk_insert.BulkInsert(wh.engine)(conn, extracts, [{**short, "id": "xc"}])
         stored = conn.execute(sa.text("SELECT * FROM protect_extracts WHERE id IN ('xa', 'xb', 'xc') ORDER BY id")).all()
     # SQLite hands JSON back as text, PostgreSQL as the value
     assert stored[0][1:] == stored[1][1:] and stored[2].columns in ("[]", [])
@@ -252,7 +252,7 @@ def test_a_head_moved_by_another_process_is_noticed_before_inserting(wh: Any, sh
     try:
         audit.record_event(wh, "a0", "read")  # this "process" remembers its head
         audit.record_event(other, "b0", "read")  # … which the other one moves
-        log = audit.journal(wh)
+        log = audit_journal.journal(wh)
         failed: list[str] = []
         insert = log._insert
 
@@ -282,14 +282,14 @@ def test_values_serialised_once_are_stored_as_the_ordinary_insert_stores_them(wh
               "clearance": 2, "columns": ["town"], "masked": {"name": "mask"}, "dropped": [],
               "marks": {"context": "api:people", "名": 1.5}, "rows": 7, "policy": {"k": 5}, "key_id": "k1",
               "filter": None, "created_by": "ana"}
-    template = audit.journal(wh).encode_row(extracts, fields)
+    template = audit_journal.journal(wh).encode_row(extracts, fields)
     if wh.engine.dialect.name == "sqlite":  # the bulk path (and so the encoding) is SQLite's only
-        assert isinstance(template["marks"], audit.Encoded)
+        assert isinstance(template["marks"], bulk_insert.Encoded)
     assert template["rows"] == 7
     audit.record_event(wh, "ana", "read", with_rows=[(extracts, {**fields, "id": "xp", "created_at": datetime.now(UTC)})])
     audit.record_event(wh, "ana", "read", with_rows=[(extracts, {**template, "id": "xq", "created_at": datetime.now(UTC)})])
     with wh.engine.begin() as conn:  # the ordinary way too (a column with a default left out)
-        audit.BulkInsert(wh.engine)(conn, extracts, [{**{k: v for k, v in template.items() if k != "dropped"},
+        bulk_insert.BulkInsert(wh.engine)(conn, extracts, [{**{k: v for k, v in template.items() if k != "dropped"},
                                                       "id": "xr", "created_at": datetime.now(UTC)}])
         stored = conn.execute(sa.text("SELECT columns, masked, marks, policy FROM protect_extracts "
                                       "WHERE id IN ('xp', 'xq', 'xr') ORDER BY id")).all()

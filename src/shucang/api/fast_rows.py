@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as urlquote
 
 import orjson
@@ -38,6 +38,9 @@ from shucang.share.query import DEFAULT_PAGE, MAX_PAGE, parse_json_param
 from shucang.share.reads import ReadResult, read_remembered, read_rows
 from shucang.shell.errors import error_parts
 from shucang.shell.request import check_api_actor, get_warehouse
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -74,17 +77,17 @@ def _arguments(query: RowsQuery) -> dict[str, Any]:
             "limit": query.limit, "cursor": query.cursor, "version": query.version, "fmt": query.format}
 
 
-def answer_rows(wh: Any, actor: Actor, query: RowsQuery) -> ReadResult:
+def answer_rows(wh: Warehouse, actor: Actor, query: RowsQuery) -> ReadResult:
     """The one body of the page route (FastAPI route and fast path alike)."""
     return read_rows(wh, actor, query.name, **_arguments(query))
 
 
-def answer_encoded(wh: Any, actor: Actor, query: RowsQuery) -> tuple[bytes, dict[str, str]]:
+def answer_encoded(wh: Warehouse, actor: Actor, query: RowsQuery) -> tuple[bytes, dict[str, str]]:
     """:func:`answer_rows` and its serialisation (in a worker thread: both may take a while)."""
     return encode_read(answer_rows(wh, actor, query), query.format)
 
 
-async def answer_on_loop(wh: Any, actor: Actor, query: RowsQuery) -> tuple[bytes, dict[str, str]] | None:
+async def answer_on_loop(wh: Warehouse, actor: Actor, query: RowsQuery) -> tuple[bytes, dict[str, str]] | None:
     """The answer when it can be given from memory without blocking the loop, else None.
 
     The audit entries of this request are committed (without blocking the loop) before anything is

@@ -12,9 +12,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 AUDITED = {
     "ingest": "ingest", "sql": "sql", "rejects": "rejects", "extract": "export", "trace": "trace",
@@ -30,7 +33,7 @@ RESERVED = {"dataset", "department", "columns", "filter", "rows", "outcome", "ac
 """Arguments named like ``record_event``'s own parameters are kept as ``arg_<name>``."""
 
 
-def _datasets_of(wh: Any, kwargs: dict[str, Any]) -> list[str]:
+def _datasets_of(wh: Warehouse, kwargs: dict[str, Any]) -> list[str]:
     if kwargs.get("dataset"):
         return [str(kwargs["dataset"])]
     query = kwargs.get("query")

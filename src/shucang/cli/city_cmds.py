@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import getpass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from shucang.cli.context import emit_json, get_context
 from shucang.errors import InputError
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 signs_app = typer.Typer(help="城市体征 (city vital signs: add, list, evaluate)", no_args_is_help=True)
 alerts_app = typer.Typer(help="城市体征告警 (alerts: list, acknowledge, dispatch, handle, close; webhooks)",
@@ -171,7 +174,7 @@ def alerts_show_cmd(ctx: typer.Context, alert_id: int = typer.Argument(...), as_
     _print_alert(alert_detail(_wh(ctx), alert_id), as_json)
 
 
-def _print_alert(detail: dict[str, Any], as_json: bool, wh: Any = None) -> None:
+def _print_alert(detail: dict[str, Any], as_json: bool, wh: Warehouse | None = None) -> None:
     if wh is not None:  # a handling step queued notifications: send them now (failures retry later)
         from shucang.city.notify import deliver
 

@@ -6,7 +6,7 @@ import csv
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from rich.table import Table
 
 from shucang.cli.context import emit_json, get_context
 from shucang.errors import InputError
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 err_console = Console(stderr=True)
 out_console = Console()
@@ -95,7 +98,7 @@ def ingest(
             out_console.print(f"  [yellow]警告[/] {warning}")
 
 
-def _ingest_one(wh: Any, path: Path, options: Any, *, all_sheets: bool, quiet: bool) -> list[Any]:
+def _ingest_one(wh: Warehouse, path: Path, options: Any, *, all_sheets: bool, quiet: bool) -> list[Any]:
     """One file (every table sheet of it with ``all_sheets``), with a progress bar on a terminal."""
     from shucang.warehouse.sheets import ingest_all_sheets
 
@@ -129,7 +132,7 @@ def datasets(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json"
     out_console.print(table)
 
 
-def _grades(wh: Any, name: str, version: int | None) -> dict[str, Any]:
+def _grades(wh: Warehouse, name: str, version: int | None) -> dict[str, Any]:
     from shucang.classify.store import column_grades
 
     return column_grades(wh, name, version)

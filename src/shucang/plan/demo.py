@@ -8,18 +8,21 @@ file ``plans/cixi-14th-demo-actuals.yaml`` (source "synthetic"). Running it agai
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from shucang.plan.loader import BUNDLED_DIR, DEFAULT_PLAN_ID
 from shucang.plan.monitor import recompute
 from shucang.plan.workbook import import_actuals
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 log = logging.getLogger("shucang.plan")
 DEMO_ACTUALS = BUNDLED_DIR / "cixi-14th-demo-actuals.yaml"
 DEMO_ACTOR = "system:demo"
 
 
-def seed_demo_plan(wh: Any) -> None:
+def seed_demo_plan(wh: Warehouse) -> None:
     """Compute every metric of the Cixi plan and load the synthetic values for the others."""
     report = recompute(wh, DEFAULT_PLAN_ID, actor=DEMO_ACTOR)
     for problem in report["errors"]:

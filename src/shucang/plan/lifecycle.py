@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -27,12 +27,15 @@ from shucang.plan.records import (
 )
 from shucang.plan.store import Period, read_values, write_value
 
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
+
 log = logging.getLogger("shucang.plan")
 DISAGREEMENT = 0.01
 """A hand-entered value further than this (relative) from the computed one is flagged."""
 
 
-def closure(wh: Any, plan_id: str) -> dict[str, Any] | None:
+def closure(wh: Warehouse, plan_id: str) -> dict[str, Any] | None:
     """The closure record of a plan (closed_by, closed_at, note, snapshot), None while it is open."""
     ensure_lifecycle_schema(wh.engine)
     with wh.engine.connect() as conn:
@@ -43,7 +46,7 @@ def closure(wh: Any, plan_id: str) -> dict[str, Any] | None:
             "note": row.note or "", "snapshot": row.snapshot}
 
 
-def ensure_open(wh: Any, plan_id: str) -> None:
+def ensure_open(wh: Warehouse, plan_id: str) -> None:
     """Conflict when the plan is closed: its figures are frozen (nothing may be written)."""
     info = closure(wh, plan_id)
     if info is not None:
@@ -53,7 +56,7 @@ def ensure_open(wh: Any, plan_id: str) -> None:
                             "(corrections go through plan revise)")
 
 
-def close_plan(wh: Any, plan: Plan, *, actor: str, note: str = "") -> dict[str, Any]:
+def close_plan(wh: Warehouse, plan: Plan, *, actor: str, note: str = "") -> dict[str, Any]:
     """Freeze the plan's figures: values (with lineage), statuses and metric versions, with who/when."""
     from shucang.plan.monitor import plan_status
 
@@ -87,14 +90,14 @@ def _versions_used(rows: list[Any]) -> dict[str, list[int]]:
     return {name: sorted(v) for name, v in sorted(used.items())}
 
 
-def _audit(wh: Any, actor: str, action: str, **details: Any) -> int | None:
+def _audit(wh: Warehouse, actor: str, action: str, **details: Any) -> int | None:
     """Record on the share stage's hash-chained audit log (the plan stage sits above share)."""
     from shucang.share.audit import record_event
 
     return record_event(wh, actor, action, **details)
 
 
-def revise(wh: Any, plan: Plan, indicator_id: str, year: int | str, value: Any, *, reason: str,
+def revise(wh: Warehouse, plan: Plan, indicator_id: str, year: int | str, value: Any, *, reason: str,
            actor: str) -> dict[str, Any]:
     """Correct one figure of a closed plan (audited); the frozen figure is kept beside it."""
     from shucang.plan.store import parse_period
@@ -130,7 +133,7 @@ def revise(wh: Any, plan: Plan, indicator_id: str, year: int | str, value: Any, 
             "audit_seq": seq}
 
 
-def revisions(wh: Any, plan_id: str, indicator_id: str | None = None) -> list[dict[str, Any]]:
+def revisions(wh: Warehouse, plan_id: str, indicator_id: str | None = None) -> list[dict[str, Any]]:
     """Revisions of a closed plan, oldest first."""
     ensure_lifecycle_schema(wh.engine)
     t = plan_revisions
@@ -147,7 +150,7 @@ def revisions(wh: Any, plan_id: str, indicator_id: str | None = None) -> list[di
 # -- computed shadows: what the data say where a hand-entered value was kept -----------------------
 
 
-def record_computed(wh: Any, plan_id: str, indicator_id: str, period: str, value: float, metric_id: str,
+def record_computed(wh: Warehouse, plan_id: str, indicator_id: str, period: str, value: float, metric_id: str,
                     lineage: dict[str, Any] | None) -> None:
     """Remember the computed figure beside a kept hand-entered one (upsert)."""
     ensure_lifecycle_schema(wh.engine)
@@ -161,7 +164,7 @@ def record_computed(wh: Any, plan_id: str, indicator_id: str, period: str, value
             conn.execute(t.update().where(key).values(**fields))
 
 
-def disagreements(wh: Any, plan_id: str, indicator_id: str | None = None) -> list[dict[str, Any]]:
+def disagreements(wh: Warehouse, plan_id: str, indicator_id: str | None = None) -> list[dict[str, Any]]:
     """Hand-entered values that differ from what the warehouse data compute (by more than 1%)."""
     ensure_lifecycle_schema(wh.engine)
     t = plan_computed
@@ -195,7 +198,7 @@ def is_final(plan: Plan, year: int, computed_at: datetime) -> bool:
     return aware(computed_at) >= cutoff
 
 
-def after_ingest_allowed(wh: Any, plan_id: str) -> bool:
+def after_ingest_allowed(wh: Warehouse, plan_id: str) -> bool:
     """Whether the after-ingest hook may recompute this plan (closed plans are left alone)."""
     try:
         return closure(wh, plan_id) is None

@@ -13,13 +13,16 @@ import logging
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from shucang.errors import InputError, NotFound, ShucangError
 from shucang.plan.model import Indicator, Metric, Plan
 from shucang.plan.store import Period, StoredValue, read_values, write_value
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 log = logging.getLogger("shucang.plan")
 CATALOG_SOURCE = "catalog:datasets"
@@ -47,12 +50,12 @@ class RecomputeReport:
         return {**asdict(self), "changed": self.changed}
 
 
-def current_versions(wh: Any) -> dict[str, int]:
+def current_versions(wh: Warehouse) -> dict[str, int]:
     """Current version of every dataset (one catalog query)."""
     return {d.name: d.current_version for d in wh.list_datasets() if d.current_version is not None}
 
 
-def _open_data_counts(wh: Any) -> tuple[int, int]:
+def _open_data_counts(wh: Warehouse) -> tuple[int, int]:
     """(open, total) datasets, counted by the share stage (the one open-data count)."""
     from shucang.share.opendata import open_data_rate
 
@@ -60,7 +63,7 @@ def _open_data_counts(wh: Any) -> tuple[int, int]:
     return int(info["open"]), int(info["total"])
 
 
-def metric_lineage(wh: Any, metric: Metric, versions: dict[str, int] | None = None,
+def metric_lineage(wh: Warehouse, metric: Metric, versions: dict[str, int] | None = None,
                    current: dict[str, int] | None = None) -> dict[str, Any]:
     """What a metric would read now (or at ``versions``): dataset → version, or catalog counts."""
     if metric.kind == "catalog":
@@ -79,7 +82,7 @@ def metric_lineage(wh: Any, metric: Metric, versions: dict[str, int] | None = No
     return lineage
 
 
-def evaluate_metrics(wh: Any, plan: Plan, metrics: list[Metric], versions: dict[str, int] | None = None,
+def evaluate_metrics(wh: Warehouse, plan: Plan, metrics: list[Metric], versions: dict[str, int] | None = None,
                      *, today: datetime | None = None) -> dict[str, MetricResult | ShucangError]:
     """Run several metrics; SQL ones share one read-only DuckDB connection pinned to their versions.
 
@@ -156,7 +159,7 @@ def is_stale(row: StoredValue, lineage_now: dict[str, Any] | None) -> bool:
     return (row.lineage or {}) != lineage_now
 
 
-def stale_indicators(wh: Any, plan: Plan, rows: list[StoredValue] | None = None) -> dict[str, bool]:
+def stale_indicators(wh: Warehouse, plan: Plan, rows: list[StoredValue] | None = None) -> dict[str, bool]:
     """Indicator id → stale, for every indicator with computed values."""
     rows = rows if rows is not None else read_values(wh.engine, plan.id)
     current = current_versions(wh)
@@ -176,7 +179,7 @@ def stale_indicators(wh: Any, plan: Plan, rows: list[StoredValue] | None = None)
     return out
 
 
-def recompute(wh: Any, plan: Plan, *, actor: str = "system:recompute", force: bool = False,
+def recompute(wh: Warehouse, plan: Plan, *, actor: str = "system:recompute", force: bool = False,
               stale_only: bool = False, versions: dict[str, int] | None = None,
               indicators: list[str] | None = None, datasets: set[str] | None = None,
               today: datetime | None = None, rewrite_final: bool = False) -> RecomputeReport:
@@ -246,7 +249,7 @@ def recompute(wh: Any, plan: Plan, *, actor: str = "system:recompute", force: bo
     return report
 
 
-def plan_after_ingest(wh: Any, result: Any) -> None:
+def plan_after_ingest(wh: Warehouse, result: Any) -> None:
     """After-ingest hook: recompute, in every plan, the metrics reading the dataset just loaded.
 
     Never raises (an ingest must not fail because a plan metric did); problems are logged.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shucang.errors import InputError, NotFound
 from shucang.plan import analytics as an
@@ -28,15 +28,19 @@ from shucang.plan.store import (
     write_value,
 )
 
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
+
 SCOPES = ("main", "text", "project", "all")
 ROLLUP_KINDS = ("category", "zone", "task", "subtask", "project")
 
 
-def _home(wh: Any) -> Any:
-    return getattr(getattr(wh, "settings", None), "home", None)
+def _home(wh: Warehouse | None) -> Any:
+    """The warehouse home, whose ``plans/`` folder holds plans added there (None: bundled plans only)."""
+    return wh.settings.home if wh is not None else None
 
 
-def list_plans(wh: Any) -> list[dict[str, Any]]:
+def list_plans(wh: Warehouse) -> list[dict[str, Any]]:
     """Every plan known to this warehouse (bundled and in ``<home>/plans``), the default one and the
     closed ones marked."""
     from shucang.plan.lifecycle import closure
@@ -52,12 +56,12 @@ def list_plans(wh: Any) -> list[dict[str, Any]]:
     return out
 
 
-def load_plan(wh: Any = None, plan_id: str | None = None) -> Plan:
+def load_plan(wh: Warehouse | None = None, plan_id: str | None = None) -> Plan:
     """The named plan, or the default plan (period contains today, else the most recent) when none is named."""
     return find_plan(_home(wh), plan_id)
 
 
-def current_plan_id(wh: Any = None) -> str:
+def current_plan_id(wh: Warehouse | None = None) -> str:
     """The id of the default plan (see :func:`shucang.plan.loader.default_plan_id`)."""
     from shucang.plan.loader import default_plan_id
 
@@ -161,7 +165,7 @@ def _r(x: float | None, digits: int = 6) -> float | None:
     return round(x, digits) if x is not None else None
 
 
-def plan_status(wh: Any, plan_id: str | None = None, *, scope: str = "main",
+def plan_status(wh: Warehouse, plan_id: str | None = None, *, scope: str = "main",
                 as_of: int | None = None) -> list[IndicatorStatus]:
     """Status of every indicator in ``scope`` (main table by default), values up to ``as_of``."""
     plan = load_plan(wh, plan_id)
@@ -185,7 +189,7 @@ def plan_status(wh: Any, plan_id: str | None = None, *, scope: str = "main",
     return out
 
 
-def lifecycle_facts(wh: Any, plan_id: str) -> Any:
+def lifecycle_facts(wh: Warehouse, plan_id: str) -> Any:
     """indicator id → {closed, frozen, revisions, disagreements} (three catalog queries for the plan)."""
     from shucang.plan.lifecycle import closure, disagreements, revisions
 
@@ -209,7 +213,7 @@ def lifecycle_facts(wh: Any, plan_id: str) -> Any:
     return facts
 
 
-def indicator_series(wh: Any, plan_id: str | None, indicator_id: str) -> dict[str, Any]:
+def indicator_series(wh: Warehouse, plan_id: str | None, indicator_id: str) -> dict[str, Any]:
     """One indicator with every stored value, its baseline and target, status and projections."""
     plan = load_plan(wh, plan_id)
     ind = plan.indicator(indicator_id)
@@ -238,7 +242,7 @@ def indicator_series(wh: Any, plan_id: str | None, indicator_id: str) -> dict[st
     }
 
 
-def set_actual(wh: Any, plan_id: str | None, indicator_id: str, year: int | str, value: Any, *,
+def set_actual(wh: Warehouse, plan_id: str | None, indicator_id: str, year: int | str, value: Any, *,
                actor: str, source: str = "manual", note: str = "", period: str | None = None,
                confirm: bool = False, editor: Any = None, today: date | None = None) -> dict[str, Any]:
     """Enter (or correct) one value by hand; audited with actor, time, source, note and old → new.
@@ -284,7 +288,7 @@ def _check_entry(plan: Plan, ind: Indicator, kind: str, year: int, actor: str, s
                          f"{plan.baseline_year - 10}–{plan.end_year + 10})")
 
 
-def delete_actual(wh: Any, plan_id: str | None, indicator_id: str, year: int | str, *, actor: str,
+def delete_actual(wh: Warehouse, plan_id: str | None, indicator_id: str, year: int | str, *, actor: str,
                   note: str = "", period: str | None = None, editor: Any = None) -> dict[str, Any]:
     """Remove one value (audited); NotFound when there is none; refused on a closed plan."""
     from shucang.plan.lifecycle import ensure_open
@@ -303,7 +307,7 @@ def delete_actual(wh: Any, plan_id: str | None, indicator_id: str, year: int | s
     return removed.to_dict()
 
 
-def value_history(wh: Any, plan_id: str | None = None, indicator_id: str | None = None, *,
+def value_history(wh: Warehouse, plan_id: str | None = None, indicator_id: str | None = None, *,
                   limit: int = 500) -> list[AuditEntry]:
     """The audit trail of a plan's values (one indicator's when named), newest first."""
     plan = load_plan(wh, plan_id)
@@ -312,7 +316,7 @@ def value_history(wh: Any, plan_id: str | None = None, indicator_id: str | None 
     return read_history(wh.engine, plan.id, indicator_id, limit=limit)
 
 
-def recompute(wh: Any, plan_id: str | None = None, *, actor: str = "system:recompute", force: bool = False,
+def recompute(wh: Warehouse, plan_id: str | None = None, *, actor: str = "system:recompute", force: bool = False,
               stale_only: bool = False, versions: dict[str, int] | None = None,
               indicators: list[str] | None = None, rewrite_final: bool = False,
               today: datetime | None = None) -> dict[str, Any]:
@@ -328,7 +332,7 @@ def recompute(wh: Any, plan_id: str | None = None, *, actor: str = "system:recom
                       indicators=indicators, rewrite_final=rewrite_final, today=today).to_dict()
 
 
-def rollups(wh: Any, plan_id: str | None = None, by: str = "category", *,
+def rollups(wh: Warehouse, plan_id: str | None = None, by: str = "category", *,
             as_of: int | None = None) -> list[dict[str, Any]]:
     """Status counts and mean completion by category, zone, task, subtask or project."""
     if by not in ROLLUP_KINDS:
@@ -350,7 +354,7 @@ def rollups(wh: Any, plan_id: str | None = None, by: str = "category", *,
     return [r.to_dict() for r in an.rollup(groups, statuses)]
 
 
-def composite_index(wh: Any, plan_id: str | None = None) -> dict[str, Any]:
+def composite_index(wh: Warehouse, plan_id: str | None = None) -> dict[str, Any]:
     """The configured composite index per year beside the official value (None when not configured)."""
     plan = load_plan(wh, plan_id)
     if plan.index is None:

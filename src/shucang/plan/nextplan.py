@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml  # type: ignore[import-untyped,unused-ignore]
 
@@ -21,10 +21,13 @@ from shucang.plan.loader import default_plan_id, discover_plans, parse_plan
 from shucang.plan.model import Indicator, Plan
 from shucang.plan.store import read_values
 
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
+
 __all__ = ["continued_series", "default_plan_id", "new_plan_from", "write_new_plan"]
 
 
-def continued_series(wh: Any, plan: Plan, ind: Indicator, *, depth: int = 5) -> list[dict[str, Any]]:
+def continued_series(wh: Warehouse, plan: Plan, ind: Indicator, *, depth: int = 5) -> list[dict[str, Any]]:
     """Yearly points of the earlier plans this indicator continues (oldest first), with their plan id."""
     points: list[dict[str, Any]] = []
     link = ind.continues

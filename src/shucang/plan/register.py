@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -29,6 +29,9 @@ from shucang.plan.records import (
     plan_lag_notes,
 )
 from shucang.plan.validation import check_editor, parse_number
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 ITEM_STATUSES = {"not_started": "未开工", "in_progress": "在建", "done": "完成", "lagging": "滞后"}
 NO_RECORD = "no_record"
@@ -82,7 +85,7 @@ def derive_status(progress: float | None, end: date | None, today: date) -> str:
     return "in_progress" if progress else "not_started"
 
 
-def set_item(wh: Any, plan: Plan, project_id: str, item: str, *, actor: str, editor: Any = None,
+def set_item(wh: Warehouse, plan: Plan, project_id: str, item: str, *, actor: str, editor: Any = None,
              today: date | None = None, **fields: Any) -> dict[str, Any]:
     """Create or update one item of the register (only the fields given change); audited."""
     ensure_open(wh, plan.id)
@@ -155,7 +158,7 @@ def _check_register_editor(plan: Plan, editor: Any) -> None:
         raise PermissionDenied("只有管理员或数据管理员可以登记项目 (admins and stewards only)")
 
 
-def store_evidence(wh: Any, plan: Plan, project_id: str, source: Path) -> str:
+def store_evidence(wh: Warehouse, plan: Plan, project_id: str, source: Path) -> str:
     """Copy an evidence file under ``<home>/plan-evidence/PLAN/PROJECT/`` and return its relative path."""
     if not source.is_file():
         raise InputError(f"佐证文件不存在 (evidence file not found): {source}")
@@ -168,7 +171,7 @@ def store_evidence(wh: Any, plan: Plan, project_id: str, source: Path) -> str:
     return str(target.relative_to(Path(wh.settings.home)))
 
 
-def add_milestone(wh: Any, plan: Plan, project_id: str, item: str, due: Any, text: str, *, actor: str,
+def add_milestone(wh: Warehouse, plan: Plan, project_id: str, item: str, due: Any, text: str, *, actor: str,
                   done: Any = None, editor: Any = None) -> dict[str, Any]:
     """A dated milestone of an item (``done``: the date it was reached)."""
     ensure_open(wh, plan.id)
@@ -186,7 +189,7 @@ def add_milestone(wh: Any, plan: Plan, project_id: str, item: str, due: Any, tex
     return {k: (str(v) if isinstance(v, date) else v) for k, v in row.items()}
 
 
-def items(wh: Any, plan_id: str, project_id: str | None = None) -> list[dict[str, Any]]:
+def items(wh: Warehouse, plan_id: str, project_id: str | None = None) -> list[dict[str, Any]]:
     """Registered items (with their milestones), in project and item order."""
     ensure_lifecycle_schema(wh.engine)
     t, m = plan_items, plan_item_milestones
@@ -229,7 +232,7 @@ def rollup_status(statuses: list[str], expected: int) -> str:
     return "not_started"
 
 
-def project_register(wh: Any, plan: Plan) -> list[dict[str, Any]]:
+def project_register(wh: Warehouse, plan: Plan) -> list[dict[str, Any]]:
     """Every 专栏 with its items (registered or not), investment totals and derived status."""
     registered: dict[tuple[str, str], dict[str, Any]] = {(i["project"], i["item"]): i for i in items(wh, plan.id)}
     out = []
@@ -271,7 +274,7 @@ def task_statuses(plan: Plan, projects: list[dict[str, Any]]) -> dict[str, str]:
 # -- explanations of lagging indicators ------------------------------------------------------------
 
 
-def explain(wh: Any, plan: Plan, indicator_id: str, *, reason: str, next_steps: str = "", actor: str,
+def explain(wh: Warehouse, plan: Plan, indicator_id: str, *, reason: str, next_steps: str = "", actor: str,
             editor: Any = None) -> dict[str, Any]:
     """Write (or replace) the 滞后原因与下一步措施 of an indicator; the department's own stewards only."""
     ind = plan.indicator(indicator_id)
@@ -293,7 +296,7 @@ def explain(wh: Any, plan: Plan, indicator_id: str, *, reason: str, next_steps: 
     return {"indicator": ind.id, **row, "at": at.isoformat()}
 
 
-def lag_notes(wh: Any, plan_id: str) -> dict[str, dict[str, Any]]:
+def lag_notes(wh: Warehouse, plan_id: str) -> dict[str, dict[str, Any]]:
     """indicator id → {reason, next_steps, actor, at}."""
     ensure_lifecycle_schema(wh.engine)
     t = plan_lag_notes

@@ -8,11 +8,14 @@ cell as ``2024-06-30 开工; 2025-10-01 投运`` (a date, a space, the text; sep
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shucang.errors import InputError, ShucangError
 from shucang.plan.model import Plan
 from shucang.plan.register import _clean, add_milestone, find_item, items, set_item
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 SHEET = "项目登记"
 COLUMNS = (("project", "专栏编号"), ("project_title", "专栏"), ("item", "项目"), ("unit", "责任单位"),
@@ -21,7 +24,7 @@ COLUMNS = (("project", "专栏编号"), ("project_title", "专栏"), ("item", "�
            ("evidence_text", "佐证说明"), ("evidence_link", "佐证链接"), ("milestones", "里程碑"))
 
 
-def export_register(wh: Any, path: str | Path, plan: Plan) -> Path:
+def export_register(wh: Warehouse, path: str | Path, plan: Plan) -> Path:
     """Write the register template with what is registered so far (atomic: temp file + rename)."""
     import xlsxwriter
 
@@ -64,7 +67,7 @@ def export_register(wh: Any, path: str | Path, plan: Plan) -> Path:
     return out
 
 
-def import_register(wh: Any, path: str | Path, plan: Plan, *, actor: str, editor: Any = None) -> dict[str, Any]:
+def import_register(wh: Warehouse, path: str | Path, plan: Plan, *, actor: str, editor: Any = None) -> dict[str, Any]:
     """Read a filled-in register template; write every row or none."""
     from python_calamine import CalamineWorkbook
 

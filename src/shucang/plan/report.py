@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shucang.errors import InputError
 from shucang.plan.analytics import LAGGING, STATUSES
 from shucang.plan.model import Plan
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 FORMATS = ("docx", "xlsx")
 STATUS_RULE = ("已完成：期末值达到目标（“左右”、区间目标容差5%，“精确”目标容差0.5%）；"
@@ -25,7 +28,7 @@ STATUS_RULE = ("已完成：期末值达到目标（“左右”、区间目标�
                "滞后：其余情形；无数据：尚无数值。")
 
 
-def report_data(wh: Any, plan_id: str | None = None, *, today: date | None = None) -> dict[str, Any]:
+def report_data(wh: Warehouse, plan_id: str | None = None, *, today: date | None = None) -> dict[str, Any]:
     """Everything the report shows, as plain data (numbers as numbers)."""
     from shucang.plan import monitor, register
     from shucang.plan.lifecycle import closure
@@ -138,7 +141,7 @@ def _synthetic(values: list[Any], datasets: dict[str, Any]) -> bool:
                for v in values for name in (v.lineage or {}))
 
 
-def write_report(wh: Any, plan_id: str | None, fmt: str, out: str | Path, *,
+def write_report(wh: Warehouse, plan_id: str | None, fmt: str, out: str | Path, *,
                  today: date | None = None) -> Path:
     """Write the report as ``fmt`` (docx | xlsx) to ``out`` atomically; returns the path."""
     if fmt not in FORMATS:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shucang.errors import InputError
 from shucang.plan.loader import read_yaml
 from shucang.plan.model import Plan
 from shucang.plan.monitor import _check_entry, load_plan
 from shucang.plan.store import check_value, parse_period, read_values, write_value
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 ID_HEADERS = ("指标编号", "id", "indicator", "indicator_id")
 NOTE_HEADERS = ("备注", "note")
@@ -37,7 +40,7 @@ class ImportReport:
         return asdict(self)
 
 
-def export_template(wh: Any, path: str | Path, plan_id: str | None = None, *, scope: str = "all") -> Path:
+def export_template(wh: Warehouse, path: str | Path, plan_id: str | None = None, *, scope: str = "all") -> Path:
     """Write the entry template (XLSX) for a plan, with current yearly values filled in."""
     import xlsxwriter
 
@@ -116,7 +119,7 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
     return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
 
 
-def import_actuals(wh: Any, path: str | Path, plan_id: str | None = None, *, actor: str,
+def import_actuals(wh: Warehouse, path: str | Path, plan_id: str | None = None, *, actor: str,
                    source: str | None = None, note: str = "", include_computed: bool = False,
                    confirm: bool = False, editor: Any = None) -> dict[str, Any]:
     """Import values from an XLSX template or a YAML value file (all-or-nothing; audited).
@@ -186,7 +189,7 @@ def _yaml_entries(data: Any, name: str) -> tuple[list[Entry], str | None, str | 
     return entries, data.get("plan"), data.get("source"), str(data.get("note") or "")
 
 
-def _apply(wh: Any, plan: Plan, entries: list[Entry], name: str, *, actor: str, source: str, note: str,
+def _apply(wh: Warehouse, plan: Plan, entries: list[Entry], name: str, *, actor: str, source: str, note: str,
            include_computed: bool, confirm: bool = False, editor: Any = None) -> ImportReport:
     from shucang.plan.lifecycle import ensure_open
     from shucang.plan.validation import check_editor, check_value_for, parse_number, previous_value

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -37,6 +37,9 @@ from shucang.protect.leakfile import normalise_text
 from shucang.protect.registry import ExtractRecord
 from shucang.protect.tables import decoys as decoy_table
 from shucang.protect.tables import ensure_tables
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 MAX_DECOYS_USED = 16
 """The trace tries the j ≤ 16 strongest decoys and pays a factor 16 for the choice of j."""
@@ -96,7 +99,7 @@ def decoy_entries(decoys: Decoys, out: pa.Table, usable: set[str], ring: KeyRing
     return rows, summary
 
 
-def record_decoys(wh: Any, rows: list[dict[str, Any]]) -> None:
+def record_decoys(wh: Warehouse, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     ensure_tables(wh.engine)
@@ -186,7 +189,7 @@ def _groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return group_of, order[new]
 
 
-def decoy_evidence(wh: Any, leak: pa.Table, ring: KeyRing, candidates: list[ExtractRecord],
+def decoy_evidence(wh: Warehouse, leak: pa.Table, ring: KeyRing, candidates: list[ExtractRecord],
                    null_extracts: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Findings (one per extract whose decoys the file contains) and the hypotheses tested."""
     with_decoys = {r.id: r for r in candidates if ((r.marks or {}).get("decoys") or {}).get("count")}

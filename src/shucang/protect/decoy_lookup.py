@@ -15,7 +15,7 @@ colliding prefix can cost a lookup, never create a match.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -23,6 +23,9 @@ import sqlalchemy as sa
 from shucang.protect.tables import decoys as decoy_table
 from shucang.protect.tables import ensure_tables
 from shucang.protect.trace_cache import catalog_key
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 _CHUNK = 500
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -90,7 +93,7 @@ def _rows(conn: sa.Connection, wanted: list[str]) -> list[Any]:
     return found
 
 
-def lookup_digests(wh: Any, hi: np.ndarray, lo: np.ndarray) -> list[Any]:
+def lookup_digests(wh: Warehouse, hi: np.ndarray, lo: np.ndarray) -> list[Any]:
     """Registry rows (extract_id, decoy, column, digest, components) of the digests ``hi``‖``lo``
     (uint64 words of distinct 128-bit digests); ``components`` as stored (JSON text or a dict)."""
     if len(hi) == 0:

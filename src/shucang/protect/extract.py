@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,6 +29,9 @@ from shucang.protect.registry import record_extract
 from shucang.protect.release import ProtectedRelease, ReleaseRequest, protect_for_recipient
 from shucang.protect.where import filter_dataset, parse_where
 from shucang.warehouse.scaleout import check_engine, spark_session
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 FORMATS = ("csv", "xlsx", "parquet", "jsonl")
 XLSX_MAX_ROWS = 1_048_575
@@ -159,7 +162,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_source(wh: Any, options: ExtractOptions, version: int) -> pa.Table:
+def _read_source(wh: Warehouse, options: ExtractOptions, version: int) -> pa.Table:
     columns = list(options.columns) if options.columns else None
     if hasattr(wh, "arrow_dataset"):
         dataset = wh.arrow_dataset(options.dataset, version)
@@ -173,7 +176,7 @@ def _read_source(wh: Any, options: ExtractOptions, version: int) -> pa.Table:
     return table.filter(parse_where(options.where, table.schema)) if options.where else table
 
 
-def extract_dataset(wh: Any, options: ExtractOptions, progress: Progress | None = None) -> dict[str, Any]:
+def extract_dataset(wh: Warehouse, options: ExtractOptions, progress: Progress | None = None) -> dict[str, Any]:
     """Make one recipient's extract file; return what the registry recorded."""
     fmt = choose_format(options.out, options.format)
     info = wh.dataset(options.dataset)

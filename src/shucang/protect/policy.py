@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import yaml
@@ -40,6 +40,9 @@ from shucang.classify import types as ST
 from shucang.errors import InputError
 from shucang.protect.masking import DEFAULT_MASKS, STRATEGIES
 from shucang.protect.tables import ensure_tables, rules
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 POLICY_FILE = "protect-policy.yaml"
 CHANNELS = ("extract", "api", "display", "opendata")
@@ -212,7 +215,7 @@ def load_policy_file(path: Path) -> Policy:
     return policy_from_dict(data, where=str(path))
 
 
-def load_policy(wh: Any) -> Policy:
+def load_policy(wh: Warehouse) -> Policy:
     """The policy in force: defaults, overlaid by ``HOME/protect-policy.yaml``, overlaid by catalog rules."""
     path = Path(wh.settings.home) / POLICY_FILE
     policy = load_policy_file(path) if path.exists() else Policy()
@@ -227,7 +230,7 @@ def load_policy(wh: Any) -> Policy:
     return replace(policy, columns=columns)
 
 
-def set_column_rule(wh: Any, dataset: str, column: str, strategy: str, **params: Any) -> ColumnRule:
+def set_column_rule(wh: Warehouse, dataset: str, column: str, strategy: str, **params: Any) -> ColumnRule:
     """Store a rule for ``dataset.column`` (``dataset="*"``: every dataset) in the catalog."""
     rule = _rule({"strategy": strategy, **params}, f"{dataset}.{column}")
     ensure_tables(wh.engine)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from shucang.errors import InputError, NotFound, PermissionDenied
 from shucang.protect.tables import ensure_tables, recipients
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def _check(name: str, clearance: int) -> str:
     return name
 
 
-def upsert_recipient(wh: Any, name: str, *, department: str | None = None, clearance: int = 1,
+def upsert_recipient(wh: Warehouse, name: str, *, department: str | None = None, clearance: int = 1,
                      disabled: bool | None = None) -> Recipient:
     """Create the recipient, or update its department/clearance (and ``disabled`` when given)."""
     name = _check(name, int(clearance))
@@ -68,7 +71,7 @@ def upsert_recipient(wh: Any, name: str, *, department: str | None = None, clear
     return get_recipient(wh, name)
 
 
-def get_recipient(wh: Any, name: str) -> Recipient:
+def get_recipient(wh: Warehouse, name: str) -> Recipient:
     """The recipient called ``name``; :class:`NotFound` with a hint otherwise."""
     ensure_tables(wh.engine)
     with wh.engine.connect() as conn:
@@ -79,7 +82,7 @@ def get_recipient(wh: Any, name: str) -> Recipient:
     return _row(row)
 
 
-def list_recipients(wh: Any, *, include_disabled: bool = True) -> list[Recipient]:
+def list_recipients(wh: Warehouse, *, include_disabled: bool = True) -> list[Recipient]:
     """Every recipient, by name."""
     ensure_tables(wh.engine)
     query = sa.select(recipients).order_by(recipients.c.name)
@@ -89,7 +92,7 @@ def list_recipients(wh: Any, *, include_disabled: bool = True) -> list[Recipient
         return [_row(r) for r in conn.execute(query)]
 
 
-def active_recipient(wh: Any, name: str) -> Recipient:
+def active_recipient(wh: Warehouse, name: str) -> Recipient:
     """Like :func:`get_recipient`, but a disabled recipient may receive nothing."""
     found = get_recipient(wh, name)
     if found.disabled:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from shucang.errors import NotFound
 from shucang.protect.tables import ensure_tables, extracts
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def _record(row: Any) -> ExtractRecord:
     )
 
 
-def record_extract(wh: Any, **fields: Any) -> None:
+def record_extract(wh: Warehouse, **fields: Any) -> None:
     """Insert a registry row (fields as in :class:`ExtractRecord`, ``created_at`` defaulting to now)."""
     ensure_tables(wh.engine)
     fields.setdefault("created_at", datetime.now(UTC))
@@ -70,7 +73,7 @@ def record_extract(wh: Any, **fields: Any) -> None:
         conn.execute(extracts.insert().values(**fields))
 
 
-def get_extract(wh: Any, extract_id: str) -> ExtractRecord:
+def get_extract(wh: Warehouse, extract_id: str) -> ExtractRecord:
     ensure_tables(wh.engine)
     with wh.engine.connect() as conn:
         row = conn.execute(sa.select(extracts).where(extracts.c.id == extract_id)).first()
@@ -79,7 +82,7 @@ def get_extract(wh: Any, extract_id: str) -> ExtractRecord:
     return _record(row)
 
 
-def list_extracts(wh: Any, *, dataset: str | None = None, recipient: str | None = None,
+def list_extracts(wh: Warehouse, *, dataset: str | None = None, recipient: str | None = None,
                   channel: str | None = None, limit: int | None = None) -> list[ExtractRecord]:
     """Registry rows, newest first, optionally for one dataset, recipient or channel."""
     ensure_tables(wh.engine)
@@ -96,7 +99,7 @@ def list_extracts(wh: Any, *, dataset: str | None = None, recipient: str | None 
         return [_record(r) for r in conn.execute(query)]
 
 
-def extract_ids(wh: Any, *, dataset: str | None = None) -> list[str]:
+def extract_ids(wh: Warehouse, *, dataset: str | None = None) -> list[str]:
     """Ids of registry rows, newest first (as :func:`list_extracts` orders them), without parsing rows."""
     ensure_tables(wh.engine)
     query = sa.select(extracts.c.id).order_by(extracts.c.created_at.desc(), extracts.c.id)
@@ -106,7 +109,7 @@ def extract_ids(wh: Any, *, dataset: str | None = None) -> list[str]:
         return [row[0] for row in conn.execute(query)]
 
 
-def extracts_by_id(wh: Any, ids: list[str], *, chunk: int = 500) -> dict[str, ExtractRecord]:
+def extracts_by_id(wh: Warehouse, ids: list[str], *, chunk: int = 500) -> dict[str, ExtractRecord]:
     """The registry rows of ``ids`` (those that exist), read in chunks."""
     ensure_tables(wh.engine)
     found: dict[str, ExtractRecord] = {}

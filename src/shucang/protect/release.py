@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -39,6 +39,9 @@ from shucang.protect.policy import (
 from shucang.protect.pseudonym import keys_for, pseudonymise
 from shucang.protect.recipients import Recipient, active_recipient
 from shucang.protect.registry import new_extract_id, record_extract
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 MARKABLE_TYPES = (None, "revenue", "income", "tax_amount")
 """Types of as-stored numeric columns that may carry a fingerprint (never identifiers or codes)."""
@@ -69,14 +72,14 @@ class ProtectedRelease:
                 "ungraded_columns": self.ungraded_columns}
 
 
-def resolve_grades(wh: Any, dataset: str, version: int | None, grades: dict[str, Any] | None) -> dict[str, tuple[str | None, int]]:
+def resolve_grades(wh: Warehouse, dataset: str, version: int | None, grades: dict[str, Any] | None) -> dict[str, tuple[str | None, int]]:
     """Column → (type code, level): given, else from the classify stage's store."""
     if grades is None:
         grades = column_grades(wh, dataset, version)
     return grades_of(grades)
 
 
-def _primary_key(wh: Any, dataset: str) -> set[str]:
+def _primary_key(wh: Warehouse, dataset: str) -> set[str]:
     try:
         return set(wh.dataset(dataset).primary_key or [])
     except Exception:  # noqa: BLE001 — a table not (yet) in the catalog simply has no declared key
@@ -127,7 +130,7 @@ def _want_decoys(policy: Policy, dataset: str, asked: bool | None, has_carriers:
     return mode == "on" or (mode == "auto" and not has_carriers and rows >= policy.decoy_min_rows)
 
 
-def _add_decoys(wh: Any, dataset: str, version: int | None, source: pa.Table, out: pa.Table,
+def _add_decoys(wh: Warehouse, dataset: str, version: int | None, source: pa.Table, out: pa.Table,
                 transforms: dict[int, Callable[[Any], Any]], graded: dict[str, tuple[str | None, int]],
                 policy: Policy, *, ring: KeyRing, key_id: str, recipient_id: int, extract_id: str,
                 strategies: dict[str, str]) -> tuple[pa.Table, list[dict[str, Any]], dict[str, Any]]:
@@ -180,7 +183,7 @@ class ReleaseSetup:
     key_columns: frozenset[str]
 
 
-def prepare_release(wh: Any, dataset: str, recipient: str, *, channel: str, version: int | None = None,
+def prepare_release(wh: Warehouse, dataset: str, recipient: str, *, channel: str, version: int | None = None,
                     max_level: int | None = None, grades: dict[str, Any] | None = None,
                     policy: Policy | None = None) -> ReleaseSetup:
     """Resolve what a release of ``dataset`` to ``recipient`` needs (see :class:`ReleaseSetup`)."""
@@ -271,7 +274,7 @@ class ReleasePlan:
         return table.select(self.names), marks
 
 
-def plan_release(wh: Any, dataset: str, table: pa.Table, recipient: str, *, channel: str,
+def plan_release(wh: Warehouse, dataset: str, table: pa.Table, recipient: str, *, channel: str,
                  version: int | None = None, max_level: int | None = None, grades: dict[str, Any] | None = None,
                  policy: Policy | None = None, mark: bool = True, setup: ReleaseSetup | None = None) -> ReleasePlan:
     """Decide every column's fate (see :func:`protect_for_recipient`); ``table`` may be the first rows only."""
@@ -321,7 +324,7 @@ def plan_release(wh: Any, dataset: str, table: pa.Table, recipient: str, *, chan
                        strategies, ungraded, context)
 
 
-def finish_release(wh: Any, plan: ReleasePlan, out: pa.Table, marks: dict[str, Any], source: Callable[[], pa.Table],
+def finish_release(wh: Warehouse, plan: ReleasePlan, out: pa.Table, marks: dict[str, Any], source: Callable[[], pa.Table],
                    *, dataset: str, channel: str, version: int | None, record: Callable[[dict[str, Any]], None] | None,
                    created_by: str | None, filter_text: str | None, mark: bool, decoys: bool | None) -> ProtectedRelease:
     """Decoys (file extracts), the registry row, and the :class:`ProtectedRelease` of a released table."""
@@ -383,7 +386,7 @@ class ReleaseRequest:
     setup: ReleaseSetup | None = None
 
 
-def protect_for_recipient(wh: Any, request: ReleaseRequest, table: pa.Table, *,
+def protect_for_recipient(wh: Warehouse, request: ReleaseRequest, table: pa.Table, *,
                           record: Callable[[dict[str, Any]], None] | None = None) -> ProtectedRelease:
     """Mask ``table`` (rows of ``request.dataset``) for the recipient, fingerprint it and record the release.
 

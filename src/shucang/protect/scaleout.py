@@ -10,7 +10,7 @@ back in Spark's order (compare extracts as sets of rows).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -19,11 +19,14 @@ from shucang.protect.release import ProtectedRelease, ReleasePlan, finish_releas
 from shucang.protect.where import filter_dataset, parse_where
 from shucang.warehouse.scaleout import spark_dataframe, spark_schema
 
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
+
 HEAD_ROWS = 5000
 """Rows the plan looks at (``markable`` reads at most the first 5000 values of a column)."""
 
 
-def release_on_spark(wh: Any, spark: Any, dataset: str, version: int, recipient: str, *,
+def release_on_spark(wh: Warehouse, spark: Any, dataset: str, version: int, recipient: str, *,
                      columns: list[str] | None, where: str | None, created_by: str | None,
                      decoys: bool | None, channel: str = "extract",
                      record: Callable[[dict[str, Any]], None] | None = None) -> ProtectedRelease:
@@ -47,7 +50,7 @@ def release_on_spark(wh: Any, spark: Any, dataset: str, version: int, recipient:
                           mark=True, decoys=decoys)
 
 
-def apply_on_spark(spark: Any, wh: Any, dataset: str, version: int, plan: ReleasePlan, *, wanted: list[str],
+def apply_on_spark(spark: Any, wh: Warehouse, dataset: str, version: int, plan: ReleasePlan, *, wanted: list[str],
                    expression: Any, head: pa.Table) -> tuple[pa.Table, dict[str, Any]]:
     """``plan`` applied batch by batch on Spark to the stored version: (released table, mark counts)."""
     in_schema = wh.arrow_dataset(dataset, version).schema

@@ -28,7 +28,7 @@ import functools
 import math
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -52,6 +52,9 @@ from shucang.protect.pseudonym import (
 from shucang.protect.registry import ExtractRecord, list_extracts
 from shucang.protect.release import numeric_key
 from shucang.protect.source_index import SourceIndex
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 ACCUSE_BELOW = 1e-10
 MAX_TOKENS = 20_000
@@ -198,7 +201,7 @@ def _linked_evidence(leak: pa.Table, source: SourceIndex, linkage: Linkage, reco
     return findings, hypotheses
 
 
-def _numeric_evidence(wh: Any, leak: pa.Table, candidates: list[ExtractRecord],
+def _numeric_evidence(wh: Warehouse, leak: pa.Table, candidates: list[ExtractRecord],
                       ring: KeyRing) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
     findings: list[dict[str, Any]] = []
     hypotheses = 0
@@ -262,7 +265,7 @@ def _add_null_extracts(extracts: list[ExtractRecord], count: int) -> list[Extrac
     return extracts + fakes
 
 
-def trace_file(wh: Any, path: str | Path, *, dataset: str | None = None, null_trials: int = 0) -> dict[str, Any]:
+def trace_file(wh: Warehouse, path: str | Path, *, dataset: str | None = None, null_trials: int = 0) -> dict[str, Any]:
     """Trace a file; the answer's ``recipient`` is None unless the evidence names one beyond doubt.
 
     ``null_trials`` adds that many never-issued recipients (and extracts) to the hypotheses; the

@@ -23,12 +23,15 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shucang.protect.keys import ENV_VAR, KEY_FILE, KeyRing, load_keyring
 from shucang.protect.registry import ExtractRecord, extract_ids, extracts_by_id
 from shucang.protect.source_index import SourceIndex
 from shucang.protect.tables import ensure_tables, recipients
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 MAX_SOURCES_KEPT = 2
 MAX_RINGS_KEPT = 8
@@ -39,7 +42,7 @@ _records: dict[tuple[str, str], dict[str, ExtractRecord]] = {}
 _sources: OrderedDict[tuple[Any, ...], SourceIndex] = OrderedDict()
 
 
-def catalog_key(wh: Any) -> tuple[str, str]:
+def catalog_key(wh: Warehouse) -> tuple[str, str]:
     """Which catalog a warehouse talks to: its home and the engine's URL (password hidden)."""
     return str(wh.settings.home), wh.engine.url.render_as_string(hide_password=True)
 
@@ -69,7 +72,7 @@ def keyring(settings: Any) -> KeyRing:
     return found
 
 
-def recipient_slots(wh: Any) -> dict[int, str]:
+def recipient_slots(wh: Warehouse) -> dict[int, str]:
     """Slot → name of every recipient (disabled ones too: their old copies stay traceable)."""
     ensure_tables(wh.engine)
     with wh.engine.connect() as conn:  # plain SQL: a thousand rows without ORM-style row processing
@@ -77,7 +80,7 @@ def recipient_slots(wh: Any) -> dict[int, str]:
     return {int(slot): name for slot, name in rows}
 
 
-def candidate_extracts(wh: Any, dataset: str | None) -> list[ExtractRecord]:
+def candidate_extracts(wh: Warehouse, dataset: str | None) -> list[ExtractRecord]:
     """Registry rows (of ``dataset``, or all), newest first — like ``list_extracts``, parsing new rows only."""
     ids = extract_ids(wh, dataset=dataset)
     catalog = catalog_key(wh)
@@ -91,7 +94,7 @@ def candidate_extracts(wh: Any, dataset: str | None) -> list[ExtractRecord]:
     return [known[i] for i in ids if i in known]
 
 
-def source_index(wh: Any, dataset: str, version: int | None) -> SourceIndex:
+def source_index(wh: Warehouse, dataset: str, version: int | None) -> SourceIndex:
     """The source rows of ``dataset`` at ``version`` (None: current), indexed for linkage."""
     wanted = wh.dataset(dataset).current_version if version is None else version
     row = next((v for v in wh.versions(dataset) if v.version == wanted), None)

@@ -28,7 +28,10 @@ import time
 import weakref
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 GENERATION_FILE = "share.generation"
 STAMP_BYTES = 32
@@ -156,9 +159,10 @@ class ShareCaches:
 C = TypeVar("C")
 
 
-def attached(wh: Any, attribute: str, make: Callable[[], C], close: Callable[[C], None]) -> C:
+def attached(wh: Warehouse, attribute: str, make: Callable[[], C], close: Callable[[C], None] | None = None) -> C:
     """The object kept on this warehouse object under ``attribute``, made once (thread-safe) and
-    closed when the warehouse object goes — per-process state without a module-level global."""
+    closed (when ``close`` is given) when the warehouse object goes — per-process state without a
+    module-level global. The one way the sharing stage keeps state with a warehouse."""
     found = getattr(wh, attribute, None)
     if found is None:
         with _lock:
@@ -166,15 +170,16 @@ def attached(wh: Any, attribute: str, make: Callable[[], C], close: Callable[[C]
             if found is None:
                 found = make()
                 setattr(wh, attribute, found)
-                weakref.finalize(wh, close, found)
+                if close is not None:
+                    weakref.finalize(wh, close, found)
     return found
 
 
-def caches(wh: Any) -> ShareCaches:
+def caches(wh: Warehouse) -> ShareCaches:
     """The caches that live with this warehouse object (the descriptor and mapping go with it)."""
     return attached(wh, "_share_caches", lambda: ShareCaches(Path(wh.settings.home)), ShareCaches.close)
 
 
-def changed(wh: Any) -> None:
+def changed(wh: Warehouse) -> None:
     """Call after committing a change to grants, tokens, users, sessions or releases."""
     caches(wh).generation.bump()

@@ -7,10 +7,13 @@ accounts); nothing here is a real person's account.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shucang.errors import Conflict
 from shucang.share.identity import create_user, set_password
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 DEMO_DEPARTMENTS = {
     "gaj": "市公安局", "scjgj": "市市场监督管理局", "jxj": "市经济和信息化局", "tjj": "市统计局",
@@ -33,7 +36,7 @@ def demo_identities() -> list[dict[str, Any]]:
     return people
 
 
-def seed_demo_identities(wh: Any, *, password: str | None = None, reset: bool = True) -> list[dict[str, Any]]:
+def seed_demo_identities(wh: Warehouse, *, password: str | None = None, reset: bool = True) -> list[dict[str, Any]]:
     """Create the demo accounts; returns them with their passwords (shown once, never stored in clear).
 
     ``password`` gives every account the same password (tests); by default each gets a random one.
@@ -61,7 +64,7 @@ DEMO_OPEN = ("smart_factories", "high_tech_enterprises", "base_stations_5g")
 plan's 30% target for 2025, so the cockpit shows work still to do."""
 
 
-def seed_demo_opendata(wh: Any, datasets: tuple[str, ...] = DEMO_OPEN) -> list[str]:
+def seed_demo_opendata(wh: Warehouse, datasets: tuple[str, ...] = DEMO_OPEN) -> list[str]:
     """Publish the demo's open candidates (level-1 columns, after the k-anonymity check); returns
     those published. A candidate that is missing or fails the checks is skipped, not forced."""
     from shucang.errors import ShucangError

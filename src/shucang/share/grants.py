@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -23,6 +23,9 @@ from shucang.share.identity import get_user
 from shucang.share.query import compile_filter
 from shucang.share.tables import aware, ensure_tables, grants, now, requests, users
 from shucang.warehouse.catalog import inserted_id
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 MAX_DAYS = 366
 
@@ -112,11 +115,11 @@ def _grant_query() -> sa.Select[Any]:
             .select_from(grants.join(users, grants.c.user_id == users.c.id)))
 
 
-def _column_names(wh: Any, dataset: str) -> list[str]:
+def _column_names(wh: Warehouse, dataset: str) -> list[str]:
     return [c.name for c in wh.columns(dataset)]
 
 
-def _check_filter(wh: Any, dataset: str, row_filter: Any) -> Any:
+def _check_filter(wh: Warehouse, dataset: str, row_filter: Any) -> Any:
     """Validate a row filter's shape and columns now, so a bad one fails at request time."""
     if row_filter in (None, {}, []):
         return None
@@ -124,7 +127,7 @@ def _check_filter(wh: Any, dataset: str, row_filter: Any) -> Any:
     return row_filter
 
 
-def _check_columns(wh: Any, dataset: str, columns: list[str] | None) -> list[str]:
+def _check_columns(wh: Warehouse, dataset: str, columns: list[str] | None) -> list[str]:
     known = _column_names(wh, dataset)
     if not columns:
         return known
@@ -148,7 +151,7 @@ def _check_level(level: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- requests
-def create_request(wh: Any, actor: Actor, dataset: str, *, purpose: str, columns: list[str] | None = None,
+def create_request(wh: Warehouse, actor: Actor, dataset: str, *, purpose: str, columns: list[str] | None = None,
                    row_filter: Any = None, duration_days: int = 30, max_level: int | None = None) -> RequestInfo:
     """File a request (申请) for ``dataset``; the owning department's stewards see it."""
     require(actor, "request:create")
@@ -195,7 +198,7 @@ def _transition(conn: sa.Connection, request_id: int, **values: Any) -> None:
         raise Conflict(f"申请 #{request_id} 已被处理 (request already decided)")
 
 
-def _load_request(wh: Any, request_id: int) -> RequestInfo:
+def _load_request(wh: Warehouse, request_id: int) -> RequestInfo:
     with ensure_tables(wh.engine).connect() as conn:
         row = conn.execute(_request_query().where(requests.c.id == request_id)).first()
     if row is None:
@@ -203,7 +206,7 @@ def _load_request(wh: Any, request_id: int) -> RequestInfo:
     return _request(row)
 
 
-def get_request(wh: Any, actor: Actor, request_id: int) -> RequestInfo:
+def get_request(wh: Warehouse, actor: Actor, request_id: int) -> RequestInfo:
     """A request the actor may see; others' requests answer 404 (no hint that they exist)."""
     found = _load_request(wh, request_id)
     if not allowed(actor, "request:view", found.resource()):
@@ -211,7 +214,7 @@ def get_request(wh: Any, actor: Actor, request_id: int) -> RequestInfo:
     return found
 
 
-def list_requests(wh: Any, actor: Actor, *, status: str | None = None, dataset: str | None = None,
+def list_requests(wh: Warehouse, actor: Actor, *, status: str | None = None, dataset: str | None = None,
                   limit: int = 500) -> list[RequestInfo]:
     """Requests visible to the actor: its own, and (stewards) its department's; admins see all."""
     stmt = _request_query().order_by(requests.c.id.desc()).limit(limit)
@@ -228,7 +231,7 @@ def list_requests(wh: Any, actor: Actor, *, status: str | None = None, dataset: 
         return [_request(r) for r in conn.execute(stmt)]
 
 
-def decide_request(wh: Any, actor: Actor, request_id: int, *, approve: bool, reason: str | None = None,
+def decide_request(wh: Warehouse, actor: Actor, request_id: int, *, approve: bool, reason: str | None = None,
                    columns: list[str] | None = None, row_filter: Any = None, max_level: int | None = None,
                    duration_days: int | None = None) -> tuple[RequestInfo, GrantInfo | None]:
     """Approve (possibly narrowing) or reject a pending request; approval creates a grant."""
@@ -292,7 +295,7 @@ def decide_request(wh: Any, actor: Actor, request_id: int, *, approve: bool, rea
     return _load_request(wh, request_id), get_grant(wh, actor, made["grant_id"])
 
 
-def withdraw_request(wh: Any, actor: Actor, request_id: int) -> RequestInfo:
+def withdraw_request(wh: Warehouse, actor: Actor, request_id: int) -> RequestInfo:
     found = get_request(wh, actor, request_id)
     require(actor, "request:withdraw", found.resource())
     if found.status != "pending":
@@ -306,7 +309,7 @@ def withdraw_request(wh: Any, actor: Actor, request_id: int) -> RequestInfo:
 
 
 # ---------------------------------------------------------------------------------------------- grants
-def _load_grant(wh: Any, grant_id: int) -> GrantInfo:
+def _load_grant(wh: Warehouse, grant_id: int) -> GrantInfo:
     with ensure_tables(wh.engine).connect() as conn:
         row = conn.execute(_grant_query().where(grants.c.id == grant_id)).first()
     if row is None:
@@ -314,14 +317,14 @@ def _load_grant(wh: Any, grant_id: int) -> GrantInfo:
     return _grant(row)
 
 
-def get_grant(wh: Any, actor: Actor, grant_id: int) -> GrantInfo:
+def get_grant(wh: Warehouse, actor: Actor, grant_id: int) -> GrantInfo:
     found = _load_grant(wh, grant_id)
     if not allowed(actor, "grant:view", found.resource()):
         raise NotFound(f"没有授权 #{grant_id} (no such grant)")
     return found
 
 
-def list_grants(wh: Any, actor: Actor, *, dataset: str | None = None, user: str | None = None,
+def list_grants(wh: Warehouse, actor: Actor, *, dataset: str | None = None, user: str | None = None,
                 state: str | None = None, limit: int = 500) -> list[GrantInfo]:
     stmt = _grant_query().order_by(grants.c.id.desc()).limit(limit)
     if dataset:
@@ -338,7 +341,7 @@ def list_grants(wh: Any, actor: Actor, *, dataset: str | None = None, user: str 
     return [g for g in found if state is None or g.state == state]
 
 
-def revoke_grant(wh: Any, actor: Actor, grant_id: int, *, reason: str) -> GrantInfo:
+def revoke_grant(wh: Warehouse, actor: Actor, grant_id: int, *, reason: str) -> GrantInfo:
     """Revoke a grant; the next read under it is refused."""
     found = get_grant(wh, actor, grant_id)
     require(actor, "grant:revoke", found.resource())
@@ -360,7 +363,7 @@ def revoke_grant(wh: Any, actor: Actor, grant_id: int, *, reason: str) -> GrantI
     return _load_grant(wh, grant_id)
 
 
-def active_grant(wh: Any, user_name: str, dataset: str) -> GrantInfo | None:
+def active_grant(wh: Warehouse, user_name: str, dataset: str) -> GrantInfo | None:
     """The user's current grant on ``dataset`` (unrevoked and unexpired), checked on every read."""
     stamp = now()
     with ensure_tables(wh.engine).connect() as conn:
@@ -371,7 +374,7 @@ def active_grant(wh: Any, user_name: str, dataset: str) -> GrantInfo | None:
     return _grant(row) if row is not None else None
 
 
-def expire_grant_now(wh: Any, grant_id: int) -> None:
+def expire_grant_now(wh: Warehouse, grant_id: int) -> None:
     """Move a grant's expiry to now (tests and emergency stops use it; revocation is the normal path)."""
     with ensure_tables(wh.engine).begin() as conn:
         conn.execute(grants.update().where(grants.c.id == grant_id).values(expires_at=now() - timedelta(seconds=1)))

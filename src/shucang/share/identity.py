@@ -17,7 +17,7 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -25,9 +25,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from shucang.errors import AuthenticationRequired, Conflict, InputError, NotFound, RateLimited
 from shucang.share.access import ROLES, Actor
-from shucang.share.cache import MISSING, caches, changed
+from shucang.share.cache import MISSING, attached, caches, changed
 from shucang.share.tables import aware, ensure_tables, now, sessions, tokens, users
 from shucang.warehouse.catalog import inserted_id
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 DEFAULT_CLEARANCE = {"admin": 4, "steward": 3, "consumer": 1}
 LOCK_AFTER = 5
@@ -110,7 +113,7 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _sync_recipient(wh: Any, user: UserInfo) -> None:
+def _sync_recipient(wh: Warehouse, user: UserInfo) -> None:
     """Keep the protection stage's recipient in step with the user (same name, department, clearance)."""
     from shucang.protect.recipients import upsert_recipient
 
@@ -123,7 +126,7 @@ def _check_password(password: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- users
-def _committed(wh: Any, audit_as: Actor | None, action: str, work: Any, **details: Any) -> dict[str, Any]:
+def _committed(wh: Warehouse, audit_as: Actor | None, action: str, work: Any, **details: Any) -> dict[str, Any]:
     """Run ``work(conn)`` in one transaction — with ``audit_as``, the audit entry's own transaction,
     so the change and its entry commit together or not at all. Returns what ``work`` returned."""
     if audit_as is None:
@@ -142,7 +145,7 @@ def _committed(wh: Any, audit_as: Actor | None, action: str, work: Any, **detail
     return out
 
 
-def create_user(wh: Any, name: str, *, role: str, department: str | None = None, clearance: int | None = None,
+def create_user(wh: Warehouse, name: str, *, role: str, department: str | None = None, clearance: int | None = None,
                 password: str | None = None, display_name: str = "", kind: str = "person",
                 audit_as: Actor | None = None) -> UserInfo:
     """Add a user (or application, ``kind="app"``); stewards and consumers belong to a department.
@@ -181,13 +184,13 @@ def create_user(wh: Any, name: str, *, role: str, department: str | None = None,
     return user
 
 
-def user_exists(wh: Any, name: str) -> bool:
+def user_exists(wh: Warehouse, name: str) -> bool:
     """Whether an account of that name exists (disabled ones too)."""
     with ensure_tables(wh.engine).connect() as conn:
         return conn.execute(sa.select(users.c.id).where(users.c.name == (name or ""))).first() is not None
 
 
-def get_user(wh: Any, name: str) -> UserInfo:
+def get_user(wh: Warehouse, name: str) -> UserInfo:
     with ensure_tables(wh.engine).connect() as conn:
         row = conn.execute(sa.select(users).where(users.c.name == name)).first()
     if row is None:
@@ -195,7 +198,7 @@ def get_user(wh: Any, name: str) -> UserInfo:
     return _user(row)
 
 
-def list_users(wh: Any, *, department: str | None = None) -> list[UserInfo]:
+def list_users(wh: Warehouse, *, department: str | None = None) -> list[UserInfo]:
     stmt = sa.select(users).order_by(users.c.name)
     if department:
         stmt = stmt.where(users.c.department == department)
@@ -203,7 +206,7 @@ def list_users(wh: Any, *, department: str | None = None) -> list[UserInfo]:
         return [_user(r) for r in conn.execute(stmt)]
 
 
-def update_user(wh: Any, name: str, *, audit_as: Actor | None = None, **fields: Any) -> UserInfo:
+def update_user(wh: Warehouse, name: str, *, audit_as: Actor | None = None, **fields: Any) -> UserInfo:
     """Change role, department, clearance, display_name or disabled; a disabled user's sessions end.
     With ``audit_as`` the change and its audit entry commit together."""
     user = get_user(wh, name)
@@ -235,7 +238,7 @@ def update_user(wh: Any, name: str, *, audit_as: Actor | None = None, **fields: 
     return user
 
 
-def set_password(wh: Any, name: str, password: str) -> None:
+def set_password(wh: Warehouse, name: str, password: str) -> None:
     """Set a new password; it also clears a lock-out and ends the user's sessions."""
     _check_password(password)
     user = get_user(wh, name)
@@ -278,7 +281,7 @@ def _take_turn(engine: sa.Engine, user_id: int, stamp: datetime) -> None:
     raise RateLimited("登录过于频繁 (too many concurrent logins)", retry_after=1)
 
 
-def authenticate(wh: Any, name: str, password: str) -> UserInfo:
+def authenticate(wh: Warehouse, name: str, password: str) -> UserInfo:
     """Check a password; count failures and lock the account with backoff after repeated ones."""
     engine = ensure_tables(wh.engine)
     with engine.connect() as conn:
@@ -307,14 +310,15 @@ def authenticate(wh: Any, name: str, password: str) -> UserInfo:
 
 
 # ---------------------------------------------------------------------------------------------- sessions
-def _session_key(wh: Any) -> bytes:
+def _session_key(wh: Warehouse) -> bytes:
     """The cookie-signing key: ``$SHUCANG_SESSION_KEY`` or a 0600 file under keys/ (never in the catalog)."""
     env = os.environ.get("SHUCANG_SESSION_KEY")
     if env:
         return env.encode()
-    cached = getattr(wh, "_share_session_key", None)
-    if cached:
-        return cached
+    return attached(wh, "_share_session_key", lambda: _read_session_key(wh))
+
+
+def _read_session_key(wh: Warehouse) -> bytes:
     path = Path(wh.settings.keys_dir) / "session.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -325,16 +329,14 @@ def _session_key(wh: Any) -> bytes:
         else:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
-    key = path.read_text().strip().encode()
-    wh._share_session_key = key
-    return key
+    return path.read_text().strip().encode()
 
 
-def _sign(wh: Any, value: str) -> str:
+def _sign(wh: Warehouse, value: str) -> str:
     return hmac.new(_session_key(wh), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def create_session(wh: Any, user: UserInfo) -> tuple[str, str]:
+def create_session(wh: Warehouse, user: UserInfo) -> tuple[str, str]:
     """Start a session; returns (cookie value, CSRF token)."""
     sid = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
@@ -346,7 +348,7 @@ def create_session(wh: Any, user: UserInfo) -> tuple[str, str]:
     return f"{sid}.{_sign(wh, sid)}", csrf
 
 
-def resolve_session(wh: Any, cookie: str | None) -> Actor | None:
+def resolve_session(wh: Warehouse, cookie: str | None) -> Actor | None:
     """The actor of a session cookie, or None when it is missing, forged, expired or the user is disabled."""
     if not cookie or "." not in cookie:
         return None
@@ -369,7 +371,7 @@ def resolve_session(wh: Any, cookie: str | None) -> Actor | None:
     return actor
 
 
-def end_session(wh: Any, cookie: str | None) -> None:
+def end_session(wh: Warehouse, cookie: str | None) -> None:
     if cookie and "." in cookie:
         sid = cookie.rpartition(".")[0]
         with ensure_tables(wh.engine).begin() as conn:
@@ -383,7 +385,7 @@ def _token(row: Any, user: str) -> TokenInfo:
                      aware(row.expires_at), aware(row.revoked_at), aware(row.last_used_at))
 
 
-def create_token(wh: Any, user_name: str, *, label: str = "", days: int = TOKEN_DEFAULT_DAYS,
+def create_token(wh: Warehouse, user_name: str, *, label: str = "", days: int = TOKEN_DEFAULT_DAYS,
                  rate_per_minute: int | None = None, audit_as: Actor | None = None) -> tuple[TokenInfo, str]:
     """Issue an API token; the secret is returned once and only its hash is kept. With ``audit_as``
     the token and its audit entry commit together."""
@@ -413,7 +415,7 @@ def create_token(wh: Any, user_name: str, *, label: str = "", days: int = TOKEN_
     return _token(row, user.name), f"sct_{token_id}_{secret}"
 
 
-def list_tokens(wh: Any, user_name: str | None = None) -> list[TokenInfo]:
+def list_tokens(wh: Warehouse, user_name: str | None = None) -> list[TokenInfo]:
     stmt = (sa.select(tokens, users.c.name.label("user_name"))
             .select_from(tokens.join(users, tokens.c.user_id == users.c.id)).order_by(tokens.c.id))
     if user_name:
@@ -422,14 +424,14 @@ def list_tokens(wh: Any, user_name: str | None = None) -> list[TokenInfo]:
         return [_token(r, r.user_name) for r in conn.execute(stmt)]
 
 
-def get_token(wh: Any, token_id: int) -> TokenInfo:
+def get_token(wh: Warehouse, token_id: int) -> TokenInfo:
     for token in list_tokens(wh):
         if token.id == token_id:
             return token
     raise NotFound(f"没有令牌 #{token_id} (no such token)")
 
 
-def revoke_token(wh: Any, token_id: int, *, audit_as: Actor | None = None) -> TokenInfo:
+def revoke_token(wh: Warehouse, token_id: int, *, audit_as: Actor | None = None) -> TokenInfo:
     """Revoke a token; it stops working on the next request (with ``audit_as``: together with its entry)."""
     token = get_token(wh, token_id)
 
@@ -447,7 +449,7 @@ def revoke_token(wh: Any, token_id: int, *, audit_as: Actor | None = None) -> To
 _TOKEN_ID = re.compile(r"[1-9][0-9]{0,17}")
 
 
-def resolve_token(wh: Any, bearer: str) -> Actor:
+def resolve_token(wh: Warehouse, bearer: str) -> Actor:
     """The actor of an API token; raises 401 for an unknown, revoked or expired token."""
     bad = AuthenticationRequired("API 令牌无效、已撤销或已过期 (API token invalid, revoked or expired)",
                                  hint="create a new one with `shucang tokens create USER`")
@@ -481,6 +483,6 @@ def resolve_token(wh: Any, bearer: str) -> Actor:
     return actor
 
 
-def _touch_token(wh: Any, token_id: int | None, stamp: datetime) -> None:
+def _touch_token(wh: Warehouse, token_id: int | None, stamp: datetime) -> None:
     with wh.engine.begin() as conn:
         conn.execute(tokens.update().where(tokens.c.id == token_id).values(last_used_at=stamp))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -21,10 +21,13 @@ from shucang.classify.graded import UNGRADED
 from shucang.errors import InputError, NotFound
 from shucang.share.access import PUBLIC, Actor, Resource, require
 from shucang.share.audit import record_event
-from shucang.share.cache import changed
+from shucang.share.cache import attached, changed
 from shucang.share.query import Page, compile_filter, parse_sort, query_fingerprint, select_rows, snapshots
 from shucang.share.reads import AccessPlan, ColumnAccess, column_levels, release
 from shucang.share.tables import aware, ensure_tables, now, open_releases
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 PUBLIC_RECIPIENT = "public"
 QUASI_TYPES = {"gender", "age", "birth_date", "postal_code", "ethnicity", "marital_status", "education_level",
@@ -49,16 +52,18 @@ class OpenRelease:
         return data
 
 
-def _ensure_public_recipient(wh: Any) -> None:
-    if getattr(wh, "_share_public_recipient", False):
-        return
+def _ensure_public_recipient(wh: Warehouse) -> None:
+    """The open-data portal's recipient exists (checked once per warehouse object)."""
     from shucang.protect.recipients import upsert_recipient
 
-    upsert_recipient(wh, PUBLIC_RECIPIENT, department=None, clearance=1)
-    wh._share_public_recipient = True
+    def make() -> bool:
+        upsert_recipient(wh, PUBLIC_RECIPIENT, department=None, clearance=1)
+        return True
+
+    attached(wh, "_share_public_recipient", make)
 
 
-def get_release(wh: Any, dataset: str) -> OpenRelease | None:
+def get_release(wh: Warehouse, dataset: str) -> OpenRelease | None:
     with ensure_tables(wh.engine).connect() as conn:
         row = conn.execute(sa.select(open_releases).where(open_releases.c.dataset == dataset)).first()
     if row is None:
@@ -67,13 +72,15 @@ def get_release(wh: Any, dataset: str) -> OpenRelease | None:
                        row.k_min, row.published_by, aware(row.published_at))
 
 
-def publish(wh: Any, actor: Actor, dataset: str, *, quasi_identifiers: list[str] | None = None,
+def publish(wh: Warehouse, actor: Actor, dataset: str, *, quasi_identifiers: list[str] | None = None,
             k: int = 5) -> OpenRelease:
     """Open ``dataset``: level-1 columns only, after a k-anonymity check over the quasi-identifiers."""
     info = wh.dataset(dataset)
     require(actor, "dataset:publish", Resource("dataset", dataset, info.department, is_open=info.is_open))
     if not 2 <= int(k) <= 1000:
         raise InputError("k 必须在 2–1000 之间 (k must be 2–1000)")
+    if info.current_version is None:
+        raise InputError(f"数据集 {dataset} 还没有数据 (has no data yet)")
     version = int(info.current_version)
     levels, _grades = column_levels(wh, dataset, version)
     names = [c.name for c in wh.columns(dataset, version)]
@@ -117,7 +124,7 @@ def publish(wh: Any, actor: Actor, dataset: str, *, quasi_identifiers: list[str]
     return release_info
 
 
-def unpublish(wh: Any, actor: Actor, dataset: str) -> None:
+def unpublish(wh: Warehouse, actor: Actor, dataset: str) -> None:
     info = wh.dataset(dataset)
     require(actor, "dataset:publish", Resource("dataset", dataset, info.department, is_open=info.is_open))
     with ensure_tables(wh.engine).begin() as conn:
@@ -127,7 +134,7 @@ def unpublish(wh: Any, actor: Actor, dataset: str) -> None:
     record_event(wh, actor, "open.unpublish", dataset=dataset, department=info.department)
 
 
-def _open_release(wh: Any, dataset: str) -> tuple[Any, OpenRelease]:
+def _open_release(wh: Warehouse, dataset: str) -> tuple[Any, OpenRelease]:
     """The open dataset and its release; anything else is 404 to the public (no hint it exists)."""
     try:
         info = wh.dataset(dataset)
@@ -140,7 +147,7 @@ def _open_release(wh: Any, dataset: str) -> tuple[Any, OpenRelease]:
     return info, found
 
 
-def open_plan(wh: Any, dataset: str) -> AccessPlan:
+def open_plan(wh: Warehouse, dataset: str) -> AccessPlan:
     """An access plan for the public: the release's columns that are still level 1 now."""
     info, found = _open_release(wh, dataset)
     snap = snapshots(wh).get(wh, dataset, found.version)
@@ -153,7 +160,7 @@ def open_plan(wh: Any, dataset: str) -> AccessPlan:
     return AccessPlan(dataset, info.department, found.version, "open", 1, None, columns, None, grades)
 
 
-def open_rows(wh: Any, dataset: str, *, columns: list[str] | None = None, filter: Any = None,
+def open_rows(wh: Warehouse, dataset: str, *, columns: list[str] | None = None, filter: Any = None,
               sort: list[str] | str | None = None, limit: int = 100, cursor: str | None = None,
               fmt: str = "json", actor: Actor = PUBLIC) -> tuple[AccessPlan, pa.Table, str | None]:
     """A page (or, with ``limit=None`` semantics via :func:`open_download`, everything) of open rows."""
@@ -182,7 +189,7 @@ def _public_actor(actor: Actor) -> Actor:
     return Actor(name=PUBLIC_RECIPIENT, role="public", clearance=1, via=actor.via)
 
 
-def open_download(wh: Any, dataset: str, *, fmt: str, actor: Actor = PUBLIC) -> tuple[AccessPlan, pa.Table]:
+def open_download(wh: Warehouse, dataset: str, *, fmt: str, actor: Actor = PUBLIC) -> tuple[AccessPlan, pa.Table]:
     """The whole open release (its open columns), released and audited once."""
     plan = open_plan(wh, dataset)
     snap = snapshots(wh).get(wh, dataset, plan.version)
@@ -198,7 +205,7 @@ def open_download(wh: Any, dataset: str, *, fmt: str, actor: Actor = PUBLIC) -> 
 
 
 # ---------------------------------------------------------------------------------------------- catalog
-def open_catalog(wh: Any, *, q: str | None = None, department: str | None = None,
+def open_catalog(wh: Warehouse, *, q: str | None = None, department: str | None = None,
                  topic: str | None = None) -> dict[str, Any]:
     """Open datasets matching a partial-word search, with facets by department and topic."""
     releases = {r.dataset: r for r in _all_releases(wh)}
@@ -232,14 +239,14 @@ def open_entry(info: Any, found: OpenRelease) -> dict[str, Any]:
             "published_at": found.published_at.isoformat(), "updated_at": info.updated_at.isoformat()}
 
 
-def _all_releases(wh: Any) -> list[OpenRelease]:
+def _all_releases(wh: Warehouse) -> list[OpenRelease]:
     with ensure_tables(wh.engine).connect() as conn:
         rows = conn.execute(sa.select(open_releases).order_by(open_releases.c.dataset)).all()
     return [OpenRelease(r.dataset, int(r.version), list(r.columns), list(r.quasi_identifiers), int(r.k), r.k_min,
                         r.published_by, aware(r.published_at)) for r in rows]
 
 
-def open_data_rate(wh: Any) -> dict[str, Any]:
+def open_data_rate(wh: Warehouse) -> dict[str, Any]:
     """公共数据开放率 now: open datasets ÷ catalogued datasets, overall and per department."""
     datasets = wh.list_datasets()
     by: dict[str | None, dict[str, Any]] = {}
@@ -257,7 +264,7 @@ def open_data_rate(wh: Any) -> dict[str, Any]:
             "computed_at": now().isoformat()}
 
 
-def dcat_catalog(wh: Any, base_url: str) -> dict[str, Any]:
+def dcat_catalog(wh: Warehouse, base_url: str) -> dict[str, Any]:
     """A DCAT-style JSON-LD catalog for harvesters (one dataset per open release, three distributions)."""
     base = base_url.rstrip("/")
     listing = open_catalog(wh)["datasets"]

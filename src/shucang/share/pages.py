@@ -26,10 +26,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 PAGE_CACHE_MB = float(os.environ.get("SHUCANG_SHARE_PAGE_CACHE_MB", "32"))
 """Memory for remembered protected pages per process (``$SHUCANG_SHARE_PAGE_CACHE_MB``, 0 = off)."""
@@ -138,9 +141,8 @@ class PageCache:
             self._bytes = 0
 
 
-def page_cache(wh: Any) -> PageCache:
+def page_cache(wh: Warehouse) -> PageCache:
     """The page cache that lives with this warehouse object (one per process in a server)."""
-    cache = getattr(wh, "_share_pages", None)
-    if cache is None:
-        cache = wh._share_pages = PageCache()
-    return cache
+    from shucang.share.cache import attached
+
+    return attached(wh, "_share_pages", PageCache)

@@ -19,13 +19,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from shucang.errors import InputError, PermissionDenied
 from shucang.share.validate import loads
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 MAX_PAGE = 10_000
 DEFAULT_PAGE = 100
@@ -292,7 +295,7 @@ class ResultCache:
 class Snapshot:
     """One dataset version materialised in DuckDB memory, with its column types."""
 
-    def __init__(self, wh: Any, name: str, version: int, *, results: ResultCache | None = None,
+    def __init__(self, wh: Warehouse, name: str, version: int, *, results: ResultCache | None = None,
                  threads: int = THREADS) -> None:
         self.name, self.version = name, version
         self.results = results
@@ -362,7 +365,7 @@ class SnapshotCache:
         with self._lock:
             return self._items.get((name, version)) if version is not None else None
 
-    def get(self, wh: Any, name: str, version: int) -> Snapshot:
+    def get(self, wh: Warehouse, name: str, version: int) -> Snapshot:
         key = (name, version)
         with self._lock:
             found = self._items.get(key)
@@ -390,12 +393,11 @@ class SnapshotCache:
             self._items.clear()
 
 
-def snapshots(wh: Any) -> SnapshotCache:
+def snapshots(wh: Warehouse) -> SnapshotCache:
     """The snapshot cache that lives with this warehouse object (closed with it)."""
-    cache = getattr(wh, "_share_snapshots", None)
-    if cache is None:
-        cache = wh._share_snapshots = SnapshotCache()
-    return cache
+    from shucang.share.cache import attached
+
+    return attached(wh, "_share_snapshots", SnapshotCache)
 
 
 # ---------------------------------------------------------------------------------------------- reads

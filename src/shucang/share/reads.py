@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pyarrow as pa
@@ -24,7 +24,8 @@ from shucang.classify.graded import UNGRADED, grades_of
 from shucang.classify.store import column_grades
 from shucang.errors import InputError, NotFound, PermissionDenied, ShucangError
 from shucang.share.access import Actor, Resource, allowed, owns, require
-from shucang.share.audit import journal, record_event
+from shucang.share.audit import record_event
+from shucang.share.audit_journal import journal
 from shucang.share.cache import MISSING, caches
 from shucang.share.grants import GrantInfo, active_grant
 from shucang.share.pages import CACHED_CHANNELS, ProtectedPage, page_cache, setup_signature, typed
@@ -39,6 +40,9 @@ from shucang.share.query import (
     snapshots,
 )
 from shucang.share.tables import now
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ class ReadResult:
                 "masked_columns": self.masked_columns, "dropped_columns": self.dropped_columns}
 
 
-def column_levels(wh: Any, dataset: str, version: int | None) -> tuple[dict[str, tuple[str | None, int]], Any]:
+def column_levels(wh: Warehouse, dataset: str, version: int | None) -> tuple[dict[str, tuple[str | None, int]], Any]:
     """``{column: (sensitive type, level)}`` plus the raw grades to hand on to protection.
 
     Remembered per (dataset, version) for at most :data:`~shucang.share.cache.TTL` (a review in the
@@ -141,12 +145,12 @@ def column_levels(wh: Any, dataset: str, version: int | None) -> tuple[dict[str,
     return caches(wh).grades.fetch((dataset, version), lambda: _column_levels(wh, dataset, version))
 
 
-def _column_levels(wh: Any, dataset: str, version: int | None) -> tuple[dict[str, tuple[str | None, int]], Any]:
+def _column_levels(wh: Warehouse, dataset: str, version: int | None) -> tuple[dict[str, tuple[str | None, int]], Any]:
     grades = column_grades(wh, dataset, version)
     return grades_of(grades), grades
 
 
-def dataset_info(wh: Any, dataset: str) -> Any:
+def dataset_info(wh: Warehouse, dataset: str) -> Any:
     """``wh.dataset(name)`` remembered briefly (owner, open flag and current version; NotFound is not kept)."""
     return caches(wh).datasets.fetch(dataset, lambda: wh.dataset(dataset))
 
@@ -157,7 +161,7 @@ def unseen(dataset: str) -> NotFound:
     return NotFound(f"没有名为 '{dataset}' 的数据集 (no dataset named '{dataset}')")
 
 
-def visible_info(wh: Any, actor: Actor, dataset: str) -> Any:
+def visible_info(wh: Warehouse, actor: Actor, dataset: str) -> Any:
     """The dataset's catalog entry, or :func:`unseen` — for a missing dataset and, for the public, a
     dataset that is not open alike (logged-in users may list the catalog, so they are told which)."""
     try:
@@ -171,7 +175,7 @@ def visible_info(wh: Any, actor: Actor, dataset: str) -> Any:
     return info
 
 
-def current_grant(wh: Any, user: str, dataset: str) -> GrantInfo | None:
+def current_grant(wh: Warehouse, user: str, dataset: str) -> GrantInfo | None:
     """:func:`active_grant`, remembered until the generation stamp moves (any grant change, in any
     process), the TTL passes or the grant's own expiry time comes."""
     memo = caches(wh).grants
@@ -183,12 +187,12 @@ def current_grant(wh: Any, user: str, dataset: str) -> GrantInfo | None:
     return found
 
 
-def dataset_resource(wh: Any, actor: Actor, info: Any) -> Resource:
+def dataset_resource(wh: Warehouse, actor: Actor, info: Any) -> Resource:
     grant = current_grant(wh, actor.name, info.name) if actor.is_authenticated else None
     return Resource("dataset", info.name, info.department, is_open=info.is_open, has_grant=grant is not None)
 
 
-def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = None, action: str = "read",
+def plan_access(wh: Warehouse, actor: Actor, dataset: str, *, version: int | None = None, action: str = "read",
                 snap: Snapshot | None = None, audit: Callable[..., Any] = record_event) -> AccessPlan:
     """Resolve the caller's basis (admin, own department, grant) and per-column visibility; audit refusals
     (through ``audit``: :func:`record_event`, or a buffer committed later from an event loop)."""
@@ -236,7 +240,7 @@ def plan_access(wh: Any, actor: Actor, dataset: str, *, version: int | None = No
     return plan
 
 
-def _checked_version(wh: Any, dataset: str, version: int | None) -> int:
+def _checked_version(wh: Warehouse, dataset: str, version: int | None) -> int:
     if version is None:
         raise InputError(f"数据集 {dataset} 还没有数据 (dataset has no data yet)")
     if version < 1:
@@ -263,14 +267,14 @@ class Released:
     registry: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
 
 
-def _policy(wh: Any) -> Any:
+def _policy(wh: Warehouse) -> Any:
     """The masking policy in force, re-read at most every TTL (≤ 1 s)."""
     from shucang.protect.policy import load_policy
 
     return caches(wh).releases.fetch("policy", lambda: load_policy(wh))
 
 
-def _release_setup(wh: Any, recipient: str, plan: AccessPlan, channel: str) -> tuple[Any, str]:
+def _release_setup(wh: Warehouse, recipient: str, plan: AccessPlan, channel: str) -> tuple[Any, str]:
     """Protection's lookups for this (recipient, dataset version, channel, ceiling, grades), made once per
     TTL (≤ 1 s) and dropped at once when a user, token or grant changes (the generation stamp) — with
     the signature of what they contain (the key of remembered pages, see ``shucang.share.pages``)."""
@@ -284,7 +288,7 @@ def _release_setup(wh: Any, recipient: str, plan: AccessPlan, channel: str) -> t
     return caches(wh).releases.fetch((recipient, channel, plan.key), prepare)
 
 
-def release(wh: Any, actor: Actor, plan: AccessPlan, table: pa.Table, *, channel: str,
+def release(wh: Warehouse, actor: Actor, plan: AccessPlan, table: pa.Table, *, channel: str,
             prepared: tuple[Any, str] | None = None) -> Released:
     """The one exit: ``protect_for_recipient`` masks above the caller's level and fingerprints for them.
 
@@ -348,7 +352,7 @@ def prepare_query(plan: AccessPlan, snap: Snapshot, columns: list[str] | None, f
     return prepared
 
 
-def serve_page(wh: Any, actor: Actor, plan: AccessPlan, snap: Snapshot, query: PreparedQuery, *, limit: int,
+def serve_page(wh: Warehouse, actor: Actor, plan: AccessPlan, snap: Snapshot, query: PreparedQuery, *, limit: int,
                cursor: str | None, channel: str,
                remembered_only: bool = False) -> tuple[Released, str | None, ProtectedPage | None] | None:
     """The page released for the caller (rows, next cursor, and the remembered page when there is one).
@@ -384,7 +388,7 @@ def serve_page(wh: Any, actor: Actor, plan: AccessPlan, snap: Snapshot, query: P
     return released, page.next_cursor, stored if cache.put(key, stored) else None
 
 
-def read_rows(wh: Any, actor: Actor, dataset: str, *, columns: list[str] | None = None, filter: Any = None,
+def read_rows(wh: Warehouse, actor: Actor, dataset: str, *, columns: list[str] | None = None, filter: Any = None,
               sort: list[str] | str | None = None, limit: int = 100, cursor: str | None = None,
               version: int | None = None, channel: str = "api", fmt: str = "json") -> ReadResult:
     """One page of rows the caller may see, masked and fingerprinted for them, and audited."""
@@ -394,7 +398,7 @@ def read_rows(wh: Any, actor: Actor, dataset: str, *, columns: list[str] | None 
     return result
 
 
-def read_remembered(wh: Any, actor: Actor, dataset: str, *, columns: list[str] | None = None, filter: Any = None,
+def read_remembered(wh: Warehouse, actor: Actor, dataset: str, *, columns: list[str] | None = None, filter: Any = None,
                     sort: list[str] | str | None = None, limit: int = 100, cursor: str | None = None,
                     version: int | None = None, channel: str = "api", fmt: str = "json",
                     audit: Callable[..., Any]) -> ReadResult | None:
@@ -409,7 +413,7 @@ def read_remembered(wh: Any, actor: Actor, dataset: str, *, columns: list[str] |
                  version=version, channel=channel, fmt=fmt, audit=audit, remembered_only=True)
 
 
-def _read(wh: Any, actor: Actor, dataset: str, *, columns: list[str] | None, filter: Any,
+def _read(wh: Warehouse, actor: Actor, dataset: str, *, columns: list[str] | None, filter: Any,
           sort: list[str] | str | None, limit: int, cursor: str | None, version: int | None, channel: str, fmt: str,
           audit: Callable[..., Any], remembered_only: bool) -> ReadResult | None:
     action = "read" if fmt == "json" else "export"
@@ -452,7 +456,7 @@ def _read(wh: Any, actor: Actor, dataset: str, *, columns: list[str] | None, fil
                       released.dropped, plan.basis, remembered)
 
 
-def aggregate(wh: Any, actor: Actor, dataset: str, *, group_by: list[str] | None = None,
+def aggregate(wh: Warehouse, actor: Actor, dataset: str, *, group_by: list[str] | None = None,
               measures: list[dict[str, Any]] | None = None, filter: Any = None, sort: list[str] | str | None = None,
               limit: int = 1000, version: int | None = None, fmt: str = "json") -> ReadResult:
     """Grouped count/sum/avg/min/max over columns the caller sees in clear (nothing masked goes in)."""
@@ -475,7 +479,7 @@ def aggregate(wh: Any, actor: Actor, dataset: str, *, group_by: list[str] | None
     return ReadResult(table, dataset, plan.version, shown, basis=plan.basis)
 
 
-def describe(wh: Any, actor: Actor, dataset: str) -> dict[str, Any]:
+def describe(wh: Warehouse, actor: Actor, dataset: str) -> dict[str, Any]:
     """Catalog entry + columns (type, sensitive type, level) + what this caller may do with it."""
     visible_info(wh, actor, dataset)
     info = wh.dataset(dataset)

@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pyarrow as pa
@@ -29,6 +29,9 @@ from shucang.web.exports import APP, MEDIA, TitleBlock, arrow_to_xlsx
 from shucang.web.i18n import gettext, request_lang
 from shucang.web.numbers import BEIJING
 
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
+
 router = APIRouter(include_in_schema=False)
 
 PAGE = 10_000
@@ -36,7 +39,7 @@ MAX_XLSX_ROWS = 200_000
 """Above this an XLSX would be too big to build in memory; CSV has no such limit."""
 
 
-def row_count(wh: Any, actor: Any, name: str) -> int | None:
+def row_count(wh: Warehouse, actor: Any, name: str) -> int | None:
     """How many rows this caller may download (the grant's row filter applied), or None if unknown."""
     try:
         result = aggregate(wh, actor, name, measures=[{"fn": "count", "column": None}], limit=1)

@@ -9,7 +9,7 @@ only for callers allowed to see them; everyone else sees aggregates with small g
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -21,6 +21,9 @@ from shucang.web.i18n import gettext, request_lang
 from shucang.web.memo import memo
 from shucang.web.render import page
 from shucang.web.tables import Column, Table, to_csv
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -98,7 +101,7 @@ def overview_data(request: Request) -> dict[str, Any]:
             "map": drawn, "towns": towns, "tables": tables, "measure": data["trend"]["measure"]}
 
 
-def _memo_key(wh: Any, what: str, actor: Any, *parts: Any) -> tuple[Any, ...]:
+def _memo_key(wh: Warehouse, what: str, actor: Any, *parts: Any) -> tuple[Any, ...]:
     """What an aggregate page depends on: the bound dataset's version, the arguments, admin or not
     (suppression), and the county's chain file (its modification time)."""
     from shucang.economy.binding import default_dataset
@@ -109,7 +112,7 @@ def _memo_key(wh: Any, what: str, actor: Any, *parts: Any) -> tuple[Any, ...]:
             chains.stat().st_mtime if chains.exists() else None, *parts)
 
 
-def _chain_ids(wh: Any) -> dict[str, str]:
+def _chain_ids(wh: Warehouse) -> dict[str, str]:
     from shucang.economy.reference import load_chains
 
     return {c.name: c.id for c in load_chains(wh.settings.home)}

@@ -8,11 +8,14 @@ language the API takes (``{"and": [{"column", "op", "value"}]}``, see ``shucang.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shucang.errors import ShucangError
 from shucang.web.dictionary import column_label
 from shucang.web.i18n import N_, gettext
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 MAX_VALUES = 60
 """Columns with more distinct values get a free text box (with the dictionary's label) instead."""
@@ -25,7 +28,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def column_choices(wh: Any, dataset: str, columns: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+def column_choices(wh: Warehouse, dataset: str, columns: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """``[{name, label, level, type, values}]`` for the builder (``values`` empty when not offered)."""
     estimates = {c.name: c.distinct_estimate for c in wh.columns(dataset)}
     out = []

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shucang.web.dictionary import column_label
 from shucang.web.i18n import N_, gettext
 from shucang.web.numbers import to_beijing
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 CODES: dict[str, str] = {
     # request workflow and grants
@@ -145,7 +148,7 @@ def describe_filter(spec: Any, lang: str, names: dict[str, str] | None = None) -
     return re.sub(r"\s+", " ", f"{label} {word} {shown}").strip()
 
 
-def display_names(wh: Any) -> dict[str, str]:
+def display_names(wh: Warehouse) -> dict[str, str]:
     """Login id → display name of every account that has one (empty without the sharing stage)."""
     try:
         from shucang.share.identity import list_users

@@ -11,7 +11,7 @@ CSRF token (the session's own once logged in; a double-submit cookie on the logi
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -29,6 +29,9 @@ from shucang.shell.login import do_login, login_response
 from shucang.shell.request import SESSION_COOKIE, check_open_rate, get_actor, get_warehouse
 from shucang.web.i18n import request_lang
 from shucang.web.render import check_csrf, page
+
+if TYPE_CHECKING:
+    from shucang.warehouse import Warehouse
 
 router = APIRouter(include_in_schema=False)
 
@@ -189,7 +192,7 @@ def request_page(request: Request, request_id: int = Path(..., ge=1, le=2**62)) 
                    active="requests")
 
 
-def _masking_preview(wh: Any, found: Any) -> dict[str, Any]:
+def _masking_preview(wh: Warehouse, found: Any) -> dict[str, Any]:
     """The requester's clearance and, per requested column, its level and whether it would be masked:
     a grant never lifts a column above ``min(clearance, granted level)``."""
     from shucang.share.reads import column_levels

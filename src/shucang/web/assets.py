@@ -22,7 +22,8 @@ from shucang.shell.static import STATIC_DIR, STATIC_PREFIX, static_url
 
 __all__ = ["ECHARTS", "HTMX", "STATIC_DIR", "STATIC_PREFIX", "CachedStaticFiles", "static_url"]
 
-ECHARTS = "vendor/echarts-5.6.0.min.js"
+ECHARTS = "vendor/echarts-5.6.0-cockpit.min.js"
+"""ECharts 5.6.0 with only the charts and components the cockpit uses (built by tools/echarts/build.sh)."""
 HTMX = "vendor/htmx-2.0.11.min.js"
 
 

@@ -24,7 +24,7 @@ from shucang.web import plan_data
 from shucang.web.exports import export_response
 from shucang.web.i18n import N_, gettext, request_lang
 from shucang.web.indicator_chart import indicator_chart
-from shucang.web.labels import actor_label, code_label
+from shucang.web.labels import actor_label, code_label, display_name, display_names
 from shucang.web.memo import forget
 from shucang.web.overview_views import indicator_table
 from shucang.web.render import check_csrf, page
@@ -89,13 +89,15 @@ def indicator_data(wh: Warehouse, indicator_id: str, lang: str, plan_id: str | N
         Column("updated_by", _("By")), Column("updated_at", _("Updated"), "when")], value_rows,
         export_url=f"{base}/indicators/{ind['id']}/export/values")
     history = monitor.value_history(wh, plan.id, ind["id"], limit=200)
+    names = display_names(wh)
     history_table = Table("history", _("Edit history"), [
         Column("at", _("Time"), "when"), Column("period", _("Period")), Column("action", _("Action")),
         Column("old", _("Old value"), "number"), Column("new", _("New value"), "number"),
-        Column("source", _("Source")), Column("actor", _("By")), Column("note", _("Note"))],
+        Column("source", _("Source")), Column("actor", _("By"), "person"), Column("note", _("Note"))],
         [{"at": h.at, "period": h.period, "action": code_label(h.action, lang),
           "old": h.old_value, "new": h.new_value, "source": source_label(h.source, lang),
-          "actor": actor_label(h.actor, lang), "note": h.note}
+          "actor": actor_label(h.actor, lang) if str(h.actor).startswith("system:")
+          else display_name(h.actor, names), "note": h.note}
          for h in history],
         export_url=f"{base}/indicators/{ind['id']}/export/history")
     lineage_links = sorted({(name, ver) for v in values for name, ver in (v.get("lineage") or {}).items()

@@ -9,14 +9,10 @@ key, so an event is queued for a webhook once.
 
 from __future__ import annotations
 
-import threading
-import weakref
-from datetime import UTC, datetime
-from typing import Any
-
 import sqlalchemy as sa
 
-from shucang.warehouse.migrations import MigrationStep, create_tables_step, ensure_schema
+from shucang.warehouse.catalog import as_utc, utc_now
+from shucang.warehouse.migrations import MigrationStep, Schema, create_tables_step
 
 COMPONENT = "city"
 metadata = sa.MetaData()
@@ -112,27 +108,10 @@ outbox = sa.Table(
 
 MIGRATIONS: list[MigrationStep] = [create_tables_step(metadata)]
 
-_ready: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
-_ready_lock = threading.Lock()
+SCHEMA = Schema(COMPONENT, MIGRATIONS)
+ensure_tables = SCHEMA.ensure
+"""Create or migrate the tables once per engine; returns the engine for chaining."""
 
 
-def ensure_tables(engine: sa.Engine) -> sa.Engine:
-    """Create or migrate the city tables once per engine; returns the engine for chaining."""
-    if engine in _ready:
-        return engine
-    with _ready_lock:
-        if engine not in _ready:
-            ensure_schema(engine, COMPONENT, MIGRATIONS)
-            _ready.add(engine)
-    return engine
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def aware(value: Any) -> Any:
-    """SQLite hands datetimes back naive; they were written in UTC."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+now = utc_now
+aware = as_utc

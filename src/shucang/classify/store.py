@@ -11,7 +11,6 @@ the catalog for columns graded L3+ are masked so the catalog itself does not lea
 from __future__ import annotations
 
 import logging
-import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,7 @@ import sqlalchemy as sa
 from shucang.classify import grade as G
 from shucang.classify.classifier import ColumnClassification, classify_table
 from shucang.errors import InputError, NotFound
-from shucang.warehouse.migrations import create_tables_step, ensure_schema
+from shucang.warehouse.migrations import Schema, create_tables_step
 
 if TYPE_CHECKING:
     from shucang.warehouse import IngestResult, Warehouse
@@ -84,16 +83,12 @@ drift = sa.Table(
     sa.Column("detected_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-_ready: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
-"""Engines whose tables exist (weak, not by ``id()``: a new engine may reuse a closed one's id)."""
+SCHEMA = Schema(COMPONENT, [create_tables_step(metadata)])
 
 
 def ensure_tables(wh: Warehouse) -> None:
     """Create or migrate this stage's catalog tables (once per engine and process)."""
-    if wh.engine in _ready:
-        return
-    ensure_schema(wh.engine, COMPONENT, [create_tables_step(metadata)])
-    _ready.add(wh.engine)
+    SCHEMA.ensure(wh.engine)
 
 
 @dataclass(frozen=True)

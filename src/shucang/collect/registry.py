@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from shucang.collect import catalog as cat
 from shucang.collect.secrets import delete_secret, env_name, key_file, save_secret
 from shucang.errors import Conflict, InputError, NotFound
-from shucang.warehouse.migrations import ensure_schema
+from shucang.warehouse.catalog import as_utc, utc_now
+from shucang.warehouse.migrations import Schema
 from shucang.warehouse.models import check_dataset_name
 
 if TYPE_CHECKING:
@@ -23,18 +24,16 @@ SOURCE_CADENCES = ("hourly", "daily", "weekly", "monthly")
 SOURCE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
+now = utc_now
+aware = as_utc
 
 
-def aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+SCHEMA = Schema(cat.COMPONENT, cat.MIGRATIONS)
 
 
 def ensure_tables(wh: Warehouse) -> None:
-    ensure_schema(wh.engine, cat.COMPONENT, cat.MIGRATIONS)
+    """Create or migrate the collection tables (once per engine and process)."""
+    SCHEMA.ensure(wh.engine)
 
 
 @dataclass

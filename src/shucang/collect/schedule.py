@@ -66,7 +66,7 @@ def status(wh: Warehouse, source: Source, at: datetime | None = None) -> dict[st
         "running": bool(last is not None and last.status == "running"),
         "last_status": last.status if last is not None else None,
         "last_run_at": (aware(last.started_at) or at).isoformat() if last is not None else None,
-        "last_ok_at": aware(last_ok.started_at).isoformat() if last_ok is not None else None,  # type: ignore[union-attr]
+        "last_ok_at": aware(last_ok.started_at).isoformat() if last_ok is not None else None,
         "last_error": next((h.error for h in finished if h.status != "ok"), None) if failures else None,
         "failures": failures, "failing": failures > 0, "late": late,
         "next_due": next_due.isoformat() if next_due else None,

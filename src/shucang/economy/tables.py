@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from shucang.warehouse.migrations import MigrationStep, create_tables_step, ensure_schema
+from shucang.warehouse.migrations import MigrationStep, Schema, create_tables_step
 
 COMPONENT = "economy"
 metadata = sa.MetaData()
@@ -53,12 +53,7 @@ periods = sa.Table(
 
 MIGRATIONS: list[MigrationStep] = [create_tables_step(metadata, "economy_bindings", "economy_alerts"),
                                    create_tables_step(metadata, "economy_periods")]
-_ready: set[int] = set()
-
-
-def ensure_tables(engine: sa.Engine) -> None:
-    """Create or migrate the economy tables (once per engine and process)."""
-    if id(engine) in _ready:
-        return
-    ensure_schema(engine, COMPONENT, MIGRATIONS)
-    _ready.add(id(engine))
+SCHEMA = Schema(COMPONENT, MIGRATIONS)
+ensure_tables = SCHEMA.ensure
+"""Create or migrate the economy tables (once per engine and process: not by ``id()``, which a new engine
+may reuse)."""

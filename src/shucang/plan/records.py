@@ -7,12 +7,10 @@ SQLAlchemy Core tables created by numbered migrations, so SQLite and PostgreSQL 
 
 from __future__ import annotations
 
-import weakref
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 
-from shucang.warehouse.migrations import create_tables_step, ensure_schema
+from shucang.warehouse.catalog import as_utc, utc_now
+from shucang.warehouse.migrations import Schema, create_tables_step
 
 COMPONENT = "plan-lifecycle"
 metadata = sa.MetaData()
@@ -95,20 +93,13 @@ plan_lag_notes = sa.Table(  # 滞后原因与下一步措施, written by the res
 )
 
 MIGRATIONS = [create_tables_step(metadata)]
-_ready: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+SCHEMA = Schema(COMPONENT, MIGRATIONS)
 
 
 def ensure_lifecycle_schema(engine: sa.Engine) -> None:
     """Create or migrate the lifecycle tables once per engine."""
-    if engine not in _ready:
-        ensure_schema(engine, COMPONENT, MIGRATIONS)
-        _ready.add(engine)
+    SCHEMA.ensure(engine)
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes: they were written in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+now = utc_now
+aware = as_utc

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import weakref
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shucang.errors import InputError
-from shucang.warehouse.migrations import create_tables_step, ensure_schema
+from shucang.warehouse.migrations import Schema, create_tables_step
 
 COMPONENT = "plan"
 metadata = sa.MetaData()
@@ -61,14 +60,12 @@ plan_value_audit = sa.Table(
 sa.Index("ix_plan_value_audit_plan", plan_value_audit.c.plan_id, plan_value_audit.c.indicator_id)
 
 MIGRATIONS = [create_tables_step(metadata)]
-_ready: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+SCHEMA = Schema(COMPONENT, MIGRATIONS)
 
 
 def ensure_plan_schema(engine: sa.Engine) -> None:
     """Create or migrate the plan tables once per engine."""
-    if engine not in _ready:
-        ensure_schema(engine, COMPONENT, MIGRATIONS)
-        _ready.add(engine)
+    SCHEMA.ensure(engine)
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,9 @@ made with (see :mod:`shucang.protect.keys`).
 
 from __future__ import annotations
 
-import weakref
-
 import sqlalchemy as sa
 
-from shucang.warehouse.migrations import MigrationStep, create_tables_step, ensure_schema
+from shucang.warehouse.migrations import MigrationStep, Schema, create_tables_step
 
 COMPONENT = "protect"
 metadata = sa.MetaData()
@@ -73,14 +71,6 @@ decoys = sa.Table(
 MIGRATIONS: list[MigrationStep] = [create_tables_step(metadata, "protect_recipients", "protect_extracts",
                                                       "protect_rules"),
                                    create_tables_step(metadata, "protect_decoys")]
-_ready: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
-"""Engines whose protect tables exist (weak: an ``id()`` of a closed engine may be reused by a new one,
-which then skipped creating its tables — seen as 'no such table: protect_recipients')."""
-
-
-def ensure_tables(engine: sa.Engine) -> None:
-    """Create or migrate the protect tables (once per engine and process)."""
-    if engine in _ready:
-        return
-    ensure_schema(engine, COMPONENT, MIGRATIONS)
-    _ready.add(engine)
+SCHEMA = Schema(COMPONENT, MIGRATIONS)
+ensure_tables = SCHEMA.ensure
+"""Create or migrate the protect tables (once per engine and process)."""

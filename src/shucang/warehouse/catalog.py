@@ -7,6 +7,7 @@ recorded (a crash between the two) is invisible and is rolled back by ``check --
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -92,3 +93,16 @@ def inserted_id(result: sa.CursorResult[Any]) -> int:
     if key is None:  # pragma: no cover - every catalog table has an integer key
         raise RuntimeError("INSERT returned no primary key")
     return int(key[0])
+
+
+def utc_now() -> datetime:
+    """Now, in UTC: every time the catalog stores."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: Any) -> Any:
+    """A datetime read back from the catalog made aware again (SQLite hands them back naive; they were
+    written in UTC); anything else is returned as it is."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

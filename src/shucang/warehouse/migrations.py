@@ -8,6 +8,8 @@ move forward the same way. Steps are written with SQLAlchemy Core so they run on
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -69,3 +71,28 @@ def ensure_schema(engine: sa.Engine, component: str, steps: Sequence[MigrationSt
             )
         current = number
     return current
+
+
+class Schema:
+    """One stage's catalog tables — its component name and numbered steps — made ready once per engine.
+
+    Every stage declares its tables once (a ``MetaData`` and a list of steps) and creates them through
+    :meth:`ensure`, so the once-per-engine memo is written here only. It is weak: a closed engine's
+    ``id()`` can be reused by a new one, which must not be taken for ready.
+    """
+
+    def __init__(self, component: str, steps: Sequence[MigrationStep]) -> None:
+        self.component = component
+        self.steps = list(steps)
+        self._ready: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def ensure(self, engine: sa.Engine) -> sa.Engine:
+        """Apply the missing steps (once per engine and process); returns the engine for chaining."""
+        if engine in self._ready:
+            return engine
+        with self._lock:
+            if engine not in self._ready:
+                ensure_schema(engine, self.component, self.steps)
+                self._ready.add(engine)
+        return engine

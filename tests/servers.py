@@ -15,6 +15,12 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's chromium: the browser tests never download one."""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+"""How every browser test starts it (the background-networking flags: this machine has no network)."""
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

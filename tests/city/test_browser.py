@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.servers import serve_home
+from tests.servers import CHROMIUM_ARGS, serve_home
 
 CHROMIUM = Path(os.environ.get("SHUCANG_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
+ARGS = CHROMIUM_ARGS
 PASSWORD = "city-test-Pa55word!"
 
 pytestmark = pytest.mark.browser

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import xlsxwriter
+from tests.servers import CHROMIUM_ARGS
 
 from shucang.settings import Settings
 
@@ -130,9 +131,7 @@ def test_upload_and_confirm_in_chromium(upload_home: Path, tmp_path: Path, cli) 
     book = tmp_path / "低保名单.xlsx"
     make_workbook(book)
     with serve_home(upload_home, ready_path="/api/v1/auth/me", seconds=20) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run"])
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             errors: list[str] = []
             page = browser.new_context().new_page()

@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 from tests.conftest import invoke_cli
 from tests.plan.test_web_plans import NEXT, fill_draft
-from tests.servers import serve_home
+from tests.servers import CHROMIUM_ARGS, serve_home
 
 CHROMIUM = Path(os.environ.get("SHUCANG_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
+ARGS = CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():

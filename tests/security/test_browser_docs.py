@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.servers import serve_home
+from tests.servers import CHROMIUM_ARGS, serve_home
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def server(share_home: Path) -> Iterator[str]:
-    with serve_home(share_home, ready_path="/api/v1/auth/me", seconds=15) as base:
+    with serve_home(share_home, ready_path="/api/v1/auth/me", seconds=60) as base:
         yield base
 
 
@@ -25,9 +25,7 @@ def test_swagger_ui_draws_offline_under_the_csp(server: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run"])
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             problems: list[str] = []

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.servers import serve_home
+from tests.servers import CHROMIUM_ARGS, serve_home
 
 from .conftest import PASSWORD
 
@@ -29,9 +29,7 @@ def test_request_filed_approved_and_used_in_chromium(server: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run"])
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             errors: list[str] = []
 

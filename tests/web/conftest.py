@@ -11,12 +11,12 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from tests.servers import CHROMIUM_ARGS
 
 from shucang.settings import Settings
 
 CHROMIUM = Path(os.environ.get("SHUCANG_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
+ARGS = CHROMIUM_ARGS
 BROWSER_PASSWORD = "cockpit-test-Pa55word!"
 
 

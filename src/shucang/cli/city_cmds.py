@@ -6,13 +6,12 @@ Handling steps are audited under the operator's login name (``cli:<login>``, or 
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from shucang.cli.context import emit_json, get_context
+from shucang.cli.context import emit_json, get_context, operator_name
 from shucang.errors import InputError
 
 if TYPE_CHECKING:
@@ -35,13 +34,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(alerts_app, name="alerts")
 
 
-def _actor(name: str | None) -> str:
-    if name and name.strip():
-        return name.strip()[:128]
-    try:
-        return f"cli:{getpass.getuser()}"[:128]
-    except (KeyError, OSError):
-        return "cli:operator"
+_actor = operator_name
 
 
 def _wh(ctx: typer.Context) -> Any:

@@ -67,3 +67,13 @@ class LazyModule(ModuleType):
 
 def lazy_module(name: str) -> Any:
     return LazyModule(name)
+
+
+def operator_name(name: str | None = None) -> str:
+    """Who a CLI step is recorded under: ``--actor NAME`` when given, else the local operator
+    (``cli:<OS user>``, the one :func:`shucang.share.access.cli_actor`)."""
+    if name and name.strip():
+        return name.strip()[:128]
+    from shucang.share.access import cli_actor
+
+    return cli_actor().name

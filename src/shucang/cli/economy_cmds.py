@@ -191,15 +191,9 @@ def mujun_cmd(ctx: typer.Context, year: int = typer.Option(None, "--year", help=
 
 def _cli_actor() -> Any:
     """The local operator owns the warehouse files: the CLI reads as an admin (as the other stages' CLIs do)."""
-    import getpass
+    from shucang.share.access import cli_actor
 
-    from shucang.share.access import Actor
-
-    try:
-        name = f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        name = "cli:operator"
-    return Actor(name=name[:128], role="admin", clearance=4, via="cli")
+    return cli_actor()
 
 
 @economy_app.command("portrait")

@@ -7,14 +7,13 @@ warehouse files). With no plan named, commands use the bundled Cixi plan (``cixi
 
 from __future__ import annotations
 
-import getpass
 import shutil
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from shucang.cli.context import emit_json, get_context
+from shucang.cli.context import emit_json, get_context, operator_name
 from shucang.errors import Conflict, InputError
 
 plan_app = typer.Typer(help="规划监测 (plan monitoring: targets, actual values, progress, projections)",
@@ -32,13 +31,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(plan_app, name="plan")
 
 
-def _actor(name: str | None) -> str:
-    if name and name.strip():
-        return name.strip()[:128]
-    try:
-        return f"cli:{getpass.getuser()}"[:128]
-    except (KeyError, OSError):
-        return "cli:operator"
+_actor = operator_name
 
 
 def _fmt(x: Any, digits: int = 2) -> str:

@@ -100,6 +100,26 @@ def test_enterprise_flags_match_the_registry(demo_any: dict[str, DemoTable]) -> 
     assert mismatched == 0
 
 
+def test_industry_codes_agree_across_datasets_and_with_the_flag(demo_small: dict[str, DemoTable]) -> None:
+    """industrial_monthly carries the code economy_monthly gives each enterprise, and a code is a
+    digital-core code exactly where the enterprise is flagged core (so both calibers agree on the demo)."""
+    from shucang.plan import industry_codes
+
+    con = duckdb.connect()
+    for name in ("industrial_monthly", "economy_monthly"):
+        con.register(name, demo_small[name].table)
+    industry_codes.register(con)
+    missing, other_code, disagree = con.execute("""
+        SELECT count(*) FILTER (WHERE NOT regexp_full_match(coalesce(m.industry_code, ''), '[0-9]{4}')),
+               count(*) FILTER (WHERE e.code IS DISTINCT FROM m.industry_code),
+               count(*) FILTER (WHERE is_digital_core_code(m.industry_code) <> m.is_digital_core)
+        FROM industrial_monthly m
+        LEFT JOIN (SELECT DISTINCT "统一社会信用代码" AS uscc, "行业代码" AS code FROM economy_monthly) e USING (uscc)
+    """).fetchone()
+    assert (missing, other_code, disagree) == (0, 0, 0)
+    assert con.execute("SELECT count(*) FILTER (WHERE is_digital_core) FROM industrial_monthly").fetchone()[0] > 0
+
+
 def test_patent_numbers_have_valid_check_characters(demo_small: dict[str, DemoTable]) -> None:
     weights = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
     pt = demo_small["patents"].table

@@ -54,3 +54,15 @@ def test_seeding_twice_changes_nothing(seeded: Any) -> None:
     planlib.seed_demo_plan(seeded)
     assert len(planlib.value_history(seeded, limit=10_000)) == before
     assert not any(r.stale for r in planlib.plan_status(seeded))
+
+
+def test_demo_core_industry_metrics_are_computed_from_industry_codes(seeded: Any) -> None:
+    """The demo's 规上工业企业月报 carries GB/T 4754 codes, so the core-industry metrics use them (and
+    still give the designed series: the codes agree with the registry's flag) and say so."""
+    from shucang.demo.design import metric_values
+
+    for indicator, design in (("digital_core_value_added", "digital_core_value_added"),
+                              ("digital_core_rd_ratio", "digital_core_rd_ratio")):
+        values = {v["period"]: v for v in planlib.indicator_series(seeded, None, indicator)["values"]}
+        assert {int(p): v["value"] for p, v in values.items()} == metric_values(design)
+        assert all("按行业代码" in v["note"] and "数字经济及其核心产业统计分类" in v["note"] for v in values.values())

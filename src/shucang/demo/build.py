@@ -24,7 +24,7 @@ from shucang.demo.city_feeds import (
 )
 from shucang.demo.design import DATASETS, DEPARTMENTS, TOPICS
 from shucang.demo.digitalisation import enterprise_cloud, industrial_robots, smart_factories
-from shucang.demo.economy import economy_tables
+from shucang.demo.economy import codes_for, economy_tables
 from shucang.demo.enterprises import generate_registry
 from shucang.demo.hotline import hotline_12345
 from shucang.demo.industry import industrial_monthly
@@ -89,7 +89,8 @@ def generate_tables(*, scale: float = 1.0, seed: int = 2021, progress: Progress 
         "population": lambda: population.table,
         "enterprise_registry": lambda: registry.table,
         "enterprise_cloud": lambda: enterprise_cloud(_stream(seed, "enterprise_cloud"), registry),
-        "industrial_monthly": lambda: industrial_monthly(_stream(seed, "industrial_monthly"), registry),
+        "industrial_monthly": lambda: industrial_monthly(_stream(seed, "industrial_monthly"), registry,
+                                                         lambda uscc: codes_for(economy()[0], uscc)),
         "industrial_robots": lambda: industrial_robots(_stream(seed, "industrial_robots"), registry),
         "patents": lambda: patents(_stream(seed, "patents"), registry, population),
         "online_retail": lambda: online_retail(_stream(seed, "online_retail"), scale, registry),

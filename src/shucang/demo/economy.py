@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from shucang.demo.columns import join, num, pick
 from shucang.demo.enterprises import Registry
@@ -26,7 +27,7 @@ CODE_POOLS: tuple[tuple[tuple[str, ...], float, float], ...] = (
     (("3451", "3452"), 8, 0.06),  # 轴承
     (("3525",), 7, 0.07),  # 模具
     (("3670",), 11, 0.09),  # 汽车零部件
-    (("3421", "3422", "3491", "3493"), 6, 0.10),  # 智能装备
+    (("3421", "3422", "3424", "3493"), 6, 0.10),  # 智能装备 (not 3491/3492: robots are a digital-core code)
     (("3821", "3824", "3831", "3879"), 10, 0.06),  # 电工电器
     (("1711", "1751", "2822", "2829"), 9, -0.06),  # 化纤纺织: slower than the county
     (("2929", "3311", "3399", "2927", "3130"), 15, 0.05),  # other manufacturing
@@ -34,6 +35,14 @@ CODE_POOLS: tuple[tuple[tuple[str, ...], float, float], ...] = (
 CORE_CODES = ("3969", "3982", "3976", "3964", "3922")
 """Digital-core manufacturing codes (数字产品制造业) given to the registry's core enterprises."""
 SEASON = np.array([0.92, 0.62, 1.0, 1.0, 1.02, 1.05, 1.0, 0.98, 1.04, 1.02, 1.08, 1.27])
+
+
+def codes_for(monthly: pa.Table, uscc: pa.Array) -> pa.Array:
+    """The industry code ``economy_monthly`` gives each enterprise of ``uscc`` (null where it has none),
+    so the other enterprise datasets carry the same code."""
+    pairs = monthly.group_by(["统一社会信用代码", "行业代码"]).aggregate([])
+    at = pc.index_in(uscc, value_set=pairs.column("统一社会信用代码").combine_chunks())
+    return pc.take(pairs.column("行业代码").combine_chunks(), at)
 
 
 def last_complete_month(as_of: date | None) -> tuple[int, int]:

@@ -7,6 +7,8 @@ productivity; the other rows follow fixed yearly totals too, so every aggregate 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 
@@ -57,8 +59,10 @@ def other_totals() -> dict[str, dict[int, int]]:
     return {"added_value": added, "revenue": revenue, "rd_expense": rd, "employees": employees}
 
 
-def industrial_monthly(rng: np.random.Generator, reg: Registry) -> pa.Table:
-    """One row per above-scale enterprise and month."""
+def industrial_monthly(rng: np.random.Generator, reg: Registry,
+                       codes: Callable[[pa.Array], pa.Array] | None = None) -> pa.Table:
+    """One row per above-scale enterprise and month; ``codes`` gives each enterprise's 4-digit industry
+    code (the one of ``economy_monthly``), so core-industry figures can be computed from codes too."""
     firms = np.flatnonzero(reg.above)
     n_firms = len(firms)
     firm = np.repeat(firms, MONTHS)
@@ -86,11 +90,13 @@ def industrial_monthly(rng: np.random.Generator, reg: Registry) -> pa.Table:
     output = np.round(revenue * rng.uniform(0.96, 1.06, len(firm)))
     rate = np.asarray(NEW_PRODUCT_RATE)[year - YEARS[0]] * rng.uniform(0.7, 1.3, len(firm))
     info = reg.take(firm, ("uscc", "company_name", "town"))
+    industry_code = codes(info["uscc"]) if codes else pa.nulls(len(firm), pa.string())
     return pa.table({
         "uscc": info["uscc"],
         "company_name": info["company_name"],
         "town": info["town"],
         "month": dates(ymd(year, month)),
+        "industry_code": industry_code,
         "is_digital_core": pa.array(core),
         "output_value": pa.array(output),
         "revenue": pa.array(revenue),

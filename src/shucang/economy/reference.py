@@ -1,8 +1,10 @@
 """Bundled reference data: industry chains and the digital-economy core industries, by industry code.
 
-Both are GB/T 4754-2017 code lists shipped as YAML with their sources (``data/``). A county edits its
-chains in ``<home>/economy/chains.yaml``: chains there replace bundled ones with the same id, add new
-ones, or switch one off with ``enabled: false``. Codes are prefixes: ``385`` covers 3851 … 3859.
+Both are GB/T 4754-2017 code lists shipped as YAML with their sources: the chains here (``data/``),
+the core industries in the plan stage (:mod:`shucang.plan.industry_codes`), whose metrics read them
+too. A county edits its chains in ``<home>/economy/chains.yaml``: chains there replace bundled ones
+with the same id, add new ones, or switch one off with ``enabled: false``. Codes are prefixes:
+``385`` covers 3851 … 3859.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from typing import Any
 import yaml
 
 from shucang.errors import InputError
+from shucang.plan.industry_codes import DigitalCore, digital_core, is_digital_core_sql
+
+__all__ = ["Chain", "DigitalCore", "chain_prefixes", "chains_source", "digital_core", "is_digital_core_sql",
+           "load_chains"]
 
 
 @dataclass(frozen=True)
@@ -85,35 +91,3 @@ def chain_prefixes(chains: list[Chain]) -> tuple[list[str], list[str], list[str]
     """Parallel lists (prefix, chain id, chain name) for a SQL join on ``starts_with``."""
     rows = [(p, c.id, c.name) for c in chains for p in c.codes]
     return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
-
-
-@dataclass(frozen=True)
-class DigitalCore:
-    """The 数字经济核心产业 code list with its source."""
-
-    source: str
-    categories: dict[str, str]
-    codes: tuple[tuple[str, str, str, bool], ...]
-    """(code prefix, category 01–04, name, partial)."""
-
-    def category_of(self, code: str | None) -> str | None:
-        if not code:
-            return None
-        best = max((c for c in self.codes if str(code).startswith(c[0])), key=lambda c: len(c[0]), default=None)
-        return best[1] if best else None
-
-    def prefixes(self) -> tuple[list[str], list[str]]:
-        return [c[0] for c in self.codes], [c[1] for c in self.codes]
-
-
-def digital_core() -> DigitalCore:
-    data = _bundled("digital_core.yaml")
-    codes = tuple((str(c["code"]), str(c["category"]), str(c["name"]), bool(c.get("partial", False)))
-                  for c in data["codes"])
-    return DigitalCore(str(data["source"]), {str(k): str(v) for k, v in data["categories"].items()}, codes)
-
-
-def is_digital_core_sql(column: str) -> tuple[str, list[str]]:
-    """A SQL predicate (and its one list parameter) true where ``column`` is a core-industry code."""
-    prefixes, _ = digital_core().prefixes()
-    return f"len(list_filter(?::VARCHAR[], p -> starts_with(CAST({column} AS VARCHAR), p))) > 0", prefixes

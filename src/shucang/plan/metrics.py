@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from shucang.errors import InputError, NotFound, ShucangError
+from shucang.plan import industry_codes
 from shucang.plan.model import Indicator, Metric, Plan
 from shucang.plan.store import Period, StoredValue, read_values, write_value
 
@@ -33,6 +34,9 @@ class MetricResult:
     metric: str
     values: dict[int, float]
     lineage: dict[str, Any]
+    caliber: str = ""
+    """For a metric with ``by_industry_code``: ``industry_code`` or ``flag`` (which SQL ran)."""
+    caliber_note: str = ""
 
 
 @dataclass
@@ -113,11 +117,15 @@ def evaluate_metrics(wh: Warehouse, plan: Plan, metrics: list[Metric], versions:
         return out
     con = wh.connect(pinned)
     try:
+        if any(m.by_industry_code for m in todo):
+            industry_codes.register(con)
         for metric in todo:
             try:
-                check_read_only(metric.sql)
-                table = con.sql(metric.sql).to_arrow_table()
-                out[metric.id] = MetricResult(metric.id, _year_values(metric, table), lineages[metric.id])
+                sql, caliber, note = _caliber(con, metric)
+                check_read_only(sql)
+                table = con.sql(sql).to_arrow_table()
+                out[metric.id] = MetricResult(metric.id, _year_values(metric, table), lineages[metric.id],
+                                              caliber, note)
             except duckdb.Error as exc:
                 out[metric.id] = InputError(f"度量 {metric.id} 查询失败 (query failed): "
                                             f"{str(exc).splitlines()[0]}")
@@ -126,6 +134,27 @@ def evaluate_metrics(wh: Warehouse, plan: Plan, metrics: list[Metric], versions:
     finally:
         con.close()
     return out
+
+
+def _caliber(con: duckdb.DuckDBPyConnection, metric: Metric) -> tuple[str, str, str]:
+    """(SQL, caliber, caliber in words): by industry code where the dataset holds 4-digit codes,
+    else the metric's own SQL (the flag caliber, kept for counties whose data have no codes)."""
+    by_code = metric.by_industry_code
+    if by_code is None:
+        return metric.sql, "", ""
+    from shucang.warehouse.query import quote_identifier
+
+    has_column = con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ? "
+                             "AND column_name = ?", [by_code.dataset, by_code.column]).fetchall()
+    if has_column[0][0]:
+        column = f"{quote_identifier(by_code.dataset)}.{quote_identifier(by_code.column)}"
+        coded = con.execute(f"SELECT count(*) FROM {quote_identifier(by_code.dataset)} "  # noqa: S608 — identifiers quoted
+                            f"WHERE regexp_full_match(trim(CAST({column} AS VARCHAR)), ?)",
+                            [industry_codes.CODE_PATTERN]).fetchall()
+        if coded[0][0]:
+            return (by_code.sql, industry_codes.CALIBER_CODES,
+                    industry_codes.caliber_text(industry_codes.CALIBER_CODES, f"{by_code.dataset}.{by_code.column}"))
+    return metric.sql, industry_codes.CALIBER_FLAG, industry_codes.caliber_text(industry_codes.CALIBER_FLAG)
 
 
 def _year_values(metric: Metric, table: Any) -> dict[int, float]:
@@ -237,15 +266,18 @@ def recompute(wh: Warehouse, plan: Plan, *, actor: str = "system:recompute", for
                 if old.value != value:
                     kept_final.append(period.label)
                 continue
+            note = f"由度量 {metric.id} 计算 (computed by metric)"
             _, did_change = write_value(wh.engine, plan.id, ind.id, period, value, actor=actor,
                                         source=f"metric:{metric.id}", action="compute", metric_id=metric.id,
                                         lineage=result.lineage,
-                                        note=f"由度量 {metric.id} 计算 (computed by metric)")
+                                        note=f"{note}；{result.caliber_note}" if result.caliber_note else note)
             if did_change:
                 changed.append(period.label)
         report.computed.append({"indicator": ind.id, "metric": metric.id, "lineage": result.lineage,
                                 "years": sorted(result.values), "changed": changed,
-                                "kept_manual": kept, "kept_final": kept_final})
+                                "kept_manual": kept, "kept_final": kept_final,
+                                **({"caliber": result.caliber, "caliber_note": result.caliber_note}
+                                   if result.caliber else {})})
     return report
 
 

@@ -165,12 +165,23 @@ class Project:
 
 
 @dataclass(frozen=True)
+class CodeCaliber:
+    """A metric's SQL by industry code: used instead of ``Metric.sql`` when ``dataset`` holds 4-digit
+    GB/T 4754-2017 codes in ``column`` (the flag SQL stays the fallback for data without codes)."""
+
+    dataset: str
+    column: str
+    sql: str
+
+
+@dataclass(frozen=True)
 class Metric:
     """How to compute an indicator from warehouse data.
 
     ``kind = "sql"``: one read-only SELECT over dataset names returning ``year, value``, run on the
     dataset versions chosen (current ones by default); ``kind = "catalog"``: a figure of the catalog
-    itself (``function = "open_data_rate"``).
+    itself (``function = "open_data_rate"``). ``by_industry_code``: the same figure by industry code
+    (see :class:`CodeCaliber`).
     """
 
     id: str
@@ -181,6 +192,7 @@ class Metric:
     function: str = ""
     decimals: int | None = None
     note: str = ""
+    by_industry_code: CodeCaliber | None = None
 
 
 @dataclass(frozen=True)

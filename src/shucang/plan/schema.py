@@ -24,7 +24,7 @@ ZONE_KEYS = {"id", "name", "kind", "towns", "towns_from_text", "focus_industries
              "lead_enterprises", "goal", "indicators", "note"}
 TASK_KEYS = {"id", "number", "title", "subtasks", "indicators", "projects"}
 PROJECT_KEYS = {"id", "number", "title", "task", "items", "targets", "milestones"}
-METRIC_KEYS = {"id", "title", "kind", "sql", "datasets", "function", "decimals", "note"}
+METRIC_KEYS = {"id", "title", "kind", "sql", "datasets", "function", "decimals", "note", "by_industry_code"}
 ZONE_KINDS = ("core", "belt", "park")
 METRIC_FUNCTIONS = ("open_data_rate",)
 
@@ -237,11 +237,33 @@ def _metric(check: Checker, raw: Any, where: str, line: int) -> m.Metric | None:
         if head not in ("SELECT", "WITH"):
             check.error(check.line_of(raw, "sql"), f"{where}.sql",
                         "须为一条 SELECT/WITH 查询 (one SELECT or WITH statement)")
+    by_code = _code_caliber(check, raw, where, datasets) if kind == "sql" else None
     if None in (mid, title):
         return None
     return m.Metric(id=mid, title=title, kind=kind, sql=sql, datasets=datasets, function=function,
                     decimals=check.field(raw, "decimals", where, "int", required=False),
-                    note=check.field(raw, "note", where, "str", required=False, default=""))
+                    note=check.field(raw, "note", where, "str", required=False, default=""),
+                    by_industry_code=by_code)
+
+
+def _code_caliber(check: Checker, raw: Any, where: str, datasets: tuple[str, ...]) -> m.CodeCaliber | None:
+    """``by_industry_code: {dataset, column, sql}`` — the metric by GB/T 4754 code where data has codes."""
+    block = check.field(raw, "by_industry_code", where, "map", required=False)
+    if block is None:
+        return None
+    here = f"{where}.by_industry_code"
+    _unknown(check, block, {"dataset", "column", "sql"}, here)
+    dataset = check.field(block, "dataset", here, "str")
+    column = check.field(block, "column", here, "str")
+    sql = check.field(block, "sql", here, "str")
+    if dataset is not None and dataset not in datasets:
+        check.error(check.line_of(block, "dataset"), f"{here}.dataset",
+                    "须为该度量 datasets 中的一个 (must be one of the metric's datasets)")
+    if sql and sql.lstrip().split(None, 1)[0].upper() not in ("SELECT", "WITH"):
+        check.error(check.line_of(block, "sql"), f"{here}.sql", "须为一条 SELECT/WITH 查询 (one SELECT or WITH statement)")
+    if dataset is None or column is None or not sql:
+        return None
+    return m.CodeCaliber(dataset=dataset, column=column, sql=sql)
 
 
 def _index(check: Checker, raw: Any) -> m.IndexConfig | None:

@@ -32,12 +32,13 @@ PARTS: tuple[tuple[str, str, str], ...] = (
 LIMIT = 200
 
 
-def _part(wh: Warehouse, actor: Actor, dataset: str, column: str, uscc: str, channel: str) -> dict[str, Any]:
+def _part(wh: Warehouse, actor: Actor, dataset: str, column: str, uscc: str, channel: str,
+          fmt: str) -> dict[str, Any]:
     from shucang.share.reads import read_rows
 
     try:
         result = read_rows(wh, actor, dataset, filter={"column": column, "op": "=", "value": uscc}, limit=LIMIT,
-                           channel=channel)
+                           channel=channel, fmt=fmt)
     except ShucangError as exc:
         return {"dataset": dataset, "available": False, "reason": exc.message}
     rows = result.table.to_pylist()
@@ -46,8 +47,10 @@ def _part(wh: Warehouse, actor: Actor, dataset: str, column: str, uscc: str, cha
 
 
 def portrait(wh: Warehouse, actor: Actor, uscc: str, *, dataset: str | None = None, months: int = 24,
-             channel: str = "api") -> dict[str, Any]:
-    """One enterprise: its monthly figures (last ``months``), YoY, chains, alerts, 亩均 class and the parts."""
+             channel: str = "api", fmt: str = "json") -> dict[str, Any]:
+    """One enterprise: its monthly figures (last ``months``), YoY, chains, alerts, 亩均 class and the parts.
+
+    ``channel`` decides the masking of the parts; ``fmt`` other than json audits their reads as an export."""
     from shucang.economy.watch import stored_alerts
 
     uscc = uscc.strip()
@@ -83,7 +86,7 @@ def portrait(wh: Warehouse, actor: Actor, uscc: str, *, dataset: str | None = No
         series.append(entry)
     head = rows[-1]
     chains = [c.name for c in load_chains(wh.settings.home) if c.covers(head.get("industry"))]
-    parts = {part: _part(wh, actor, ds, col, uscc, channel) for part, ds, col in PARTS
+    parts = {part: _part(wh, actor, ds, col, uscc, channel, fmt) for part, ds, col in PARTS
              if ds in {d.name for d in wh.list_datasets()}}
     mujun = _mujun(wh, uscc)
     return {"enterprise": uscc, "name": head.get("name"), "town": head.get("town"), "industry": head.get("industry"),

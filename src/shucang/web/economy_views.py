@@ -170,12 +170,12 @@ def enterprises_data(request: Request) -> dict[str, Any]:
     return {**base, **_meta(data, lang), "allowed": True, "count": data["count"], "tables": [table]}
 
 
-def portrait_data(request: Request, uscc: str) -> dict[str, Any]:
+def portrait_data(request: Request, uscc: str, fmt: str = "json") -> dict[str, Any]:
     from shucang.economy.portrait import portrait
 
     lang = request_lang(request)
     _ = lambda s: gettext(lang, s)  # noqa: E731
-    data = portrait(get_warehouse(request), get_actor(request), uscc, channel="display")
+    data = portrait(get_warehouse(request), get_actor(request), uscc, channel="display", fmt=fmt)
     output = next((m for m in data["measures"] if "产值" in m), data["measures"][0])
     chart = {"kind": "line", "file": "enterprise-output", "x": [m["period"] for m in data["monthly"]],
              "unit": _("10k yuan"), "series": [{"name": output, "values": [m.get(output) for m in data["monthly"]]}]}
@@ -189,9 +189,10 @@ def portrait_data(request: Request, uscc: str) -> dict[str, Any]:
             names = list(part["rows"][0])
             parts.append(Table(f"part-{key}", part["dataset"], [Column(n, n) for n in names], part["rows"],
                                note=(_("Masked") + ": " + "、".join(part["masked_columns"]))
-                               if part["masked_columns"] else ""))
+                               if part["masked_columns"] else "",
+                               export_url=f"/economy/enterprises/{quote(uscc)}/parts/export/{key}"))
     return {"page_title": data["name"] or uscc, **_meta(data, lang), "p": data, "portrait_chart": chart,
-            "tables": [monthly], "parts": parts}
+            "tables": [monthly], "parts": parts, "alerts_table": _alerts_table(data, lang)}
 
 
 def mujun_data(request: Request) -> dict[str, Any]:
@@ -313,3 +314,86 @@ def mujun_page(request: Request) -> Response:
 @router.get("/economy/mujun/export/{table}.{fmt}")
 def mujun_export(request: Request, table: str, fmt: str) -> Response:
     return export(mujun_data(request), table, fmt)
+
+
+# ---- exports of the portrait's other parts, the alerts, the headline and the 亩均 method (issue 11, item 7)
+
+def _alerts_table(data: dict[str, Any], lang: str) -> Table | None:
+    """The portrait's alerts as a table (shown and exported like every other table)."""
+    if not data["alerts"]:
+        return None
+    _ = lambda s: gettext(lang, s)  # noqa: E731
+    return Table("alerts", _("Alerts"), [
+        Column("period", _("Month")), Column("rule", _("Rule")), Column("severity", _("Severity")),
+        Column("message", _("Message"))], [{k: a[k] for k in ("period", "rule", "severity", "message")}
+                                          for a in data["alerts"]],
+        export_url=f"/economy/enterprises/{quote(data['enterprise'])}/parts/export/alerts")
+
+
+def portrait_part_data(request: Request, uscc: str, part: str, fmt: str) -> dict[str, Any]:
+    """One part of a portrait as an exportable page: read exactly as the page reads it (same caller,
+    same channel, so the same rows and masking), its reads audited as an export; the header names the
+    part's own dataset and version and the columns masked for this caller."""
+    from dataclasses import replace
+
+    lang = request_lang(request)
+    _ = lambda s: gettext(lang, s)  # noqa: E731
+    data = portrait_data(request, uscc, fmt=fmt)
+    p = data["p"]
+    who = f"{p['name'] or uscc}（{uscc}）"
+    if part == "alerts":
+        table = data["alerts_table"]
+        if table is None:
+            raise NotFound(f"企业 {uscc} 没有预警 (no alerts for this enterprise)")
+        return {**data, "tables": [replace(table, title=f"{who} · {table.title}")],
+                "caliber_text": _("Watch rules, last evaluation")}
+    table = next((t for t in data["parts"] if t.name == f"part-{part}"), None)
+    raw = p["parts"].get(part)
+    if table is None or raw is None:
+        raise NotFound(f"企业画像没有可导出的部分 {part!r} (no such part to export)")
+    masked = "、".join(raw["masked_columns"])
+    caliber = _("Records about this enterprise") + (f"；{_('Masked')}: {masked}" if masked else "")
+    return {**data, "tables": [replace(table, name=part, title=f"{who} · {raw['dataset']}")],
+            "caliber_text": caliber, "sources": [{"dataset": raw["dataset"], "version": raw["version"]}],
+            "synthetic": _synthetic(request, raw["dataset"])}
+
+
+@router.get("/economy/enterprises/{uscc}/parts/export/{part}.{fmt}")
+def portrait_part_export(request: Request, uscc: str, part: str, fmt: str) -> Response:
+    return export(portrait_part_data(request, uscc, part, fmt), part, fmt)
+
+
+def headline_data(request: Request) -> dict[str, Any]:
+    """The overview's headline cards (cumulative YoY of output, sales, exports, electricity) as a table."""
+    lang = request_lang(request)
+    _ = lambda s: gettext(lang, s)  # noqa: E731
+    data = overview_data(request)
+    rows = [{k: h.get(k) for k in ("measure", "current", "previous", "yoy_pct", "enterprises")}
+            for h in data["headline"]]
+    table = Table("headline", _("Cumulative YoY"), [
+        Column("measure", _("Measure")), Column("current", _("Cumulative (current year)"), "number"),
+        Column("previous", _("Cumulative (last year)"), "number"), Column("yoy_pct", _("YoY %"), "percent"),
+        Column("enterprises", _("Enterprises"), "count")], rows)
+    return {**data, "tables": [table]}
+
+
+@router.get("/economy/headline/export.{fmt}")
+def headline_export(request: Request, fmt: str) -> Response:
+    return export(headline_data(request), "headline", fmt)
+
+
+def mujun_method_data(request: Request) -> dict[str, Any]:
+    """The 亩均 method in force (indicators, weights, county figures) as a table."""
+    lang = request_lang(request)
+    _ = lambda s: gettext(lang, s)  # noqa: E731
+    data = mujun_data(request)
+    table = Table("method", _("Method"), [
+        Column("label", _("Indicator")), Column("unit", _("Unit")), Column("weight", _("Weight"), "number"),
+        Column("county", _("County figure"), "number")],
+        [{k: i.get(k) for k in ("label", "unit", "weight", "county")} for i in data["indicators"]])
+    return {**data, "tables": [table]}
+
+
+@router.get("/economy/mujun/method/export.{fmt}")
+def mujun_method_export(request: Request, fmt: str) -> Response:
+    return export(mujun_method_data(request), "method", fmt)

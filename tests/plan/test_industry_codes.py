@@ -123,3 +123,13 @@ def test_code_caliber_must_name_one_of_the_metrics_datasets() -> None:
     assert broken != text
     with pytest.raises(InputError, match="by_industry_code.dataset"):
         parse_plan(broken, "cixi-14th.yaml")
+
+
+def test_cli_recompute_names_the_caliber(bare_wh: Any, cli: Any) -> None:
+    bare_wh.ingest_arrow(table(ROWS, codes=False), IngestOptions(dataset="industrial_monthly", synthetic=True))
+    out = cli("plan", "recompute")
+    assert out.exit_code == 0, out.stderr
+    line = next(i for i, text in enumerate(out.stdout.splitlines()) if text.startswith("digital_core_value_added"))
+    assert "标记" in out.stdout.splitlines()[line + 1]
+    data = cli("plan", "recompute", "--force", "--json").json()
+    assert {c["caliber"] for c in data["computed"] if c["metric"] in METRICS} == {"flag"}

@@ -286,6 +286,8 @@ def recompute_cmd(ctx: typer.Context, plan_id: str | None = PLAN,
         typer.echo(f"{c['indicator']:34} {c['metric']:34} 更新 {len(c['changed'])} 年 ← {c['lineage']}")
         if c.get("kept_final"):
             typer.echo(f"{'':34} 保留已定稿年份 (kept final years): {', '.join(c['kept_final'])}")
+        if c.get("caliber_note"):
+            typer.echo(f"{'':34} {c['caliber_note']}")
     for e in report["errors"]:
         typer.echo(f"{e['indicator']:34} 错误 (error): {e['error']}", err=True)
     typer.echo(f"共更新 {report['changed']} 个数值 (values changed)")

@@ -4,9 +4,10 @@ Two halves. **Names**: the words departments use in headers — Chinese (身份�
 (sfzh, lxrsj, tyshxydm), full pinyin (shenfenzhenghao) and English (id_card) — each mapped to a
 *concept*: a type code, ``"null"`` (an attribute that is not sensitive: dates, states, kinds, org
 units), or ``"mod"`` (a modifier such as 法定代表人 in 法定代表人身份证号). A header is read like a
-Chinese noun phrase: the concept that ends last is its head. **Values**: dictionaries of surnames,
-the 56 ethnic groups, marital/political/education status (text and GB/T code values), religions,
-health and criminal-justice words, and place words for addresses.
+Chinese noun phrase: the concept that ends last is its head. **Values**: dictionaries of the 56
+ethnic groups, marital/political/education status (text and GB/T code values), religions, health and
+criminal-justice words, company and government names. (Surnames and address words are the person-name
+and address records' own, in :mod:`shucang.classify.typedata`.)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from shucang.classify.initials import initials_of
 NULL = "null"
 MOD = "mod"
 TEXT = "text"  # free-text columns (备注, 内容): decided by their values
-COMPANY_CTX = "company_ctx"  # 单位/名称 words: a company name if the values are company names
+COMPANY_CTX = ST.COMPANY_CONTEXT  # 单位/名称 words: a company name if the values are company names
 
 # concept → Chinese keywords. Longest match wins at the same end position.
 _ZH: dict[str, tuple[str, ...]] = {
@@ -98,13 +99,13 @@ class NameEvidence:
         """The type code the header points at (None for NULL/TEXT/MOD/unknown)."""
         if self.head in (None, NULL, MOD, TEXT, COMPANY_CTX):
             return None
-        if self.head == "person_name" and "legal_representative" in self.concepts:
-            return "legal_representative"
-        return self.head
+        # a role of the head type named beside it (法定代表人 + 姓名) is that role
+        return next((r for r in ST.refinements(self.head) if r in self.concepts), self.head)
 
     def says(self, concept: str) -> bool:
-        return self.head == concept or (concept == "legal_representative" and concept in self.concepts
-                                        and self.head in ("person_name", "legal_representative"))
+        refined = ST.BY_CODE[concept].refines if concept in ST.BY_CODE else None
+        return self.head == concept or (refined is not None and concept in self.concepts
+                                        and self.head in (refined, concept))
 
 
 _BRACKETS = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
@@ -146,9 +147,8 @@ def _zh_matches(text: str) -> list[tuple[int, int, str]]:
 
 # "X名称"/"X编码" is the name or code *of X*: it inherits X's concept (诊断编码 → medical_info); "X等级" is the
 # grade of X (残疾等级), "X合计" the sum of X (应发合计) — for the kinds of type such a tail can belong to.
-GRADED = frozenset({"medical_info", "criminal_record", "education_level", "marital_status", "political_status",
-                    "religion", "ethnicity", "gender"})
-AMOUNTS = frozenset({"income", "revenue", "tax_amount"})
+GRADED = ST.in_group("category")
+AMOUNTS = ST.in_group("amount")
 _ANY = frozenset({"*"})
 TAILS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("名称", "编码", "代码", "代号"), _ANY),
@@ -350,24 +350,6 @@ def is_meaningless(header: str) -> bool:
 # Values
 # ----------------------------------------------------------------------------------------------
 
-SURNAMES_1 = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
-    "姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温"
-    "康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成"
-    "苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费"
-    "卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠"
-    "惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国"
-    "狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢"
-    "嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由宓竺虞娄邴糜鄂蔚励滑"
-)
-SURNAMES_2 = {
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "轩辕",
-    "令狐", "钟离", "端木", "南宫", "西门", "独孤", "百里", "呼延", "万俟", "闻人", "赫连", "澹台", "公冶", "宗政",
-    "濮阳", "太叔", "申屠", "仲孙", "拓跋", "左丘", "东郭", "梁丘", "鲜于", "第五", "司空", "亓官", "完颜", "单于",
-}
-# characters a personal name practically never ends with, but org units, places and roles do
-NAME_BAD_END = set("村镇乡局所厂店部岗区市路街省县族婚教科室队处站院校司行社场园馆会厅组号楼座员工长")
-
 ETHNIC_GROUPS = (
     "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 纳西 景颇 "
     "柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 "
@@ -422,20 +404,6 @@ MEDICAL_WORDS = (
 )
 CRIME_WORDS = ("罪|判处|有期徒刑|无期徒刑|拘役|管制|缓刑|假释|罚金|免予刑事处罚|死刑|剥夺政治权利|没收财产|"
                "监外执行|劳动教养|拘留|强制隔离戒毒|吊销驾驶证")
-
-# address words
-PROVINCE_NAMES = ("北京|天津|上海|重庆|河北|山西|内蒙古|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|"
-                  "湖南|广东|广西|海南|四川|贵州|云南|西藏|陕西|甘肃|青海|宁夏|新疆|台湾|香港|澳门")
-ZHEJIANG_CITIES = "杭州|宁波|温州|嘉兴|湖州|绍兴|金华|衢州|舟山|台州|丽水"
-CIXI_TOWNS = ("浒山街道", "白沙路街道", "古塘街道", "坎墩街道", "宗汉街道", "孙塘街道", "龙山镇", "掌起镇", "观海卫镇",
-              "附海镇", "桥头镇", "匡堰镇", "逍林镇", "新浦镇", "胜山镇", "横河镇", "崇寿镇", "庵东镇", "长河镇", "周巷镇",
-              "天元镇")
-NINGBO_DISTRICTS = ("海曙区", "江北区", "北仑区", "镇海区", "鄞州区", "奉化区", "余姚市", "慈溪市", "宁海县", "象山县")
-
-# a street-level address: place words followed by a house number (号/幢/室/弄/组…)
-ADDRESS_RE = (r"(?:省|市|区|县|镇|乡|街道|村|路|街|大道|巷|弄|公路|线|小区|社区|花园|新村|苑|庭|府|大厦|广场)"
-              r".{0,30}?[0-9０-９一二三四五六七八九十百]+(?:号|幢|栋|室|弄|单元|组|层|楼|座|排|户)")
-PLACE_ONLY_RE = r"(?:省|市|区|县|镇|乡|街道|村|社区|居委会)$"
 
 COMPANY_SUFFIX_RE = (r"(?:有限公司|有限责任公司|股份有限公司|股份公司|集团公司|公司|分公司|合作社|联合社|事务所|"
                      r"有限合伙|普通合伙|（有限合伙）|研究院|研究所|集团|工作室|门市部|经营部|加工厂|加工场|"

@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shucang.classify import typedata as TD
 from shucang.classify import types as ST
 from shucang.errors import InputError
 
@@ -26,10 +27,8 @@ Column: TypeAlias = pa.Array | pa.ChunkedArray
 STAR = "*"
 NEVER_SHOWN = "******"
 
-COMPOUND_SURNAMES = (
-    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 轩辕 端木 独孤 南宫 西门 申屠 太史 "
-    "万俟 闻人 赫连 澹台 公冶 宗政 濮阳 淳于 单于 太叔 仲孙 钟离 呼延 百里 东郭 拓跋 公羊 完颜 第五 司空 梁丘"
-).split()
+COMPOUND_SURNAMES = TD.COMPOUND_SURNAMES
+"""Two-character surnames a masked name keeps whole (the person-name record's list)."""
 
 # Free-text entities: the registry's pattern of each type (the one classification finds them with). The
 # first group is the boundary on the left, the last the boundary on the right; both are kept by the

@@ -348,6 +348,8 @@ def _best_share(sh: dict[str, float]) -> float:
 FULL_KEYS: dict[str, set[str]] = {t.code: set(t.validators) for t in ST.TYPES if t.validators}
 # a column the sample found nothing in is still checked, value by value, for the commonest identifiers
 NULL_FULL_KEYS = {t.code for t in ST.TYPES if t.full_scan_hunt}
+# types whose values are texts with identifiers inside (their evidence lists what kinds, how many)
+FREE_TEXT_TYPES = frozenset(t.code for t in ST.TYPES if t.mask == "free_text")
 
 
 def detect_column(header: str, arr: pa.Array, *, full: pa.Array | None = None) -> ColumnEvidence:
@@ -379,7 +381,7 @@ def detect_column(header: str, arr: pa.Array, *, full: pa.Array | None = None) -
         sampled = len(full)
     ev = ColumnEvidence(name=header, type=t, confidence=conf, rule=rule, shares=sh, name_head=name.head,
                         name_via=name.via, sampled=sampled, nonblank=len(vals))
-    if "entity_counts" in facts and (t == "free_text_pii" or facts["entity_counts"]):
+    if "entity_counts" in facts and (t in FREE_TEXT_TYPES or facts["entity_counts"]):
         ev.entity_counts = facts["entity_counts"]
     if facts.get("serial"):
         ev.extra["look_alike"] = "serial number"

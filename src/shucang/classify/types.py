@@ -168,8 +168,10 @@ class SensitiveType:
         """The share with which the values alone claim this type (0: they do not)."""
         if self.values_say is not None:
             return self.values_say(v)
-        share = v[self.code]
-        return share if self.threshold is not None and share >= self.threshold else 0.0
+        if self.threshold is None:
+            return 0.0
+        share = v[self.code]  # its own detector, named like it
+        return share if share >= self.threshold else 0.0
 
     def fit(self, v: Evidence) -> float:
         """How well the values fit this type under a header naming it (0: a header cannot settle it)."""

@@ -291,9 +291,9 @@ def decide(header: str, vals: pa.StringArray, sh: dict[str, float], facts: dict[
                      distinct=lambda: int(pc.count_distinct(vals).as_py() or 0))
     cands = [_Cand(t.code, share, "values") for t in ST.TYPES if (share := t.claim(ev)) > 0]
 
-    if name.head == V.NULL:
-        # a header that names something else (版本号, 文件MD5) overrules look-alike values: versions look like
-        # IP addresses, file digests like password hashes. Checksummed identifiers are never overruled.
+    if name.head in (V.NULL, V.TEXT):
+        # a header that names something else (版本号, 文件MD5, 文件摘要) overrules look-alike values: versions look
+        # like IP addresses, file digests like password hashes. Checksummed identifiers are never overruled.
         cands = [c for c in cands if c.type not in HEADER_VETOED]
     if cands:
         for c in cands:

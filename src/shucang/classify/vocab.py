@@ -28,6 +28,10 @@ MOD = "mod"
 TEXT = "text"  # free-text columns (备注, 内容): decided by their values
 COMPANY_CTX = ST.COMPANY_CONTEXT  # 单位/名称 words: a company name if the values are company names
 
+# names of digest algorithms: a column named after one holds digests (of files, of records), unless the
+# header says of what (``password_md5`` is a credential: they are read as a tail, see EN_TAILS)
+DIGEST_NAMES = ("md5", "sha", "sha1", "sha256", "sha512", "sm3", "hash", "crc32")
+
 # concept → Chinese keywords. Longest match wins at the same end position.
 _ZH: dict[str, tuple[str, ...]] = {
     **{t.code: t.zh for t in ST.TYPES if t.zh},
@@ -81,7 +85,7 @@ _EN: dict[str, tuple[str, ...]] = {
            "level", "grade", "class", "dept", "department", "title", "category", "brand", "model", "shop_name",
            "ap_name", "apply_time", "auth_time", "review_status", "seq", "index", "flag", "month", "year",
            "valid_until", "expiry", "expire", "expires", "session", "traffic", "duration", "qty", "quantity",
-           "version", "ver", "checksum", "digest", "fingerprint", "file", "firmware", "seniority", "tenure",
+           "version", "ver", "checksum", "digest", "fingerprint", "file", "firmware", *DIGEST_NAMES, "seniority", "tenure",
            "service_years", "years_of_service", "ward"),
 }
 
@@ -159,6 +163,7 @@ EN_TAILS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("name", "code", "cd", "dm"), _ANY),
     **dict.fromkeys(("grade", "level", "type", "category", "class", "status"), GRADED),
     **dict.fromkeys(("amount", "amt", "total", "sum"), AMOUNTS),
+    **dict.fromkeys(DIGEST_NAMES, _ANY),  # the digest of X is read as X (password_md5)
 }
 GENERIC_TAILS = tuple(TAILS)
 

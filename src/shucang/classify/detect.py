@@ -13,7 +13,9 @@ full scan stays vectorised and fast.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -52,6 +54,8 @@ DIGITS_RE = r"^[0-9]{8,30}$"
 POSTAL_RE = r"^[1-8][0-9]{5}$"
 LOCAL_PHONE_RE = r"^[2-8][0-9]{6,7}$"
 
+# types whose values are counted against the record's dictionary of them
+_WORD_TYPES = tuple(t for t in ST.TYPES if t.words)
 # value-decided types: (threshold on the share of non-blank values)
 THRESHOLDS: dict[str, float] = {t.code: t.threshold for t in ST.TYPES if t.threshold is not None}
 # types a header may settle when the values fit (the share needed of "compatible" values)
@@ -100,7 +104,7 @@ def nonblank_values(arr: pa.Array) -> pa.StringArray:
     return s.filter(keep)
 
 
-def _is_in(arr: pa.Array, values: set[str]) -> pa.BooleanArray:
+def _is_in(arr: pa.Array, values: AbstractSet[str]) -> pa.BooleanArray:
     return pc.fill_null(pc.is_in(arr, value_set=pa.array(sorted(values))), False)
 
 
@@ -206,7 +210,7 @@ def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[di
         put("alnum_code", lambda: _m(c, ALNUM_CODE_RE))
         if avg_len <= 12:
             put("icd", lambda: _m(vals, ICD_RE))
-            put("gender_code", lambda: _is_in(vals, V.GENDER_CODES))
+            put("gender_code", lambda: _is_in(vals, TD.GENDER_CODES))
             put("code2", lambda: _m(vals, r"^[0-9]{1,2}$"))
         put("gender", lambda: _is_in(vals, {"M", "F", "MALE", "FEMALE"}))
     if ascii_share <= 0.9:
@@ -217,13 +221,9 @@ def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[di
             put("date", lambda: _m(squeezed, DATE_RE))
             put("datetime", lambda: pc.and_(_m(squeezed, DATE_RE), _m(squeezed, DATETIME_RE)))
         if avg_len <= 12:
-            put("gender", lambda: _is_in(squeezed, V.GENDER_VALUES))
-            put("ethnicity", lambda: _is_in(squeezed, V.ETHNICITY_VALUES))
-            put("marital_status", lambda: _is_in(squeezed, V.MARITAL_VALUES))
-            put("political_status", lambda: _is_in(squeezed, V.POLITICAL_VALUES))
-            put("education_level", lambda: _is_in(squeezed, V.EDUCATION_VALUES))
-            put("religion", lambda: _is_in(squeezed, V.RELIGION_VALUES))
-            put("religion_marker", lambda: _is_in(squeezed, V.RELIGION_MARKERS))
+            for t in _WORD_TYPES:  # the records' dictionaries (汉族, 已婚, 佛教), each detector named like its type
+                put(t.code, partial(_is_in, squeezed, t.words))
+            put("religion_marker", lambda: _is_in(squeezed, TD.RELIGION_MARKERS))
             put("health", lambda: _is_in(squeezed, V.HEALTH_VALUES))
             put("correction", lambda: _is_in(squeezed, V.CORRECTION_VALUES))
             plate_c = pc.replace_substring_regex(squeezed, r"[\-·.]", "") if want("license_plate") else squeezed

@@ -110,6 +110,9 @@ class SensitiveType:
     """Share of non-blank values its value detector needs to decide the type whatever the header."""
     priority: int = 0
     """Tie-break between types whose values both pass (checksummed identifiers highest)."""
+    words: frozenset[str] = frozenset()
+    """The values that name the type itself (汉族, 已婚, 佛教; in :mod:`typedata`): its dictionary detector,
+    named like it, counts the share of values among them."""
     validators: tuple[str, ...] = ()
     """Names of the value detectors (:func:`shucang.classify.detect.value_shares` keys) that count for it."""
     groups: tuple[str, ...] = ()
@@ -466,6 +469,7 @@ TYPES: tuple[SensitiveType, ...] = (
       pinyin=('xingbie',),
       en=('sex', 'gender'),
       threshold=0.8,
+      words=TD.GENDER_VALUES,
       validators=('gender', 'gender_code'),
       groups=('quasi', 'category', 'k_anon'),
       mask='redact', mask_params={'replacement': '*'},
@@ -477,6 +481,7 @@ TYPES: tuple[SensitiveType, ...] = (
       pinyin=('minzu',),
       en=('ethnicity', 'ethnic', 'nation', 'nationality_ethnic', 'race'),
       threshold=0.8,
+      words=TD.ETHNICITY_VALUES,
       validators=('code2', 'ethnicity'),
       groups=('quasi', 'category', 'k_anon'),
       mask='redact',
@@ -487,6 +492,7 @@ TYPES: tuple[SensitiveType, ...] = (
       pinyin=('hunyin',),
       en=('marital', 'marital_status', 'marriage'),
       threshold=0.8,
+      words=TD.MARITAL_VALUES,
       validators=('code2', 'marital_status'),
       groups=('quasi', 'category', 'k_anon'),
       mask='redact',
@@ -497,6 +503,7 @@ TYPES: tuple[SensitiveType, ...] = (
       pinyin=('zhengzhimianmao',),
       en=('political', 'political_status', 'party', 'party_member', 'politics'),
       threshold=0.8,
+      words=TD.POLITICAL_VALUES,
       validators=('code2', 'political_status'),
       groups=('quasi', 'sensitive', 'category', 'k_anon', 'sensitive_pi'),
       mask='redact',
@@ -507,6 +514,7 @@ TYPES: tuple[SensitiveType, ...] = (
       pinyin=('xueli', 'wenhuachengdu'),
       en=('education', 'edu', 'degree', 'edu_level', 'education_level', 'diploma'),
       threshold=0.8,
+      words=TD.EDUCATION_VALUES,
       validators=('code2', 'education_level'),
       groups=('quasi', 'category', 'k_anon'),
       mask='redact',
@@ -594,6 +602,7 @@ TYPES: tuple[SensitiveType, ...] = (
       pinyin=('zongjiao',),
       en=('religion', 'faith'),
       threshold=0.85,
+      words=TD.RELIGION_VALUES,
       validators=('religion', 'religion_marker'),
       groups=('sensitive', 'natural', 'category', 'sensitive_pi'),
       mask='redact',

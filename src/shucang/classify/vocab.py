@@ -4,10 +4,11 @@ Two halves. **Names**: the words departments use in headers — Chinese (身份�
 (sfzh, lxrsj, tyshxydm), full pinyin (shenfenzhenghao) and English (id_card) — each mapped to a
 *concept*: a type code, ``"null"`` (an attribute that is not sensitive: dates, states, kinds, org
 units), or ``"mod"`` (a modifier such as 法定代表人 in 法定代表人身份证号). A header is read like a
-Chinese noun phrase: the concept that ends last is its head. **Values**: dictionaries of the 56
-ethnic groups, marital/political/education status (text and GB/T code values), religions, health and
-criminal-justice words, company and government names. (Surnames and address words are the person-name
-and address records' own, in :mod:`shucang.classify.typedata`.)
+Chinese noun phrase: the concept that ends last is its head. **Values**: the dictionaries of value
+detectors that are not one type's own: health and criminal-justice words, care grades, names of
+organisational units, companies, government bodies and banks. (Surnames, address words and the values
+of ethnicity, gender, marital, political, education status and religion are their records' own, in
+:mod:`shucang.classify.typedata`.)
 """
 
 from __future__ import annotations
@@ -354,42 +355,6 @@ def is_meaningless(header: str) -> bool:
 # ----------------------------------------------------------------------------------------------
 # Values
 # ----------------------------------------------------------------------------------------------
-
-ETHNIC_GROUPS = (
-    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 纳西 景颇 "
-    "柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 "
-    "塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
-).split()
-ETHNICITY_VALUES = {g + "族" for g in ETHNIC_GROUPS} | {g for g in ETHNIC_GROUPS if len(g) > 1} | {
-    "穿青人", "其他", "外国血统", "外国血统中国籍人士", "未识别民族", "入籍"}
-ETHNICITY_CODES = {f"{i:02d}" for i in range(1, 57)} | {"97", "98"}
-
-GENDER_VALUES = {"男", "女", "男性", "女性", "未知", "未说明", "未知的性别", "未说明的性别", "M", "F", "MALE", "FEMALE"}
-GENDER_CODES = {"0", "1", "2", "9"}
-
-MARITAL_VALUES = {"未婚", "已婚", "初婚", "再婚", "复婚", "丧偶", "离婚", "离异", "未说明的婚姻状况", "有配偶", "无配偶",
-                  "SINGLE", "MARRIED", "DIVORCED", "WIDOWED"}
-MARITAL_CODES = {"10", "20", "21", "22", "23", "30", "40", "90", "1", "2", "3", "4", "9"}
-
-POLITICAL_VALUES = {"中共党员", "中国共产党党员", "中共预备党员", "共青团员", "中国共产主义青年团团员", "群众", "党员",
-                    "团员", "预备党员", "正式党员", "民革党员", "民革会员", "民盟盟员", "民建会员", "民进会员",
-                    "农工党党员", "致公党党员", "九三学社社员", "台盟盟员", "无党派人士", "无党派民主人士",
-                    "民主党派", "普通公民"}
-POLITICAL_CODES = {f"{i:02d}" for i in range(1, 14)} | {str(i) for i in range(1, 14)}
-
-EDUCATION_VALUES = {
-    "研究生", "博士研究生", "硕士研究生", "博士", "硕士", "研究生教育", "大学本科", "本科", "大学本科教育", "大学",
-    "大学专科", "大专", "专科", "高职", "大学专科教育", "中等专科", "中专", "中等职业教育", "职业高中", "职高", "技工学校",
-    "技校", "中职", "普通高中", "高中", "高中阶段教育", "初中", "初级中学", "初中及以下", "小学", "小学及以下", "文盲",
-    "文盲或半文盲", "半文盲", "学龄前", "学士", "名誉博士", "无", "其他", "高中及以下", "本科及以上", "大专及以上",
-    "中专/高中", "高中/中专", "专科及以下", "研究生及以上", "博士后", "幼儿园", "识字", "不识字",
-}
-EDUCATION_CODES = {"10", "11", "12", "13", "14", "19", "20", "21", "22", "23", "28", "30", "31", "40", "41", "42",
-                   "43", "44", "47", "48", "60", "61", "62", "63", "70", "71", "73", "80", "81", "90"}
-
-RELIGION_VALUES = {"佛教", "道教", "伊斯兰教", "天主教", "基督教", "基督新教", "东正教", "犹太教", "印度教", "藏传佛教",
-                   "无", "无宗教信仰", "不信教", "其他", "其他宗教", "民间信仰"}
-RELIGION_MARKERS = {"佛教", "道教", "伊斯兰教", "天主教", "基督教", "基督新教", "东正教", "犹太教", "藏传佛教", "民间信仰"}
 
 HEALTH_VALUES = {"健康", "良好", "一般", "较差", "差", "良", "优", "有慢性病", "慢性病", "残疾", "患病", "有病",
                  "亚健康", "体弱", "病弱", "重病", "健康或良好", "生活不能自理", "大病", "长期慢性病", "有重大疾病"}

@@ -74,6 +74,10 @@ CIXI_TOWNS = ("浒山街道", "白沙路街道", "古塘街道", "坎墩街道",
               "天元镇")
 NINGBO_DISTRICTS = ("海曙区", "江北区", "北仑区", "镇海区", "鄞州区", "奉化区", "余姚市", "慈溪市", "宁海县", "象山县")
 
+TOWN_WORDS = ("镇", "乡", "街道")
+"""Words that end a township (乡镇/街道): a masked address keeps up to the first of them."""
+COUNTY_WORDS = ("市", "区", "县")
+"""Words that end a county or city: a masked address without a town keeps up to the first of them."""
 PLACE_WORDS = "省|市|区|县|镇|乡|街道|村|路|街|大道|巷|弄|公路|线|小区|社区|花园|新村|苑|庭|府|大厦|广场"
 """Words that end a place name (慈溪市, 浒山街道, 环城北路)."""
 HOUSE_WORDS = "号|幢|栋|室|弄|单元|组|层|楼|座|排|户"
@@ -85,7 +89,8 @@ ADDRESS_RE = "(?:" + PLACE_WORDS + ")" + r".{0,30}?[0-9０-９一二三四五六
 PLACE_ONLY_RE = r"(?:省|市|区|县|镇|乡|街道|村|社区|居委会)$"
 """A place without a house number (a town or village, not an address)."""
 ADDRESS_IN_TEXT: tuple[str, ...] = (
-    r"((?:[\p{Han}]{2,4}(?:省|市))?(?:[\p{Han}]{2,4}(?:市|区|县))?(?:[\p{Han}]{2,5}(?:镇|乡|街道))?"
+    r"((?:[\p{Han}]{2,4}(?:省|市))?(?:[\p{Han}]{2,4}(?:" + "|".join(COUNTY_WORDS) + r"))?"
+    r"(?:[\p{Han}]{2,5}(?:" + "|".join(TOWN_WORDS) + r"))?"
     r"[\p{Han}]{1,6}(?:" + STREET_WORDS + r")[0-9一二三四五六七八九十]*(?:组)?[0-9]+号"
     r"(?:[\p{Han}]{0,8}[0-9]+(?:幢|栋|号楼))?(?:[0-9]+(?:单元|室))?)",
 )

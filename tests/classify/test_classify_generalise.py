@@ -81,6 +81,18 @@ def test_header_vetoes_look_alike_values() -> None:
     assert detect_column("编号", _col(ids)).type == "id_card"
 
 
+@pytest.mark.parametrize(("header", "kind"), [
+    # a header naming a digest algorithm, or text (说明, 摘要), names something other than a secret
+    ("md5", None), ("SHA1", None), ("crc32", None), ("附件说明", None), ("内容摘要", None),
+    # ... unless it says the digest is of a password, or names a secret
+    ("password_md5", "credential"), ("user_pwd_sha1", "credential"), ("口令", "credential"), ("col_3", "credential"),
+])
+def test_digests_under_digest_or_text_headers_are_not_credentials(header: str, kind: str | None) -> None:
+    r = random.Random(8)
+    sha1 = [f"{r.getrandbits(160):040x}" for _ in range(60)]
+    assert detect_column(header, _col(sha1)).type == kind
+
+
 def test_years_of_service_are_not_ages() -> None:
     r = random.Random(7)
     ids = [S.id_card(r) for _ in range(100)]

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from shucang.classify import grade as G
 from shucang.classify import identifiers as ids
+from shucang.classify import types as ST
 from shucang.classify.detect import ColumnEvidence, detect_column, nonblank_values
 
 
@@ -98,11 +99,21 @@ def _agreement(a: pa.Array, b: pa.Array) -> float:
     return int(pc.sum(pc.cast(eq, pa.int64())).as_py() or 0) / n
 
 
+# the types whose values carry a birth date and a sex digit (the ID number), and the types checked against them
+_CARRY_BIRTH = ST.carrying("birth")
+_BIRTH, _AGE, _SEX = (ST.agreeing(fact) for fact in ("birth", "birth_year", "sex"))
+
+
+def _id_column(evs: list[ColumnEvidence]) -> str | None:
+    """The column of ID numbers the table's other columns are checked against (the surest one)."""
+    best = [e for e in evs if e.type in _CARRY_BIRTH]
+    return max(best, key=lambda e: e.shares.get(e.type or "", 0)).name if best else None
+
+
 def _id_births(table: pa.Table, evs: list[ColumnEvidence]) -> pa.StringArray | None:
-    best = [e for e in evs if e.type == "id_card"]
-    if not best:
+    col = _id_column(evs)
+    if col is None:
         return None
-    col = max(best, key=lambda e: e.shares.get("id_card", 0)).name
     arr = table.column(col)
     return ids.id_card_birth(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
 
@@ -112,8 +123,7 @@ def _cross_check(table: pa.Table, evs: list[ColumnEvidence]) -> None:
     births = _id_births(table, evs)
     if births is None:
         return
-    idcol = max((e for e in evs if e.type == "id_card"), key=lambda e: e.shares.get("id_card", 0)).name
-    raw = ids.compact(table.column(idcol))
+    raw = ids.compact(table.column(_id_column(evs) or ""))
     seq = pc.if_else(pc.equal(pc.utf8_length(raw), 18), pc.utf8_slice_codeunits(raw, 16, 17),
                      pc.utf8_slice_codeunits(raw, 14, 15))
     sex = pc.if_else(pc.is_valid(births), seq, pa.scalar(None, pa.string()))
@@ -123,13 +133,13 @@ def _cross_check(table: pa.Table, evs: list[ColumnEvidence]) -> None:
             continue
         col = table.column(e.name)
         sh = e.shares
-        if sh.get("date", 0) >= 0.6:
+        if sh.get("date", 0) >= 0.6 and _BIRTH:
             dates = _digits_of_dates(col)
             agree = max(_agreement(dates, births), _agreement(dates, pc.utf8_slice_codeunits(births, 0, 6)))
             if agree >= 0.7:
-                e.type, e.confidence, e.rule = "birth_date", round(0.6 + 0.35 * agree, 3), "matches ID birth dates"
+                e.type, e.confidence, e.rule = _BIRTH[0], round(0.6 + 0.35 * agree, 3), "matches ID birth dates"
                 continue
-        if sh.get("int_small", 0) >= 0.8:
+        if sh.get("int_small", 0) >= 0.8 and _AGE:
             num = pc.extract_regex(ids.normalize(col), r"^(?P<n>[0-9]{1,3})(?:岁)?$")
             num = pc.struct_field(num, [0])
             vals = pc.cast(num, pa.int64())
@@ -141,21 +151,21 @@ def _cross_check(table: pa.Table, evs: list[ColumnEvidence]) -> None:
                 near = pc.less_equal(pc.abs(pc.subtract(both, mode)), 1)
                 share = int(pc.sum(pc.cast(near, pa.int64())).as_py()) / len(both)
                 if share >= 0.8 and 1900 < mode <= dt.date.today().year + 1:
-                    e.type, e.confidence, e.rule = "age", round(0.6 + 0.35 * share, 3), "matches ID ages"
+                    e.type, e.confidence, e.rule = _AGE[0], round(0.6 + 0.35 * share, 3), "matches ID ages"
                     continue
-        if sh.get("gender_code", 0) >= 0.8:
+        if sh.get("gender_code", 0) >= 0.8 and _SEX:
             codes = ids.normalize(col)
             is_male = pc.equal(codes, "1")
             agree = _agreement(pc.if_else(pc.fill_null(pc.is_in(codes, value_set=pa.array(["1", "2"])), False), is_male,
                                           pa.scalar(None, pa.bool_())), male)
             if agree >= 0.9:
-                e.type, e.confidence, e.rule = "gender", round(0.6 + 0.35 * agree, 3), "matches ID sex digit"
+                e.type, e.confidence, e.rule = _SEX[0], round(0.6 + 0.35 * agree, 3), "matches ID sex digit"
 
 
 def _minors_share(table: pa.Table, evs: list[ColumnEvidence]) -> float | None:
     births = _id_births(table, evs)
     if births is None or pc.sum(pc.cast(pc.is_valid(births), pa.int64())).as_py() < 10:
-        bcols = [e for e in evs if e.type == "birth_date"]
+        bcols = [e for e in evs if e.type in _BIRTH]
         if not bcols:
             return None
         births = _digits_of_dates(table.column(bcols[0].name))

@@ -13,7 +13,9 @@ full scan stays vectorised and fast.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,17 +24,15 @@ import pyarrow.compute as pc
 
 from shucang.classify import freetext
 from shucang.classify import identifiers as ids
+from shucang.classify import typedata as TD
 from shucang.classify import types as ST
 from shucang.classify import vocab as V
 
 BLANKS = ["", "NULL", "NONE", "NAN", "N/A", "NA", "-", "--", "---", "—", "——", "/", "\\N", "无", "暂无", "空",
           "NIL", "#N/A", "?", "？", "0000-00-00"]
 
-_SURNAME_CLASS = "[" + "".join(sorted(V.SURNAMES_1)) + "]"
-_COMPOUND = "(?:" + "|".join(sorted(V.SURNAMES_2)) + ")"
-PERSON_NAME_RE = (r"^(?:" + _COMPOUND + r"[\p{Han}]{1,2}|" + _SURNAME_CLASS + r"[\p{Han}]{1,3})$")
-PERSON_MASKED_RE = r"^(?:" + _COMPOUND + "|" + _SURNAME_CLASS + r")(?:[*＊×xX某]{1,3}|先生|女士|小姐|某某?)$"
-NAME_BAD_END_RE = "[" + "".join(sorted(V.NAME_BAD_END)) + "]$"
+# the person-name record's value patterns (built from its surname list)
+PERSON_NAME_RE, PERSON_MASKED_RE, NAME_BAD_END_RE = TD.PERSON_NAME_RE, TD.PERSON_MASKED_RE, TD.NAME_BAD_END_RE
 
 NUMBER_RE = (r"^[-+(（]?[¥￥$]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?[)）]?(?:元|万元|万|亿元)?$")
 INT_RE = r"^[0-9]{1,3}(?:岁)?$"
@@ -54,6 +54,8 @@ DIGITS_RE = r"^[0-9]{8,30}$"
 POSTAL_RE = r"^[1-8][0-9]{5}$"
 LOCAL_PHONE_RE = r"^[2-8][0-9]{6,7}$"
 
+# types whose values are counted against the record's dictionary of them
+_WORD_TYPES = tuple(t for t in ST.TYPES if t.words)
 # value-decided types: (threshold on the share of non-blank values)
 THRESHOLDS: dict[str, float] = {t.code: t.threshold for t in ST.TYPES if t.threshold is not None}
 # types a header may settle when the values fit (the share needed of "compatible" values)
@@ -102,7 +104,7 @@ def nonblank_values(arr: pa.Array) -> pa.StringArray:
     return s.filter(keep)
 
 
-def _is_in(arr: pa.Array, values: set[str]) -> pa.BooleanArray:
+def _is_in(arr: pa.Array, values: AbstractSet[str]) -> pa.BooleanArray:
     return pc.fill_null(pc.is_in(arr, value_set=pa.array(sorted(values))), False)
 
 
@@ -208,7 +210,7 @@ def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[di
         put("alnum_code", lambda: _m(c, ALNUM_CODE_RE))
         if avg_len <= 12:
             put("icd", lambda: _m(vals, ICD_RE))
-            put("gender_code", lambda: _is_in(vals, V.GENDER_CODES))
+            put("gender_code", lambda: _is_in(vals, TD.GENDER_CODES))
             put("code2", lambda: _m(vals, r"^[0-9]{1,2}$"))
         put("gender", lambda: _is_in(vals, {"M", "F", "MALE", "FEMALE"}))
     if ascii_share <= 0.9:
@@ -219,13 +221,9 @@ def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[di
             put("date", lambda: _m(squeezed, DATE_RE))
             put("datetime", lambda: pc.and_(_m(squeezed, DATE_RE), _m(squeezed, DATETIME_RE)))
         if avg_len <= 12:
-            put("gender", lambda: _is_in(squeezed, V.GENDER_VALUES))
-            put("ethnicity", lambda: _is_in(squeezed, V.ETHNICITY_VALUES))
-            put("marital_status", lambda: _is_in(squeezed, V.MARITAL_VALUES))
-            put("political_status", lambda: _is_in(squeezed, V.POLITICAL_VALUES))
-            put("education_level", lambda: _is_in(squeezed, V.EDUCATION_VALUES))
-            put("religion", lambda: _is_in(squeezed, V.RELIGION_VALUES))
-            put("religion_marker", lambda: _is_in(squeezed, V.RELIGION_MARKERS))
+            for t in _WORD_TYPES:  # the records' dictionaries (汉族, 已婚, 佛教), each detector named like its type
+                put(t.code, partial(_is_in, squeezed, t.words))
+            put("religion_marker", lambda: _is_in(squeezed, TD.RELIGION_MARKERS))
             put("health", lambda: _is_in(squeezed, V.HEALTH_VALUES))
             put("correction", lambda: _is_in(squeezed, V.CORRECTION_VALUES))
             plate_c = pc.replace_substring_regex(squeezed, r"[\-·.]", "") if want("license_plate") else squeezed
@@ -247,8 +245,8 @@ def value_shares(vals: pa.StringArray, only: set[str] | None = None) -> tuple[di
             put("shop_display", lambda: shop)
         if avg_len >= 4:
             # an address is the whole value: sentences that mention one are free text
-            put("address", lambda: pc.and_(_m(squeezed, V.ADDRESS_RE), pc.invert(_m(squeezed, "[，。；！？：,;!?]"))))
-            put("place_only", lambda: _m(squeezed, V.PLACE_ONLY_RE))
+            put("address", lambda: pc.and_(_m(squeezed, TD.ADDRESS_RE), pc.invert(_m(squeezed, "[，。；！？：,;!?]"))))
+            put("place_only", lambda: _m(squeezed, TD.PLACE_ONLY_RE))
         if avg_len <= 40:
             if want("org_unit", "medical_words"):  # (lazily: a full scan of a name column needs neither)
                 org_unit = _m(squeezed, V.ORG_UNIT_RE)
@@ -272,10 +270,6 @@ def _coord_in_china(vals: pa.StringArray) -> pa.BooleanArray:
     return lon if _sum(lon) >= _sum(lat) else lat
 
 
-def _distinct_ratio(vals: pa.StringArray) -> float:
-    return len(pc.unique(vals)) / max(1, len(vals))
-
-
 @dataclass
 class _Cand:
     type: str
@@ -285,110 +279,50 @@ class _Cand:
 
 def decide(header: str, vals: pa.StringArray, sh: dict[str, float], facts: dict[str, Any]
            ) -> tuple[str | None, float, str]:
-    """Type, confidence and the rule that decided, from value shares and the header."""
+    """Type, confidence and the rule that decided, from value shares and the header.
+
+    Every type's own rules are its registry record's (``values_say``, ``fits_header``…); this is the
+    order they are applied in, the same for every type.
+    """
     name = V.read_name(header)
     nt = name.type
-    head = name.head
     n = len(vals)
-    cands: list[_Cand] = []
+    ev = ST.Evidence(sh, facts, n=n, header=nt, head=name.head, guessed=name.via == "initials?",
+                     distinct=lambda: int(pc.count_distinct(vals).as_py() or 0))
+    cands = [_Cand(t.code, share, "values") for t in ST.TYPES if (share := t.claim(ev)) > 0]
 
-    def value(t: str, share: float | None = None, rule: str = "values") -> None:
-        s = sh.get(t, 0.0) if share is None else share
-        if s >= THRESHOLDS.get(t, 0.6):
-            cands.append(_Cand(t, s, rule))
-
-    for t in ("id_card", "uscc", "org_code", "business_reg_no", "bank_card", "imei", "email", "ip_address",
-              "mac_address", "credential", "license_plate", "address", "ethnicity", "marital_status",
-              "political_status", "education_level", "criminal_record"):
-        value(t)
-    if sh.get("vin_format", 0) >= 0.6 and (sh.get("vin_check", 0) >= 0.5 or nt == "vin"):
-        value("vin", sh["vin_format"])
-    phone = sh.get("mobile_phone", 0) + sh.get("landline_phone", 0)
-    if phone >= 0.6 and not facts.get("serial"):
-        if sh.get("decimal", 0) < 0.1:
-            kind = "mobile_phone" if sh.get("mobile_phone", 0) >= sh.get("landline_phone", 0) else "landline_phone"
-            cands.append(_Cand(kind, phone, "values"))
-    value("gps_coordinate", sh.get("gps_pair", 0))
-    if sh.get("coord_cn", 0) >= 0.9 and (n < 30 or _distinct_ratio(vals) >= 0.5):
-        cands.append(_Cand("gps_coordinate", sh["coord_cn"], "values"))
-    # person names: diverse values (a category column of short words is not a name column)
-    if sh.get("person_name", 0) >= 0.4 and (n < 30 or _distinct_ratio(vals) >= 0.2):
-        s = sh["person_name"]
-        if s >= THRESHOLDS["person_name"] or (nt in ("person_name", "legal_representative") and s >= 0.4):
-            cands.append(_Cand("person_name", s, "values"))
-    # companies: legal names, not government bodies, banks (开户行) or shop display names
-    comp = sh.get("company_name", 0)
-    if comp >= (0.4 if head == V.COMPANY_CTX else THRESHOLDS["company_name"]) and comp > sh.get("government", 0):
-        cands.append(_Cand("company_name", comp, "values"))
-    # gender: text always; codes only under a gender header
-    if sh.get("gender", 0) >= THRESHOLDS["gender"]:
-        cands.append(_Cand("gender", sh["gender"], "values"))
-    # religion: dictionary incl. 无, with at least one actual religion in the column or a religion header
-    if sh.get("religion", 0) >= THRESHOLDS["religion"] and (sh.get("religion_marker", 0) > 0 or nt == "religion"):
-        cands.append(_Cand("religion", sh["religion"], "values"))
-    # health / medical
-    med = max(sh.get("icd", 0), sh.get("medical_words", 0))
-    # ICD-10-shaped values alone are weak evidence (5G bands n78/n41, grid squares A12): a diagnosis
-    # column either says so in its name or holds many different codes.
-    icd_diverse = sh.get("icd", 0) >= 0.7 and (nt == "medical_info" or pc.count_distinct(vals).as_py() >= 12)
-    if icd_diverse or (sh.get("medical_words", 0) >= 0.6 and sh.get("crime_words", 0) < 0.3):
-        cands.append(_Cand("medical_info", med, "values"))
-    if sh.get("care", 0) >= 0.8:
-        cands.append(_Cand("medical_info", sh["care"], "values"))
-    if sh.get("health", 0) >= 0.9 and (nt == "medical_info" or sh.get("medical_words", 0) >= 0.05):
-        cands.append(_Cand("medical_info", sh["health"], "values"))
-    if sh.get("crime_words", 0) >= 0.6 or sh.get("correction", 0) >= 0.9:
-        cands.append(_Cand("criminal_record", max(sh.get("crime_words", 0), sh.get("correction", 0)), "values"))
-    # documents with letter + digits: header decides which; otherwise the leading letter
-    doc = sh.get("doc_code", 0)
-    if doc >= 0.6:
-        if nt in ("passport", "travel_permit", "social_security_no"):
-            cands.append(_Cand(nt, doc, "name+values"))
-        elif sh.get("passport", 0) >= THRESHOLDS["passport"]:
-            cands.append(_Cand("passport", sh["passport"], "values"))
-        elif sh.get("travel_permit", 0) >= THRESHOLDS["travel_permit"]:
-            cands.append(_Cand("travel_permit", sh["travel_permit"], "values"))
-    if sh.get("free_text_pii", 0) >= THRESHOLDS["free_text_pii"] and facts.get("avg_len", 0) >= 15:
-        cands.append(_Cand("free_text_pii", sh["free_text_pii"], "values"))
-
-    if name.head == V.NULL:
-        # a header that names something else (版本号, 文件MD5) overrules look-alike values: versions look like
-        # IP addresses, file digests like password hashes. Checksummed identifiers are never overruled.
+    if name.head in (V.NULL, V.TEXT):
+        # a header that names something else (版本号, 文件MD5, 文件摘要) overrules look-alike values: versions look
+        # like IP addresses, file digests like password hashes. Checksummed identifiers are never overruled.
         cands = [c for c in cands if c.type not in HEADER_VETOED]
     if cands:
         for c in cands:
-            if c.type == nt or (c.type == "person_name" and nt == "legal_representative"):
+            if c.type == nt or (nt is not None and ST.BY_CODE[nt].refines == c.type):
                 c.share += 0.3
                 c.rule = "name+values"
         # a mixed column: the dominant type, ties to the more specific (checksum-validated) one
         best = max(cands, key=lambda c: (c.share, _PRIORITY.get(c.type, 0)))
         t = best.type
-        if t == "person_name" and (nt == "legal_representative" or name.says("legal_representative")):
-            t = "legal_representative"
-        if t == "free_text_pii" and best.share < 0.5 and any(
-                c.type != "free_text_pii" and c.share >= 0.5 for c in cands):
-            t = max((c for c in cands if c.type != "free_text_pii"), key=lambda c: c.share).type
+        t = next((r for r in ST.refinements(t) if nt == r or name.says(r)), t)
+        weak = ST.BY_CODE[t].gives_way_below
+        if weak is not None and best.share < weak and any(c.type != t and c.share >= 0.5 for c in cands):
+            t = max((c for c in cands if c.type != t), key=lambda c: c.share).type
         conf = min(0.99, 0.5 + min(best.share, 1.0) / 2 + (0.1 if best.rule == "name+values" else 0))
         return t, round(conf, 3), best.rule
 
     # nothing decisive in the values: the header may settle it if the values fit — its head concept
     # first, then the other types it names (si_card_no: a social-security number, not a card_no)
-    for nt in _header_types(name):
-        fit = _name_fit(nt, sh, facts, n)
-        if name.via == "initials?" and nt in V.AMOUNTS and sh.get("int_small", 0) >= 0.5:
-            continue  # a guessed abbreviation over small counts (家庭人口数 jt·rks) is not money
+    for named in _header_types(name):
+        record = ST.BY_CODE[named]
+        fit = record.fit(ev)
         if fit >= NAME_TYPES_COMPAT:
-            t = nt
-            if nt == "mobile_phone" and sh.get("local_phone", 0) >= 0.5:
-                t = "landline_phone"
-            if nt == "bank_card" and sh.get("bank_card", 0) < 0.3:
-                t = "bank_account"
+            t = (record.header_means(ev) if record.header_means else None) or named
             return t, round(min(0.95, 0.45 + 0.4 * fit), 3), "name+compatible-values"
     return None, round(min(0.99, 0.6 + 0.4 * (1 - _best_share(sh))), 3), "no-evidence"
 
 
 # value-decided types that a header naming something else may overrule
-HEADER_VETOED = frozenset({"ip_address", "credential"})
+HEADER_VETOED = frozenset(t.code for t in ST.TYPES if t.header_vetoes)
 
 
 def _header_types(name: V.NameEvidence) -> list[str]:
@@ -397,7 +331,7 @@ def _header_types(name: V.NameEvidence) -> list[str]:
         return []
     out = [name.type]
     for c in reversed(name.concepts):
-        if c not in (V.NULL, V.MOD, V.TEXT, V.COMPANY_CTX) and c not in out and c != "legal_representative":
+        if c in ST.BY_CODE and c not in out and ST.BY_CODE[c].refines is None:
             out.append(c)
     return out
 
@@ -410,58 +344,12 @@ def _best_share(sh: dict[str, float]) -> float:
     return max((sh[k] for k in keys), default=0.0)
 
 
-def _name_fit(nt: str, sh: dict[str, float], facts: dict[str, Any], n: int) -> float:
-    """How well the values fit the type the header names (share of compatible values)."""
-    g = sh.get
-    if nt in ("income", "revenue", "tax_amount"):
-        return g("number", 0)
-    if nt == "age":
-        return g("int_small", 0)
-    if nt == "birth_date":
-        return g("date", 0) - g("datetime", 0)
-    if nt == "postal_code":
-        return g("postal", 0)
-    if nt == "social_security_no":
-        return max(g("alnum_code", 0), g("doc_code", 0))
-    if nt in ("passport", "travel_permit"):
-        return max(g("doc_code", 0), g("alnum_code", 0))
-    if nt in ("bank_account", "bank_card"):
-        return g("digits", 0)
-    if nt == "gender":
-        return max(g("gender_code", 0), g("gender", 0))
-    if nt == "ethnicity":
-        return max(g("code2", 0), g("ethnicity", 0) + 0.3)
-    if nt in ("marital_status", "political_status", "education_level"):
-        return max(g("code2", 0), g(nt, 0) + 0.3)
-    if nt == "religion":
-        return g("religion", 0) + 0.2
-    if nt in ("medical_info", "criminal_record"):
-        return 1.0 - g("number", 0) - g("date", 0) - g("org_unit", 0)
-    if nt == "credential":
-        return 1.0 if n else 0.0
-    if nt == "gps_coordinate":
-        return max(g("coord", 0), g("gps_pair", 0), g("coord_cn", 0))
-    if nt == "vin":
-        return g("vin_format", 0)
-    if nt == "imei":
-        return g("digits", 0)
-    if nt in ("mobile_phone", "landline_phone"):
-        return g("mobile_phone", 0) + g("landline_phone", 0) + g("local_phone", 0)
-    if nt == "id_card":
-        return g("id_card", 0) * 2  # half the values valid/masked under an ID header
-    if nt in ("person_name", "legal_representative"):
-        return g("person_name", 0) * 1.5
-    if nt == "address":
-        return g("address", 0) * 1.5
-    if nt in ("email", "ip_address", "mac_address", "uscc", "org_code", "business_reg_no", "license_plate"):
-        return g(nt, 0) * 2
-    return 0.0
-
-
 # what a full scan re-measures on every value once the sample has named a type
 FULL_KEYS: dict[str, set[str]] = {t.code: set(t.validators) for t in ST.TYPES if t.validators}
 # a column the sample found nothing in is still checked, value by value, for the commonest identifiers
-NULL_FULL_KEYS = {"id_card", "mobile_phone", "bank_card", "email"}
+NULL_FULL_KEYS = {t.code for t in ST.TYPES if t.full_scan_hunt}
+# types whose values are texts with identifiers inside (their evidence lists what kinds, how many)
+FREE_TEXT_TYPES = frozenset(t.code for t in ST.TYPES if t.mask == "free_text")
 
 
 def detect_column(header: str, arr: pa.Array, *, full: pa.Array | None = None) -> ColumnEvidence:
@@ -493,7 +381,7 @@ def detect_column(header: str, arr: pa.Array, *, full: pa.Array | None = None) -
         sampled = len(full)
     ev = ColumnEvidence(name=header, type=t, confidence=conf, rule=rule, shares=sh, name_head=name.head,
                         name_via=name.via, sampled=sampled, nonblank=len(vals))
-    if "entity_counts" in facts and (t == "free_text_pii" or facts["entity_counts"]):
+    if "entity_counts" in facts and (t in FREE_TEXT_TYPES or facts["entity_counts"]):
         ev.entity_counts = facts["entity_counts"]
     if facts.get("serial"):
         ev.extra["look_alike"] = "serial number"

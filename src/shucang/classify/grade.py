@@ -67,7 +67,7 @@ SCHEMES: dict[str, GradingScheme] = {
         name="GB/T 43697-2024",
         level_names={1: "一般数据1级", 2: "一般数据2级", 3: "一般数据3级", 4: "一般数据4级"},
         defaults={**TYPE_LEVELS, **{t: max(2, lv) for t, lv in TYPE_LEVELS.items() if t in PERSONAL},
-                  **{t: 4 for t in SENSITIVE_ATTRIBUTES | {"bank_card", "id_card"}}},
+                  **{t: 4 for t in ST.in_group("sensitive_pi")}},
     ),
 }
 DEFAULT_SCHEME = SCHEMES["DB33/T 2351-2021"]

@@ -4,93 +4,40 @@ Every stage derives what it needs from these records: the classifier its header 
 pinyin, initials — more initials are derived from the Chinese words, see :mod:`initials` — and
 English), the value detectors that count for the type and the share they need, tie-break priority;
 grading its default level and the groups the context rules use; the free-text entity pattern used
-both to find and to redact identifiers inside text; and, for protection, the *names* of the masking
-rule (with its parameters), of the pseudonym shape and of the decoy generator. The classify stage
-must not import protect, so a record holds rule names and parameters only; ``protect`` maps each name
-to its function (:data:`shucang.protect.masking.STRATEGIES`, ``pseudonym.SHAPES``,
-``decoys.column_kind``). Adding a type is one record here plus its tests — see docs/classification.md.
+both to find and to redact identifiers inside text (and, for names and addresses, the patterns that
+find them by their context, built from :mod:`typedata`); how the values alone claim the type and how
+well they fit it when a header names it (rules of :mod:`typemodel`, which :mod:`detect` applies to
+every record alike); and, for protection, the *names* of the masking rule (with its parameters), of
+the pseudonym shape and of the decoy generator. The classify stage must not import protect, so a
+record holds rule names and parameters only; ``protect`` maps each name to its function
+(:data:`shucang.protect.masking.STRATEGIES`, ``pseudonym.SHAPES``, ``decoys.column_kind``). Adding a
+type is one record here plus its tests — see docs/classification.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
-GROUPS = ("direct", "quasi", "sensitive", "personal", "legal_key", "published", "natural", "identifying")
+from shucang.classify import typedata as TD
+from shucang.classify import typemodel as R
+from shucang.classify.typemodel import COMPANY_CONTEXT as COMPANY_CONTEXT
+from shucang.classify.typemodel import Evidence as Evidence
+from shucang.classify.typemodel import Rule as Rule
+from shucang.classify.typemodel import SensitiveType as SensitiveType
+
+GROUPS = ("direct", "quasi", "sensitive", "personal", "legal_key", "published", "natural", "identifying",
+          "sensitive_pi", "amount", "category", "k_anon")
 """direct identifier · quasi-identifier · sensitive attribute · other personal data · identifies a legal
 person · published legal-person data · marks a natural person as the table's subject · names a person
-on its own in a leaked file (a file extract releasing one as stored gets decoy rows)."""
+on its own in a leaked file (a file extract releasing one as stored gets decoy rows) · sensitive
+personal information (GB/T 35273, PIPL Art. 28: level 4 under GB/T 43697) · an amount of money (the
+header tells income, revenue and tax apart; ``X合计`` is an amount of X; an extract's fingerprint may
+perturb it) · a category attribute (``X等级``/``X类别`` is a grade of X: 残疾等级 is health data) ·
+generalised for k-anonymity in an open-data release when the publisher names no quasi-identifiers."""
 PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _ID_TEXT = r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
 _PLATE_TEXT = "[" + PLATE_PROVINCES + "][A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]"
-# what may touch a free-text entity on either side
-_BOUNDS = {"digit": ("[^0-9]", "[^0-9]"), "alnum": ("[^0-9A-Za-z]", "[^0-9A-Za-z]"), "none": ("", "")}
-
-
-@dataclass(frozen=True)
-class SensitiveType:
-    """Everything about one sensitive type (敏感数据类型)."""
-
-    code: str
-    """Taxonomy code (``id_card``), as in scan reports and labels."""
-    name_zh: str
-    """Name shown to stewards."""
-    level: int
-    """Default level 1–4 (DB33/T 2351: 1 不敏感 … 4 敏感)."""
-    zh: tuple[str, ...] = ()
-    """Chinese header words (their pinyin initials are derived)."""
-    initials: tuple[str, ...] = ()
-    """Hand-made pinyin-initial spellings (``sfzh``); they win over derived ones."""
-    pinyin: tuple[str, ...] = ()
-    """Full-pinyin fragments (``shenfenzheng``)."""
-    en: tuple[str, ...] = ()
-    """English header phrases, as ``_``-joined tokens (``id_card``)."""
-    threshold: float | None = None
-    """Share of non-blank values its value detector needs to decide the type whatever the header."""
-    priority: int = 0
-    """Tie-break between types whose values both pass (checksummed identifiers highest)."""
-    validators: tuple[str, ...] = ()
-    """Names of the value detectors (:func:`shucang.classify.detect.value_shares` keys) that count for it."""
-    groups: tuple[str, ...] = ()
-    """Groups of :data:`GROUPS` used by the grading context rules."""
-    mask: str = "redact"
-    """Name of its display masking rule (a key of ``protect.masking.STRATEGIES``)."""
-    mask_params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    """Parameters of that rule."""
-    pseudonym: str | None = None
-    """Token shape of its keyed pseudonym (``id18``, ``mobile``, ``digits``, ``token``); None: not pseudonymised."""
-    decoy: str | None = None
-    """Decoy generator kind (``id``, ``mobile``, ``name``); None: the decoy keeps its donor's value."""
-    never_shown: bool = False
-    """Masked for every recipient whatever the clearance (密码)."""
-    open_data_drop: bool = False
-    """Dropped from open-data releases when graded above the release's level (names, addresses…)."""
-    check: str | None = None
-    """Check character a synthesised value must get right (``luhn``, ``uscc``), by name."""
-    text: str | None = None
-    """RE2 pattern of the entity inside free text (no boundaries), used to find *and* to redact it."""
-    text_bound: str = "none"
-    """What may not touch the entity on either side: ``digit``, ``alnum`` or ``none``."""
-    text_label: str | None = None
-    """Placeholder that replaces the entity in labelled redaction (``[身份证号]``)."""
-
-    def in_text(self, captures: str = "entity") -> str:
-        """The free-text pattern with its boundaries. ``captures``: ``entity`` — one group, the entity
-        (to find it); ``sides`` — two groups, the characters left and right of it (to replace it and keep
-        them); ``left`` — one group, the character on the left (RE2 has no look-behind)."""
-        if self.text is None:
-            raise KeyError(f"{self.code} has no free-text pattern")
-        left, right = _BOUNDS[self.text_bound]
-        lo, ro = (f"^|{left}", f"{right}|$") if left else ("", "")
-        if captures == "entity":
-            return (f"(?:{lo})" if lo else "") + "(" + self.text + ")" + (f"(?:{ro})" if ro else "")
-        if captures == "sides":
-            return f"({lo})" + self.text + f"({ro})"
-        if captures == "left":
-            return f"({lo})" + self.text + (f"(?:{ro})" if ro else "")
-        raise ValueError(captures)
 
 
 T = SensitiveType
@@ -107,7 +54,10 @@ TYPES: tuple[SensitiveType, ...] = (
       mask='name',
       pseudonym='token',
       decoy='name',
-      open_data_drop=True),
+      open_data_drop=True,
+      values_say=R.person,
+      fits_header=R.own('person_name', 1.5),
+      text_in_context=TD.PERSON_NAME_IN_TEXT),
     T('id_card', '居民身份证号', 4,
       zh=('身份证号码', '身份证号', '身份证', '公民身份号码', '证件号码', '证件号', '身份证明号码', '社会保障号码', '社会保障号', '证照号码', '居民身份证', '身份号码', '证件编号', '居住证号'),
       initials=('sfzh', 'sfz', 'sfzhm', 'zjhm', 'zjh', 'gmsfhm', 'shbzhm', 'sfhm'),
@@ -115,12 +65,15 @@ TYPES: tuple[SensitiveType, ...] = (
       en=('id_card', 'idcard', 'id_no', 'id_number', 'idno', 'identity', 'identity_no', 'citizen_id', 'national_id', 'cert_no', 'certificate_no', 'resident_id', 'idcard_no', 'id_card_no', 'sfzh'),
       threshold=0.5,
       priority=9,
-      groups=('direct', 'natural', 'identifying'),
+      groups=('direct', 'natural', 'identifying', 'sensitive_pi'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 4},
       pseudonym='id18',
       decoy='id',
       text_label='[身份证号]',
-      text=_ID_TEXT, text_bound='alnum'),
+      text=_ID_TEXT, text_bound='alnum',
+      fits_header=R.own('id_card'),
+      full_scan_hunt=True,
+      carries=('birth', 'birth_year', 'sex')),
     T('passport', '护照号', 4,
       zh=('护照号码', '护照号', '护照'),
       initials=('hzhm', 'hzh'),
@@ -131,7 +84,9 @@ TYPES: tuple[SensitiveType, ...] = (
       validators=('alnum_code', 'doc_code', 'passport'),
       groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 1, 'tail': 2},
-      pseudonym='token'),
+      pseudonym='token',
+      values_say=R.document('passport'),
+      fits_header=lambda v: max(v['doc_code'], v['alnum_code'])),
     T('travel_permit', '港澳台通行证', 4,
       zh=('通行证号码', '通行证号', '通行证', '回乡证', '台胞证', '往来港澳', '往来台湾'),
       initials=('txzh', 'txzhm'),
@@ -143,7 +98,9 @@ TYPES: tuple[SensitiveType, ...] = (
       groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 1, 'tail': 2},
       pseudonym='id18',
-      decoy='id'),
+      decoy='id',
+      values_say=R.document('travel_permit'),
+      fits_header=lambda v: max(v['doc_code'], v['alnum_code'])),
     T('social_security_no', '社保卡/医保卡号', 4,
       zh=('社保卡号', '社保号', '医保卡号', '医保号', '社会保障卡号', '个人编号', '参保号', '参保编号', '医保编号', '社保编号', '个人社保号', '市民卡号', '就诊卡号'),
       initials=('sbkh', 'ybkh', 'grbh', 'sbh', 'cbh'),
@@ -153,7 +110,9 @@ TYPES: tuple[SensitiveType, ...] = (
       groups=('direct', 'natural', 'identifying'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 4},
       pseudonym='id18',
-      decoy='id'),
+      decoy='id',
+      values_say=R.document('social_security_no'),
+      fits_header=lambda v: max(v['alnum_code'], v['doc_code'])),
     T('mobile_phone', '手机号码', 3,
       zh=('手机号码', '手机号', '手机', '移动电话', '来电号码', '主叫号码', '联系方式', '电话号码', '联系电话', '电话', '联系号码', '号码'),
       initials=('sjhm', 'sjh', 'sj', 'lxdh', 'dh', 'dhhm', 'lxfs', 'yddh', 'ldhm'),
@@ -167,7 +126,11 @@ TYPES: tuple[SensitiveType, ...] = (
       pseudonym='mobile',
       decoy='mobile',
       text_label='[手机号]',
-      text=r'(?:(?:\+|00)?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]){8}', text_bound='digit'),
+      text=r'(?:(?:\+|00)?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]){8}', text_bound='digit',
+      values_say=R.phone(mobile=True),
+      fits_header=lambda v: v['mobile_phone'] + v['landline_phone'] + v['local_phone'],
+      header_means=lambda v: 'landline_phone' if v['local_phone'] >= 0.5 else None,
+      full_scan_hunt=True),
     T('landline_phone', '固定电话', 3,
       zh=('固定电话', '固话', '座机', '办公电话', '单位电话', '传真'),
       initials=('gddh', 'bgdh', 'cz'),
@@ -178,7 +141,9 @@ TYPES: tuple[SensitiveType, ...] = (
       groups=('published', 'personal'),
       mask='phone',
       text_label='[电话]',
-      text=r'\(?0[1-9][0-9]{1,2}\)?[- ]?[2-9][0-9]{6,7}', text_bound='digit'),
+      text=r'\(?0[1-9][0-9]{1,2}\)?[- ]?[2-9][0-9]{6,7}', text_bound='digit',
+      values_say=R.phone(mobile=False),
+      fits_header=lambda v: v['mobile_phone'] + v['landline_phone'] + v['local_phone']),
     T('email', '电子邮箱', 3,
       zh=('电子邮箱', '电子邮件', '邮箱', 'email', 'e-mail'),
       initials=('yx', 'dzyx'),
@@ -190,7 +155,9 @@ TYPES: tuple[SensitiveType, ...] = (
       mask='email',
       text_label='[邮箱]',
       text=r'[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}', text_bound='none',
-      open_data_drop=True),
+      open_data_drop=True,
+      fits_header=R.own('email'),
+      full_scan_hunt=True),
     T('address', '地址', 3,
       zh=('地址', '住址', '住所', '居住地', '户籍地', '所在地', '建设地点', '地点', '详细地址', '门牌', '暂住地', '现住址', '通讯地址', '通信地址', '经营场所', '住所地', '出生地', '籍贯地址'),
       initials=('dz', 'zz', 'zs', 'hjdz', 'jtzz', 'xzz', 'jzdz', 'zzdz', 'txdz', 'jydz', 'hjd'),
@@ -199,91 +166,113 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.5,
       priority=3,
       validators=('address',),
-      groups=('quasi', 'published', 'identifying'),
+      groups=('quasi', 'published', 'identifying', 'k_anon'),
       mask='address',
-      open_data_drop=True),
+      open_data_drop=True,
+      fits_header=R.own('address', 1.5),
+      text_in_context=TD.ADDRESS_IN_TEXT),
     T('postal_code', '邮政编码', 1,
       zh=('邮政编码', '邮编'),
       initials=('yzbm', 'yb'),
       pinyin=('youbian', 'youzhengbianma'),
       en=('postcode', 'post_code', 'zip', 'zipcode', 'zip_code', 'postal_code', 'postalcode'),
       validators=('postal',),
-      groups=('quasi', 'published'),
-      mask='keep_ends', mask_params={'head': 3, 'tail': 0}),
+      groups=('quasi', 'published', 'k_anon'),
+      mask='keep_ends', mask_params={'head': 3, 'tail': 0},
+      fits_header=lambda v: v['postal']),
     T('birth_date', '出生日期', 3,
       zh=('出生日期', '出生年月', '出生年月日', '生日', '出生时间', '出生'),
       initials=('csrq', 'csny'),
       pinyin=('chusheng', 'shengri'),
       en=('birth', 'birthday', 'dob', 'birth_date', 'birth_month', 'birthdate', 'date_of_birth', 'born'),
       validators=('date', 'datetime'),
-      groups=('quasi', 'natural'),
-      mask='year'),
+      groups=('quasi', 'natural', 'k_anon'),
+      mask='year',
+      fits_header=lambda v: v['date'] - v['datetime'],
+      agrees_with='birth'),
     T('age', '年龄', 2,
       zh=('年龄', '周岁', '岁数'),
       initials=('nl',),
       pinyin=('nianling',),
       en=('age',),
       validators=('int_small',),
-      groups=('quasi',),
-      mask='age_band', mask_params={'width': 10}),
+      groups=('quasi', 'k_anon'),
+      mask='age_band', mask_params={'width': 10},
+      fits_header=lambda v: v['int_small'],
+      agrees_with='birth_year'),
     T('gender', '性别', 2,
       zh=('性别',),
       initials=('xb',),
       pinyin=('xingbie',),
       en=('sex', 'gender'),
       threshold=0.8,
+      words=TD.GENDER_VALUES,
       validators=('gender', 'gender_code'),
-      groups=('quasi',),
-      mask='redact', mask_params={'replacement': '*'}),
+      groups=('quasi', 'category', 'k_anon'),
+      mask='redact', mask_params={'replacement': '*'},
+      fits_header=lambda v: max(v['gender_code'], v['gender']),
+      agrees_with='sex'),
     T('ethnicity', '民族', 3,
       zh=('民族', '族别'),
       initials=('mz',),
       pinyin=('minzu',),
       en=('ethnicity', 'ethnic', 'nation', 'nationality_ethnic', 'race'),
       threshold=0.8,
+      words=TD.ETHNICITY_VALUES,
       validators=('code2', 'ethnicity'),
-      groups=('quasi',),
-      mask='redact'),
+      groups=('quasi', 'category', 'k_anon'),
+      mask='redact',
+      fits_header=R.coded('ethnicity')),
     T('marital_status', '婚姻状况', 3,
       zh=('婚姻状况', '婚姻状态', '婚姻', '婚否'),
       initials=('hyzk',),
       pinyin=('hunyin',),
       en=('marital', 'marital_status', 'marriage'),
       threshold=0.8,
+      words=TD.MARITAL_VALUES,
       validators=('code2', 'marital_status'),
-      groups=('quasi',),
-      mask='redact'),
+      groups=('quasi', 'category', 'k_anon'),
+      mask='redact',
+      fits_header=R.coded('marital_status')),
     T('political_status', '政治面貌', 3,
       zh=('政治面貌', '党派', '党员类别', '党籍'),
       initials=('zzmm',),
       pinyin=('zhengzhimianmao',),
       en=('political', 'political_status', 'party', 'party_member', 'politics'),
       threshold=0.8,
+      words=TD.POLITICAL_VALUES,
       validators=('code2', 'political_status'),
-      groups=('quasi', 'sensitive'),
-      mask='redact'),
+      groups=('quasi', 'sensitive', 'category', 'k_anon', 'sensitive_pi'),
+      mask='redact',
+      fits_header=R.coded('political_status')),
     T('education_level', '学历', 2,
       zh=('学历', '文化程度', '受教育程度', '学位', '最高学历', '文化水平'),
       initials=('whcd', 'xl', 'xw'),
       pinyin=('xueli', 'wenhuachengdu'),
       en=('education', 'edu', 'degree', 'edu_level', 'education_level', 'diploma'),
       threshold=0.8,
+      words=TD.EDUCATION_VALUES,
       validators=('code2', 'education_level'),
-      groups=('quasi',),
-      mask='redact'),
+      groups=('quasi', 'category', 'k_anon'),
+      mask='redact',
+      fits_header=R.coded('education_level')),
     T('free_text_pii', '含个人信息的自由文本', 3,
       threshold=0.25,
       validators=('free_text_pii',),
       groups=('natural', 'personal'),
       mask='free_text',
-      open_data_drop=True),
+      open_data_drop=True,
+      values_say=R.free_text,
+      gives_way_below=0.5),
     T('revenue', '企业营收/产值/利润', 3,
       zh=('营业收入', '营收', '销售额', '销售收入', '产值', '利润', '营业额', '主营业务收入', '净利润', '工业总产值', '增加值', '经营收入', '成交额', '交易额'),
       initials=('yysr', 'xse', 'yye', 'zcz'),
       pinyin=('yingyeshouru', 'xiaoshoue'),
       en=('revenue', 'sales', 'turnover', 'profit', 'output_value', 'gmv'),
       validators=('number',),
-      mask='range'),
+      groups=('amount',),
+      mask='range',
+      fits_header=R.amount),
     T('bank_card', '银行卡号', 4,
       zh=('银行卡号', '银行卡', '卡号', '借记卡', '信用卡号', '社保卡银行账号'),
       initials=('yhkh',),
@@ -292,29 +281,34 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.6,
       priority=8,
       validators=('bank_card', 'digits'),
-      groups=('direct', 'natural', 'identifying'),
+      groups=('direct', 'natural', 'identifying', 'sensitive_pi'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 4},
       pseudonym='digits',
       text_label='[银行卡号]',
       text=r'62[0-9]{14,17}', text_bound='digit',
-      check='luhn'),
+      check='luhn',
+      fits_header=lambda v: v['digits'],
+      header_means=lambda v: 'bank_account' if v['bank_card'] < 0.3 else None,
+      full_scan_hunt=True),
     T('bank_account', '银行账号', 4,
       zh=('银行账号', '账号', '帐号', '基本户', '对公账户', '银行账户', '账户', '帐户', '结算账户', '开户账号', '收款账号', '付款账号'),
       initials=('yhzh', 'zh', 'jbhzh', 'dgzh'),
       pinyin=('zhanghao',),
       en=('account_no', 'bank_account', 'acct', 'acct_no', 'account_number', 'iban'),
       validators=('bank_card', 'digits'),
-      groups=('sensitive',),
+      groups=('sensitive', 'sensitive_pi'),
       mask='keep_ends', mask_params={'head': 0, 'tail': 4},
-      pseudonym='digits'),
+      pseudonym='digits',
+      fits_header=lambda v: v['digits']),
     T('income', '个人收入', 4,
       zh=('工资', '薪资', '薪酬', '薪水', '收入', '缴费基数', '基数', '应发', '实发', '年薪', '月薪', '奖金', '绩效', '期望薪资', '家庭收入', '人均收入', '养老金', '退休金', '津贴', '社保基数', '奖', '报酬', '酬金', '提成', '佣金', '退休费', '离休费', '税前'),
       initials=('gz', 'jbgz', 'jxgz', 'yfgz', 'sfgz', 'jfjs', 'jnjs', 'sbjs', 'grsr', 'jtsr', 'xc'),
       pinyin=('gongzi', 'shouru', 'xinzi'),
       en=('salary', 'wage', 'wages', 'income', 'pay', 'expected_salary', 'base_salary', 'bonus', 'payroll', 'commission', 'allowance', 'pension', 'remuneration'),
       validators=('number',),
-      groups=('sensitive', 'natural'),
-      mask='range'),
+      groups=('sensitive', 'natural', 'amount', 'sensitive_pi'),
+      mask='range',
+      fits_header=R.amount),
     T('medical_info', '病历/诊断/健康', 4,
       zh=('诊断编码', '诊断名称', '诊断代码', '疾病编码', '疾病名称', '疾病代码', '诊断', '病历', '病史', '病情', '疾病', '病名', '健康状况', '健康', '残疾', '主诉', '症状', '过敏', '体检', '疫苗', '接种', '用药', '手术', 'icd', '既往史', '检查结果', '伤残', '传染病', '慢性病', '检验', '处方', '医嘱', '孕', '护理等级', '失能', '照护'),
       initials=('zdmc', 'zdbm', 'jkzk', 'cjlb'),
@@ -323,8 +317,10 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.6,
       priority=4,
       validators=('care', 'health', 'icd', 'medical_words', 'org_unit'),
-      groups=('sensitive', 'natural'),
-      mask='redact'),
+      groups=('sensitive', 'natural', 'category', 'sensitive_pi'),
+      mask='redact',
+      values_say=R.medical,
+      fits_header=R.not_values),
     T('criminal_record', '违法犯罪记录', 4,
       zh=('罪名', '刑罚', '判处', '刑期', '犯罪', '违法', '前科', '矫正类别', '服刑', '判决', '案由', '违法行为', '处罚决定', '吸毒', '涉案'),
       initials=('zm', 'jzlb'),
@@ -333,17 +329,22 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.6,
       priority=4,
       validators=('correction', 'crime_words'),
-      groups=('sensitive', 'natural'),
-      mask='redact'),
+      groups=('sensitive', 'natural', 'category', 'sensitive_pi'),
+      mask='redact',
+      values_say=R.criminal,
+      fits_header=R.not_values),
     T('religion', '宗教信仰', 4,
       zh=('宗教信仰', '宗教', '信仰'),
       initials=('zjxy',),
       pinyin=('zongjiao',),
       en=('religion', 'faith'),
       threshold=0.85,
+      words=TD.RELIGION_VALUES,
       validators=('religion', 'religion_marker'),
-      groups=('sensitive', 'natural'),
-      mask='redact'),
+      groups=('sensitive', 'natural', 'category', 'sensitive_pi'),
+      mask='redact',
+      values_say=R.religion,
+      fits_header=lambda v: v['religion'] + 0.2),
     T('credential', '密码/密钥', 4,
       zh=('密码', '口令', '密钥', '令牌', '秘钥', '私钥', '验证码', 'token'),
       initials=('mm',),
@@ -353,7 +354,9 @@ TYPES: tuple[SensitiveType, ...] = (
       priority=6,
       mask='never',
       never_shown=True,
-      groups=('personal',)),
+      groups=('personal',),
+      fits_header=lambda v: 1.0 if v.n else 0.0,
+      header_vetoes=True),
     T('gps_coordinate', '经纬度', 4,
       zh=('经纬度', '坐标', '经度', '纬度', '定位', 'gps', '轨迹'),
       initials=('jwd',),
@@ -362,8 +365,10 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.6,
       priority=6,
       validators=('coord', 'coord_cn', 'gps_pair'),
-      groups=('sensitive',),
-      mask='coordinates', mask_params={'decimals': 2}),
+      groups=('sensitive', 'k_anon', 'sensitive_pi'),
+      mask='coordinates', mask_params={'decimals': 2},
+      values_say=R.gps,
+      fits_header=lambda v: max(v['coord'], v['gps_pair'], v['coord_cn'])),
     T('license_plate', '机动车号牌', 3,
       zh=('车牌号码', '车牌号', '车牌', '号牌号码', '号牌', '车号'),
       initials=('cph', 'cphm', 'hphm', 'hp'),
@@ -375,7 +380,8 @@ TYPES: tuple[SensitiveType, ...] = (
       mask='keep_ends', mask_params={'head': 2, 'tail': 2},
       text_label='[车牌]',
       text=_PLATE_TEXT, text_bound='none',
-      open_data_drop=True),
+      open_data_drop=True,
+      fits_header=R.own('license_plate')),
     T('vin', '车辆识别代号', 3,
       zh=('车辆识别代号', '车辆识别码', '车架号', 'vin'),
       initials=('clsbdh', 'cjh'),
@@ -386,21 +392,26 @@ TYPES: tuple[SensitiveType, ...] = (
       validators=('vin_check', 'vin_format'),
       mask='keep_ends', mask_params={'head': 3, 'tail': 4},
       pseudonym='token',
-      groups=('personal',)),
+      groups=('personal',),
+      values_say=R.vin,
+      fits_header=lambda v: v['vin_format']),
     T('ip_address', 'IP地址', 2,
       zh=('ip地址', 'ip', '登录ip'),
       en=('ip', 'ip_address', 'ip_addr', 'ipaddr', 'client_ip', 'last_ip', 'assigned_ip', 'src_ip', 'login_ip'),
       threshold=0.6,
       priority=6,
       groups=('quasi',),
-      mask='regex', mask_params={'pattern': '^\\s*([0-9]+\\.[0-9]+)\\.[0-9]+\\.[0-9]+\\s*$', 'replacement': '\\1.*.*'}),
+      mask='regex', mask_params={'pattern': '^\\s*([0-9]+\\.[0-9]+)\\.[0-9]+\\.[0-9]+\\s*$', 'replacement': '\\1.*.*'},
+      fits_header=R.own('ip_address'),
+      header_vetoes=True),
     T('mac_address', 'MAC地址', 3,
       zh=('mac地址', 'mac', '物理地址'),
       en=('mac', 'mac_address', 'mac_addr', 'terminal_mac', 'ap_mac', 'bssid'),
       threshold=0.6,
       priority=6,
       groups=('quasi',),
-      mask='regex', mask_params={'pattern': '^\\s*([0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}).*$', 'replacement': '\\1:**:**:**'}),
+      mask='regex', mask_params={'pattern': '^\\s*([0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}).*$', 'replacement': '\\1:**:**:**'},
+      fits_header=R.own('mac_address')),
     T('imei', 'IMEI', 3,
       zh=('imei', '设备识别码', '终端识别码', '串号', 'meid'),
       pinyin=('imei',),
@@ -410,7 +421,8 @@ TYPES: tuple[SensitiveType, ...] = (
       groups=('direct', 'identifying'),
       mask='keep_ends', mask_params={'head': 6, 'tail': 2},
       pseudonym='digits',
-      check='luhn'),
+      check='luhn',
+      fits_header=lambda v: v['digits']),
     T('uscc', '统一社会信用代码', 1,
       zh=('统一社会信用代码', '社会信用代码', '信用代码', '纳税人识别号', '税号', '统一代码'),
       initials=('tyshxydm', 'shxydm', 'xydm', 'nsrsbh', 'tydm'),
@@ -420,7 +432,8 @@ TYPES: tuple[SensitiveType, ...] = (
       priority=9,
       groups=('legal_key', 'published'),
       mask='keep_ends', mask_params={'head': 8, 'tail': 2},
-      check='uscc'),
+      check='uscc',
+      fits_header=R.own('uscc')),
     T('org_code', '组织机构代码', 1,
       zh=('组织机构代码', '机构代码'),
       initials=('zzjgdm', 'jgdm'),
@@ -429,7 +442,8 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.7,
       priority=7,
       groups=('legal_key', 'published'),
-      mask='keep_ends', mask_params={'head': 2, 'tail': 2}),
+      mask='keep_ends', mask_params={'head': 2, 'tail': 2},
+      fits_header=R.own('org_code')),
     T('business_reg_no', '工商注册号', 1,
       zh=('注册号', '工商注册号', '营业执照号', '营业执照注册号'),
       initials=('zch', 'yyzzh'),
@@ -438,13 +452,15 @@ TYPES: tuple[SensitiveType, ...] = (
       threshold=0.7,
       priority=7,
       groups=('legal_key', 'published'),
-      mask='keep_ends', mask_params={'head': 6, 'tail': 2}),
+      mask='keep_ends', mask_params={'head': 6, 'tail': 2},
+      fits_header=R.own('business_reg_no')),
     T('company_name', '单位/企业名称', 1,
       threshold=0.6,
       priority=3,
       validators=('company_name', 'government'),
       groups=('published',),
-      mask='keep_ends', mask_params={'head': 3, 'tail': 2}),
+      mask='keep_ends', mask_params={'head': 3, 'tail': 2},
+      values_say=R.company),
     T('legal_representative', '法定代表人', 1,
       zh=('法定代表人', '法人代表', '法人姓名', '法人', '法定代表', '负责人（法人）'),
       initials=('fddbr', 'fr', 'frdb', 'frxm'),
@@ -454,7 +470,9 @@ TYPES: tuple[SensitiveType, ...] = (
       groups=('published',),
       mask='name',
       decoy='name',
-      open_data_drop=True),
+      open_data_drop=True,
+      fits_header=R.own('person_name', 1.5),
+      refines='person_name'),
     T('tax_amount', '纳税额', 3,
       zh=('税额', '纳税额', '应纳税', '已缴税', '所得税', '税款', '缴税', '减免税', '退税', '税金', '入库税', '税收', '个税'),
       initials=('se', 'nse', 'ynse', 'yjse', 'jmse', 'grsds'),
@@ -462,7 +480,8 @@ TYPES: tuple[SensitiveType, ...] = (
       en=('tax', 'tax_amount', 'tax_paid', 'tax_due', 'income_tax'),
       validators=('number',),
       mask='range',
-      groups=('personal',)),
+      groups=('personal', 'amount'),
+      fits_header=R.amount),
 )
 BY_CODE: Mapping[str, SensitiveType] = MappingProxyType({t.code: t for t in TYPES})
 
@@ -485,6 +504,21 @@ def levels() -> dict[str, int]:
 
 def names_zh() -> dict[str, str]:
     return {t.code: t.name_zh for t in TYPES}
+
+
+def refinements(code: str | None) -> tuple[str, ...]:
+    """Codes of the types that are a role of ``code`` (``legal_representative`` of ``person_name``)."""
+    return tuple(t.code for t in TYPES if code and t.refines == code)
+
+
+def carrying(fact: str) -> frozenset[str]:
+    """Codes of the types whose values carry ``fact`` (``birth``: the ID number)."""
+    return frozenset(t.code for t in TYPES if fact in t.carries)
+
+
+def agreeing(fact: str) -> tuple[str, ...]:
+    """Codes of the types whose columns are checked against the carried ``fact`` (registry order)."""
+    return tuple(t.code for t in TYPES if t.agrees_with == fact)
 
 
 def text_types() -> tuple[SensitiveType, ...]:

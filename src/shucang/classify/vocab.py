@@ -4,9 +4,11 @@ Two halves. **Names**: the words departments use in headers — Chinese (身份�
 (sfzh, lxrsj, tyshxydm), full pinyin (shenfenzhenghao) and English (id_card) — each mapped to a
 *concept*: a type code, ``"null"`` (an attribute that is not sensitive: dates, states, kinds, org
 units), or ``"mod"`` (a modifier such as 法定代表人 in 法定代表人身份证号). A header is read like a
-Chinese noun phrase: the concept that ends last is its head. **Values**: dictionaries of surnames,
-the 56 ethnic groups, marital/political/education status (text and GB/T code values), religions,
-health and criminal-justice words, and place words for addresses.
+Chinese noun phrase: the concept that ends last is its head. **Values**: the dictionaries of value
+detectors that are not one type's own: health and criminal-justice words, care grades, names of
+organisational units, companies, government bodies and banks. (Surnames, address words and the values
+of ethnicity, gender, marital, political, education status and religion are their records' own, in
+:mod:`shucang.classify.typedata`.)
 """
 
 from __future__ import annotations
@@ -25,7 +27,11 @@ from shucang.classify.initials import initials_of
 NULL = "null"
 MOD = "mod"
 TEXT = "text"  # free-text columns (备注, 内容): decided by their values
-COMPANY_CTX = "company_ctx"  # 单位/名称 words: a company name if the values are company names
+COMPANY_CTX = ST.COMPANY_CONTEXT  # 单位/名称 words: a company name if the values are company names
+
+# names of digest algorithms: a column named after one holds digests (of files, of records), unless the
+# header says of what (``password_md5`` is a credential: they are read as a tail, see EN_TAILS)
+DIGEST_NAMES = ("md5", "sha", "sha1", "sha256", "sha512", "sm3", "hash", "crc32")
 
 # concept → Chinese keywords. Longest match wins at the same end position.
 _ZH: dict[str, tuple[str, ...]] = {
@@ -80,7 +86,7 @@ _EN: dict[str, tuple[str, ...]] = {
            "level", "grade", "class", "dept", "department", "title", "category", "brand", "model", "shop_name",
            "ap_name", "apply_time", "auth_time", "review_status", "seq", "index", "flag", "month", "year",
            "valid_until", "expiry", "expire", "expires", "session", "traffic", "duration", "qty", "quantity",
-           "version", "ver", "checksum", "digest", "fingerprint", "file", "firmware", "seniority", "tenure",
+           "version", "ver", "checksum", "digest", "fingerprint", "file", "firmware", *DIGEST_NAMES, "seniority", "tenure",
            "service_years", "years_of_service", "ward"),
 }
 
@@ -98,13 +104,13 @@ class NameEvidence:
         """The type code the header points at (None for NULL/TEXT/MOD/unknown)."""
         if self.head in (None, NULL, MOD, TEXT, COMPANY_CTX):
             return None
-        if self.head == "person_name" and "legal_representative" in self.concepts:
-            return "legal_representative"
-        return self.head
+        # a role of the head type named beside it (法定代表人 + 姓名) is that role
+        return next((r for r in ST.refinements(self.head) if r in self.concepts), self.head)
 
     def says(self, concept: str) -> bool:
-        return self.head == concept or (concept == "legal_representative" and concept in self.concepts
-                                        and self.head in ("person_name", "legal_representative"))
+        refined = ST.BY_CODE[concept].refines if concept in ST.BY_CODE else None
+        return self.head == concept or (refined is not None and concept in self.concepts
+                                        and self.head in (refined, concept))
 
 
 _BRACKETS = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
@@ -146,9 +152,8 @@ def _zh_matches(text: str) -> list[tuple[int, int, str]]:
 
 # "X名称"/"X编码" is the name or code *of X*: it inherits X's concept (诊断编码 → medical_info); "X等级" is the
 # grade of X (残疾等级), "X合计" the sum of X (应发合计) — for the kinds of type such a tail can belong to.
-GRADED = frozenset({"medical_info", "criminal_record", "education_level", "marital_status", "political_status",
-                    "religion", "ethnicity", "gender"})
-AMOUNTS = frozenset({"income", "revenue", "tax_amount"})
+GRADED = ST.in_group("category")
+AMOUNTS = ST.in_group("amount")
 _ANY = frozenset({"*"})
 TAILS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("名称", "编码", "代码", "代号"), _ANY),
@@ -159,6 +164,7 @@ EN_TAILS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("name", "code", "cd", "dm"), _ANY),
     **dict.fromkeys(("grade", "level", "type", "category", "class", "status"), GRADED),
     **dict.fromkeys(("amount", "amt", "total", "sum"), AMOUNTS),
+    **dict.fromkeys(DIGEST_NAMES, _ANY),  # the digest of X is read as X (password_md5)
 }
 GENERIC_TAILS = tuple(TAILS)
 
@@ -350,60 +356,6 @@ def is_meaningless(header: str) -> bool:
 # Values
 # ----------------------------------------------------------------------------------------------
 
-SURNAMES_1 = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
-    "姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温"
-    "康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成"
-    "苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费"
-    "卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠"
-    "惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国"
-    "狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢"
-    "嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由宓竺虞娄邴糜鄂蔚励滑"
-)
-SURNAMES_2 = {
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "轩辕",
-    "令狐", "钟离", "端木", "南宫", "西门", "独孤", "百里", "呼延", "万俟", "闻人", "赫连", "澹台", "公冶", "宗政",
-    "濮阳", "太叔", "申屠", "仲孙", "拓跋", "左丘", "东郭", "梁丘", "鲜于", "第五", "司空", "亓官", "完颜", "单于",
-}
-# characters a personal name practically never ends with, but org units, places and roles do
-NAME_BAD_END = set("村镇乡局所厂店部岗区市路街省县族婚教科室队处站院校司行社场园馆会厅组号楼座员工长")
-
-ETHNIC_GROUPS = (
-    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 纳西 景颇 "
-    "柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 "
-    "塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
-).split()
-ETHNICITY_VALUES = {g + "族" for g in ETHNIC_GROUPS} | {g for g in ETHNIC_GROUPS if len(g) > 1} | {
-    "穿青人", "其他", "外国血统", "外国血统中国籍人士", "未识别民族", "入籍"}
-ETHNICITY_CODES = {f"{i:02d}" for i in range(1, 57)} | {"97", "98"}
-
-GENDER_VALUES = {"男", "女", "男性", "女性", "未知", "未说明", "未知的性别", "未说明的性别", "M", "F", "MALE", "FEMALE"}
-GENDER_CODES = {"0", "1", "2", "9"}
-
-MARITAL_VALUES = {"未婚", "已婚", "初婚", "再婚", "复婚", "丧偶", "离婚", "离异", "未说明的婚姻状况", "有配偶", "无配偶",
-                  "SINGLE", "MARRIED", "DIVORCED", "WIDOWED"}
-MARITAL_CODES = {"10", "20", "21", "22", "23", "30", "40", "90", "1", "2", "3", "4", "9"}
-
-POLITICAL_VALUES = {"中共党员", "中国共产党党员", "中共预备党员", "共青团员", "中国共产主义青年团团员", "群众", "党员",
-                    "团员", "预备党员", "正式党员", "民革党员", "民革会员", "民盟盟员", "民建会员", "民进会员",
-                    "农工党党员", "致公党党员", "九三学社社员", "台盟盟员", "无党派人士", "无党派民主人士",
-                    "民主党派", "普通公民"}
-POLITICAL_CODES = {f"{i:02d}" for i in range(1, 14)} | {str(i) for i in range(1, 14)}
-
-EDUCATION_VALUES = {
-    "研究生", "博士研究生", "硕士研究生", "博士", "硕士", "研究生教育", "大学本科", "本科", "大学本科教育", "大学",
-    "大学专科", "大专", "专科", "高职", "大学专科教育", "中等专科", "中专", "中等职业教育", "职业高中", "职高", "技工学校",
-    "技校", "中职", "普通高中", "高中", "高中阶段教育", "初中", "初级中学", "初中及以下", "小学", "小学及以下", "文盲",
-    "文盲或半文盲", "半文盲", "学龄前", "学士", "名誉博士", "无", "其他", "高中及以下", "本科及以上", "大专及以上",
-    "中专/高中", "高中/中专", "专科及以下", "研究生及以上", "博士后", "幼儿园", "识字", "不识字",
-}
-EDUCATION_CODES = {"10", "11", "12", "13", "14", "19", "20", "21", "22", "23", "28", "30", "31", "40", "41", "42",
-                   "43", "44", "47", "48", "60", "61", "62", "63", "70", "71", "73", "80", "81", "90"}
-
-RELIGION_VALUES = {"佛教", "道教", "伊斯兰教", "天主教", "基督教", "基督新教", "东正教", "犹太教", "印度教", "藏传佛教",
-                   "无", "无宗教信仰", "不信教", "其他", "其他宗教", "民间信仰"}
-RELIGION_MARKERS = {"佛教", "道教", "伊斯兰教", "天主教", "基督教", "基督新教", "东正教", "犹太教", "藏传佛教", "民间信仰"}
-
 HEALTH_VALUES = {"健康", "良好", "一般", "较差", "差", "良", "优", "有慢性病", "慢性病", "残疾", "患病", "有病",
                  "亚健康", "体弱", "病弱", "重病", "健康或良好", "生活不能自理", "大病", "长期慢性病", "有重大疾病"}
 # care and disability grades (护理/失能等级, 残疾类别) are health data
@@ -422,20 +374,6 @@ MEDICAL_WORDS = (
 )
 CRIME_WORDS = ("罪|判处|有期徒刑|无期徒刑|拘役|管制|缓刑|假释|罚金|免予刑事处罚|死刑|剥夺政治权利|没收财产|"
                "监外执行|劳动教养|拘留|强制隔离戒毒|吊销驾驶证")
-
-# address words
-PROVINCE_NAMES = ("北京|天津|上海|重庆|河北|山西|内蒙古|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|"
-                  "湖南|广东|广西|海南|四川|贵州|云南|西藏|陕西|甘肃|青海|宁夏|新疆|台湾|香港|澳门")
-ZHEJIANG_CITIES = "杭州|宁波|温州|嘉兴|湖州|绍兴|金华|衢州|舟山|台州|丽水"
-CIXI_TOWNS = ("浒山街道", "白沙路街道", "古塘街道", "坎墩街道", "宗汉街道", "孙塘街道", "龙山镇", "掌起镇", "观海卫镇",
-              "附海镇", "桥头镇", "匡堰镇", "逍林镇", "新浦镇", "胜山镇", "横河镇", "崇寿镇", "庵东镇", "长河镇", "周巷镇",
-              "天元镇")
-NINGBO_DISTRICTS = ("海曙区", "江北区", "北仑区", "镇海区", "鄞州区", "奉化区", "余姚市", "慈溪市", "宁海县", "象山县")
-
-# a street-level address: place words followed by a house number (号/幢/室/弄/组…)
-ADDRESS_RE = (r"(?:省|市|区|县|镇|乡|街道|村|路|街|大道|巷|弄|公路|线|小区|社区|花园|新村|苑|庭|府|大厦|广场)"
-              r".{0,30}?[0-9０-９一二三四五六七八九十百]+(?:号|幢|栋|室|弄|单元|组|层|楼|座|排|户)")
-PLACE_ONLY_RE = r"(?:省|市|区|县|镇|乡|街道|村|社区|居委会)$"
 
 COMPANY_SUFFIX_RE = (r"(?:有限公司|有限责任公司|股份有限公司|股份公司|集团公司|公司|分公司|合作社|联合社|事务所|"
                      r"有限合伙|普通合伙|（有限合伙）|研究院|研究所|集团|工作室|门市部|经营部|加工厂|加工场|"

@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shucang.classify import typedata as TD
 from shucang.classify import types as ST
 from shucang.errors import InputError
 
@@ -26,10 +27,8 @@ Column: TypeAlias = pa.Array | pa.ChunkedArray
 STAR = "*"
 NEVER_SHOWN = "******"
 
-COMPOUND_SURNAMES = (
-    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 轩辕 端木 独孤 南宫 西门 申屠 太史 "
-    "万俟 闻人 赫连 澹台 公冶 宗政 濮阳 淳于 单于 太叔 仲孙 钟离 呼延 百里 东郭 拓跋 公羊 完颜 第五 司空 梁丘"
-).split()
+COMPOUND_SURNAMES = TD.COMPOUND_SURNAMES
+"""Two-character surnames a masked name keeps whole (the person-name record's list)."""
 
 # Free-text entities: the registry's pattern of each type (the one classification finds them with). The
 # first group is the boundary on the left, the last the boundary on the right; both are kept by the
@@ -115,11 +114,19 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
     return con
 
 
-_ADDRESS_SQL = """
+def _first_end(words: tuple[str, ...], first: int) -> str:
+    """SQL: where the first of ``words`` (bound as parameters ``$first``…) ends in ``v``, or NULL."""
+    return "least(" + ", ".join(f"nullif(strpos(v, ${first + k}), 0) + {len(w) - 1}"
+                                for k, w in enumerate(words)) + ")"
+
+
+# the address record's words: cut after the township (乡镇/街道), else after the county or city
+_ADDRESS_WORDS = [*TD.TOWN_WORDS, *TD.COUNTY_WORDS]
+_ADDRESS_SQL = f"""
 WITH p AS (
   SELECT i, v,
-    least(nullif(strpos(v, '街道'), 0) + 1, nullif(strpos(v, '镇'), 0), nullif(strpos(v, '乡'), 0)) AS town_end,
-    least(nullif(strpos(v, '区'), 0), nullif(strpos(v, '县'), 0), nullif(strpos(v, '市'), 0)) AS county_end
+    {_first_end(TD.TOWN_WORDS, 1)} AS town_end,
+    {_first_end(TD.COUNTY_WORDS, 1 + len(TD.TOWN_WORDS))} AS county_end
   FROM address_rows)
 SELECT CASE WHEN v IS NULL THEN NULL
             WHEN town_end IS NOT NULL THEN left(v, town_end)
@@ -137,7 +144,7 @@ def mask_address(values: Column) -> pa.Array:
     con = _duckdb()
     con.register("address_rows", pa.table({"i": pa.array(range(len(text)), pa.int64()), "v": text}))
     try:
-        out = con.sql(_ADDRESS_SQL).to_arrow_table().column("masked")
+        out = con.sql(_ADDRESS_SQL, params=_ADDRESS_WORDS).to_arrow_table().column("masked")
     finally:
         con.unregister("address_rows")
     return out.combine_chunks() if out.num_chunks else pa.array([], pa.string())

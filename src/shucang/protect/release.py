@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shucang.classify import types as ST
 from shucang.classify.graded import UNGRADED, grades_of
 from shucang.classify.store import column_grades
 from shucang.errors import InputError
@@ -43,7 +44,7 @@ from shucang.protect.registry import new_extract_id, record_extract
 if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
 
-MARKABLE_TYPES = (None, "revenue", "income", "tax_amount")
+MARKABLE_TYPES = (None, *sorted(ST.in_group("amount")))
 """Types of as-stored numeric columns that may carry a fingerprint (never identifiers or codes)."""
 MARKED_CHANNELS = ("extract", "api")
 

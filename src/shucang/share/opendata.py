@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import sqlalchemy as sa
 
+from shucang.classify import types as ST
 from shucang.classify.graded import UNGRADED
 from shucang.errors import InputError, NotFound
 from shucang.share.access import PUBLIC, Actor, Resource, require
@@ -30,8 +31,7 @@ if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
 
 PUBLIC_RECIPIENT = "public"
-QUASI_TYPES = {"gender", "age", "birth_date", "postal_code", "ethnicity", "marital_status", "education_level",
-               "address", "political_status", "gps_coordinate"}
+QUASI_TYPES = ST.in_group("k_anon")
 """Sensitive types treated as quasi-identifiers when the publisher names none."""
 
 

@@ -7,6 +7,7 @@ port; stopped and deleted afterwards. Nothing is read from /etc/mysql (``--no-de
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -36,12 +37,13 @@ def mariadb_server() -> Iterator[str]:
     install, server = found
     work = Path(tempfile.mkdtemp(prefix="shucang-mariadb-"))
     data, port = work / "data", free_port()
-    subprocess.run([install, "--no-defaults", f"--datadir={data}", "--user=root", "--skip-test-db",
+    as_user = ["--user=root"] if os.geteuid() == 0 else []  # as root the server must be told to stay root
+    subprocess.run([install, "--no-defaults", f"--datadir={data}", *as_user, "--skip-test-db",
                     "--skip-name-resolve", "--auth-root-authentication-method=normal"],
                    check=True, capture_output=True, text=True)
     log = (work / "log").open("wb")
     proc = subprocess.Popen([server, "--no-defaults", f"--datadir={data}", f"--socket={work / 'sock'}",
-                             f"--port={port}", "--bind-address=127.0.0.1", "--user=root", "--skip-grant-tables",
+                             f"--port={port}", "--bind-address=127.0.0.1", *as_user, "--skip-grant-tables",
                              "--skip-name-resolve", "--skip-log-bin", "--innodb-flush-log-at-trx-commit=0",
                              "--innodb-buffer-pool-size=32M", "--performance-schema=OFF",
                              "--character-set-server=utf8mb4",

@@ -198,9 +198,11 @@ class Warehouse:
         """The table's directory in the home (where it lives unless ``SHUCANG_TABLES_URL`` says otherwise)."""
         return self.settings.tables_dir / check_dataset_name(name)
 
-    def table_location(self, name: str) -> TableLocation:
-        """Where the dataset's Delta table really lives: ``HOME/tables/NAME`` or under an object-store root."""
-        return self.table_root.table(check_dataset_name(name))
+    def table_location(self, name: str) -> Path | TableLocation:
+        """Where the dataset's Delta table really lives: its directory (``HOME/tables/NAME`` or under another
+        local root), or its place in an object store (a :class:`TableLocation` with its storage options)."""
+        loc = self.table_root.table(check_dataset_name(name))
+        return loc.local if loc.local is not None else loc
 
     def arrow_dataset(self, name: str, version: int | None = None) -> pads.Dataset:
         """The dataset at ``version`` (default: current) as a lazily read Arrow dataset."""
@@ -359,7 +361,7 @@ class Warehouse:
                 result.warnings.append(f"{getattr(hook, '__name__', 'hook')}: {type(exc).__name__}: {exc}")
         return result
 
-    def _abandon(self, path: TableLocation, prev_delta: int | None, dataset_id: int, version: int, attempt: str) -> None:
+    def _abandon(self, path: Path | TableLocation, prev_delta: int | None, dataset_id: int, version: int, attempt: str) -> None:
         """An ingest failed: undo its Delta commit and its pending row now, not at the next write."""
         try:
             tables.rollback_to(path, prev_delta)

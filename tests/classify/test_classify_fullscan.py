@@ -48,6 +48,7 @@ def test_same_evidence_whatever_the_batches(table: pa.Table) -> None:
     assert found["姓名"] == "person_name" and found["身份证号"] == "id_card" and found["手机"] == "mobile_phone"
     assert found["地址"] == "address" and found["邮箱"] == "email" and found["col_7"] == "gps_coordinate"
     assert found["证件号码"] == "id_card" and found["业务流水号"] is None  # a running serial is not a phone
+    assert found["手机号码"] == "mobile_phone"  # float phones read as digits, NaN or not elsewhere in the batch
     by_name = {k[0]: k for k in whole}
     assert by_name["身份证号"][6] == table.num_rows  # every value counted, the full-width ones too
     assert by_name["身份证号"][4]["id_card"] == 1.0

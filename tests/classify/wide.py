@@ -1,8 +1,8 @@
 """A wide synthetic table for full scans: many sensitive columns, with what makes batches differ.
 
 Values change along the rows (full-width digits and ``+86`` phones only near the end, blanks only at the
-start, float amounts that are whole in one half and not in the other, free-text mentions far apart, a
-column blank for its first 40 %), so a scan that took one batch's gates, one batch's "all whole numbers"
+start, float amounts that are whole in one half and not in the other, phone numbers stored as floats with a
+few NaN near the end, free-text mentions far apart, a column blank for its first 40 %), so a scan that took one batch's gates, one batch's "all whole numbers"
 or one batch's NFKC decision for the column's would measure those columns differently.
 Built from pools of generated values picked by a seeded numpy generator (fast at 60,000 rows).
 """
@@ -70,4 +70,7 @@ def wide_table(n: int = 60_000, seed: int = 11) -> pa.Table:
         "邮箱": where(i % 2 == 1, pc.binary_join_element_wise("user", pc.cast(pa.array(i), pa.string()),
                                                               "@example.com", ""), pa.nulls(n, pa.string())),
         "证件号码": where(i < n * 0.4, pa.array([""] * n), later_ids),
+        # phone numbers kept as floats (as spreadsheets do), a few NaN near the end
+        "手机号码": where((i > n * 0.95) & (i % 11 == 0), pa.array(np.full(n, np.nan)),
+                      pc.cast(pick(pool(S.mobile, 20_000)), pa.float64())),
     })

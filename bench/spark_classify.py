@@ -11,6 +11,7 @@ ratio. Usage: ``python bench/spark_classify.py [--rows 200000] [--spark-master l
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -71,6 +72,7 @@ def main() -> None:
     print(f"ratio Spark / local: {t_local / t_spark:.2f}× (same types, levels, confidences and evidence)")
     spark.stop()
     wh.close()
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ The warehouse home is ``--home DIR``, else ``$SHUCANG_HOME``, else ``$XDG_DATA_H
 
     catalog.db      SQLite catalog (unless SHUCANG_CATALOG_URL names e.g. PostgreSQL; a PostgreSQL
                     database that does not exist yet is created on first use, like the home)
-    tables/NAME/    one Delta Lake table per dataset
+    tables/NAME/    one Delta Lake table per dataset (or under SHUCANG_TABLES_URL, e.g. s3://bucket/prefix)
     rejects/NAME/   quarantined rows of every ingest of that dataset (Delta Lake)
     keys/           masking and fingerprint secrets (0600), never in the catalog
     extracts/       default place for extract files
@@ -38,13 +38,15 @@ class Settings:
     """SQLAlchemy URL of the catalog; None means SQLite in ``home/catalog.db``."""
     debug: bool = False
     """Show tracebacks (CLI) and internal errors (API)."""
+    tables_url: str | None = None
+    """Root of the Delta tables (``s3://bucket/prefix``, see :mod:`shucang.warehouse.location`); None: ``home/tables``."""
 
     @classmethod
     def load(cls, home: str | Path | None = None, *, debug: bool = False) -> Settings:
         """Settings from arguments first, then the environment."""
         resolved = Path(home).expanduser() if home else default_home()
         return cls(home=resolved.resolve(), catalog_url=os.environ.get("SHUCANG_CATALOG_URL") or None,
-                   debug=debug)
+                   debug=debug, tables_url=os.environ.get("SHUCANG_TABLES_URL") or None)
 
     @property
     def tables_dir(self) -> Path:
@@ -63,5 +65,8 @@ class Settings:
         the home, so several homes (a test home, a staging home) can share one database server."""
         if not self.catalog_url:
             return f"sqlite:///{self.home / 'catalog.db'}"
-        return self.catalog_url.replace("{home_id}", "shucang_" + hashlib.sha256(
-            str(self.home).encode("utf-8")).hexdigest()[:16])
+        return self.catalog_url.replace("{home_id}", self.home_id())
+
+    def home_id(self) -> str:
+        """A short, stable id of the home (``{home_id}`` in the catalog and tables URLs)."""
+        return "shucang_" + hashlib.sha256(str(self.home).encode("utf-8")).hexdigest()[:16]

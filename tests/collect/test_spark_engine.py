@@ -1,5 +1,7 @@
-"""`extract --engine spark`: the release's column functions run batch by batch through mapInArrow on a
-local[2] Spark session, reading the exact version the catalog names, and give the local engine's cells.
+"""`extract --engine spark` and `classify --engine spark`: the release's column functions, and the full scan's
+per-batch partial statistics, run batch by batch through mapInArrow on a local[2] Spark session (one session
+for the module), reading the exact version the catalog names; they give the local engine's cells, and its
+types, grades and confidences.
 
 Skipped when pyspark or a Java runtime is missing.
 """
@@ -92,3 +94,45 @@ def test_extract_cli_engine_spark(stored, cli, tmp_path: Path) -> None:
     assert {e["id"] for e in listed} >= {a["extract_id"], b["extract_id"]}
     bad = cli("extract", "people", "-r", "统计局", "-o", tmp_path / "x.csv", "--engine", "ray")
     assert bad.exit_code == 1 and "engine" in bad.stderr
+
+
+def _classified(found: Any) -> list[tuple[Any, ...]]:
+    return [(c.name, c.type, c.level, c.confidence, c.evidence, c.entity_counts) for c in found.columns]
+
+
+def test_classify_on_spark_equals_the_local_full_scan(spark, warehouse, cli) -> None:
+    import time
+
+    from tests.classify.wide import wide_table
+
+    from shucang.classify import classify_table
+    from shucang.classify.scaleout import classify_on_spark
+
+    table = wide_table(60_000)
+    warehouse.ingest_arrow(table.slice(0, 20_000), IngestOptions(dataset="wide", mode="replace", synthetic=True))
+    warehouse.ingest_arrow(table, IngestOptions(dataset="wide", mode="replace", synthetic=True))
+    previous = spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch")
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "7000")  # many batches per partition
+    try:
+        for version in (2, 1):
+            started = time.perf_counter()
+            local = classify_table(warehouse.read_arrow("wide", version), sample_rows=None, full=True)
+            local_s = time.perf_counter() - started
+            started = time.perf_counter()
+            on_spark = classify_on_spark(warehouse, spark, "wide", version)
+            spark_s = time.perf_counter() - started
+            print(f"classify v{version}: local {local_s:.2f} s, spark {spark_s:.2f} s")
+            assert on_spark.full and on_spark.rows == on_spark.sampled_rows == (60_000 if version == 2 else 20_000)
+            assert _classified(on_spark) == _classified(local)
+            assert (on_spark.level, on_spark.context, on_spark.full) == (local.level, local.context, local.full)
+        types = {c.name: c.type for c in local.columns}
+        assert types["身份证号"] == "id_card" and types["手机"] == "mobile_phone" and types["姓名"] == "person_name"
+    finally:
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", previous)
+    # the CLI writes the Spark result through the same registry as the local one
+    by_spark = cli("classify", "wide", "--engine", "spark", "--spark-master", "local[2]", "--json")
+    assert by_spark.exit_code == 0, by_spark.stderr
+    by_local = cli("classify", "wide", "--full", "--json")
+    assert by_spark.json()["columns"] == by_local.json()["columns"] and by_spark.json()["full"]
+    shown = cli("show", "wide", "--json").json()
+    assert {c["name"]: c.get("type") for c in shown["columns"]}["身份证号"] == "id_card"

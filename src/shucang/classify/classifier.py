@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ import pyarrow.compute as pc
 from shucang.classify import grade as G
 from shucang.classify import identifiers as ids
 from shucang.classify import types as ST
-from shucang.classify.detect import ColumnEvidence, detect_column, nonblank_values
+from shucang.classify.detect import ColumnEvidence, detect_sample, nonblank_values
 
 
 @dataclass
@@ -67,6 +68,10 @@ class TableClassification:
     def to_dict(self) -> dict[str, Any]:
         return {"rows": self.rows, "sampled_rows": self.sampled_rows, "full": self.full, "level": self.level,
                 "scheme": self.scheme, "context": self.context, "columns": [c.to_dict() for c in self.columns]}
+
+
+SAMPLE_DEFAULT = 10_000
+"""Rows a full scan first classifies (evenly spaced) to know which detectors to re-measure everywhere."""
 
 
 def sample_table(table: pa.Table, sample_rows: int | None) -> pa.Table:
@@ -178,21 +183,43 @@ def _minors_share(table: pa.Table, evs: list[ColumnEvidence]) -> float | None:
     return round(int(pc.sum(pc.cast(young, pa.int64())).as_py()) / len(present), 3)
 
 
+FullScan = Callable[[list[ColumnEvidence]], list[ColumnEvidence]]
+"""Re-measures every value of the table, given the sample's evidence (on this machine or on Spark)."""
+
+
 def classify_table(table: pa.Table, *, sample_rows: int | None = 10_000, full: bool = False,
                    scheme: G.GradingScheme | None = None) -> TableClassification:
     """Type and grade every column of ``table`` (from an evenly spaced sample unless ``full``)."""
+    from shucang.classify.fullscan import scan_local
+
+    data = sample_table(table, sample_rows or SAMPLE_DEFAULT if full else sample_rows)
+    scan: FullScan | None = None
+    if full and table.num_rows > data.num_rows:
+        def scan(evs: list[ColumnEvidence]) -> list[ColumnEvidence]:
+            return scan_local(table, evs)
+    return classify_sampled(data, rows=table.num_rows, full=full, full_scan=scan, scheme=scheme)
+
+
+def classify_sampled(data: pa.Table, *, rows: int, full: bool, full_scan: FullScan | None,
+                     scheme: G.GradingScheme | None = None) -> TableClassification:
+    """Classify from ``data`` (the sample), then — with ``full_scan`` — re-measure every value of the table.
+
+    Cross-column checks (ID birth dates, ages, sex digits) and the minors' share are read on the sample.
+    """
     scheme = scheme or G.DEFAULT_SCHEME
-    data = sample_table(table, sample_rows or 10_000 if full else sample_rows)
+
     def one(i: int) -> ColumnEvidence:
-        return detect_column(data.column_names[i], data.column(i), full=table.column(i) if full else None)
+        return detect_sample(data.column_names[i], data.column(i))
 
     # Arrow compute releases the GIL: columns are classified in parallel threads (2 cores → ~2×)
     workers = min(data.num_columns, os.cpu_count() or 1, 8)
-    if workers > 1 and (full or data.num_rows >= 2_000):
+    if workers > 1 and data.num_rows >= 2_000:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             evs = list(pool.map(one, range(data.num_columns)))
     else:
         evs = [one(i) for i in range(data.num_columns)]
+    if full_scan is not None:
+        evs = full_scan(evs)
     _cross_check(data, evs)
     minors = _minors_share(data, evs)
     grades = G.grade_columns({e.name: e.type for e in evs}, G.TableContext(minors_share=minors), scheme)
@@ -206,10 +233,11 @@ def classify_table(table: pa.Table, *, sample_rows: int | None = 10_000, full: b
     context: dict[str, Any] = {}
     if minors is not None:
         context["minors_share"] = minors
-    scanned = table.num_rows if full else data.num_rows
-    return TableClassification(columns=cols, level=G.dataset_level([c.level for c in cols]), rows=table.num_rows,
-                               sampled_rows=scanned, full=full or scanned == table.num_rows,
+    scanned = rows if full else data.num_rows
+    return TableClassification(columns=cols, level=G.dataset_level([c.level for c in cols]), rows=rows,
+                               sampled_rows=scanned, full=full or scanned == rows,
                                scheme=scheme.name, context=context)
 
 
-__all__ = ["ColumnClassification", "TableClassification", "classify_table", "nonblank_values", "sample_table"]
+__all__ = ["ColumnClassification", "FullScan", "TableClassification", "classify_sampled", "classify_table",
+           "nonblank_values", "sample_table"]

@@ -46,13 +46,19 @@ class Span:
 
 def count_entities(values: pa.Array) -> tuple[dict[str, int], float]:
     """Entity counts per kind over ``values`` and the share of non-blank texts holding any entity."""
+    counts, with_any, n = tally_entities(values)
+    return counts, (with_any / n if n else 0.0)
+
+
+def tally_entities(values: pa.Array) -> tuple[dict[str, int], int, int]:
+    """Entity counts per kind, texts holding any entity, non-blank texts — numbers that add up over batches."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     nonblank = pc.fill_null(pc.greater(pc.utf8_length(values), 0), False)
     texts = values.filter(nonblank)
     n = len(texts)
     if n == 0:
-        return {}, 0.0
+        return {}, 0, 0
     any_hit = pa.array([False] * n)
     counts: dict[str, int] = {}
     for key, pattern in ENTITY_FINDERS:
@@ -61,8 +67,7 @@ def count_entities(values: pa.Array) -> tuple[dict[str, int], float]:
         if total:
             counts[key] = counts.get(key, 0) + total
             any_hit = pc.or_(any_hit, pc.greater(hits, 0))
-    share = float(pc.sum(pc.cast(any_hit, pa.int64())).as_py() or 0) / n
-    return counts, share
+    return counts, int(pc.sum(pc.cast(any_hit, pa.int64())).as_py() or 0), n
 
 
 def find_spans(text: str) -> list[Span]:

@@ -85,10 +85,15 @@ def as_strings(arr: pa.Array | pa.ChunkedArray) -> pa.StringArray:
         arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
     t = arr.type
     if pa.types.is_floating(t):
-        filled = pc.fill_null(arr, 0.0)
-        finite = pc.is_finite(filled)
-        if pc.all(pc.and_(finite, pc.equal(pc.floor(filled), filled))).as_py():
+        # value by value (not "if all are whole"), so a column reads the same whichever batch a value is in
+        filled = pc.fill_null(arr, 0.5)
+        whole = pc.and_(pc.and_(pc.is_finite(filled), pc.equal(pc.floor(filled), filled)),
+                        pc.less(pc.abs(filled), 9.2e18))
+        if pc.all(whole).as_py():
             arr = pc.cast(arr, pa.int64(), safe=False)
+        elif pc.any(whole).as_py():
+            ints = pc.cast(pc.cast(pc.if_else(whole, arr, 0.0), pa.int64(), safe=False), pa.string())
+            arr = pc.if_else(whole, ints, pc.cast(arr, pa.string()))
     if pa.types.is_dictionary(t):
         arr = arr.dictionary_decode()
     if not (pa.types.is_string(arr.type)):
@@ -100,9 +105,13 @@ def normalize(arr: pa.Array) -> pa.StringArray:
     """NFKC (full-width → ASCII), trimmed, upper-case: the form every validator expects."""
     arr = as_strings(arr)
     if not pc.all(pc.fill_null(pc.string_is_ascii(arr), True)).as_py():
-        # NFKC is slow on CJK text: only when full-width forms or ideographic spaces are present
-        if pc.any(pc.match_substring_regex(arr, "[\\x{3000}\\x{FF01}-\\x{FF5E}]")).as_py():
+        # NFKC is slow on CJK text: only the values holding full-width forms or ideographic spaces (value by
+        # value, so a value reads the same whichever batch of a full scan it is in)
+        wide = pc.fill_null(pc.match_substring_regex(arr, "[\\x{3000}\\x{FF01}-\\x{FF5E}]"), False)
+        if pc.all(wide).as_py():
             arr = pc.utf8_normalize(arr, "NFKC")
+        elif pc.any(wide).as_py():
+            arr = pc.replace_with_mask(arr, wide, pc.utf8_normalize(arr.filter(wide), "NFKC"))
         return pc.utf8_upper(pc.utf8_trim_whitespace(arr))
     return pc.ascii_upper(pc.ascii_trim_whitespace(arr))
 

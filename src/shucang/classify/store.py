@@ -178,23 +178,34 @@ def _active_overrides(conn: sa.Connection, dataset: str) -> dict[str, Any]:
 
 
 def classify_dataset(wh: Warehouse, dataset: str, *, full: bool = False, version: int | None = None,
-                     scheme: str | None = None, sample: pa.Table | None = None) -> DatasetClassification:
+                     scheme: str | None = None, sample: pa.Table | None = None, engine: str = "local",
+                     spark_master: str | None = None) -> DatasetClassification:
     """(Re)classify a stored dataset version, save the result in the catalog and return it.
 
     ``sample``: rows of that version already in memory (the ingest's spread sample), used
-    instead of reading the stored version when not ``full``.
+    instead of reading the stored version when not ``full``. ``engine="spark"``: a full scan whose
+    per-batch work runs on the Spark session at ``spark_master`` (:mod:`shucang.classify.scaleout`).
     """
+    from shucang.warehouse.scaleout import check_engine
+
     ensure_tables(wh)
     info = wh.dataset(dataset)
     v = info.current_version if version is None else version
     if v is None:
         raise NotFound(f"数据集 {dataset} 还没有数据 (no version yet)", hint="ingest a file first")
-    if sample is not None and not full:
-        table, rows = sample, max(info.row_count, sample.num_rows)
+    if check_engine(engine) == "spark":
+        from shucang.classify.scaleout import classify_on_spark
+        from shucang.warehouse.scaleout import spark_session
+
+        result = classify_on_spark(wh, spark_session(spark_master), dataset, v, scheme=G.scheme_named(scheme))
+        rows = result.rows
     else:
-        table, rows = _read_for_classification(wh, dataset, v, full)
-    result = classify_table(table, sample_rows=None, full=full, scheme=G.scheme_named(scheme))
-    result.full = full or result.sampled_rows >= rows
+        if sample is not None and not full:
+            table, rows = sample, max(info.row_count, sample.num_rows)
+        else:
+            table, rows = _read_for_classification(wh, dataset, v, full)
+        result = classify_table(table, sample_rows=None, full=full, scheme=G.scheme_named(scheme))
+    result.full = full or result.full or result.sampled_rows >= rows
     now = _now()
     with wh.engine.begin() as conn:
         conn.execute(results.delete().where((results.c.dataset == dataset) & (results.c.version == v)))

@@ -92,7 +92,7 @@ class SensitiveType:
     """The values that name the type itself (汉族, 已婚, 佛教; in :mod:`typedata`): its dictionary detector,
     named like it, counts the share of values among them."""
     validators: tuple[str, ...] = ()
-    """Names of the value detectors (:func:`shucang.classify.detect.value_shares` keys) that count for it."""
+    """Names of the value detectors (:func:`shucang.classify.shares.count_values` keys) that count for it."""
     groups: tuple[str, ...] = ()
     """Groups of :data:`GROUPS` used by the grading context rules."""
     mask: str = "redact"
@@ -177,7 +177,7 @@ class SensitiveType:
 
 # ---------------------------------------------------------------------------------------------
 # How values claim a type, and fit it under a header: the rules the records name (``values_say``,
-# ``fits_header``). Shares are of non-blank values; the detectors are :func:`detect.value_shares`'.
+# ``fits_header``). Shares are of non-blank values; the detectors are :func:`shares.count_values`'.
 
 def amount(v: Evidence) -> float:
     # a guessed abbreviation over small counts (家庭人口数 jt·rks) is not money

@@ -119,12 +119,17 @@ def register(app: typer.Typer) -> None:
                  version: int | None = typer.Option(None, "--version", help="版本 (default: current)"),
                  scheme: str | None = typer.Option(None, "--scheme",
                                                    help="分级标准 (DB33/T 2351-2021 | DB33/T 310030-2025 | GB/T 43697-2024)"),
+                 engine: str = typer.Option("local", "--engine",
+                                            help="local | spark (全量扫描在 Spark 上运行 full scan on Spark)"),
+                 spark_master: str | None = typer.Option(None, "--spark-master",
+                                                         help="Spark master URL (default: $SPARK_MASTER, else local[2])"),
                  ) -> None:
         """重新分类分级已入库的数据集并保存结果 ((re)classify a stored dataset and save the result)."""
         from shucang.classify.store import classify_dataset
 
         wh = get_context(ctx).warehouse()
-        found = classify_dataset(wh, dataset, full=full, version=version, scheme=scheme)
+        found = classify_dataset(wh, dataset, full=full or engine == "spark", version=version, scheme=scheme,
+                                 engine=engine, spark_master=spark_master)
         data = found.to_dict()
         if as_json:
             emit_json(data)

@@ -100,7 +100,7 @@ def source_index(wh: Warehouse, dataset: str, version: int | None) -> SourceInde
     row = next((v for v in wh.versions(dataset) if v.version == wanted), None)
     stamp = (
         catalog_key(wh),
-        str(wh.table_path(dataset)),
+        str(wh.table_location(dataset)),
         dataset,
         wanted,
         None if row is None else row.delta_version,

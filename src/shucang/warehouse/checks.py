@@ -87,7 +87,7 @@ def _storage(wh: Warehouse, repair: bool) -> list[CheckResult]:
         pending = conn.execute(sa.select(v.c.dataset_id, v.c.version).where(v.c.status != "committed")).all()
     by_id = {r.id: r for r in rows}
     for row in rows:
-        path = wh.table_path(row.name)
+        path = wh.table_location(row.name)
         expected = current[row.id] if row.current_version is not None else None
         newest = tables.latest_version(path)
         if row.current_version is not None and newest is None:

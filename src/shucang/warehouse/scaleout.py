@@ -27,7 +27,7 @@ def spark_dataframe(spark: Any, wh: Warehouse, dataset: str, version: int | None
                     use_delta_reader: bool = False) -> Any:
     """The dataset at ``version`` (default: current) as a Spark DataFrame."""
     _info, row = wh._version_row(dataset, version)  # noqa: SLF001 — same stage
-    path = wh.table_path(dataset)
+    path = wh.table_location(dataset)
     if use_delta_reader:
         return spark.read.format("delta").option("versionAsOf", row.delta_version).load(str(path))
     table = tables.open_table(path, row.delta_version)

@@ -31,6 +31,7 @@ from shucang.settings import Settings
 from shucang.warehouse import catalog as cat
 from shucang.warehouse import tables
 from shucang.warehouse.engine import create_catalog_engine
+from shucang.warehouse.location import TableLocation, table_root
 from shucang.warehouse.migrations import ensure_schema
 from shucang.warehouse.models import (
     DATASET_NAME,
@@ -69,6 +70,7 @@ class Warehouse:
         self.engine = engine
         self.after_ingest = list(after_ingest)
         self.rejects = RejectStore(settings.rejects_dir)
+        self.table_root = table_root(settings)
         self._lock = threading.Lock()
         self._tables: dict[tuple[str, int | None], pads.Dataset] = {}
 
@@ -193,7 +195,14 @@ class Warehouse:
 
     # ------------------------------------------------------------------ reading
     def table_path(self, name: str) -> Path:
+        """The table's directory in the home (where it lives unless ``SHUCANG_TABLES_URL`` says otherwise)."""
         return self.settings.tables_dir / check_dataset_name(name)
+
+    def table_location(self, name: str) -> Path | TableLocation:
+        """Where the dataset's Delta table really lives: its directory (``HOME/tables/NAME`` or under another
+        local root), or its place in an object store (a :class:`TableLocation` with its storage options)."""
+        loc = self.table_root.table(check_dataset_name(name))
+        return loc.local if loc.local is not None else loc
 
     def arrow_dataset(self, name: str, version: int | None = None) -> pads.Dataset:
         """The dataset at ``version`` (default: current) as a lazily read Arrow dataset."""
@@ -202,7 +211,7 @@ class Warehouse:
         with self._lock:
             found = self._tables.get(key)
             if found is None:
-                found = tables.arrow_dataset(self.table_path(name), vrow.delta_version)
+                found = tables.arrow_dataset(self.table_location(name), vrow.delta_version)
                 self._tables[key] = found
         return found
 
@@ -282,7 +291,7 @@ class Warehouse:
         started = time.perf_counter()
         name = options.dataset
         _check_column_names(schema)
-        path = self.table_path(name)
+        path = self.table_location(name)
         attempt = uuid.uuid4().hex
         dataset_id, previous, version = self._begin(options, attempt, source_path)
         prev_delta = previous.delta_version if previous is not None else None
@@ -352,7 +361,7 @@ class Warehouse:
                 result.warnings.append(f"{getattr(hook, '__name__', 'hook')}: {type(exc).__name__}: {exc}")
         return result
 
-    def _abandon(self, path: Path, prev_delta: int | None, dataset_id: int, version: int, attempt: str) -> None:
+    def _abandon(self, path: Path | TableLocation, prev_delta: int | None, dataset_id: int, version: int, attempt: str) -> None:
         """An ingest failed: undo its Delta commit and its pending row now, not at the next write."""
         try:
             tables.rollback_to(path, prev_delta)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,6 +18,7 @@ from deltalake import ColumnProperties, DeltaTable, WriterProperties, write_delt
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from shucang.errors import InputError, StorageError
+from shucang.warehouse.location import TableLocation, as_location
 
 ROW_GROUP_ROWS = 131_072
 """Rows per Parquet row group: small enough that a sample or a page reads only a few of them."""
@@ -25,27 +26,44 @@ ROW_GROUP_ROWS = 131_072
 if TYPE_CHECKING:
     import pyarrow.dataset as pads  # imports pandas (~0.5 s): only where a table is read
 
+Where = Path | TableLocation
+"""A table's directory, or its location (a directory or an object-store URI with storage options)."""
 
-def table_exists(path: Path) -> bool:
-    return DeltaTable.is_deltatable(str(path))
+
+def _delta(where: Where, version: int | None = None) -> DeltaTable:
+    loc = as_location(where)
+    return DeltaTable(loc.uri, version=version, storage_options=loc.storage_options())
 
 
-def latest_version(path: Path) -> int | None:
+def table_exists(path: Where) -> bool:
+    loc = as_location(path)
+    return DeltaTable.is_deltatable(loc.uri, storage_options=loc.storage_options())
+
+
+def latest_version(path: Where) -> int | None:
     """The newest Delta version on disk, or None when there is no table."""
     if not table_exists(path):
         return None
-    return DeltaTable(str(path)).version()
+    return _delta(path).version()
 
 
-def open_table(path: Path, delta_version: int | None) -> DeltaTable:
+def open_table(path: Where, delta_version: int | None) -> DeltaTable:
     try:
-        return DeltaTable(str(path), version=delta_version)
+        return _delta(path, delta_version)
     except TableNotFoundError as exc:
         raise StorageError(f"数据表文件缺失 (table files missing): {path}",
                            hint="run `shucang check --repair`") from exc
 
 
-def arrow_dataset(path: Path, delta_version: int | None) -> pads.Dataset:
+def _object_store(loc: TableLocation) -> Any:
+    """A pyarrow file system over the table's root in the object store (delta-rs's own client: same options)."""
+    from deltalake.fs import DeltaStorageHandler
+    from pyarrow.fs import PyFileSystem
+
+    return PyFileSystem(DeltaStorageHandler(loc.uri, loc.storage_options()))
+
+
+def arrow_dataset(path: Where, delta_version: int | None) -> pads.Dataset:
     """The version as an Arrow dataset whose files are in the order they were written (delta-rs
     lists the newest first, which would put appended rows before the older ones)."""
     import pyarrow.dataset as pads
@@ -89,7 +107,7 @@ def _plain_type(t: pa.DataType) -> bool:
             or (pa.types.is_timestamp(t) and t.unit == "us" and t.tz is None))
 
 
-def _ordered_write(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch], mode: str,
+def _ordered_write(path: Where, schema: pa.Schema, batches: Iterator[pa.RecordBatch], mode: str,
                    plain_columns: list[str]) -> int | None:
     """Write one Parquet file in source order and commit it; None when delta-rs must do it instead.
 
@@ -108,32 +126,43 @@ def _ordered_write(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBat
 
     if not all(_plain_type(f.type) for f in schema):
         return None
-    existed = table_exists(path)
-    table = DeltaTable(str(path)) if existed else None
+    loc = as_location(path)
+    existed = table_exists(loc)
+    table = _delta(loc) if existed else None
     if table is not None and mode != "replace":
         stored = pa.schema(table.schema().to_arrow())
         if [(f.name, f.type) for f in stored] != [(f.name, f.type) for f in schema]:
             return None
-    path.mkdir(parents=True, exist_ok=True)
     name = f"part-00000-{uuid.uuid4()}-c000.snappy.parquet"
     rows = 0
-    with pq.ParquetWriter(path / name, schema, compression="snappy",
+    if loc.local is not None:
+        loc.local.mkdir(parents=True, exist_ok=True)
+        sink: Any = loc.local / name
+    else:
+        store = _object_store(loc)
+        sink = store.open_output_stream(name)
+    with pq.ParquetWriter(sink, schema, compression="snappy",
                           use_dictionary=[f.name for f in schema if f.name not in set(plain_columns)]) as writer:
         for batch in batches:
             if batch.num_rows:
                 writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
                 rows += batch.num_rows
-    add = AddAction(name, (path / name).stat().st_size, {}, int(time.time() * 1000), True,
-                    json.dumps({"numRecords": rows}))
+    if loc.local is not None:
+        size = (loc.local / name).stat().st_size
+    else:
+        sink.close()
+        size = store.get_file_info(name).size
+    add = AddAction(name, size, {}, int(time.time() * 1000), True, json.dumps({"numRecords": rows}))
     if table is None:
-        create_table_with_add_actions(str(path), Schema.from_arrow(schema), [add], mode="error")
+        create_table_with_add_actions(loc.uri, Schema.from_arrow(schema), [add], mode="error",
+                                      storage_options=loc.storage_options())
     else:
         table.create_write_transaction([add], mode="overwrite" if mode == "replace" else "append",
                                        schema=schema)
-    return DeltaTable(str(path)).version()
+    return _delta(loc).version()
 
 
-def write_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch], *, mode: str,
+def write_batches(path: Where, schema: pa.Schema, batches: Iterator[pa.RecordBatch], *, mode: str,
                   schema_mode: str | None, plain_columns: list[str] | None = None) -> int:
     """Stream ``batches`` into one Delta commit, rows in order; return the new Delta version."""
     ordered = _ordered_write(path, schema, batches, mode, plain_columns or [])
@@ -145,8 +174,9 @@ def write_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatc
     merge: Literal["merge", "overwrite"] | None = "merge" if schema_mode == "merge" else (
         "overwrite" if schema_mode == "overwrite" else None)
     existed = table_exists(path)
+    loc = as_location(path)
     try:
-        write_deltalake(str(path), reader, mode=delta_mode, schema_mode=merge,
+        write_deltalake(loc.uri, reader, mode=delta_mode, schema_mode=merge, storage_options=loc.storage_options(),
                         writer_properties=WriterProperties(max_row_group_size=ROW_GROUP_ROWS,
                                                            column_properties=columns or None))
     except Exception as exc:
@@ -160,10 +190,10 @@ def write_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatc
             f"无法写入数据集：表结构与已有版本冲突 (cannot append: schema clashes with the stored table): {message}",
             hint="use --mode replace to start a new version with this file's columns",
         ) from exc
-    return DeltaTable(str(path)).version()
+    return _delta(loc).version()
 
 
-def merge_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch], key: Sequence[str], *,
+def merge_batches(path: Where, schema: pa.Schema, batches: Iterator[pa.RecordBatch], key: Sequence[str], *,
                   plain_columns: list[str] | None = None) -> tuple[int, int | None]:
     """Merge ``batches`` into the table by ``key`` in one Delta commit: rows whose key is already there
     replace it, the others are appended. Return (new Delta version, rows inserted; None when the table
@@ -177,7 +207,7 @@ def merge_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatc
     predicate = " AND ".join(f't."{k.replace(chr(34), chr(34) * 2)}" = s."{k.replace(chr(34), chr(34) * 2)}"'
                              for k in key)
     try:
-        metrics = (DeltaTable(str(path)).merge(reader, predicate=predicate, source_alias="s", target_alias="t",
+        metrics = (_delta(path).merge(reader, predicate=predicate, source_alias="s", target_alias="t",
                                                merge_schema=True,
                                                writer_properties=WriterProperties(
                                                    max_row_group_size=ROW_GROUP_ROWS,
@@ -187,23 +217,32 @@ def merge_batches(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatc
         message = str(exc).splitlines()[0]
         raise InputError(f"无法按主键合并 (cannot merge by key {', '.join(key)}): {message}",
                          hint="the key columns must exist in the table and be unique in each run") from exc
-    return DeltaTable(str(path)).version(), int(metrics.get("num_target_rows_inserted", 0))
+    return _delta(path).version(), int(metrics.get("num_target_rows_inserted", 0))
 
 
-def rollback_to(path: Path, delta_version: int | None) -> bool:
+def rollback_to(path: Where, delta_version: int | None) -> bool:
     """Make ``delta_version`` the newest state again; True when anything had to be undone.
 
-    With ``None`` (no committed version at all) the whole directory is removed.
+    With ``None`` (no committed version at all) the whole directory (every object under the prefix) is removed.
     """
-    if not path.exists():
+    loc = as_location(path)
+    if loc.local is not None and not loc.local.exists():
         return False
     if delta_version is None:
-        shutil.rmtree(path)
-        return True
-    newest = latest_version(path)
+        if loc.local is not None:
+            shutil.rmtree(loc.local)
+            return True
+        store = _object_store(loc)
+        from pyarrow.fs import FileSelector, FileType
+
+        found = [i.path for i in store.get_file_info(FileSelector("", recursive=True, allow_not_found=True))
+                 if i.type == FileType.File]
+        for key in found:  # one request per object (an object store has no directories to remove)
+            store.delete_file(key)
+        return bool(found)
+    newest = latest_version(loc)
     if newest is None or newest == delta_version:
         return False
-    table = DeltaTable(str(path))
-    table.restore(delta_version)
+    _delta(loc).restore(delta_version)
     return True
 

@@ -85,7 +85,7 @@ def evaluate_signs(wh: Warehouse, signs: Iterable[Sign], *, at: datetime | None 
     at = at or now()
     infos = {d.name: d for d in wh.list_datasets()}
     by_dataset: dict[str, list[Sign]] = {}
-    for sign in signs:
+    for sign in {s.id: s for s in signs}.values():  # one evaluation per sign id (the last one given)
         by_dataset.setdefault(sign.dataset, []).append(sign)
     keys: dict[str, str] = {}
     freshness: dict[str, tuple[bool, float]] = {}
@@ -169,6 +169,8 @@ def _record_round(wh: Warehouse, pending: list[_Pending]) -> list[Outcome]:
     All or nothing — a kill -9 half way leaves no trace, and the next run does the whole round. When
     another process committed some of the same (sign, data key) meanwhile, the unique key stops us:
     the transaction is retried without those signs (their outcome is ``skipped``)."""
+    if not pending:
+        return []  # nothing new this round: no transaction at all
     for attempt in range(ROUND_ATTEMPTS):
         try:
             with wh.engine.begin() as conn:

@@ -101,6 +101,7 @@ class Ledger:
                 self.states[(r.sign, r.grp)] = (r.level, r.streak, r.value)
             for r in conn.execute(sa.select(alerts).where(alerts.c.sign.in_(chunk) & (alerts.c.status == "open"))):
                 self.open[(r.sign, r.grp)] = dict(r._mapping)
+        self._stored = set(self.states)
         self._new_states: list[dict[str, Any]] = []
         self._changed_states: list[dict[str, Any]] = []
         self._new_alerts: list[dict[str, Any]] = []
@@ -155,14 +156,17 @@ class Ledger:
             if changed and alert["id"] is not None:
                 self._changed_alerts[alert["id"]] = alert
         self._events += [(alert, kind) for kind in events]  # type: ignore[misc]
-        new_state = (level, streak, value)
-        if state is None:
-            self._new_states.append(dict(sign=sign.id, grp=grp, level=level, streak=streak, value=value,
-                                         updated_at=at))
-        elif state != new_state:
+        # Only what the next reading needs is written: a group quietly ok (streak 0, no open alert) acts
+        # exactly as one never seen, so it gets no row; a stored row changes when its level or streak does.
+        if slot not in self._stored:
+            if level != "ok" or streak or slot in self.open:
+                self._new_states.append(dict(sign=sign.id, grp=grp, level=level, streak=streak, value=value,
+                                             updated_at=at))
+                self._stored.add(slot)
+        elif state is None or state[:2] != (level, streak):
             self._changed_states.append(dict(b_sign=sign.id, b_grp=grp, level=level, streak=streak, value=value,
                                              updated_at=at))
-        self.states[slot] = new_state
+        self.states[slot] = (level, streak, value)
         return events
 
     def flush(self) -> None:

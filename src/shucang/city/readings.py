@@ -38,7 +38,7 @@ class GroupReading:
 class Reading:
     groups: list[GroupReading]
     as_of: str | None = None
-    series: dict[str, list[list[Any]]] = field(default_factory=dict)
+    series: dict[str, list[tuple[str, float | None]]] = field(default_factory=dict)
 
     @property
     def level(self) -> str:
@@ -93,10 +93,10 @@ def read_result(sign: Sign, table: pa.Table) -> Reading:
         raise InputError(f"分组过多 (too many groups): {len(points)} > {MAX_GROUPS}")
     latest = max(moments) if moments else None
     groups: list[GroupReading] = []
-    series: dict[str, list[list[Any]]] = {}
+    series: dict[str, list[tuple[str, float | None]]] = {}
     for g, by_time in points.items():
         ordered = sorted(by_time)
-        series[g] = [[t.isoformat(), by_time[t]] for t in ordered[-SERIES_POINTS:]]
+        series[g] = [(t.isoformat(), by_time[t]) for t in ordered[-SERIES_POINTS:]]
         if latest not in by_time:
             continue  # this group did not report at the latest time: no current reading
         value = by_time[latest]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from shucang.city.alerts import list_alerts
@@ -146,3 +147,27 @@ def test_history_band_same_weekday(warehouse: Any) -> None:
     assert out[0].state == "red"
     alert = next(a for a in list_alerts(warehouse) if a["sign"] == "calls_daily")
     assert alert["value"] == 140.0 and alert["group"] == "全市"
+
+
+def test_a_round_raced_by_another_process_is_retried_without_its_signs(
+        warehouse: Any, put_levels: Callable[..., int], level_sign: Callable[..., Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from shucang.city import evaluate as evaluation
+    from shucang.errors import Conflict
+
+    level_sign()
+    put_levels({"A": 1.0, "B": 4.0, "C": 6.0})  # evaluated by the after-ingest hook
+    before = _events(warehouse)
+    real = evaluation._done_keys
+
+    def blind_before_the_round(wh: Any, keys: dict[str, str], conn: Any = None) -> Any:
+        return {} if conn is None else real(wh, keys, conn)  # as if the other process committed just after
+
+    monkeypatch.setattr(evaluation, "_done_keys", blind_before_the_round)
+    (outcome,) = evaluate(warehouse, sign_ids=["gauge_level"])
+    assert outcome.skipped and not outcome.events and _events(warehouse) == before
+
+    monkeypatch.setattr(evaluation, "_done_keys", lambda wh, keys, conn=None: {})
+    with pytest.raises(Conflict):  # never a traceback: a clear error after a few tries
+        evaluate(warehouse, sign_ids=["gauge_level"])
+    assert _events(warehouse) == before

@@ -26,7 +26,7 @@ from shucang.city.lifecycle import STALE_GROUP, Ledger
 from shucang.city.model import Sign
 from shucang.city.readings import Reading, read_result
 from shucang.city.tables import aware, ensure_tables, evaluations, now
-from shucang.errors import ShucangError
+from shucang.errors import Conflict, ShucangError
 from shucang.warehouse import DatasetInfo, Warehouse
 from shucang.warehouse.models import CADENCE_DAYS
 
@@ -177,9 +177,9 @@ def _record_round(wh: Warehouse, pending: list[_Pending]) -> list[Outcome]:
                 done = _done_keys(wh, {p.sign.id: p.key for p in pending}, conn) if attempt else {}
                 return _record_in(conn, pending, done)
         except sa.exc.IntegrityError:
-            if attempt == ROUND_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+            continue
+    raise Conflict("其他进程正在同时评估这些体征 (another process keeps evaluating the same signs)",
+                   hint="run `shucang signs evaluate` again in a moment")
 
 
 def _record_in(conn: sa.Connection, pending: list[_Pending], done: dict[tuple[str, str], str]) -> list[Outcome]:

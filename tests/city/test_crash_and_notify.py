@@ -61,7 +61,34 @@ def _evaluate(home: Path) -> list[str]:
     return [sys.executable, "-m", "shucang", "--home", str(home), "signs", "evaluate", "--json"]
 
 
+def _complete_after_crash(home: Path, expected: Any, env: dict[str, str]) -> None:
+    """The rerun completes the work; a further run finds nothing to do."""
+    subprocess.run(_evaluate(home), check=True, capture_output=True, env=env)
+    assert _snapshot(home) == expected
+    again = subprocess.run(_evaluate(home), check=True, capture_output=True, env=env, text=True)
+    assert json.loads(again.stdout)["events"] == 0 and _snapshot(home) == expected
+
+
+KILL_INSIDE_TRANSACTION = """
+import os, signal, sys
+from pathlib import Path
+from shucang.city import lifecycle
+from shucang.city.evaluate import evaluate
+from shucang.platform import open_warehouse
+from shucang.settings import Settings
+
+written = lifecycle.Ledger.flush
+def flush_then_die(self):
+    written(self)  # every write of the round is issued, none committed
+    os.kill(os.getpid(), signal.SIGKILL)
+lifecycle.Ledger.flush = flush_then_die
+evaluate(open_warehouse(Settings.load(Path(sys.argv[1]))))
+"""
+
+
 def test_kill_minus_nine_during_evaluation_never_duplicates(tmp_path: Path) -> None:
+    """A round commits as a whole: a kill -9 at any moment leaves nothing or everything, never a part
+    and never a duplicate; the next run completes the work exactly once."""
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     pristine, reference = tmp_path / "pristine", tmp_path / "reference"
     _home_with_signs(pristine)
@@ -70,34 +97,27 @@ def test_kill_minus_nine_during_evaluation_never_duplicates(tmp_path: Path) -> N
     subprocess.run(_evaluate(reference), check=True, capture_output=True, env=env)
     full = time.perf_counter() - started
     expected = _snapshot(reference)
-    assert len(expected[0]) > SIGNS  # many alerts: a kill lands inside the work
+    assert len(expected[0]) > SIGNS  # many alerts: the round's transaction has much to write
 
-    landed_inside, delay = 0, 0.7 * full
-    for attempt in range(8):
+    # Killed inside the round's transaction, after all its writes and before the commit.
+    inside = tmp_path / "inside"
+    shutil.copytree(pristine, inside)
+    proc = subprocess.run([sys.executable, "-c", KILL_INSIDE_TRANSACTION, str(inside)], capture_output=True, env=env)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert _snapshot(inside) == ([], [])
+    _complete_after_crash(inside, expected, env)
+
+    # Killed at moments spread over a run (wherever they land): all or nothing, never twice.
+    for attempt, share in enumerate((0.5, 0.8, 0.95)):
         crashed = tmp_path / f"crashed{attempt}"
         shutil.copytree(pristine, crashed)
-        proc = subprocess.Popen(_evaluate(crashed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc2 = subprocess.Popen(_evaluate(crashed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        time.sleep(share * full)
+        proc2.send_signal(signal.SIGKILL)
+        proc2.wait()
         partial = _snapshot(crashed)
-        opened = [(s, g) for s, g, _, status in partial[0] if status == "open"]
-        assert len(opened) == len(set(opened))  # never two open alerts for one (sign, group)
-        assert set(partial[1]) <= set(expected[1]) and len(partial[1]) == len(set(partial[1]))  # no extra, no twice
-        if partial == expected:
-            delay *= 0.6  # it finished before the kill: kill earlier
-            continue
-        if not partial[0]:
-            delay *= 1.3  # killed before the first sign committed: kill later
-            continue
-        landed_inside += 1
-        subprocess.run(_evaluate(crashed), check=True, capture_output=True, env=env)  # the rerun completes the work
-        assert _snapshot(crashed) == expected
-        again = subprocess.run(_evaluate(crashed), check=True, capture_output=True, env=env, text=True)
-        assert json.loads(again.stdout)["events"] == 0 and _snapshot(crashed) == expected
-        if landed_inside == 2:
-            break
-    assert landed_inside  # at least one kill interrupted the evaluation half way
+        assert partial in (([], []), expected)
+        _complete_after_crash(crashed, expected, env)
 
 
 class _Receiver(BaseHTTPRequestHandler):

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from shucang.city.alerts import list_alerts
 from shucang.city.evaluate import evaluate
-from shucang.city.tables import alert_events, now
+from shucang.city.tables import alert_events, group_state, now
 
 
 def _by_group(wh: Any, status: str = "all") -> dict[str, list[dict[str, Any]]]:
@@ -71,6 +72,26 @@ def test_consecutive_readings_before_open_and_recover(warehouse: Any, put_levels
     assert _by_group(warehouse)["A"][0]["status"] == "recovered"
 
 
+def _states(wh: Any) -> dict[str, tuple[str, int]]:
+    with wh.engine.connect() as conn:
+        return {r.grp: (r.level, r.streak) for r in conn.execute(
+            sa.select(group_state).where(group_state.c.sign == "gauge_level"))}
+
+
+def test_quiet_groups_keep_no_state_row_and_act_as_new(warehouse: Any, put_levels: Callable[..., int],
+                                                       level_sign: Callable[..., Any]) -> None:
+    level_sign(consecutive=2)
+    put_levels({"A": 1.0, "B": 4.0, "C": 2.0})
+    assert _states(warehouse) == {"B": ("yellow", 1)}  # A and C quietly ok: nothing to remember
+    put_levels({"A": 1.0, "B": 2.0, "C": 4.0})
+    assert _states(warehouse) == {"B": ("ok", 0), "C": ("yellow", 1)}  # B's streak broken, C's begun
+    put_levels({"A": 4.0, "B": 4.0, "C": 4.5})
+    assert {g: a[0]["status"] for g, a in _by_group(warehouse).items()} == {"C": "open"}  # A, B: first breach
+    assert _states(warehouse) == {"A": ("yellow", 1), "B": ("yellow", 1), "C": ("yellow", 0)}
+    put_levels({"A": 4.0, "B": 4.0, "C": 4.5})
+    assert {g: a[0]["status"] for g, a in _by_group(warehouse).items()} == {"A": "open", "B": "open", "C": "open"}
+
+
 def test_stale_data_is_never_green_and_alerts(warehouse: Any, put_levels: Callable[..., int],
                                               level_sign: Callable[..., Any]) -> None:
     from shucang.city.board import board
@@ -126,3 +147,27 @@ def test_history_band_same_weekday(warehouse: Any) -> None:
     assert out[0].state == "red"
     alert = next(a for a in list_alerts(warehouse) if a["sign"] == "calls_daily")
     assert alert["value"] == 140.0 and alert["group"] == "全市"
+
+
+def test_a_round_raced_by_another_process_is_retried_without_its_signs(
+        warehouse: Any, put_levels: Callable[..., int], level_sign: Callable[..., Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from shucang.city import evaluate as evaluation
+    from shucang.errors import Conflict
+
+    level_sign()
+    put_levels({"A": 1.0, "B": 4.0, "C": 6.0})  # evaluated by the after-ingest hook
+    before = _events(warehouse)
+    real = evaluation._done_keys
+
+    def blind_before_the_round(wh: Any, keys: dict[str, str], conn: Any = None) -> Any:
+        return {} if conn is None else real(wh, keys, conn)  # as if the other process committed just after
+
+    monkeypatch.setattr(evaluation, "_done_keys", blind_before_the_round)
+    (outcome,) = evaluate(warehouse, sign_ids=["gauge_level"])
+    assert outcome.skipped and not outcome.events and _events(warehouse) == before
+
+    monkeypatch.setattr(evaluation, "_done_keys", lambda wh, keys, conn=None: {})
+    with pytest.raises(Conflict):  # never a traceback: a clear error after a few tries
+        evaluate(warehouse, sign_ids=["gauge_level"])
+    assert _events(warehouse) == before

@@ -115,8 +115,14 @@ def run_worker(settings: Settings, sock: socket.socket, *, limiters: dict[str, A
         app.state.warehouse.close()
 
 
-def start_scheduler(settings: Settings) -> Any:
-    """The background runner of due sources (``shucang sources``), unless SHUCANG_SCHEDULER=0.
+SIGNS_EVERY = 300
+"""Seconds between background evaluations of the city signs in ``serve`` (0: none)."""
+
+
+def start_scheduler(settings: Settings, signs_every: float = SIGNS_EVERY) -> Any:
+    """The background runner of due sources (``shucang sources``), unless SHUCANG_SCHEDULER=0; the same
+    runner evaluates the city signs every ``signs_every`` seconds (0: never; the cron ``signs evaluate``
+    then does it).
 
     It lives in the serving process (the parent when there are workers): one loop, so one run at a
     time per source here, and the catalog lease keeps a cron ``sources run --due`` from overlapping.
@@ -124,21 +130,27 @@ def start_scheduler(settings: Settings) -> Any:
     if os.environ.get("SHUCANG_SCHEDULER", "1") == "0":
         return None
     from shucang.collect import Scheduler
+    from shucang.collect.schedule import Periodic
     from shucang.platform import open_warehouse
 
+    tasks = []
+    if signs_every > 0:
+        from shucang.city.hooks import scheduled_round
+
+        tasks.append(Periodic("city signs", signs_every, scheduled_round))
     poll = float(os.environ.get("SHUCANG_SCHEDULER_POLL", "30"))
-    return Scheduler(lambda: open_warehouse(settings), poll_seconds=poll).start()
+    return Scheduler(lambda: open_warehouse(settings), poll_seconds=poll, tasks=tasks).start()
 
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-          threads: int = THREADS, log_level: str = "warning") -> None:
+          threads: int = THREADS, log_level: str = "warning", signs_every: float = SIGNS_EVERY) -> None:
     """Serve the app; with ``workers`` > 1 fork that many worker processes over one socket."""
     workers = max(1, int(workers))
     started: list[Any] = []
     try:
         _serve(settings, host=host, port=port, workers=workers, threads=threads, log_level=log_level,
-               on_forked=lambda: start_scheduler(settings),
-               on_ready=lambda: started.append(start_scheduler(settings)))
+               on_forked=lambda: start_scheduler(settings, signs_every),
+               on_ready=lambda: started.append(start_scheduler(settings, signs_every)))
     finally:
         for scheduler in started:
             if scheduler is not None:

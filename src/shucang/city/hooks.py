@@ -1,10 +1,15 @@
 """The after-ingest hook: a new version of a dataset re-evaluates the signs that read it, then the
-outbox is flushed (briefly: an unreachable webhook is retried later, never blocking an ingest long)."""
+outbox is flushed (briefly: an unreachable webhook is retried later, never blocking an ingest long);
+and the round ``serve`` runs on a schedule (``--signs-every``)."""
 
 from __future__ import annotations
 
+import logging
+
 from shucang.city.definitions import load_signs
 from shucang.warehouse import IngestResult, Warehouse
+
+log = logging.getLogger("shucang.city")
 
 
 def city_after_ingest(wh: Warehouse, result: IngestResult) -> None:
@@ -16,3 +21,21 @@ def city_after_ingest(wh: Warehouse, result: IngestResult) -> None:
     outcomes = evaluate(wh, dataset=result.dataset)
     if any(o.events for o in outcomes):
         deliver(wh)
+
+
+def scheduled_round(wh: Warehouse) -> None:
+    """``serve``'s background evaluation of every sign (the cron ``signs evaluate`` in-process): data
+    turns stale with the clock alone, so signs need a look between ingests too. Then the outbox is
+    flushed, retrying what failed before. Cheap when nothing changed (every sign a no-op)."""
+    from shucang.city.evaluate import evaluate
+    from shucang.city.notify import deliver
+
+    outcomes = evaluate(wh)
+    events = sum(len(o.events) for o in outcomes)
+    errors = [o for o in outcomes if o.error]
+    for o in errors:
+        log.warning("sign %s: %s", o.sign, o.error)
+    report = deliver(wh)
+    log.info(
+        "signs evaluated: %d (%d new), %d events, %d errors; notifications pending: %d",
+        len(outcomes), sum(not o.skipped for o in outcomes), events, len(errors), report.pending)

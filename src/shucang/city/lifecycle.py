@@ -4,11 +4,12 @@ events they leave, each queued for every matching webhook in the same transactio
 Rules: one open alert per (sign, group); a worse band escalates it (yellow → red) at once; opening and
 recovering wait for ``consecutive`` readings outside / inside the band (hysteresis); a recovered or
 closed alert stays as it is and a new breach opens a new one. All functions take the caller's
-connection: the evaluation of one sign commits or rolls back as a whole.
+connection: an evaluation round commits or rolls back as a whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -78,30 +79,46 @@ def _open_alert(conn: sa.Connection, sign_id: str, grp: str) -> dict[str, Any] |
     return dict(row._mapping) if row else None
 
 
-class SignLedger:
-    """The per-group state and open alerts of one sign, read once per transaction; readings are applied
-    in memory and :meth:`flush` writes what changed in a few executemany statements (new alerts and
-    events with RETURNING of their ids), so a sign with hundreds of groups costs a handful of round trips."""
+CHUNK = 400
+"""Signs per ``IN (…)`` list when a ledger reads its rows (well under every database's parameter limit)."""
 
-    def __init__(self, conn: sa.Connection, sign: Sign, data_key: str) -> None:
-        self.conn, self.sign, self.data_key = conn, sign, data_key
-        self.states = {r.grp: (r.level, r.streak, r.value) for r in conn.execute(
-            sa.select(group_state).where(group_state.c.sign == sign.id))}
-        self.open = {r.grp: dict(r._mapping) for r in conn.execute(
-            sa.select(alerts).where((alerts.c.sign == sign.id) & (alerts.c.status == "open")))}
+
+class Ledger:
+    """The per-group state and open alerts of many signs, read in a few queries inside the caller's
+    transaction; readings are applied in memory and :meth:`flush` writes what changed in a handful of
+    executemany statements (new alerts and events with RETURNING of their ids). One ledger serves a whole
+    evaluation round, so 200 signs cost about as many round trips as one."""
+
+    def __init__(self, conn: sa.Connection, signs: Iterable[Sign]) -> None:
+        self.conn = conn
+        self.signs = {s.id: s for s in signs}
+        self.states: dict[tuple[str, str], tuple[str, int, float | None]] = {}
+        self.open: dict[tuple[str, str], dict[str, Any]] = {}
+        ids = sorted(self.signs)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            for r in conn.execute(sa.select(group_state).where(group_state.c.sign.in_(chunk))):
+                self.states[(r.sign, r.grp)] = (r.level, r.streak, r.value)
+            for r in conn.execute(sa.select(alerts).where(alerts.c.sign.in_(chunk) & (alerts.c.status == "open"))):
+                self.open[(r.sign, r.grp)] = dict(r._mapping)
+        self._stored = set(self.states)
         self._new_states: list[dict[str, Any]] = []
         self._changed_states: list[dict[str, Any]] = []
         self._new_alerts: list[dict[str, Any]] = []
         self._changed_alerts: dict[int, dict[str, Any]] = {}
         self._events: list[tuple[dict[str, Any], str]] = []
 
-    def apply(self, grp: str, value: float | None, level: str, consecutive: int | None = None) -> list[str]:
+    def has_open(self, sign_id: str, grp: str) -> bool:
+        return (sign_id, grp) in self.open
+
+    def apply(self, sign: Sign, data_key: str, grp: str, value: float | None, level: str,
+              consecutive: int | None = None) -> list[str]:
         """Move (sign, grp) one reading further; return the kinds of the events it causes."""
-        sign = self.sign
         need = consecutive if consecutive is not None else sign.consecutive
         at = now()
-        state = self.states.get(grp)
-        alert = self.open.get(grp)
+        slot = (sign.id, grp)
+        state = self.states.get(slot)
+        alert = self.open.get(slot)
         events: list[str] = []
         previous = state[0] if state else None
         streak = state[1] if state else 0
@@ -112,9 +129,9 @@ class SignLedger:
                 streak = streak + 1 if previous not in (None, "ok") else 1
                 if streak >= need:
                     alert = dict(id=None, sign=sign.id, grp=grp, level=level, value=value, status="open",
-                                 department=sign.department, opened_at=at, updated_at=at, data_key=self.data_key)
+                                 department=sign.department, opened_at=at, updated_at=at, data_key=data_key)
                     self._new_alerts.append(alert)
-                    self.open[grp] = alert
+                    self.open[slot] = alert
                     events.append("opened")
                     streak = 0
         else:
@@ -127,7 +144,7 @@ class SignLedger:
                 if streak >= need:
                     alert.update(status="recovered", recovered_at=at, updated_at=at)
                     events.append("recovered")
-                    del self.open[grp]
+                    del self.open[slot]
                     streak = 0
                     changed = True
             else:
@@ -139,23 +156,28 @@ class SignLedger:
             if changed and alert["id"] is not None:
                 self._changed_alerts[alert["id"]] = alert
         self._events += [(alert, kind) for kind in events]  # type: ignore[misc]
-        new_state = (level, streak, value)
-        if state is None:
-            self._new_states.append(dict(sign=sign.id, grp=grp, level=level, streak=streak, value=value,
-                                         updated_at=at))
-        elif state != new_state:
-            self._changed_states.append(dict(b_grp=grp, level=level, streak=streak, value=value, updated_at=at))
-        self.states[grp] = new_state
+        # Only what the next reading needs is written: a group quietly ok (streak 0, no open alert) acts
+        # exactly as one never seen, so it gets no row; a stored row changes when its level or streak does.
+        if slot not in self._stored:
+            if level != "ok" or streak or slot in self.open:
+                self._new_states.append(dict(sign=sign.id, grp=grp, level=level, streak=streak, value=value,
+                                             updated_at=at))
+                self._stored.add(slot)
+        elif state is None or state[:2] != (level, streak):
+            self._changed_states.append(dict(b_sign=sign.id, b_grp=grp, level=level, streak=streak, value=value,
+                                             updated_at=at))
+        self.states[slot] = (level, streak, value)
         return events
 
     def flush(self) -> None:
         """Write states, alerts, events and outbox rows (all in the caller's transaction)."""
-        conn, sign = self.conn, self.sign
+        conn = self.conn
         if self._new_states:
             conn.execute(group_state.insert(), self._new_states)
         if self._changed_states:
             conn.execute(group_state.update().where(
-                (group_state.c.sign == sign.id) & (group_state.c.grp == sa.bindparam("b_grp"))), self._changed_states)
+                (group_state.c.sign == sa.bindparam("b_sign")) & (group_state.c.grp == sa.bindparam("b_grp"))),
+                self._changed_states)
         if self._new_alerts:
             rows = [{k: v for k, v in a.items() if k != "id"} for a in self._new_alerts]
             ids = conn.execute(alerts.insert().returning(alerts.c.id, sort_by_parameter_order=True), rows).scalars()
@@ -167,35 +189,39 @@ class SignLedger:
                  "updated_at": a["updated_at"], "recovered_at": a.get("recovered_at")}
                 for a in self._changed_alerts.values()])
         if self._events:
-            at = now()
-            rows = [dict(alert_id=a["id"], kind=kind, actor=SYSTEM, at=at, level=a["level"], value=a.get("value"),
-                         note="", detail={}) for a, kind in self._events]
-            ids = conn.execute(alert_events.insert().returning(alert_events.c.id, sort_by_parameter_order=True),
-                               rows).scalars()
-            hooks = conn.execute(sa.select(webhooks.c.id, webhooks.c.department)
-                                 .where(webhooks.c.active.is_(True))).all()
-            queued = []
-            for (alert, kind), event_id in zip(self._events, ids, strict=True):
-                wanted = {alert.get("department"), alert.get("dispatched_to")}
-                for hook in hooks:
-                    if hook.department is not None and hook.department not in wanted:
-                        continue
-                    key = f"shucang-city-e{event_id}-w{hook.id}"
-                    queued.append(dict(event_id=int(event_id), webhook_id=hook.id, key=key, status="pending",
-                                       attempts=0, next_attempt_at=at, created_at=at,
-                                       payload=message(alert, kind, key, actor=SYSTEM, note="",
-                                                       at=at.isoformat(), sign_title=sign.label)))
-            if queued:
-                conn.execute(outbox.insert(), queued)
+            self._queue_events()
         self._new_states, self._changed_states, self._new_alerts = [], [], []
         self._changed_alerts, self._events = {}, []
+
+    def _queue_events(self) -> None:
+        conn, at = self.conn, now()
+        rows = [dict(alert_id=a["id"], kind=kind, actor=SYSTEM, at=at, level=a["level"], value=a.get("value"),
+                     note="", detail={}) for a, kind in self._events]
+        ids = conn.execute(alert_events.insert().returning(alert_events.c.id, sort_by_parameter_order=True),
+                           rows).scalars()
+        hooks = conn.execute(sa.select(webhooks.c.id, webhooks.c.department)
+                             .where(webhooks.c.active.is_(True))).all()
+        queued = []
+        for (alert, kind), event_id in zip(self._events, ids, strict=True):
+            wanted = {alert.get("department"), alert.get("dispatched_to")}
+            sign = self.signs[alert["sign"]]
+            for hook in hooks:
+                if hook.department is not None and hook.department not in wanted:
+                    continue
+                key = f"shucang-city-e{event_id}-w{hook.id}"
+                queued.append(dict(event_id=int(event_id), webhook_id=hook.id, key=key, status="pending",
+                                   attempts=0, next_attempt_at=at, created_at=at,
+                                   payload=message(alert, kind, key, actor=SYSTEM, note="",
+                                                   at=at.isoformat(), sign_title=sign.label)))
+        if queued:
+            conn.execute(outbox.insert(), queued)
 
 
 def apply_reading(conn: sa.Connection, sign: Sign, grp: str, value: float | None, level: str, *,
                   data_key: str, consecutive: int | None = None) -> list[str]:
-    """One reading of one group (see :class:`SignLedger` for many)."""
-    ledger = SignLedger(conn, sign, data_key)
-    events = ledger.apply(grp, value, level, consecutive)
+    """One reading of one group (see :class:`Ledger` for many)."""
+    ledger = Ledger(conn, [sign])
+    events = ledger.apply(sign, data_key, grp, value, level, consecutive)
     ledger.flush()
     return events
 

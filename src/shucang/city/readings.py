@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from shucang.city.model import LEVEL_RANK, Sign
 from shucang.errors import InputError
@@ -38,7 +39,7 @@ class GroupReading:
 class Reading:
     groups: list[GroupReading]
     as_of: str | None = None
-    series: dict[str, list[list[Any]]] = field(default_factory=dict)
+    series: dict[str, list[tuple[str, float | None]]] = field(default_factory=dict)
 
     @property
     def level(self) -> str:
@@ -70,6 +71,23 @@ def _moment(value: Any) -> datetime:
     raise InputError(f"at 列须为日期或时间 (the at column must be a date or timestamp), got {value!r}")
 
 
+def _values(column: pa.ChunkedArray) -> list[float | None]:
+    """The value column as floats (NaN as missing), checked value by value only when it is not numeric."""
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type):
+        return [None if v is None or v != v else float(v) for v in column.to_pylist()]
+    return [_number(v) for v in column.to_pylist()]
+
+
+def _moments(column: pa.ChunkedArray) -> list[datetime]:
+    """The at column as naive datetimes: an Arrow cast for dates, each value checked for anything else."""
+    if column.null_count == 0:
+        if pa.types.is_timestamp(column.type) and column.type.tz is None:
+            return list(column.to_pylist())
+        if pa.types.is_date(column.type):
+            return list(pc.cast(column, pa.timestamp("us")).to_pylist())
+    return [_moment(a) for a in column.to_pylist()]
+
+
 def read_result(sign: Sign, table: pa.Table) -> Reading:
     """The reading of one query result; InputError when the columns are not ``grp, value [, at]``."""
     names = set(table.column_names)
@@ -77,7 +95,7 @@ def read_result(sign: Sign, table: pa.Table) -> Reading:
         raise InputError(f"查询须返回 grp 与 value 两列 (the query must return grp and value), got "
                          f"{', '.join(table.column_names)}")
     grps = ["全市" if g is None else str(g) for g in table.column("grp").to_pylist()]
-    values = [_number(v) for v in table.column("value").to_pylist()]
+    values = _values(table.column("value"))
     if "at" not in names:
         seen: dict[str, float | None] = {}
         for g, v in zip(grps, values, strict=True):
@@ -85,7 +103,7 @@ def read_result(sign: Sign, table: pa.Table) -> Reading:
         if len(seen) > MAX_GROUPS:
             raise InputError(f"分组过多 (too many groups): {len(seen)} > {MAX_GROUPS}")
         return Reading([GroupReading(g, v, sign.level(v)) for g, v in seen.items()])
-    moments = [_moment(a) for a in table.column("at").to_pylist()]
+    moments = _moments(table.column("at"))
     points: dict[str, dict[datetime, float | None]] = {}
     for g, v, t in zip(grps, values, moments, strict=True):
         points.setdefault(g, {})[t] = v
@@ -93,10 +111,11 @@ def read_result(sign: Sign, table: pa.Table) -> Reading:
         raise InputError(f"分组过多 (too many groups): {len(points)} > {MAX_GROUPS}")
     latest = max(moments) if moments else None
     groups: list[GroupReading] = []
-    series: dict[str, list[list[Any]]] = {}
+    series: dict[str, list[tuple[str, float | None]]] = {}
+    iso: dict[datetime, str] = {}  # groups share their time points: each is written out once
     for g, by_time in points.items():
         ordered = sorted(by_time)
-        series[g] = [[t.isoformat(), by_time[t]] for t in ordered[-SERIES_POINTS:]]
+        series[g] = [(iso.get(t) or iso.setdefault(t, t.isoformat()), by_time[t]) for t in ordered[-SERIES_POINTS:]]
         if latest not in by_time:
             continue  # this group did not report at the latest time: no current reading
         value = by_time[latest]

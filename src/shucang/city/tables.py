@@ -35,7 +35,9 @@ group_state = sa.Table(
     sa.Column("sign", sa.String(64), primary_key=True),
     sa.Column("grp", sa.String(200), primary_key=True),
     sa.Column("level", sa.String(8), nullable=False),
-    # level of the latest reading (ok | yellow | red); streak: consecutive readings towards a transition
+    # level of the latest reading (ok | yellow | red); streak: consecutive readings towards a transition;
+    # value: the reading when level or streak last changed. A group quietly ok (streak 0, no open alert)
+    # has no row: it acts exactly as one never seen (see lifecycle.Ledger.apply)
     sa.Column("streak", sa.Integer, nullable=False, default=0),
     sa.Column("value", sa.Float, nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

@@ -281,14 +281,16 @@ def demo(
 def serve(ctx: typer.Context, host: Annotated[str, typer.Option()] = "127.0.0.1",
           port: Annotated[int, typer.Option()] = 8000,
           workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes sharing one socket "
-                                               "(about one per core)")] = 1) -> None:
+                                               "(about one per core)")] = 1,
+          signs_every: Annotated[int, typer.Option("--signs-every", min=0, help="seconds between background "
+                                                   "evaluations of the city signs (0: off)")] = 300) -> None:
     from shucang.api.server import serve as run_server
 
     settings = get_context(ctx).settings
     err_console.print(f"数字驾驶舱 (cockpit): http://{host}:{port}/   API: http://{host}:{port}/api/v1/docs"
                       + (f"   ({workers} workers)" if workers > 1 else ""))
     try:
-        run_server(settings, host=host, port=port, workers=workers)
+        run_server(settings, host=host, port=port, workers=workers, signs_every=signs_every)
     except OSError as exc:
         raise InputError(f"无法监听 {host}:{port} (cannot listen): {exc.strerror or exc}",
                            hint="choose another --port, or stop what is using it") from None

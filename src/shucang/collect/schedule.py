@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -97,19 +99,35 @@ def run_due(wh: Warehouse, *, trigger: str = "due") -> list[dict[str, Any]]:
     return outcomes
 
 
+@dataclass(frozen=True)
+class Periodic:
+    """Other background work the same runner does every ``every_seconds`` (the shell passes it in, e.g.
+    the city stage's sign evaluation): one loop in the serving process, not a second scheduler."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[Warehouse], Any]
+
+
 class Scheduler:
-    """A background thread that runs due sources every ``poll_seconds`` (used by ``shucang serve``).
+    """A background thread that runs due sources every ``poll_seconds`` (used by ``shucang serve``),
+    and each of ``tasks`` every its own interval (first at start-up).
 
     It opens its own warehouse for each round (``open_warehouse`` is passed in by the shell, with every
-    stage's after-ingest hooks) so it shares no connection with request handlers.
+    stage's after-ingest hooks) so it shares no connection with request handlers. A failing source or
+    task is logged, never raised: the loop outlives it.
     """
 
-    def __init__(self, open_warehouse: Callable[[], Warehouse], poll_seconds: float = 30.0) -> None:
+    def __init__(self, open_warehouse: Callable[[], Warehouse], poll_seconds: float = 30.0,
+                 tasks: Sequence[Periodic] = ()) -> None:
         self._open = open_warehouse
         self._poll = poll_seconds
+        self.tasks = tuple(t for t in tasks if t.every_seconds > 0)
+        self._next = {t.name: 0.0 for t in self.tasks}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="shucang-collect-scheduler", daemon=True)
         self.rounds = 0
+        self.task_runs = {t.name: 0 for t in self.tasks}
 
     def start(self) -> Scheduler:
         self._thread.start()
@@ -123,12 +141,29 @@ class Scheduler:
                     for outcome in run_due(wh, trigger="serve"):
                         if not outcome.get("ok"):
                             log.warning("source %s failed: %s", outcome.get("source"), outcome.get("error"))
+                    self._run_tasks(wh)
                 finally:
                     wh.close()
             except Exception:  # noqa: BLE001 — the loop must outlive one bad round
                 log.exception("scheduler round failed")
             self.rounds += 1
-            self._stop.wait(self._poll)
+            self._stop.wait(self._wait())
+
+    def _run_tasks(self, wh: Warehouse) -> None:
+        for task in self.tasks:
+            if time.monotonic() < self._next[task.name] or self._stop.is_set():
+                continue
+            try:
+                task.run(wh)
+            except Exception:  # noqa: BLE001 — one task's failure is logged; the others and the loop go on
+                log.exception("background task %s failed", task.name)
+            self._next[task.name] = time.monotonic() + task.every_seconds
+            self.task_runs[task.name] += 1
+
+    def _wait(self) -> float:
+        """Until the next poll, or sooner when a task falls due before it."""
+        due = [self._next[t.name] - time.monotonic() for t in self.tasks]
+        return max(0.0, min([self._poll, *due]))
 
     def stop(self) -> None:
         self._stop.set()

@@ -18,6 +18,7 @@ from shucang.demo.city_feeds import (
     air_quality,
     enterprise_changes,
     hotline_flow,
+    last_complete_day,
     power_load,
     traffic_counts,
     water_levels,
@@ -74,11 +75,13 @@ def check_scale(scale: float) -> float:
 def generate_tables(*, scale: float = 1.0, seed: int = 2021, progress: Progress | None = None,
                     as_of: date | None = None) -> dict[str, DemoTable]:
     """Every demo dataset as an Arrow table, in catalog order; pure (no I/O), deterministic per seed
-    (and per ``as_of`` date, default today, which ends the economy monthly reports)."""
+    (and per ``as_of`` date, default today: the economy monthly reports end at its latest complete month,
+    the city feeds at its latest complete day)."""
     check_scale(scale)
     population = generate_population(_stream(seed, "population"), round(POPULATION * scale))
     registry = generate_registry(_stream(seed, "enterprise_registry"), scale, population)
     made: dict[str, tuple[pa.Table, pa.Table]] = {}
+    end_day = last_complete_day(as_of)
 
     def economy() -> tuple[pa.Table, pa.Table]:
         if "economy" not in made:  # both economy tables come from one draw
@@ -94,19 +97,20 @@ def generate_tables(*, scale: float = 1.0, seed: int = 2021, progress: Progress 
         "industrial_robots": lambda: industrial_robots(_stream(seed, "industrial_robots"), registry),
         "patents": lambda: patents(_stream(seed, "patents"), registry, population),
         "online_retail": lambda: online_retail(_stream(seed, "online_retail"), scale, registry),
-        "gov_service_cases": lambda: gov_service_cases(_stream(seed, "gov_service_cases"), scale, population),
-        "hotline_12345": lambda: hotline_12345(_stream(seed, "hotline_12345"), scale, population),
+        "gov_service_cases": lambda: gov_service_cases(_stream(seed, "gov_service_cases"), scale, population,
+                                                       end_day),
+        "hotline_12345": lambda: hotline_12345(_stream(seed, "hotline_12345"), scale, population, end_day),
         "base_stations_5g": lambda: base_stations_5g(_stream(seed, "base_stations_5g")),
         "high_tech_enterprises": lambda: high_tech_enterprises(_stream(seed, "high_tech_enterprises"), registry),
         "smart_factories": lambda: smart_factories(_stream(seed, "smart_factories"), registry),
         "economy_monthly": lambda: economy()[0],
         "enterprise_land": lambda: economy()[1],
-        "water_levels": lambda: water_levels(_stream(seed, "water_levels")),
-        "air_quality": lambda: air_quality(_stream(seed, "air_quality")),
-        "traffic_counts": lambda: traffic_counts(_stream(seed, "traffic_counts")),
-        "power_load": lambda: power_load(_stream(seed, "power_load")),
-        "enterprise_changes": lambda: enterprise_changes(_stream(seed, "enterprise_changes")),
-        "hotline_flow": lambda: hotline_flow(_stream(seed, "hotline_flow"), out["hotline_12345"].table),
+        "water_levels": lambda: water_levels(_stream(seed, "water_levels"), end_day),
+        "air_quality": lambda: air_quality(_stream(seed, "air_quality"), end_day),
+        "traffic_counts": lambda: traffic_counts(_stream(seed, "traffic_counts"), end_day),
+        "power_load": lambda: power_load(_stream(seed, "power_load"), end_day),
+        "enterprise_changes": lambda: enterprise_changes(_stream(seed, "enterprise_changes"), end_day),
+        "hotline_flow": lambda: hotline_flow(_stream(seed, "hotline_flow"), out["hotline_12345"].table, end_day),
     }
     out: dict[str, DemoTable] = {}
     for i, spec in enumerate(DATASETS):

@@ -1,14 +1,19 @@
 """Synthetic feeds of the 专栏12 city systems for the 城市大脑 demo: 智慧水利 water levels, air quality,
-数字公路 traffic counts and power load — hourly, per station, for the last 60 days of the demo's data
-(ending 2025-12-31 23:00, the demo's last day).
+数字公路 traffic counts and power load — hourly, per station, for the 60 days up to the latest complete
+day (the day before the build date, as the economy demo ends at the latest complete month; never
+before 2025-12-31, the yearly data's last day) — plus the daily 市场主体 changes of the 365 days up to
+it and the 12345 ticket flow. Fixed trailing windows: the build takes as long whatever the date.
 
 Each feed has a designed situation on the last day so the bundled signs show every band: a river
 gauge rising over its warning level, a reservoir close to it, one air station with a pollution
 episode, a checkpoint with unusual traffic, towns whose evening peak nears the substation capacity.
-Sizes do not depend on ``scale`` (a few thousand rows each). Deterministic per random stream.
+Sizes do not depend on ``scale`` (a few thousand rows each). Deterministic per random stream and
+end day.
 """
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -17,8 +22,16 @@ from shucang.demo.columns import dates, day, pick, timestamps
 
 DAYS = 60
 HOURS = DAYS * 24
-END_DAY = day(2025, 12, 31)
-"""The last day of the feeds (the demo's LAST_DATA_DAY)."""
+ENTERPRISE_DAYS = 365
+YEARLY_END = day(2025, 12, 31)
+"""The last day of the yearly (2020–2025) demo data: the feeds never end before it."""
+
+
+def last_complete_day(as_of: date | None = None) -> int:
+    """The day before ``as_of`` (default: today) as days since 1970 — the latest complete day, decided
+    from the date as ``economy.last_complete_month`` decides the month — but not before 2025-12-31."""
+    d = (as_of or date.today()) - timedelta(days=1)
+    return max(day(d.year, d.month, d.day), YEARLY_END)
 
 WATER_STATIONS = (  # name, kind, town, normal level (m), warning level (m), situation on the last day
     ("四灶浦水库", "水库", "掌起镇", 9.2, 10.5, "near"),
@@ -43,8 +56,8 @@ POWER_TOWNS = (("浒山街道", 180.0, 0.70), ("白沙路街道", 150.0, 0.72), 
 """(town, substation capacity MW, peak load share of capacity on the last day)."""
 
 
-def _hours() -> np.ndarray:
-    start = (END_DAY - DAYS + 1) * 86_400
+def _hours(end_day: int) -> np.ndarray:
+    start = (end_day - DAYS + 1) * 86_400
     return start + np.arange(HOURS, dtype=np.int64) * 3600
 
 
@@ -54,9 +67,9 @@ def _cycle(hours: np.ndarray, peak_hour: float) -> np.ndarray:
     return 0.5 + 0.5 * np.cos((hour - peak_hour) / 24 * 2 * np.pi)
 
 
-def water_levels(rng: np.random.Generator) -> pa.Table:
+def water_levels(rng: np.random.Generator, end_day: int = YEARLY_END) -> pa.Table:
     """智慧水利: hourly levels of reservoirs and river gauges with their warning levels."""
-    hours = _hours()
+    hours = _hours(end_day)
     cols: dict[str, list[pa.Array]] = {k: [] for k in ("station_id", "station_name", "station_kind", "town",
                                                        "measured_at", "level_m", "warning_level_m")}
     for i, (name, kind, town, normal, warning, situation) in enumerate(WATER_STATIONS):
@@ -80,9 +93,9 @@ def water_levels(rng: np.random.Generator) -> pa.Table:
     return pa.table({k: pa.concat_arrays(v) for k, v in cols.items()})
 
 
-def air_quality(rng: np.random.Generator) -> pa.Table:
+def air_quality(rng: np.random.Generator, end_day: int = YEARLY_END) -> pa.Table:
     """Hourly AQI and PM2.5 per monitoring station."""
-    hours = _hours()
+    hours = _hours(end_day)
     n = HOURS
     out: dict[str, list[pa.Array]] = {k: [] for k in ("station_name", "town", "measured_at", "aqi", "pm25")}
     regional = 55 + 20 * np.sin(np.arange(n) / (24 * 9) * 2 * np.pi) + np.cumsum(rng.normal(0, 1.2, n)) * 0.3
@@ -99,9 +112,9 @@ def air_quality(rng: np.random.Generator) -> pa.Table:
     return pa.table({k: pa.concat_arrays(v) for k, v in out.items()})
 
 
-def traffic_counts(rng: np.random.Generator) -> pa.Table:
+def traffic_counts(rng: np.random.Generator, end_day: int = YEARLY_END) -> pa.Table:
     """数字公路: vehicles per hour and mean speed at road checkpoints."""
-    hours = _hours()
+    hours = _hours(end_day)
     n = HOURS
     weekday = ((hours // 86_400) + 3) % 7  # Monday = 0
     out: dict[str, list[pa.Array]] = {k: [] for k in ("checkpoint", "town", "counted_at", "vehicles", "avg_speed_kmh")}
@@ -120,9 +133,9 @@ def traffic_counts(rng: np.random.Generator) -> pa.Table:
     return pa.table({k: pa.concat_arrays(v) for k, v in out.items()})
 
 
-def power_load(rng: np.random.Generator) -> pa.Table:
+def power_load(rng: np.random.Generator, end_day: int = YEARLY_END) -> pa.Table:
     """Hourly load of each town's substations against their capacity (MW)."""
-    hours = _hours()
+    hours = _hours(end_day)
     n = HOURS
     out: dict[str, list[pa.Array]] = {k: [] for k in ("town", "measured_at", "load_mw", "capacity_mw")}
     for town, capacity, last_peak in POWER_TOWNS:
@@ -138,7 +151,7 @@ def power_load(rng: np.random.Generator) -> pa.Table:
     return pa.table({k: pa.concat_arrays(v) for k, v in out.items()})
 
 
-def hotline_flow(rng: np.random.Generator, tickets: pa.Table) -> pa.Table:
+def hotline_flow(rng: np.random.Generator, tickets: pa.Table, end_day: int = YEARLY_END) -> pa.Table:
     """The 12345 ticket flow (全畅通): 受理 → 派单 → 签收 → 办结 → 回访 times and the deadline of each
     ticket of ``hotline_12345``. One department is designed slow; tickets of the last days are open."""
     n = tickets.num_rows
@@ -152,7 +165,7 @@ def hotline_flow(rng: np.random.Generator, tickets: pa.Table) -> pa.Table:
     work = rng.lognormal(np.log(2.2 * 86_400), 0.5, n) * np.where(slow, 2.4, 1.0) * np.where(limit_days == 1, 0.08, 1)
     finished = signed + work.astype(np.int64)
     visited = finished + rng.integers(3600, 3 * 86_400, n)
-    end = (END_DAY + 1) * 86_400
+    end = (end_day + 1) * 86_400
     finished_known = finished <= end
     visited_known = visited <= end
     signed_known = signed <= end
@@ -181,10 +194,9 @@ WAVE_TOWN = "龙山镇"
 """The town where a wave of cancellations (注销) starts in the last weeks of the demo."""
 
 
-def enterprise_changes(rng: np.random.Generator) -> pa.Table:
-    """市场主体变动日报: registrations (设立) and cancellations (注销) per town and day in 2025."""
-    first = day(2025, 1, 1)
-    days = np.arange(first, END_DAY + 1)
+def enterprise_changes(rng: np.random.Generator, end_day: int = YEARLY_END) -> pa.Table:
+    """市场主体变动日报: registrations (设立) and cancellations (注销) per town and day, the last 365 days."""
+    days = np.arange(end_day - ENTERPRISE_DAYS + 1, end_day + 1)
     weekday = (days + 3) % 7
     workday = np.where(weekday >= 5, 0.25, 1.0)
     rows: dict[str, list[pa.Array]] = {k: [] for k in ("change_date", "town", "change_type", "entities")}
@@ -193,7 +205,7 @@ def enterprise_changes(rng: np.random.Generator) -> pa.Table:
         setup = rng.poisson(6.0 * size * workday)
         cancel_rate = np.full(days.size, 3.0 * size)
         if town == WAVE_TOWN:
-            cancel_rate = np.where(days > END_DAY - 30, 9.0 * size, cancel_rate)
+            cancel_rate = np.where(days > end_day - 30, 9.0 * size, cancel_rate)
         cancel = rng.poisson(cancel_rate * workday)
         for kind, counts in (("设立", setup), ("注销", cancel)):
             rows["change_date"].append(dates(days))

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shucang.demo.codes import phone_styles
-from shucang.demo.columns import group_rank, join, num, pick, timestamps, weighted
+from shucang.demo.columns import day, group_rank, join, num, pick, timestamps, weighted
 from shucang.demo.design import YEARS
 from shucang.demo.people import Population
 from shucang.demo.places import GAZETTEER, PER_TOWN, TOWN_NAMES, towns_weighted
@@ -45,14 +45,33 @@ def _fill(parts: tuple[str, ...], slots: dict[str, pa.Array]) -> pa.Array:
     return join(*(slots[p[1:-1]] if p.startswith("{") else p for p in parts))
 
 
-def hotline_12345(rng: np.random.Generator, scale: float, population: Population) -> pa.Table:
-    """Tickets from 2020 to 2025 (daily cadence)."""
+def hotline_12345(rng: np.random.Generator, scale: float, population: Population,
+                  end_day: int | None = None) -> pa.Table:
+    """Tickets from 2020 to 2025 (daily cadence) and, when ``end_day`` is later, on at 2025's daily rate
+    up to that day (the city feeds run to the latest complete day; drawn after the yearly part, so
+    2020–2025 stay the same whatever the date)."""
     n = max(500, round(TICKETS * scale))
     year = np.asarray(YEARS)[weighted(rng, YEAR_WEIGHTS, n)]
     days = random_days(rng, year)
     seconds = rng.integers(7 * 3600, 22 * 3600, n)
     order = np.lexsort((seconds, days))
-    days, seconds = days[order], seconds[order]
+    yearly = _tickets(rng, days[order], seconds[order], year[order], population)
+    first = day(YEARS[-1] + 1)
+    if end_day is None or end_day < first:
+        return yearly
+    count = end_day - first + 1
+    m = max(1, round(n * YEAR_WEIGHTS[-1] * count / 365))
+    days = first + (rng.random(m) * count).astype(np.int64)
+    seconds = rng.integers(7 * 3600, 22 * 3600, m)
+    order = np.lexsort((seconds, days))
+    recent = _tickets(rng, days[order], seconds[order], np.full(m, YEARS[-1]), population)
+    return pa.concat_tables([yearly, recent])
+
+
+def _tickets(rng: np.random.Generator, days: np.ndarray, seconds: np.ndarray, year: np.ndarray,
+             population: Population) -> pa.Table:
+    """The tickets received at ``days``/``seconds`` (sorted); ``year`` sets the satisfaction rate."""
+    n = len(days)
     serial, _, _ = group_rank(days)
 
     who = population.take(population.sample(rng, n), ("name", "id_card", "mobile", "address", "gender"))
@@ -84,7 +103,7 @@ def hotline_12345(rng: np.random.Generator, scale: float, population: Population
     dept = pick([d for _, d, _, _ in HOTLINE_CATEGORIES], cat)
     outcome = pick(OUTCOMES, rng.integers(0, len(OUTCOMES), n))
     result = join("已转", dept, "办理。", dept, "回复：经核实，", outcome, "。")
-    satisfied = rng.random(n) < (0.84 + 0.02 * (year[order] - YEARS[0]))
+    satisfied = rng.random(n) < (0.84 + 0.02 * (year - YEARS[0]))
     date_text = pc.strftime(pa.array(days.astype(np.int32)).cast(pa.date32()), format="%Y%m%d")
     return pa.table({
         "ticket_no": join("GD", date_text, num(serial + 1, 5)),

@@ -119,8 +119,14 @@ def _workday(days: np.ndarray) -> np.ndarray:
     return np.where(same_year, friday, monday)
 
 
-def gov_service_cases(rng: np.random.Generator, scale: float, population: Population) -> pa.Table:
-    """Service cases; among 依申请 cases of each year exactly the designed share is 一网通办."""
+def gov_service_cases(rng: np.random.Generator, scale: float, population: Population,
+                      end_day: int | None = None) -> pa.Table:
+    """Service cases; among 依申请 cases of each year exactly the designed share is 一网通办. When
+    ``end_day`` is after 2025, cases go on at 2025's rate and share up to that day (drawn after the
+    yearly part, which so stays the same whatever the date). Of the cases of the last ten days
+    (before ``end_day``) many are still 办理中 — the overdue sign has something to find."""
+    last = day(YEARS[-1], 12, 31)
+    end = last if end_day is None or end_day < last else end_day
     rate = metric_values("one_network_rate")
     years, one_network, on_application = [], [], []
     for y in YEARS:  # six years: a loop over years, not rows
@@ -135,8 +141,24 @@ def gov_service_cases(rng: np.random.Generator, scale: float, population: Popula
     year = np.concatenate(years)
     onet = np.concatenate(one_network)
     app = np.concatenate(on_application)
-    n = len(year)
+    yearly = _cases(rng, year, onet, app, population, end - 9, None)
+    if end == last:
+        return yearly
+    count = end - last
+    n_app = 1000 * max(1, round(CASES_PER_YEAR[YEARS[-1]] * scale * count / 365 / 1000))
+    flags = np.zeros(n_app, dtype=bool)
+    flags[rng.choice(n_app, size=n_app * round(rate[YEARS[-1]] * 10) // 1000, replace=False)] = True
+    n_other = max(50, round(OTHER_CASES_PER_YEAR * scale * count / 365))
+    onet = np.concatenate([flags, rng.random(n_other) < 0.7])
+    app = np.concatenate([np.ones(n_app, dtype=bool), np.zeros(n_other, dtype=bool)])
+    recent = _cases(rng, np.full(n_app + n_other, YEARS[-1]), onet, app, population, end - 9, (last + 1, end))
+    return pa.concat_tables([yearly, recent])
 
+
+def _cases(rng: np.random.Generator, year: np.ndarray, onet: np.ndarray, app: np.ndarray, population: Population,
+           open_from: int, span: tuple[int, int] | None) -> pa.Table:
+    """Cases of ``year`` (or, with ``span``, on days within it); those from ``open_from`` on are often 办理中."""
+    n = len(year)
     mobile_share = np.asarray(MOBILE_SHARE)[year - YEARS[0]]
     u = rng.random(n)
     channel = np.where(onet, np.where(u < mobile_share, 2, np.where(u < mobile_share + 0.35, 1, 0)), 0)
@@ -145,15 +167,22 @@ def gov_service_cases(rng: np.random.Generator, scale: float, population: Popula
     item = np.where(app, np.array(items_app)[weighted(rng, [SERVICE_ITEMS[i][3] for i in items_app], n)],
                     np.array(items_other)[weighted(rng, [SERVICE_ITEMS[i][3] for i in items_other], n)])
 
-    days = random_days(rng, year)
-    days = np.where(channel == 0, _workday(days), days)
+    if span is None:
+        days = random_days(rng, year)
+    else:
+        days = span[0] + (rng.random(n) * (span[1] - span[0] + 1)).astype(np.int64)
+    moved = _workday(days)
+    if span is not None:  # counter cases of a weekend at the end go to the Friday before, not past the end
+        friday = days - np.maximum((days + 3) % 7 - 4, 0)
+        moved = np.where(moved > span[1], np.maximum(friday, span[0]), moved)
+    days = np.where(channel == 0, moved, days)
     seconds = np.where(channel == 0, rng.integers(8 * 3600 + 1800, 17 * 3600, n), rng.integers(7 * 3600, 24 * 3600, n))
     order = np.lexsort((seconds, days))
     onet, app, channel, item, days, seconds = (a[order] for a in (onet, app, channel, item, days, seconds))
     serial, _, _ = group_rank(days)
 
     status = np.where(rng.random(n) < 0.02, 2, np.where(rng.random(n) < 0.01, 3, 0))
-    status = np.where(days >= day(2025, 12, 22), np.where(rng.random(n) < 0.6, 1, status), status)
+    status = np.where(days >= open_from, np.where(rng.random(n) < 0.6, 1, status), status)
     who = population.take(population.sample(rng, n), ("name", "id_card", "mobile", "town"))
     date_text = pc.strftime(dates(days), format="%Y%m%d")
     return pa.table({

@@ -7,9 +7,8 @@ ASCII byte — UTF-8 never uses bytes below 0x80 inside a multi-byte character �
 runs is a rewrite of the digit bytes of the column's data buffer, offsets unchanged.
 
 **Freshness.** A synthesised value is never one the dataset holds nor one an earlier decoy took
-(:func:`fresh`): every candidate is checked against the whole column in one pass, and the few that
-clash are redrawn — several alternatives per clashing cell at once, the first fresh one kept, which
-is the same distribution as drawing again until fresh. A cell with no fresh value after ``TRIES``
+(:func:`fresh`): a few candidates per cell are checked against the whole column in one pass and the
+first fresh one kept — the same distribution as drawing again until fresh. A cell with no fresh value after ``TRIES``
 draws is left empty rather than copying a real value.
 
 Every draw takes its randomness from the one seeded generator in a fixed order, so the same seed
@@ -29,6 +28,8 @@ from shucang.classify.checksums import ID_CHECK, ID_WEIGHTS, USCC_ALPHABET, USCC
 
 TRIES = 30
 """Draws per cell before it is left empty."""
+FIRST = 4
+"""Candidates drawn at once for every cell."""
 ALTERNATIVES = 8
 """Alternatives drawn at once for each clashing cell."""
 Draw = Callable[[np.ndarray], pa.Array]
@@ -67,6 +68,8 @@ def ascii_matrix(values: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
     offsets, data = _buffers(values)
     valid = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
     ok = valid & (np.diff(offsets) == width)
+    if ok.all() and len(ok):  # every value has the width: the data buffer is the matrix (no gather)
+        return data[offsets[0]: offsets[-1]].reshape(-1, width), ok
     matrix = np.zeros((len(offsets) - 1, width), dtype=np.uint8)
     rows = np.flatnonzero(ok)
     if len(rows):
@@ -287,30 +290,32 @@ def _repeats(values: pa.Array) -> np.ndarray:
 
 def fresh(draw: Draw, count: int, taken: pa.Array | None, used: list[pa.Array]) -> pa.Array:
     """``count`` values from ``draw`` none of which ``taken`` holds, an earlier column's decoys took
-    (``used``, extended here) or another decoy of this column took; null where none was found."""
-    earlier = pa.concat_arrays(used) if used else pa.array([], pa.string())
-    values = draw(np.arange(count))
-    valid = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
-    bad = valid & (_taken_clash(values, taken) | _in(values, earlier) | _repeats(values))
-    tries = 1
-    while bad.any() and tries < TRIES:
-        k = min(ALTERNATIVES, TRIES - tries)
+    (``used``, extended here) or another decoy of this column took; null where none was found.
+
+    Every cell gets ``FIRST`` candidates at once and keeps the first fresh one (the distribution of
+    drawing until fresh), so one scan of the column usually settles every cell; the rare cell with no
+    fresh candidate gets ``ALTERNATIVES`` more, up to ``TRIES`` in all."""
+    kept = pa.concat_arrays(used) if used else pa.array([], pa.string())
+    values = pa.nulls(count, pa.string())
+    todo = np.arange(count)
+    tries, k = 0, FIRST
+    while len(todo) and tries < TRIES:
+        k = min(k, TRIES - tries)
         tries += k
-        redo = np.flatnonzero(bad)
-        alternatives = draw(np.repeat(redo, k))
-        kept = pa.concat_arrays([earlier, values.filter(pa.array(~bad))])
-        ok = np.asarray(pc.is_valid(alternatives).to_numpy(zero_copy_only=False), dtype=bool)
-        ok &= ~_taken_clash(alternatives, taken) & ~_in(alternatives, kept)
-        grid = ok.reshape(len(redo), k)
-        found = grid.any(axis=1)
-        chosen = alternatives.take(pa.array(np.flatnonzero(found) * k + grid.argmax(axis=1)[found]))
-        values = _put(values, redo[found], chosen)
-        bad[redo[found]] = False
-        # two clashing cells may have found the same alternative: the later one tries again
-        again = redo[found][_repeats(chosen)]
-        bad[again] = True
-    if bad.any():
-        values = _put(values, np.flatnonzero(bad), pa.nulls(int(bad.sum()), pa.string()))
+        candidates = draw(np.repeat(todo, k))
+        made = np.asarray(pc.is_valid(candidates).to_numpy(zero_copy_only=False), dtype=bool)
+        ok = made & ~_taken_clash(candidates, taken) & ~_in(candidates, kept)
+        grid = ok.reshape(len(todo), k)
+        found = np.flatnonzero(grid.any(axis=1))
+        chosen = candidates.take(pa.array(found * k + grid.argmax(axis=1)[found]))
+        twice = _repeats(chosen)  # two cells found the same value: the later one tries again
+        accepted, chosen = found[~twice], chosen.filter(pa.array(~twice))
+        values = _put(values, todo[accepted], chosen)
+        kept = pa.concat_arrays([kept, chosen])
+        left = np.ones(len(todo), dtype=bool)
+        left[accepted] = False
+        left &= made.reshape(len(todo), k).any(axis=1)  # a donor that cannot make a value stays empty
+        todo, k = todo[left], ALTERNATIVES
     used.append(values.drop_null())
     return values
 

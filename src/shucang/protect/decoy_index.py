@@ -59,10 +59,6 @@ def normalise_cells(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.utf8_upper(normalise_text(values))
 
 
-def digests(values: pa.Array, key: bytes) -> list[str | None]:
-    return hex_digests(values, key).to_pylist()
-
-
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 

@@ -8,8 +8,8 @@ runs is a rewrite of the digit bytes of the column's data buffer, offsets unchan
 
 **Freshness.** A synthesised value is never one the dataset holds nor one an earlier decoy took
 (:func:`fresh`): a few candidates per cell are checked against the whole column in one pass and the
-first fresh one kept — the same distribution as drawing again until fresh. A cell with no fresh value after ``TRIES``
-draws is left empty rather than copying a real value.
+first fresh one kept — the same distribution as drawing again until fresh. A cell with no fresh value
+after ``TRIES`` draws is left empty rather than copying a real value.
 
 Every draw takes its randomness from the one seeded generator in a fixed order, so the same seed
 (per recipient and extract) gives the same decoys.

@@ -165,3 +165,33 @@ def test_decoys_of_a_csv_extract_are_traced(warehouse: Any, tmp_path: Path, monk
     got = trace_file(warehouse, path, null_trials=10)
     assert got["recipient"] == "全权" and got["extract_id"] == infos["全权"]["extract_id"]
     assert got["evidence"][0]["kind"] == "decoy" and got["null_trials"]["false_accusations"] == 0
+
+
+def test_decoys_read_the_whole_dataset_only_for_a_filtered_extract(warehouse: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from shucang.protect import ReleaseRequest, protect_for_recipient
+
+    source = population(3000)
+    warehouse.ingest_arrow(source, IngestOptions(dataset="population", mode="replace", synthetic=True))
+    upsert_recipient(warehouse, "全权", clearance=4)
+    reads: list[list[str] | None] = []
+    real_read = warehouse.read_arrow
+
+    def spy(name: str, version: int | None = None, columns: list[str] | None = None) -> pa.Table:
+        reads.append(columns)
+        return real_read(name, version, columns)
+
+    monkeypatch.setattr(warehouse, "read_arrow", spy)
+
+    def release(table: pa.Table, where: str | None) -> Any:
+        return protect_for_recipient(warehouse, ReleaseRequest("population", "全权", "extract", version=1,
+                                                               grades=POPULATION_GRADES, filter_text=where), table)
+
+    assert release(source, None).marks["decoys"]["count"] == 30 and reads == []  # the table is the version
+    part = source.filter(pc.equal(source.column("gender"), "男"))
+    made = release(part, "gender = '男'")
+    assert made.marks["decoys"]["count"] > 0
+    assert sorted(c[0] for c in reads if c) == ["address", "id_card", "mobile"]  # names need not be fresh
+    decoys = made.table.filter(pc.invert(pc.is_in(made.table.column("id_card"), value_set=source.column("id_card"))))
+    for name in ("id_card", "mobile", "address"):  # fresh against the whole dataset, not only the part
+        assert not pc.any(pc.is_in(decoys.column(name).drop_null(), value_set=source.column(name))).as_py()

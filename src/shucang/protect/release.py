@@ -386,7 +386,9 @@ class ReleaseRequest:
     extract (None: the policy decides — by default only where nothing else can carry a mark); other
     channels never get decoys. ``setup`` (from :func:`prepare_release`, for this dataset, recipient and
     channel) replaces the recipient, ceiling, grades, policy and key lookups. ``filter_text`` is the
-    row filter recorded with the release (the extract's ``--where``).
+    row filter recorded with the release (the extract's ``--where``); a file extract without one whose
+    table has as many rows as the stored version is taken to be that version (its decoys then avoid
+    the table's own values instead of reading the dataset again).
     """
 
     dataset: str

@@ -222,7 +222,7 @@ def test_decoy_evidence_is_the_cell_by_cell_definition(decoy_world, tmp_path: Pa
         for _ in range(2):  # the first lookup goes to SQL, the second through the kept digest prefixes
             found, hypotheses = decoy_evidence(wh, leak, ring, candidates)
             assert hypotheses == len(releases)
-            assert {f["extract_id"]: f["p_value"] for f in found} == pytest.approx(expected, rel=1e-9, abs=0)
+            assert {f.extract_id: f.p_value for f in found} == pytest.approx(expected, rel=1e-9, abs=0)
         named += any(p * len(releases) <= 1e-10 for p in expected.values())
     assert named >= 3  # the leaks are strong enough to be named, so the comparison is not vacuous
 

@@ -22,15 +22,14 @@ a person with fresh values drawn from keyed randomness:
 A synthesised value is never one the dataset already holds (rejection sampling against the whole
 column), so an unmarked sample of the source contains no decoy. Every random choice has a known
 largest probability q of hitting any fixed value, which :mod:`shucang.protect.decoy_index` turns
-into the exact false-accusation bound (the *bits* of a component are −log₂ q). Nothing here loops
-over the extract's cells: the work per decoy is a few array operations over the decoys themselves.
+into the exact false-accusation bound (the *bits* of a component are −log₂ q). The cells are drawn
+for all decoys at once (:mod:`shucang.protect.decoy_draws`): no Python step per decoy or per cell, so
+the 10,000 decoys of a million-row extract cost a few array operations per column.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shucang.classify import types as ST
-from shucang.classify.checksums import id_card_check_char, luhn_check_digit, uscc_check_char
+from shucang.protect import decoy_draws as draws
 from shucang.protect.masking import COMPOUND_SURNAMES
 
 ID_TYPES = tuple(t.code for t in ST.TYPES if t.decoy == "id")
@@ -50,12 +49,21 @@ MOBILE_VALUE = r"^1[3-9][0-9]{9}$"
 DATE_LIKE = r"^[0-9]{4}[-/.年][0-9]{1,2}"
 MIN_BITS = 3.0
 """A synthesised cell with less keyed entropy than this is not worth registering."""
-_TRIES = 30
 MAX_SHIFT_DAYS = 3652
 """Largest shift of a decoy's dates, days (±10 years: 12.8 bits in its ID number, against 8.5 at ±180 days;
 its age columns move with it)."""
 NAME_POOL = 100_000
 Existing = Callable[[str], pa.Array | None]
+
+
+@dataclass(frozen=True)
+class CellBits:
+    """The random components of one synthesised column, per decoy."""
+
+    registered: np.ndarray
+    """Which decoys' cells are registered (a value was made and it carries ≥ ``MIN_BITS``)."""
+    components: dict[str, np.ndarray]
+    """Random component → its bits per decoy (meaningful where ``registered``)."""
 
 
 @dataclass
@@ -66,8 +74,8 @@ class Decoys:
     """The decoy rows, in the source's schema (before masking)."""
     positions: np.ndarray
     """Row numbers the decoys take in the released table (sorted; see :func:`interleave`)."""
-    cells: list[dict[str, dict[str, float]]] = field(default_factory=list)
-    """Per decoy (in ``positions`` order): synthesised column → {random component: bits}."""
+    cells: dict[str, CellBits] = field(default_factory=dict)
+    """Synthesised column → its random components (decoys in ``positions`` order)."""
 
     @property
     def count(self) -> int:
@@ -111,41 +119,6 @@ def column_kind(name: str, values: pa.Array | pa.ChunkedArray, type_code: str | 
     if distinct >= 0.9 and _share(sample, "[0-9]") >= 0.9 and _share(sample, DATE_LIKE) < 0.5:
         return "digits"
     return None
-
-
-def _max_share_bits(values: pa.Array) -> float:
-    """−log₂ of the largest share of one value among non-null ``values`` (a uniform draw's best hit)."""
-    values = values.drop_null()
-    if len(values) == 0:
-        return 0.0
-    counts = pc.value_counts(values).field("counts")
-    return -math.log2(pc.max(counts).as_py() / len(values))
-
-
-def _reject(candidates: list[str | None], taken: pa.Array | None, used: set[str]) -> list[int]:
-    """Indices of candidates already held by the dataset (``taken``) or by an earlier decoy."""
-    bad = {i for i, c in enumerate(candidates) if c is not None and c in used}
-    fresh = [c for c in candidates if c is not None]
-    if taken is not None and len(taken) and fresh:
-        # Scan the (large) column against the (small) set of candidates: one pass, a tiny hash table.
-        clash = set(taken.filter(pc.is_in(taken, value_set=pa.array(fresh, pa.string()))).to_pylist())
-        bad |= {i for i, c in enumerate(candidates) if c in clash}
-    return sorted(bad)
-
-
-def _redraw(draw: Callable[[int], str | None], count: int, taken: pa.Array | None, used: set[str]) -> list[str | None]:
-    values = [draw(i) for i in range(count)]
-    for _ in range(_TRIES):
-        bad = _reject(values, taken, used)
-        if not bad:
-            break
-        for i in bad:
-            values[i] = draw(i)
-    else:
-        for i in _reject(values, taken, used):
-            values[i] = None  # could not find a fresh value: leave the cell empty rather than copy a real one
-    used.update(v for v in values if v is not None)
-    return values
 
 
 def _date_columns(table: pa.Table) -> list[str]:
@@ -215,52 +188,24 @@ def _age_columns(base: pa.Table, types: dict[str, str | None], offsets: np.ndarr
     return out
 
 
-def _id_cells(donor: list[str | None], rng: np.random.Generator, taken: pa.Array | None,
-              used: set[str], offsets: np.ndarray, shift_bits: np.ndarray,
-              ) -> tuple[list[str | None], list[dict[str, float]]]:
-    """New sequence number (donor's parity) on the donor's region and shifted birth date."""
-    # The fewest free sequence numbers of any (region, date, parity): 500 minus the most taken ones.
+def _id_bits(taken: pa.Array | None) -> float:
+    """Bits of a new sequence number: log₂ of the fewest free ones of any (region, date, parity) —
+    500 minus the most taken."""
     busiest = 0
     if taken is not None and len(taken):
-        # Count values per (first 14 characters, parity of the 17th); other values only add to some
-        # group, which can only make the bound more cautious.
-        prefix = pc.dictionary_encode(pc.utf8_slice_codeunits(taken, 0, 14)).indices.to_numpy(zero_copy_only=False)
-        odd = pc.is_in(pc.utf8_slice_codeunits(taken, 16, 17), value_set=pa.array(list("13579")))
-        keys = prefix.astype(np.int64) * 2 + np.asarray(odd.to_numpy(zero_copy_only=False), dtype=np.int64)
-        busiest = int(np.bincount(keys).max())
-    bits = math.log2(max(500 - busiest, 1))
-
-    def draw(i: int) -> str | None:
-        value = donor[i]
-        if value is None or not re.fullmatch(r"[0-9]{17}[0-9Xx]", value):
-            return None
-        try:
-            born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14])) + dt.timedelta(days=int(offsets[i]))
-        except ValueError:
-            return None
-        seq = 2 * int(rng.integers(0, 500)) + int(value[16]) % 2
-        body = f"{value[:6]}{born:%Y%m%d}{seq:03d}"
-        return body + id_card_check_char(body)
-
-    values = _redraw(draw, len(donor), taken, used)
-    return values, [{"id_seq": bits, "date_shift": float(shift_bits[i])} if v is not None else {}
-                    for i, v in enumerate(values)]
-
-
-def _mobile_cells(donor: list[str | None], rng: np.random.Generator, taken: pa.Array | None,
-                  used: set[str]) -> tuple[list[str | None], list[dict[str, float]]]:
-    """The donor's 3-digit prefix and 8 random digits."""
-    n_taken = len(taken) if taken is not None else 0
-    bits = math.log2(max(10**8 - n_taken, 1))
-
-    def draw(i: int) -> str | None:
-        value = donor[i]
-        if value is None or not re.fullmatch(MOBILE_VALUE, value.strip()):
-            return None
-        return f"{value.strip()[:3]}{int(rng.integers(0, 10**8)):08d}"
-
-    values = _redraw(draw, len(donor), taken, used)
-    return values, [{"mobile": bits} if v is not None else {} for v in values]
+        # Count ID numbers per (first 14 digits, parity of the 17th); every other value is counted
+        # into the busiest group, which can only make the bound more cautious.
+        matrix, ok = draws.ascii_matrix(taken, 18)
+        key = np.zeros(len(matrix), dtype=np.int64)
+        for i in range(17):  # column by column: no n × 17 temporary
+            digit = matrix[:, i] - np.uint8(48)  # non-digits wrap to ≥ 208
+            ok &= digit <= 9
+            if i < 14:
+                key = key * 10 + digit
+        key = key * 2 + (matrix[:, 16] & 1)  # the 17th digit's parity (ASCII '0' is even)
+        counts = pc.value_counts(pa.array(key[ok])).field("counts")  # hashing, not sorting
+        busiest = int(pc.max(counts).as_py() or 0) + int((~ok).sum())
+    return math.log2(max(500 - busiest, 1))
 
 
 _COMPOUND = "^(?:" + "|".join(COMPOUND_SURNAMES) + ")"
@@ -275,8 +220,7 @@ def _name_parts(names: pa.Array) -> tuple[pa.Array, pa.Array]:
     return surname, given
 
 
-def _name_cells(column: pa.Array, donor: list[str | None], rng: np.random.Generator,
-                ) -> tuple[list[str | None], list[dict[str, float]]]:
+def _name_cells(column: pa.Array, donor: pa.Array, rng: np.random.Generator) -> tuple[pa.Array, dict[str, np.ndarray]]:
     """The surname of one random row, and a given name as long as another row's (two characters at
     least, the commonest form) whose characters are each drawn from the characters of all given names
     (names need not be unique).
@@ -284,70 +228,49 @@ def _name_cells(column: pa.Array, donor: list[str | None], rng: np.random.Genera
     Drawing the characters one by one, rather than copying a whole given name, gives a two-character
     name about twice the keyed entropy, so a leak keeping only names and one other column is still
     traced by few decoys; the names stay as plausible as the dataset's own (the same characters)."""
+    count = len(donor)
     if len(column) > NAME_POOL:  # draw from a random pool; the bits are exact for that pool
         column = column.take(pa.array(np.sort(rng.choice(len(column), NAME_POOL, replace=False))))
     surname, given = _name_parts(column)
     present = pc.indices_nonzero(pc.fill_null(pc.greater(pc.utf8_length(given), 0), False))
     if len(present) == 0:
-        return list(donor), [{} for _ in donor]
-    surname, given = surname.take(present), given.take(present)
-    lengths = np.asarray(pc.utf8_length(given).to_numpy(zero_copy_only=False), dtype=np.int64)
-    chars = pa.array(list("".join(given.to_pylist())), pa.string())
-    surname_bits, char_bits = _max_share_bits(surname), _max_share_bits(chars)
-    a = rng.integers(0, len(surname), len(donor))
-    length = lengths[rng.integers(0, len(lengths), len(donor))]
-    if (lengths >= 2).any():  # two-character given names (the commonest form) carry twice the bits
-        length = np.maximum(length, 2)
-    picks = chars.take(pa.array(rng.integers(0, len(chars), int(length.sum())))).to_pylist()
-    made: list[str] = []
-    at = 0
-    for sur, k in zip(surname.take(pa.array(a)).to_pylist(), length.tolist(), strict=True):
-        made.append(sur + "".join(picks[at:at + k]))
-        at += k
-    values = [None if d is None else m for d, m in zip(donor, made, strict=True)]
-    return values, [{"name_surname": surname_bits, "name_given": char_bits * k} if v is not None else {}
-                    for v, k in zip(values, length.tolist(), strict=True)]
+        return donor, {}
+    names, length, surname_bits, char_bits = draws.name_draw(surname.take(present), given.take(present), count, rng)
+    names = pc.if_else(pc.is_valid(donor), names, pa.scalar(None, pa.string()))
+    return names, {"name_surname": np.full(count, surname_bits), "name_given": char_bits * length.astype(np.float64)}
 
 
-def _fix_check(value: str, type_code: str | None) -> str:
-    check = ST.BY_CODE[type_code].check if type_code and type_code in ST.BY_CODE else None
-    if check == "uscc" and len(value) == 18:
-        try:
-            return value[:17] + uscc_check_char(value[:17].upper())
-        except ValueError:
-            return value
-    if check == "luhn" and value.isdigit() and len(value) >= 2:
-        return value[:-1] + luhn_check_digit(value[:-1])
-    return value
-
-
-def _digit_cells(donor: list[str | None], rng: np.random.Generator, taken: pa.Array | None, used: set[str],
-                 type_code: str | None) -> tuple[list[str | None], list[dict[str, float]]]:
+def _digit_cells(donor: pa.Array, rng: np.random.Generator, taken: pa.Array | None, used: list[pa.Array],
+                 type_code: str | None) -> tuple[pa.Array, dict[str, np.ndarray]]:
     """Every digit run of the donor's value replaced by random digits of the same length."""
     n_taken = len(taken) if taken is not None else 0
-    bits_of: dict[int, float] = {}
+    record = ST.BY_CODE[type_code] if type_code and type_code in ST.BY_CODE else None
+    check = record.check if record else None
+    space = draws.digit_space_bits(donor, bool(check))  # the last character of a checked code is not random
+    with np.errstate(over="ignore", invalid="ignore"):
+        bits = np.where(space > 1000, space, np.log2(np.maximum(np.exp2(space) - n_taken, 1.0)))
+    values = draws.fresh(draws.digits_draw(donor, check, rng), len(donor), taken, used)
+    bits = np.where(bits >= MIN_BITS, bits, np.nan)  # too few to register (NaN: no digit at all)
+    return values, {"digits": bits}
 
-    def run(match: re.Match[str]) -> str:
-        digits = match.group(0)
-        first = int(rng.integers(1, 10)) if digits[0] != "0" else int(rng.integers(0, 10))
-        rest = "".join(str(d) for d in rng.integers(0, 10, len(digits) - 1))
-        return f"{first}{rest}"
 
-    def draw(i: int) -> str | None:
-        value = donor[i]
-        if value is None or not re.search(r"[0-9]", value):
-            return None
-        space = 1.0
-        for digits in re.findall(r"[0-9]+", value):
-            space *= (9 if digits[0] != "0" else 10) * 10.0 ** (len(digits) - 1)
-        if type_code and type_code in ST.BY_CODE and ST.BY_CODE[type_code].check:
-            space /= 10  # the last character is a check character
-        bits_of[i] = math.log2(max(space - n_taken, 1.0))
-        return _fix_check(re.sub(r"[0-9]+", run, value), type_code)
-
-    values = _redraw(draw, len(donor), taken, used)
-    return values, [{"digits": bits_of.get(i, 0.0)} if v is not None and bits_of.get(i, 0.0) >= MIN_BITS else {}
-                    for i, v in enumerate(values)]
+def _draw_column(kind: str, name: str, table: pa.Table, base: pa.Table, rng: np.random.Generator,
+                 taken: pa.Array | None, used: list[pa.Array], offsets: np.ndarray, shift_bits: np.ndarray,
+                 type_code: str | None) -> tuple[pa.Array, dict[str, np.ndarray]]:
+    """One synthesised column of the decoys and its random components (bits per decoy)."""
+    donor = _text(base.column(name))
+    count = len(donor)
+    if kind == "id":
+        upper = pc.utf8_upper(pc.utf8_trim_whitespace(donor))
+        values = draws.fresh(draws.id_draw(upper, offsets, rng), count, taken, used)
+        return values, {"id_seq": np.full(count, _id_bits(taken)), "date_shift": shift_bits.astype(np.float64)}
+    if kind == "mobile":
+        values = draws.fresh(draws.mobile_draw(donor, MOBILE_VALUE, rng), count, taken, used)
+        n_taken = len(taken) if taken is not None else 0
+        return values, {"mobile": np.full(count, math.log2(max(10**8 - n_taken, 1)))}
+    if kind == "name":
+        return _name_cells(_text(table.column(name)), donor, rng)
+    return _digit_cells(donor, rng, taken, used, type_code)
 
 
 def make_decoys(table: pa.Table, count: int, rng: np.random.Generator, *,
@@ -367,31 +290,25 @@ def make_decoys(table: pa.Table, count: int, rng: np.random.Generator, *,
     offsets, shift_bits = _shifts(table, base, dates, rng)
     columns.update(_shift_columns(base, dates, offsets))
     columns.update(_age_columns(base, types, offsets))
-    cells: list[dict[str, dict[str, float]]] = [{} for _ in range(count)]
-    used: set[str] = set()
+    cells: dict[str, CellBits] = {}
+    used: list[pa.Array] = []
     for name in table.column_names:
         type_code = types.get(name)
         kind = column_kind(name, table.column(name), type_code)
         if kind is None:
             continue
-        donor = _text(base.column(name)).to_pylist()
-        whole = existing(name) if existing else None
-        taken = _text(whole) if whole is not None else _text(table.column(name))
-        taken = pc.utf8_trim_whitespace(taken).drop_null()
-        if kind == "id":
-            values, comps = _id_cells([v.strip().upper() if v else v for v in donor], rng, taken, used, offsets,
-                                      shift_bits)
-        elif kind == "mobile":
-            values, comps = _mobile_cells(donor, rng, taken, used)
-        elif kind == "name":
-            values, comps = _name_cells(_text(table.column(name)), donor, rng)
-        else:
-            values, comps = _digit_cells(donor, rng, taken, used, type_code)
-        columns[name] = pa.array(values, pa.string()).cast(table.schema.field(name).type)
-        for i, comp in enumerate(comps):
-            if comp and sum(comp.values()) >= MIN_BITS:
-                cells[i][name] = comp
-    if not any(cells):
+        taken = None
+        if kind != "name":  # names need not be unique: nothing to avoid
+            whole = existing(name) if existing else None
+            taken = pc.utf8_trim_whitespace(_text(whole if whole is not None else table.column(name))).drop_null()
+        values, components = _draw_column(kind, name, table, base, rng, taken, used, offsets, shift_bits, type_code)
+        columns[name] = values.cast(table.schema.field(name).type)
+        made = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
+        total = sum((np.nan_to_num(bits, nan=-np.inf) for bits in components.values()), np.zeros(count))
+        registered = made & (total >= MIN_BITS) if components else np.zeros(count, dtype=bool)
+        if registered.any():
+            cells[name] = CellBits(registered, components)
+    if not cells:
         return None
     total = n + count
     positions = np.sort(rng.choice(total, size=count, replace=False))

@@ -14,11 +14,14 @@ import glob
 import hashlib
 import os
 import re
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -76,24 +79,77 @@ def neutral_name(name: str) -> str:
     return name
 
 
+_RISKY_FIRST = np.frombuffer(b"=+-@\t\r", dtype=np.uint8)
+
+
+def _risky_start(chunk: pa.Array) -> np.ndarray:
+    """Which values start with a character a spreadsheet runs (all ASCII, so the first byte decides:
+    UTF-8 never uses an ASCII byte inside a multi-byte character)."""
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    raw = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset: chunk.offset + len(chunk) + 1]
+    offsets = raw.astype(np.int64)
+    data = chunk.buffers()[2]
+    starts = offsets[:-1]
+    present = offsets[1:] > starts
+    if data is None or not present.any():
+        return np.zeros(len(chunk), dtype=bool)
+    first = np.zeros(len(chunk), dtype=np.uint8)
+    first[present] = np.frombuffer(data, dtype=np.uint8)[starts[present]]
+    return present & np.isin(first, _RISKY_FIRST)
+
+
+def _neutral_column(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    if not any(_risky_start(chunk).any() for chunk in chunks):  # the common case: nothing to change
+        return column
+    risky = pc.fill_null(pc.is_in(pc.utf8_slice_codeunits(column, 0, 1),
+                                  value_set=pa.array(["=", "+", "-", "@", "\t", "\r"])), False)
+    risky = pc.and_(risky, pc.invert(pc.fill_null(pc.match_substring_regex(column, _PLAIN_NUMBER), False)))
+    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+
+
 def neutralise_formulas(table: pa.Table) -> pa.Table:
     """Prefix ``'`` to text cells — and column headers — a spreadsheet would evaluate (CSV/XLSX injection)."""
-    columns = []
-    starts = pa.array(["=", "+", "-", "@", "\t", "\r"])
-    for column in table.columns:
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            risky = pc.fill_null(pc.is_in(pc.utf8_slice_codeunits(column, 0, 1), value_set=starts), False)
-            if pc.any(risky).as_py():  # rare: only then pay for the regular expression
-                risky = pc.and_(risky, pc.invert(pc.fill_null(pc.match_substring_regex(column, _PLAIN_NUMBER), False)))
-                column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
-        columns.append(column)
+    columns = [_neutral_column(column) if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+               else column for column in table.columns]
     return pa.table(columns, names=[neutral_name(n) for n in table.column_names])
 
 
-def _write_csv(table: pa.Table, path: Path) -> None:
-    with path.open("wb") as handle:
-        handle.write(b"\xef\xbb\xbf")  # BOM: Excel then reads UTF-8 Chinese correctly
-        pacsv.write_csv(table, handle, pacsv.WriteOptions(quoting_style="needed"))
+CSV_ROWS = 131_072
+"""Rows per CSV piece: pieces are gathered, neutralised and rendered by two threads (Arrow releases
+the GIL) and written in order, so memory stays a few pieces however large the extract."""
+
+
+def _csv_piece(table: pa.Table, start: int, header: bool) -> pa.Buffer:
+    # One contiguous piece: an extract with decoy rows is thousands of zero-copy slices, and the
+    # CSV writer pays per slice.
+    piece = neutralise_formulas(table.slice(start, CSV_ROWS).combine_chunks())
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(piece, sink, pacsv.WriteOptions(quoting_style="needed", include_header=header))
+    return sink.getvalue()
+
+
+def _write_csv(table: pa.Table, path: Path) -> str:
+    """Write ``table`` as UTF-8 CSV with a BOM (Excel then reads Chinese correctly); the file's SHA-256."""
+    digest = hashlib.sha256()
+    starts = list(range(0, table.num_rows, CSV_ROWS)) or [0]
+    with path.open("wb") as handle, ThreadPoolExecutor(max_workers=2, thread_name_prefix="shucang-csv") as pool:
+        handle.write(b"\xef\xbb\xbf")
+        digest.update(b"\xef\xbb\xbf")
+        pending: deque[Future[pa.Buffer]] = deque()
+        for number, start in enumerate(starts):
+            pending.append(pool.submit(_csv_piece, table, start, number == 0))
+            if len(pending) > 2:
+                _write_piece(handle, digest, pending.popleft().result())
+        while pending:
+            _write_piece(handle, digest, pending.popleft().result())
+    return digest.hexdigest()
+
+
+def _write_piece(handle: BinaryIO, digest: Any, data: pa.Buffer) -> None:
+    view = memoryview(data)
+    handle.write(view)
+    digest.update(view)
 
 
 def _write_xlsx(table: pa.Table, path: Path, extract_id: str) -> None:
@@ -137,21 +193,21 @@ def _write_jsonl(table: pa.Table, path: Path) -> None:
         con.close()
 
 
-def write_table(table: pa.Table, path: Path, fmt: str, extract_id: str) -> None:
-    """Write ``table`` as ``fmt``; CSV/XLSX text cells are neutralised first."""
+def write_table(table: pa.Table, path: Path, fmt: str, extract_id: str) -> str | None:
+    """Write ``table`` as ``fmt``; CSV/XLSX text cells are neutralised first. Returns the file's
+    SHA-256 when it was computed while writing (CSV), else None."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt in ("csv", "xlsx"):
-        table = neutralise_formulas(table)
     if fmt == "csv":
-        _write_csv(table, path)
-    elif fmt == "xlsx":
-        _write_xlsx(table, path, extract_id)
+        return _write_csv(table, path)
+    if fmt == "xlsx":
+        _write_xlsx(neutralise_formulas(table), path, extract_id)
     elif fmt == "parquet":
         meta = dict(table.schema.metadata or {})
         meta[b"shucang.extract"] = extract_id.encode()
         pq.write_table(table.replace_schema_metadata(meta), path)
     else:
         _write_jsonl(table, path)
+    return None
 
 
 def file_sha256(path: Path) -> str:
@@ -211,10 +267,10 @@ def extract_dataset(wh: Warehouse, options: ExtractOptions, progress: Progress |
             stale.unlink()
     try:
         try:
-            write_table(release.table, partial, fmt, release.extract_id)
+            written = write_table(release.table, partial, fmt, release.extract_id)
         except OSError as exc:
             raise InputError(f"无法写出文件 {out} (cannot write): {exc.strerror or exc}") from None
-        digest = file_sha256(partial)
+        digest = written or file_sha256(partial)
         record_extract(wh, **{**fields, "path": str(out.resolve()), "format": fmt, "file_sha256": digest,
                               "rows": release.table.num_rows})
         os.replace(partial, out)

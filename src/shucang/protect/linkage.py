@@ -171,10 +171,10 @@ def link_rows(leak: pa.Table, source: pa.Table | SourceIndex) -> Linkage | None:
             numeric = leak_floats is not None and index.numeric_kind(src_name) is not None
             if not numeric and src_name not in text_names:
                 continue
-            if numeric:
+            if numeric and leak_floats is not None:
                 if src_name not in source_floats:
                     source_floats[src_name] = _floats(index.take(src_name, si_s))
-                agree = _number_agreement(leak_floats, source_floats[src_name])  # type: ignore[arg-type]
+                agree = _number_agreement(leak_floats, source_floats[src_name])
             else:
                 agree = _text_agreement(leak_codes[leak_name], source_codes[src_name])
             rate = _rate_by_leak_row(agree, li_s, sampled_leak_rows, leak.num_rows)

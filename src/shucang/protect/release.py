@@ -23,7 +23,7 @@ from shucang.classify import types as ST
 from shucang.classify.graded import UNGRADED, grades_of
 from shucang.classify.store import column_grades
 from shucang.errors import InputError
-from shucang.protect.decoy_index import decoy_entries, record_decoys
+from shucang.protect.decoy_index import DecoyRows, decoy_entries, record_decoys
 from shucang.protect.decoys import Decoys, decoy_count, interleave, make_decoys
 from shucang.protect.fingerprint import SIDE_SCHEME, MarkResult, mark_numeric, markable
 from shucang.protect.keys import KeyRing, load_keyring
@@ -131,16 +131,31 @@ def _want_decoys(policy: Policy, dataset: str, asked: bool | None, has_carriers:
     return mode == "on" or (mode == "auto" and not has_carriers and rows >= policy.decoy_min_rows)
 
 
+def _stored_rows(wh: Warehouse, dataset: str, version: int | None) -> int | None:
+    """Rows of the stored version (from the files' metadata), None when it cannot be read."""
+    try:
+        return int(wh.arrow_dataset(dataset, version).count_rows())
+    except Exception:  # noqa: BLE001 — a table not in the warehouse
+        return None
+
+
 def _add_decoys(wh: Warehouse, dataset: str, version: int | None, source: pa.Table, out: pa.Table,
                 transforms: dict[int, Callable[[Any], Any]], graded: dict[str, tuple[str | None, int]],
                 policy: Policy, *, ring: KeyRing, key_id: str, recipient_id: int, extract_id: str,
-                strategies: dict[str, str]) -> tuple[pa.Table, list[dict[str, Any]], dict[str, Any]]:
-    """Decoy rows for one file extract, masked exactly like the real rows and placed among them."""
+                strategies: dict[str, str], filtered: bool) -> tuple[pa.Table, DecoyRows | None, dict[str, Any]]:
+    """Decoy rows for one file extract, masked exactly like the real rows and placed among them.
+
+    A decoy must not repeat any value of the whole dataset, filtered out or not; an extract without a
+    row filter that holds as many rows as its stored version *is* the whole dataset, which is then
+    not read a second time."""
     count = decoy_count(source.num_rows, policy.decoy_per_million, policy.decoy_minimum)
     seed = int.from_bytes(ring.derive(key_id, "decoys", f"r{recipient_id}", extract_id), "big")
+    whole = not filtered and _stored_rows(wh, dataset, version) == source.num_rows
 
     def existing(column: str) -> pa.Array | None:
-        try:  # the whole dataset's column: a decoy must not repeat any real value, filtered out or not
+        if whole:
+            return None  # make_decoys then avoids the extract's own column: every stored value
+        try:
             return wh.read_arrow(dataset, version, [column]).column(0)
         except Exception:  # noqa: BLE001 — a table not in the warehouse: its own rows are all there is
             return None
@@ -148,7 +163,7 @@ def _add_decoys(wh: Warehouse, dataset: str, version: int | None, source: pa.Tab
     made = make_decoys(source, count, np.random.default_rng(seed),
                        types={n: t for n, (t, _level) in graded.items()}, existing=existing)
     if made is None:
-        return out, [], {}
+        return out, None, {}
     released = []
     for i, name in enumerate(out.column_names):
         column = made.table.column(name)
@@ -334,14 +349,15 @@ def finish_release(wh: Warehouse, plan: ReleasePlan, out: pa.Table, marks: dict[
     carriers = sorted(c for c, strategy in strategies.items() if strategy in ("pseudonym", "hash")) + sorted(marks)
     mark_info = {"numeric": marks, "window": policy.window, "tolerance": policy.numeric_tolerance,
                  "sides": SIDE_SCHEME, "context": plan.context, "carriers": carriers, "traceable": bool(carriers)}
-    decoy_rows: list[dict[str, Any]] = []
+    decoy_rows: DecoyRows | None = None
     # identifying columns released as stored carry no mark: a leak keeping only them is traced by decoys
     bare = any(setup.graded.get(n, (None, 1))[0] in IDENTIFYING_TYPES and n not in strategies for n in plan.names)
     if channel == "extract" and mark and _want_decoys(policy, dataset, decoys, bool(carriers) and not bare,
                                                       out.num_rows):
         out, decoy_rows, summary = _add_decoys(
             wh, dataset, version, source(), out, plan.transforms, setup.graded, policy, ring=setup.ring,
-            key_id=key_id, recipient_id=who.id, extract_id=extract_id, strategies=strategies)
+            key_id=key_id, recipient_id=who.id, extract_id=extract_id, strategies=strategies,
+            filtered=filter_text is not None)
         if summary:
             mark_info["decoys"] = summary
             mark_info["traceable"] = mark_info["traceable"] or bool(summary["registered_cells"])
@@ -355,7 +371,8 @@ def finish_release(wh: Warehouse, plan: ReleasePlan, out: pa.Table, marks: dict[
         record(fields)
     else:
         record_extract(wh, **fields)
-    record_decoys(wh, decoy_rows)
+    if decoy_rows is not None:
+        record_decoys(wh, decoy_rows)
     return ProtectedRelease(out, extract_id, plan.masked, plan.dropped, who.name, limit, key_id, strategies,
                             mark_info, plan.ungraded)
 
@@ -370,7 +387,9 @@ class ReleaseRequest:
     extract (None: the policy decides — by default only where nothing else can carry a mark); other
     channels never get decoys. ``setup`` (from :func:`prepare_release`, for this dataset, recipient and
     channel) replaces the recipient, ceiling, grades, policy and key lookups. ``filter_text`` is the
-    row filter recorded with the release (the extract's ``--where``).
+    row filter recorded with the release (the extract's ``--where``); a file extract without one whose
+    table has as many rows as the stored version is taken to be that version (its decoys then avoid
+    the table's own values instead of reading the dataset again).
     """
 
     dataset: str

@@ -12,7 +12,8 @@ Two kinds of evidence, each with an exact null distribution:
 
 The reported ``false_accusation_bound`` is the smallest tail probability times the number of
 hypotheses tested (every recipient per shape and key, every candidate extract) — a Bonferroni bound on
-the chance that an innocent file names anyone. A recipient is named only when it is ≤ 1e-10.
+the chance that an innocent file names anyone. A recipient is named only when it is ≤ 1e-10 (the one
+rule, :func:`shucang.protect.findings.accuses`; findings are the typed records of that module).
 
 What a trace reads besides the file — the key ring and its derived keys, the registry rows, the
 source rows with their indexes, the registered decoy digests — is kept per process
@@ -36,6 +37,16 @@ import pyarrow.compute as pc
 
 from shucang.protect import trace_cache
 from shucang.protect.decoy_index import decoy_evidence
+from shucang.protect.findings import (
+    CheckDigitFinding,
+    Finding,
+    NumericFinding,
+    PseudonymFinding,
+    Weighed,
+    accuses,
+    settled,
+    weigh,
+)
 from shucang.protect.fingerprint import Observation, observe_numeric, side_bits_many
 from shucang.protect.keyed_batch import PreparedValues
 from shucang.protect.keys import KeyRing
@@ -56,7 +67,6 @@ from shucang.protect.source_index import SourceIndex
 if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
 
-ACCUSE_BELOW = 1e-10
 MAX_TOKENS = 20_000
 MAX_CARRIERS = 400
 MAX_SOURCES = 4
@@ -81,8 +91,8 @@ def binomial_tail(k: int, n: int, p: float) -> float:
     return min(1.0, math.exp(top) * math.fsum(math.exp(t - top) for t in terms))
 
 
-def _token_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) -> tuple[list[dict[str, Any]], int]:
-    findings: list[dict[str, Any]] = []
+def _token_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) -> tuple[list[Finding], int]:
+    findings: list[Finding] = []
     hypotheses = 0
     for shape, pattern in (("id18", ID18_VALUE), ("token", TOKEN_VALUE)):
         values: list[pa.Array] = []
@@ -109,15 +119,14 @@ def _token_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) -> tup
                     continue
                 p = binomial_tail(m, len(decoded), 1.0 / space)
                 for name in by_code[slot % space]:
-                    findings.append({"kind": "pseudonym", "recipient": name, "shape": shape, "key_id": key_id,
-                                     "votes": m, "values": n, "p_value": p})
+                    findings.append(PseudonymFinding(name, shape, key_id, votes=m, values=n, p_value=p))
     return findings, hypotheses
 
 
-def _check_digit_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) -> tuple[list[dict[str, Any]], int]:
+def _check_digit_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) -> tuple[list[Finding], int]:
     """Short pseudonyms (phones, cards): test a few dozen tokens against every recipient's check key
     (the tokens are encoded once; each recipient costs one AES call)."""
-    findings: list[dict[str, Any]] = []
+    findings: list[Finding] = []
     hypotheses = 0
     for shape, pattern in SHORT_SHAPES:
         values: list[str] = []
@@ -140,9 +149,8 @@ def _check_digit_evidence(leak: pa.Table, ring: KeyRing, slots: dict[int, str]) 
             hits = (digits == last_digits).sum(axis=1)
             for i in np.flatnonzero(hits >= 10).tolist():
                 agree = int(hits[i])
-                findings.append({"kind": "check_digit", "recipient": names[i], "shape": shape, "key_id": key_id,
-                                 "agree": agree, "values": len(values),
-                                 "p_value": binomial_tail(agree, len(values), 0.1)})
+                findings.append(CheckDigitFinding(names[i], shape, key_id, agree=agree, values=len(values),
+                                                  p_value=binomial_tail(agree, len(values), 0.1)))
     return findings, hypotheses
 
 
@@ -161,9 +169,9 @@ def _agreements(observed: list[Observation], scheme: int, keys: list[bytes]) -> 
 
 
 def _linked_evidence(leak: pa.Table, source: SourceIndex, linkage: Linkage, records: list[ExtractRecord],
-                     ring: KeyRing, dataset: str) -> tuple[list[dict[str, Any]], int]:
+                     ring: KeyRing, dataset: str) -> tuple[list[Finding], int]:
     """Numeric findings for the extracts of one linked source, and the hypotheses tested."""
-    findings: list[dict[str, Any]] = []
+    findings: list[Finding] = []
     hypotheses = 0
     leak_take = pa.array(linkage.leak_rows)
     observations: dict[tuple[str, float, float], Observation] = {}
@@ -195,15 +203,14 @@ def _linked_evidence(leak: pa.Table, source: SourceIndex, linkage: Linkage, reco
         if carriers == 0:
             continue
         for record, agreeing in zip(usable, agree.tolist(), strict=True):
-            findings.append({"kind": "numeric", "recipient": record.recipient, "extract_id": record.id,
-                             "dataset": dataset, "carriers": carriers, "agree": agreeing,
-                             "p_value": binomial_tail(agreeing, carriers, 0.5)})
+            findings.append(NumericFinding(record.recipient, record.id, dataset, carriers=carriers, agree=agreeing,
+                                           p_value=binomial_tail(agreeing, carriers, 0.5)))
     return findings, hypotheses
 
 
 def _numeric_evidence(wh: Warehouse, leak: pa.Table, candidates: list[ExtractRecord],
-                      ring: KeyRing) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
-    findings: list[dict[str, Any]] = []
+                      ring: KeyRing) -> tuple[list[Finding], int, dict[str, Any]]:
+    findings: list[Finding] = []
     hypotheses = 0
     info: dict[str, Any] = {}
     groups: dict[tuple[str, int | None], list[ExtractRecord]] = {}
@@ -235,7 +242,7 @@ def _numeric_evidence(wh: Warehouse, leak: pa.Table, candidates: list[ExtractRec
         found, tested = _linked_evidence(leak, source, linkage, records, ring, dataset)
         findings += found
         hypotheses += tested
-        if findings and min(f["p_value"] for f in findings) < ACCUSE_BELOW:
+        if findings and accuses(min(f.p_value for f in findings)):  # named even before the multiplicity
             break
     return findings, hypotheses, info
 
@@ -279,51 +286,45 @@ def trace_file(wh: Warehouse, path: str | Path, *, dataset: str | None = None, n
     if nulls:
         _add_null_slots(slots, nulls)
     findings, hypotheses = _token_evidence(leak, ring, slots)
-    strong = bool(findings) and min(f["p_value"] for f in findings) * max(1, hypotheses) < ACCUSE_BELOW
-    if not strong:
+    if not settled(findings, hypotheses):
         short, more = _check_digit_evidence(leak, ring, slots)
         findings += short
         hypotheses += more
     extracts = trace_cache.candidate_extracts(wh, dataset)
     tested_extracts = _add_null_extracts(extracts, nulls) if nulls else extracts
     link_info: dict[str, Any] = {}
-    strong_tokens = findings and min(f["p_value"] for f in findings) * max(1, hypotheses) < ACCUSE_BELOW
-    if not strong_tokens:
+    if not settled(findings, hypotheses):
         numeric, more, link_info = _numeric_evidence(wh, leak, tested_extracts, ring)
         findings += numeric
         hypotheses += more
-    if not (findings and min(f["p_value"] for f in findings) * max(1, hypotheses) < ACCUSE_BELOW):
+    if not settled(findings, hypotheses):
         decoyed, more = decoy_evidence(wh, leak, ring, extracts, nulls)
         findings += decoyed
         hypotheses += more
     hypotheses = max(1, hypotheses)
-    best_by_recipient: dict[str, dict[str, Any]] = {}
-    for finding in findings:
-        bound = min(1.0, finding["p_value"] * hypotheses)
-        finding["bound"] = bound
-        current = best_by_recipient.get(finding["recipient"])
-        if current is None or bound < current["bound"]:
-            best_by_recipient[finding["recipient"]] = finding
-    null_accused = sum(1 for name, f in best_by_recipient.items()
-                       if name.startswith(NULL_PREFIX) and f["bound"] <= ACCUSE_BELOW)
-    ranked = sorted((f for name, f in best_by_recipient.items() if not name.startswith(NULL_PREFIX)),
-                    key=lambda f: f["bound"])
-    accused = [f for f in ranked if f["bound"] <= ACCUSE_BELOW]
-    top = accused[0] if accused else None
-    bound = ranked[0]["bound"] if ranked else 1.0
-    extract_id = top.get("extract_id") if top else None
-    found_dataset = top.get("dataset") if top else (link_info.get("dataset") or dataset)
+    best_by_recipient: dict[str, Weighed] = {}
+    for weighed in weigh(findings, hypotheses):
+        current = best_by_recipient.get(weighed.finding.recipient)
+        if current is None or weighed.bound < current.bound:
+            best_by_recipient[weighed.finding.recipient] = weighed
+    null_accused = sum(1 for name, w in best_by_recipient.items() if name.startswith(NULL_PREFIX) and w.accuses)
+    ranked = sorted((w for name, w in best_by_recipient.items() if not name.startswith(NULL_PREFIX)),
+                    key=lambda w: w.bound)
+    accused = [w for w in ranked if w.accuses]
+    top = accused[0].finding if accused else None
+    bound = ranked[0].bound if ranked else 1.0
+    extract_id = top.extract_id if top else None
+    found_dataset = top.dataset if top else (link_info.get("dataset") or dataset)
     if top and extract_id is None:
-        mine = [e for e in extracts if e.recipient == top["recipient"]] or \
-               list_extracts(wh, recipient=top["recipient"])
+        mine = [e for e in extracts if e.recipient == top.recipient] or list_extracts(wh, recipient=top.recipient)
         tripwire = [e for e in mine if e.id == meta.get("extract_id")]
         chosen = next(iter(tripwire or mine), None)
         if chosen is not None:
             extract_id, found_dataset = chosen.id, chosen.dataset
     verdict = "accused" if top else ("inconclusive" if not findings else "not_matched")
     return {
-        "recipient": top["recipient"] if top else None,
-        "recipients": [f["recipient"] for f in accused],
+        "recipient": top.recipient if top else None,
+        "recipients": [w.finding.recipient for w in accused],
         "dataset": found_dataset,
         "extract_id": extract_id,
         "confidence": (1.0 - bound) if top else 0.0,
@@ -332,7 +333,7 @@ def trace_file(wh: Warehouse, path: str | Path, *, dataset: str | None = None, n
         "rows": leak.num_rows,
         "columns": leak.column_names,
         "hypotheses": hypotheses,
-        "evidence": [{k: v for k, v in f.items() if k != "bound"} | {"bound": f["bound"]} for f in ranked[:5]],
+        "evidence": [w.to_dict() for w in ranked[:5]],
         "linked": link_info,
         "file_metadata_extract_id": meta.get("extract_id"),
         "path": str(path),

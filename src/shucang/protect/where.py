@@ -183,8 +183,9 @@ def parse_where(text: str, schema: pa.Schema) -> pc.Expression:
         raise InputError("--where 为空 (empty filter)")
     parser = _Parser(tokens, schema)
     expression = parser.expr()
-    if parser.peek() is not None:
-        raise InputError(f"--where 多余内容 (unexpected) {parser.peek()[1]!r}")  # type: ignore[index]
+    left = parser.peek()
+    if left is not None:
+        raise InputError(f"--where 多余内容 (unexpected) {left[1]!r}")
     return expression
 
 

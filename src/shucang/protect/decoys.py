@@ -172,7 +172,8 @@ def _age_columns(base: pa.Table, types: dict[str, str | None], offsets: np.ndarr
     years = np.round(offsets / 365.25).astype(np.int64)
     out: dict[str, pa.Array] = {}
     for name in base.column_names:
-        if types.get(name) != "age":
+        record = ST.BY_CODE.get(types.get(name) or "")
+        if record is None or record.agrees_with != "birth_year":  # columns holding a person's age in years
             continue
         t = base.schema.field(name).type
         column = base.column(name).combine_chunks()

@@ -96,6 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from shucang.api import auth_routes, opendata_routes, share_routes  # sharing stage
     app.include_router(auth_routes.router)
     app.include_router(share_routes.router)
+    from shucang.api.rows import match_first
+
+    match_first(app, share_routes.ROWS_ROUTE)  # the page route is tried first (see shucang.api.rows)
     app.include_router(opendata_routes.router)
     from shucang.api import plan_routes  # plan stage
     app.include_router(plan_routes.router)
@@ -113,10 +116,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from shucang.web import mount_web
 
     mount_web(app)
-    # Plainly valid page requests skip the framework's per-request work (see shucang.api.fast_rows).
-    from shucang.api.fast_rows import FastRows
-
-    app.add_middleware(FastRows)
     # Outermost: unstorable input refused (and audited) before any route, security headers on every answer.
     from shucang.api.guard import Guard
 

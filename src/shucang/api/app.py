@@ -60,18 +60,20 @@ def _install_error_handlers(app: FastAPI, debug: bool) -> None:
 
 async def _audit_refusal(request: Request, message: str) -> None:
     """A request refused by validation is audited too (who tried what), like every read."""
-    from shucang.api.deps import get_actor
+    from shucang.share.access import Actor
     from shucang.share.audit import record_event_async
+    from shucang.shell.request import get_actor
 
     wh = getattr(request.app.state, "warehouse", None)
     if wh is None or not request.url.path.startswith("/api/"):
         return
+    actor: Actor | str
     try:
-        actor: object = get_actor(request)
+        actor = get_actor(request)
     except ShucangError:
         actor = "public"
     try:
-        await record_event_async(wh, actor, "input", outcome="failed", method=request.method,  # type: ignore[arg-type]
+        await record_event_async(wh, actor, "input", outcome="failed", method=request.method,
                                  path=request.url.path[:300], error=message[:300],
                                  address=request.client.host if request.client else None)
     except Exception:  # noqa: BLE001 — the refusal stands even if its entry cannot be written

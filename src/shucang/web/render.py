@@ -42,6 +42,7 @@ def environment(lang: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # jinja2's i18n extension adds this method to the environment at run time; its type does not have it
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         lang=lang,

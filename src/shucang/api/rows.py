@@ -23,7 +23,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as urlquote
 
@@ -73,16 +73,19 @@ class RowsQuery:
     version: int | None = None
     format: str = "json"
 
-
-def _arguments(query: RowsQuery) -> dict[str, Any]:
-    columns = [c.strip() for c in query.columns.split(",") if c.strip()] if query.columns else None
-    return {"columns": columns or None, "filter": parse_json_param(query.filter, "filter"), "sort": query.sort,
-            "limit": query.limit, "cursor": query.cursor, "version": query.version, "fmt": query.format}
+    @cached_property
+    def arguments(self) -> dict[str, Any]:
+        """The read's keyword arguments: the column list split and the filter parsed (and checked) once
+        per query — a remembered query (see :class:`RowsRoute`) skips the JSON work when asked again.
+        Nothing downstream changes them. A filter that is not JSON raises each time it is asked for."""
+        columns = [c.strip() for c in self.columns.split(",") if c.strip()] if self.columns else None
+        return {"columns": columns or None, "filter": parse_json_param(self.filter, "filter"), "sort": self.sort,
+                "limit": self.limit, "cursor": self.cursor, "version": self.version, "fmt": self.format}
 
 
 def answer_encoded(wh: Warehouse, actor: Actor, query: RowsQuery) -> tuple[bytes, dict[str, str]]:
     """The page and its serialisation (in a worker thread: both may take a while)."""
-    return encode_read(read_rows(wh, actor, query.name, **_arguments(query)), query.format)
+    return encode_read(read_rows(wh, actor, query.name, **query.arguments), query.format)
 
 
 async def answer_on_loop(wh: Warehouse, actor: Actor, query: RowsQuery) -> tuple[bytes, dict[str, str]] | None:
@@ -94,7 +97,7 @@ async def answer_on_loop(wh: Warehouse, actor: Actor, query: RowsQuery) -> tuple
         return None
     buffer = AuditBuffer(wh)
     try:
-        result = read_remembered(wh, actor, query.name, **_arguments(query), audit=buffer)
+        result = read_remembered(wh, actor, query.name, **query.arguments, audit=buffer)
     finally:
         await buffer.flush()
     if result is None:

@@ -10,6 +10,7 @@ the only edges allowed sideways (see docs/architecture.md).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,33 @@ def test_web_and_api_meet_only_in_the_assembly_module() -> None:
     crossings = sorted((p.relative_to(SRC).as_posix(), t) for p in _modules() for _, t in _imports(p)
                        if {_package(p), t} == {"api", "web"})
     assert crossings == [("api/app.py", "web")]
+
+
+SQL_IN_SHELL = re.compile(r"\bsa\.(select|insert|update|delete|text|func)\b|\.execute\(|\bwh\.sql\(|\.sql\(|"
+                          r"\bSELECT\s|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b|"
+                          r"^\s*(import|from)\s+(sqlalchemy|duckdb)\b", re.MULTILINE)
+"""What a query looks like in Python source: SQLAlchemy Core, a DB-API call, the warehouse's SQL, SQL text."""
+
+
+def _sql_lines(text: str) -> list[int]:
+    return sorted({text.count("\n", 0, m.start()) + 1 for m in SQL_IN_SHELL.finditer(text)})
+
+
+def test_the_web_runs_no_sql() -> None:
+    """The cockpit asks the core stages (which own their tables) and renders; it queries nothing itself
+    (issue 17): each figure comes from a typed function of the stage that owns the data."""
+    offenders = [f"{p.relative_to(SRC)}:{line}" for p in sorted((SRC / "web").rglob("*.py"))
+                 for line in _sql_lines(p.read_text(encoding="utf-8"))]
+    assert offenders == [], "move the query into the core stage that owns the table"
+
+
+@pytest.mark.parametrize("source", [
+    "import sqlalchemy as sa\n", "    rows = conn.execute(stmt)\n", "t = wh.sql('x')\n",
+    "q = sa.select(datasets.c.id)\n", 'sql = "SELECT DISTINCT v FROM t"\n', "from duckdb import connect\n",
+])
+def test_the_sql_check_sees_a_query(source: str) -> None:
+    assert _sql_lines("x = 1\n" + source) == [2]
+
+
+def test_the_sql_check_leaves_words_alone() -> None:
+    assert _sql_lines('label = _("Select a dataset")\nupdated = row["updated_at"]\n') == []

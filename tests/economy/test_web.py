@@ -31,11 +31,13 @@ def test_exports_carry_title_period_caliber_sources_and_label(client_as: Any) ->
     r = client_as("public").get("/economy/export/towns.xlsx")
     assert r.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
-    head = {row[0].value: row[1].value for row in sheet.iter_rows(max_row=7)}
-    assert head["标题"] == "分镇街" and head["期间"] == "2026-11" and "同口径" in head["口径"]
-    assert head["数据来源"] == "economy_monthly v1" and head["导出时间"] and "合成演示数据" in head["说明"]
-    csv = client_as("public").get("/economy/export/chains.csv")
-    assert csv.status_code == 200 and "家电" in csv.content.decode("utf-8-sig")
+    assert sheet["A1"].value.endswith("分镇街")  # the cockpit's one title block (shucang.web.exports)
+    head = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2, max_row=7)}
+    assert head["期间"] == "2026-11" and "同口径" in head["口径"]
+    assert head["来源数据集（版本）"] == "economy_monthly v1" and head["导出时间（北京时间）"]
+    assert "合成演示数据" in head["数据标签"]
+    csv = client_as("public").get("/economy/export/chains.csv").content.decode("utf-8-sig")
+    assert "家电" in csv and "口径," in csv and "economy_monthly v1" in csv
 
 
 def test_enterprise_pages_only_for_callers_allowed(client_as: Any) -> None:

@@ -60,18 +60,20 @@ def _install_error_handlers(app: FastAPI, debug: bool) -> None:
 
 async def _audit_refusal(request: Request, message: str) -> None:
     """A request refused by validation is audited too (who tried what), like every read."""
-    from shucang.api.deps import get_actor
+    from shucang.share.access import Actor
     from shucang.share.audit import record_event_async
+    from shucang.shell.request import get_actor
 
     wh = getattr(request.app.state, "warehouse", None)
     if wh is None or not request.url.path.startswith("/api/"):
         return
+    actor: Actor | str
     try:
-        actor: object = get_actor(request)
+        actor = get_actor(request)
     except ShucangError:
         actor = "public"
     try:
-        await record_event_async(wh, actor, "input", outcome="failed", method=request.method,  # type: ignore[arg-type]
+        await record_event_async(wh, actor, "input", outcome="failed", method=request.method,
                                  path=request.url.path[:300], error=message[:300],
                                  address=request.client.host if request.client else None)
     except Exception:  # noqa: BLE001 — the refusal stands even if its entry cannot be written
@@ -96,6 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from shucang.api import auth_routes, opendata_routes, share_routes  # sharing stage
     app.include_router(auth_routes.router)
     app.include_router(share_routes.router)
+    from shucang.api.rows import match_first
+
+    match_first(app, share_routes.ROWS_ROUTE)  # the page route is tried first (see shucang.api.rows)
     app.include_router(opendata_routes.router)
     from shucang.api import plan_routes  # plan stage
     app.include_router(plan_routes.router)
@@ -113,10 +118,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from shucang.web import mount_web
 
     mount_web(app)
-    # Plainly valid page requests skip the framework's per-request work (see shucang.api.fast_rows).
-    from shucang.api.fast_rows import FastRows
-
-    app.add_middleware(FastRows)
     # Outermost: unstorable input refused (and audited) before any route, security headers on every answer.
     from shucang.api.guard import Guard
 

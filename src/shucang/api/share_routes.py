@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from shucang.api.deps import caller, get_warehouse
-from shucang.api.fast_rows import NAME_MAX, TEXT_MAX, RowsQuery, answer_rows, encode_read
+from shucang.api.rows import NAME_MAX, TEXT_MAX, RowsQuery, add_rows_route, encode_read, respond_validated
 from shucang.share import audit as audit_log
 from shucang.share import grants as workflow
 from shucang.share.access import Actor, allowed, audit_scope, require
@@ -117,22 +117,28 @@ def get_dataset(request: Request, name: str = NAME, actor: Actor = Depends(calle
     return {"ok": True, **describe(get_warehouse(request), actor, name)}
 
 
-# Plainly valid requests to this route are answered by shucang.api.fast_rows (same parameters, same
-# limits, same body); this definition serves the rest and documents the route.
-@router.get("/datasets/{name}/rows", summary="Read rows (masked per your grant, fingerprinted, audited)",
-            responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument."
-                                                               "spreadsheetml.sheet": {}}}})
-def get_rows(request: Request, name: str = NAME,
-             columns: str | None = Query(None, max_length=TEXT_MAX["columns"], description="comma-separated column names"),
-             filter: str | None = Query(None, max_length=TEXT_MAX["filter"], description="JSON filter (see POST /query)"),
-             sort: str | None = Query(None, max_length=TEXT_MAX["sort"], description="comma-separated, '-' for descending"),
-             limit: int = Query(DEFAULT_PAGE, ge=1, le=MAX_PAGE),
-             cursor: str | None = Query(None, max_length=TEXT_MAX["cursor"]),
-             version: int | None = Query(None, ge=1), format: Format = Query("json"),
-             actor: Actor = Depends(caller)) -> Response:
-    result = answer_rows(get_warehouse(request), actor, RowsQuery(name, columns, filter, sort, limit, cursor, version,
-                                                                  format))
-    return respond(result, format)
+# The page route: its class (shucang.api.rows.RowsRoute) answers plainly valid requests itself with
+# the same body (shucang.api.rows.answer); FastAPI validates the rest from the parameters declared
+# here, which are also what the OpenAPI document says.
+async def get_rows(request: Request, name: str = NAME,
+                   columns: str | None = Query(None, max_length=TEXT_MAX["columns"],
+                                               description="comma-separated column names"),
+                   filter: str | None = Query(None, max_length=TEXT_MAX["filter"],
+                                              description="JSON filter (see POST /query)"),
+                   sort: str | None = Query(None, max_length=TEXT_MAX["sort"],
+                                            description="comma-separated, '-' for descending"),
+                   limit: int = Query(DEFAULT_PAGE, ge=1, le=MAX_PAGE),
+                   cursor: str | None = Query(None, max_length=TEXT_MAX["cursor"]),
+                   version: int | None = Query(None, ge=1), format: Format = Query("json"),
+                   actor: Actor = Depends(caller)) -> Response:
+    return await respond_validated(request, actor, RowsQuery(name, columns, filter, sort, limit, cursor, version,
+                                                             format))
+
+
+ROWS_ROUTE = add_rows_route(router, "/datasets/{name}/rows", get_rows,
+                            summary="Read rows (masked per your grant, fingerprinted, audited)",
+                            responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-"
+                                                         "officedocument.spreadsheetml.sheet": {}}}})
 
 
 @router.post("/datasets/{name}/query", summary="Read rows with a JSON body (same rules as GET /rows)")

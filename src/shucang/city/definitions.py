@@ -4,7 +4,8 @@ its line, and add new signs from the command line.
 A file holds ``signs:`` — a list of mappings (fields: docs/city.md). Errors name the file, the line
 and the field, all collected before raising, e.g. ``water.yaml:12: signs[2].red_above: 需要数字``.
 A sign in the home with the same id replaces the bundled one (a county can retune a band).
-The line-keeping YAML reader and the checker are the plan stage's (``shucang.plan.loader``).
+The line-keeping YAML reader, the checker and the file cache are shared with plan files
+(``shucang.plan.yamlcheck``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import yaml
 
 from shucang.city.model import KINDS, History, Sign
 from shucang.errors import Conflict, InputError, NotFound
-from shucang.plan.loader import Checker, read_yaml
+from shucang.plan.yamlcheck import Checker, FileCache, read_yaml
 from shucang.warehouse.models import CADENCES, DATASET_NAME
 
 BUNDLED_DIR = Path(__file__).parent / "signs"
@@ -32,10 +33,7 @@ def _history(check: Checker, raw: dict[str, Any], where: str) -> History | None:
     if value is None:
         return None
     path = f"{where}.history"
-    for key in value:
-        if key not in HISTORY_KEYS:
-            check.error(check.line_of(value, key), f"{path}.{key}",
-                        f"未知字段 (unknown field); 可用 (allowed): {', '.join(sorted(HISTORY_KEYS))}")
+    check.unknown(value, HISTORY_KEYS, path)
     weeks = check.field(value, "weeks", path, "int", required=False, default=8)
     yellow_k = check.field(value, "yellow_k", path, "number", required=False, default=2.0)
     red_k = check.field(value, "red_k", path, "number", required=False, default=3.0)
@@ -52,10 +50,7 @@ def build_sign(check: Checker, raw: Any, where: str, line: int, origin: str) -> 
     """One sign from its YAML mapping (or the CLI's options), errors collected in ``check``."""
     if not check.mapping(where, line, raw):
         return None
-    for key in raw:
-        if key not in SIGN_KEYS:
-            check.error(check.line_of(raw, key), f"{where}.{key}",
-                        f"未知字段 (unknown field); 可用 (allowed): {', '.join(sorted(SIGN_KEYS))}")
+    check.unknown(raw, SIGN_KEYS, where)
     sign_id = check.field(raw, "id", where, "str")
     if sign_id is not None and not SIGN_ID.match(sign_id):
         check.error(check.line_of(raw, "id"), f"{where}.id",
@@ -116,9 +111,7 @@ def parse_signs(text: str, name: str, origin: str = "file") -> list[Sign]:
     check = Checker(name)
     if not isinstance(data, dict) or "signs" not in data:
         raise InputError(f"{name}:1: 体征文件须为含 signs 列表的映射 (a signs file is a mapping with a 'signs' list)")
-    for key in data:
-        if key != "signs":
-            check.error(check.line_of(data, key), str(key), "未知字段 (unknown field); 可用 (allowed): signs")
+    check.unknown(data, {"signs"}, "")
     out: list[Sign] = []
     seen: dict[str, int] = {}
     for where, line, raw in check.items(data, "signs", "", required=True):
@@ -140,19 +133,11 @@ def sign_dirs(home: Path | None) -> list[tuple[Path, str]]:
     return dirs
 
 
-_cache: dict[tuple[str, int, int], list[Sign]] = {}
+_files: FileCache[list[Sign]] = FileCache("体征文件须为 UTF-8 编码 (signs files must be UTF-8)")
 
 
 def _read_file(path: Path, origin: str) -> list[Sign]:
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _cache:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"{path.name}: 体征文件须为 UTF-8 编码 (signs files must be UTF-8)") from None
-        _cache[key] = parse_signs(text, path.name, origin)
-    return _cache[key]
+    return _files.load(path, lambda text: parse_signs(text, path.name, origin))
 
 
 def load_signs(home: Path | None) -> dict[str, Sign]:

@@ -68,8 +68,9 @@ def ingest(
     json_out: Annotated[bool, typer.Option("--json", help="print the result as JSON, no progress bar")] = False,
 ) -> None:
     from shucang.warehouse import IngestOptions
+    from shucang.warehouse.models import ingest_mode
 
-    options = IngestOptions(dataset=dataset, mode=mode, department=department, title=title,  # type: ignore[arg-type]
+    options = IngestOptions(dataset=dataset, mode=ingest_mode(mode), department=department, title=title,
                             description=description, key=_split(key), not_null=_split(not_null),
                             cadence=cadence, sheet=None if sheet == "all" else sheet, encoding=encoding,
                             delimiter=delimiter, created_by="cli")

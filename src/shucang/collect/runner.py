@@ -25,7 +25,7 @@ from shucang.collect.database import decode_watermark, public_url, read_table
 from shucang.collect.registry import Source, ensure_tables, get_source, now
 from shucang.collect.secrets import read_secret
 from shucang.errors import Conflict, InputError, ShucangError
-from shucang.warehouse.models import CADENCES, IngestOptions, IngestResult
+from shucang.warehouse.models import CADENCES, IngestOptions, IngestResult, ingest_mode
 
 if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
@@ -149,7 +149,7 @@ def run_source(wh: Warehouse, name: str, *, trigger: str = "manual") -> dict[str
 
 def _options(source: Source, mode: str, key: list[str]) -> IngestOptions:
     assert source.dataset is not None
-    return IngestOptions(dataset=source.dataset, mode=mode, department=source.department,  # type: ignore[arg-type]
+    return IngestOptions(dataset=source.dataset, mode=ingest_mode(mode), department=source.department,
                          key=tuple(key), cadence=source.cadence if source.cadence in CADENCES else None,
                          created_by=f"source:{source.name}")
 

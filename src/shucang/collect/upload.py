@@ -23,7 +23,7 @@ import pyarrow as pa
 from shucang.collect.folder import SUFFIXES, dataset_for, dataset_name
 from shucang.errors import InputError, NotFound, PermissionDenied
 from shucang.settings import Settings
-from shucang.warehouse.models import IngestOptions
+from shucang.warehouse.models import IngestOptions, ingest_mode
 
 if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
@@ -153,7 +153,7 @@ def confirm_upload(wh: Warehouse, upload: Upload, choices: Iterable[tuple[str | 
         raise InputError("请至少选择一个工作表 (choose at least one sheet)")
     results = []
     for sheet, dataset in chosen:
-        options = IngestOptions(dataset=dataset, mode=mode, department=department, sheet=sheet,  # type: ignore[arg-type]
+        options = IngestOptions(dataset=dataset, mode=ingest_mode(mode), department=department, sheet=sheet,
                                 created_by=created_by)
         result = wh.ingest(upload.path, options, source_label=f"upload:{upload.name}")
         results.append(result.to_dict(max_rejects=20))

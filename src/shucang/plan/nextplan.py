@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml  # type: ignore[import-untyped,unused-ignore]
+import yaml
 
 from shucang.errors import Conflict, InputError
 from shucang.plan.loader import default_plan_id, discover_plans, parse_plan

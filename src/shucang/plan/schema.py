@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from shucang.plan import model as m
-from shucang.plan.loader import Checker
+from shucang.plan.yamlcheck import Checker
 
 PLAN_KEYS = {"id", "title", "issuer", "period", "baseline_year", "source_text", "description",
              "status_rules", "departments", "categories", "indicators", "targets", "zones", "tasks",
@@ -29,13 +29,6 @@ ZONE_KINDS = ("core", "belt", "park")
 METRIC_FUNCTIONS = ("open_data_rate",)
 
 
-def _unknown(check: Checker, obj: dict[str, Any], allowed: set[str], path: str) -> None:
-    for key in obj:
-        if key not in allowed:
-            check.error(check.line_of(obj, key), f"{path}.{key}" if path else str(key),
-                        f"未知字段 (unknown field); 可用 (allowed): {', '.join(sorted(allowed))}")
-
-
 def _baseline(check: Checker, obj: Any, path: str) -> m.Baseline | None:
     raw = obj.get("baseline") if isinstance(obj, dict) else None
     if raw is None:
@@ -43,7 +36,7 @@ def _baseline(check: Checker, obj: Any, path: str) -> m.Baseline | None:
     where = f"{path}.baseline"
     if not check.mapping(where, check.line_of(obj, "baseline"), raw):
         return None
-    _unknown(check, raw, {"year", "value", "text"}, where)
+    check.unknown(raw, {"year", "value", "text"}, where)
     year = check.field(raw, "year", where, "int")
     if "value" not in raw:
         check.error(raw.line, f"{where}.value", "缺少必填字段 (required; write null for a '/' baseline)")
@@ -57,7 +50,7 @@ def _target(check: Checker, obj: Any, path: str) -> m.Target | None:
     if raw is None:
         return None
     where = f"{path}.target"
-    _unknown(check, raw, {"year", "value", "upper", "text"}, where)
+    check.unknown(raw, {"year", "value", "upper", "text"}, where)
     year = check.field(raw, "year", where, "int")
     value = check.field(raw, "value", where, "number")
     upper = check.field(raw, "upper", where, "number", required=False)
@@ -73,7 +66,7 @@ def _indicator(check: Checker, raw: Any, where: str, line: int, kind: str,
                section: str = "") -> m.Indicator | None:
     if not check.mapping(where, line, raw):
         return None
-    _unknown(check, raw, INDICATOR_KEYS, where)
+    check.unknown(raw, INDICATOR_KEYS, where)
     ind_id = check.field(raw, "id", where, "id")
     name = check.field(raw, "name", where, "str")
     unit = check.field(raw, "unit", where, "str")
@@ -135,7 +128,7 @@ def _continues(check: Checker, raw: Any, where: str) -> tuple[str, str] | None:
     path = f"{where}.continues"
     if not check.mapping(path, check.line_of(raw, "continues"), spec):
         return None
-    _unknown(check, spec, {"plan", "indicator"}, path)
+    check.unknown(spec, {"plan", "indicator"}, path)
     plan_id = check.field(spec, "plan", path, "id")
     ind_id = check.field(spec, "indicator", path, "id")
     return (plan_id, ind_id) if plan_id and ind_id else None
@@ -144,7 +137,7 @@ def _continues(check: Checker, raw: Any, where: str) -> tuple[str, str] | None:
 def _zone(check: Checker, raw: Any, where: str, line: int) -> m.Zone | None:
     if not check.mapping(where, line, raw):
         return None
-    _unknown(check, raw, ZONE_KEYS, where)
+    check.unknown(raw, ZONE_KEYS, where)
     zid = check.field(raw, "id", where, "id")
     name = check.field(raw, "name", where, "str")
     kind = check.field(raw, "kind", where, "str", choices=ZONE_KINDS)
@@ -168,7 +161,7 @@ def _zone(check: Checker, raw: Any, where: str, line: int) -> m.Zone | None:
 def _task(check: Checker, raw: Any, where: str, line: int) -> m.Task | None:
     if not check.mapping(where, line, raw):
         return None
-    _unknown(check, raw, TASK_KEYS, where)
+    check.unknown(raw, TASK_KEYS, where)
     tid = check.field(raw, "id", where, "id")
     number = check.field(raw, "number", where, "str")
     title = check.field(raw, "title", where, "str")
@@ -184,14 +177,14 @@ def _project(check: Checker, raw: Any, where: str, line: int,
              targets_out: list[m.Indicator]) -> m.Project | None:
     if not check.mapping(where, line, raw):
         return None
-    _unknown(check, raw, PROJECT_KEYS, where)
+    check.unknown(raw, PROJECT_KEYS, where)
     pid = check.field(raw, "id", where, "id")
     number = check.field(raw, "number", where, "int")
     title = check.field(raw, "title", where, "str")
     items: list[m.ProjectItem] = []
     for w, ln, item in check.items(raw, "items", where):
         if check.mapping(w, ln, item):
-            _unknown(check, item, {"name", "description"}, w)
+            check.unknown(item, {"name", "description"}, w)
             nm = check.field(item, "name", w, "str")
             if nm:
                 items.append(m.ProjectItem(nm, check.field(item, "description", w, "str", required=False,
@@ -205,7 +198,7 @@ def _project(check: Checker, raw: Any, where: str, line: int,
     milestones: list[m.Milestone] = []
     for w, ln, item in check.items(raw, "milestones", where):
         if check.mapping(w, ln, item):
-            _unknown(check, item, {"year", "text", "indicator"}, w)
+            check.unknown(item, {"year", "text", "indicator"}, w)
             year = check.field(item, "year", w, "int")
             text = check.field(item, "text", w, "str")
             if year and text:
@@ -221,7 +214,7 @@ def _project(check: Checker, raw: Any, where: str, line: int,
 def _metric(check: Checker, raw: Any, where: str, line: int) -> m.Metric | None:
     if not check.mapping(where, line, raw):
         return None
-    _unknown(check, raw, METRIC_KEYS, where)
+    check.unknown(raw, METRIC_KEYS, where)
     mid = check.field(raw, "id", where, "id")
     title = check.field(raw, "title", where, "str")
     kind = check.field(raw, "kind", where, "str", required=False, default="sql", choices=("sql", "catalog"))
@@ -272,17 +265,17 @@ def _index(check: Checker, raw: Any) -> m.IndexConfig | None:
     where = "index"
     if not check.mapping(where, getattr(raw, "line", 0), raw):
         return None
-    _unknown(check, raw, {"name", "scale", "official_indicator", "note", "dimensions"}, where)
+    check.unknown(raw, {"name", "scale", "official_indicator", "note", "dimensions"}, where)
     dims: list[m.IndexDimension] = []
     for w, ln, d in check.items(raw, "dimensions", where, required=True):
         if not check.mapping(w, ln, d):
             continue
-        _unknown(check, d, {"id", "name", "weight", "components"}, w)
+        check.unknown(d, {"id", "name", "weight", "components"}, w)
         comps: list[m.IndexComponent] = []
         for cw, cln, c in check.items(d, "components", w, required=True):
             if not check.mapping(cw, cln, c):
                 continue
-            _unknown(check, c, {"indicator", "weight", "normalisation", "low", "high", "cap"}, cw)
+            check.unknown(c, {"indicator", "weight", "normalisation", "low", "high", "cap"}, cw)
             ind = check.field(c, "indicator", cw, "id")
             norm = check.field(c, "normalisation", cw, "str", required=False, default="target_ratio",
                                choices=m.NORMALISATIONS)
@@ -318,7 +311,7 @@ def _status_rules(check: Checker, raw: Any) -> m.StatusRules:
         return m.StatusRules()
     defaults = m.StatusRules()
     keys = {"largely_met", "on_track", "exact_tolerance", "about_tolerance"}
-    _unknown(check, raw, keys, "status_rules")
+    check.unknown(raw, keys, "status_rules")
     values = {k: check.field(raw, k, "status_rules", "number", required=False, default=getattr(defaults, k))
               for k in keys}
     return m.StatusRules(**values)
@@ -328,7 +321,7 @@ def _entry_rules(check: Checker, raw: Any) -> m.EntryRules:
     defaults = m.EntryRules()
     if raw is None or not check.mapping("entry_rules", getattr(raw, "line", 0), raw):
         return defaults
-    _unknown(check, raw, {"jump_factor", "final_after_days"}, "entry_rules")
+    check.unknown(raw, {"jump_factor", "final_after_days"}, "entry_rules")
     factor = check.field(raw, "jump_factor", "entry_rules", "number", required=False, default=defaults.jump_factor)
     if factor is not None and factor <= 1:
         check.error(check.line_of(raw, "jump_factor"), "entry_rules.jump_factor", "须大于 1 (must exceed 1)")
@@ -411,13 +404,13 @@ def _find_id_line(node: Any, ident: str) -> int | None:
 def build_plan(data: dict[str, Any], check: Checker, *, path: Path | None = None,
                origin: str = "bundled") -> m.Plan | None:
     """Build the model from parsed YAML, recording every problem in ``check``."""
-    _unknown(check, data, PLAN_KEYS, "")
+    check.unknown(data, PLAN_KEYS, "")
     plan_id = check.field(data, "id", "", "id")
     title = check.field(data, "title", "", "str")
     period = check.field(data, "period", "", "map")
     start = end = None
     if period is not None:
-        _unknown(check, period, {"start", "end"}, "period")
+        check.unknown(period, {"start", "end"}, "period")
         start = check.field(period, "start", "period", "int")
         end = check.field(period, "end", "period", "int")
         if start and end and end < start:
@@ -427,14 +420,14 @@ def build_plan(data: dict[str, Any], check: Checker, *, path: Path | None = None
     departments = []
     for w, ln, item in check.items(data, "departments", ""):
         if check.mapping(w, ln, item):
-            _unknown(check, item, {"code", "name"}, w)
+            check.unknown(item, {"code", "name"}, w)
             code, name = check.field(item, "code", w, "id"), check.field(item, "name", w, "str")
             if code and name:
                 departments.append(m.Department(code, name))
     categories = []
     for w, ln, item in check.items(data, "categories", "", required=True):
         if check.mapping(w, ln, item):
-            _unknown(check, item, {"id", "name"}, w)
+            check.unknown(item, {"id", "name"}, w)
             cid, name = check.field(item, "id", w, "id"), check.field(item, "name", w, "str")
             if cid and name:
                 categories.append(m.Category(cid, name))
@@ -450,7 +443,7 @@ def build_plan(data: dict[str, Any], check: Checker, *, path: Path | None = None
     facts = []
     for w, ln, item in check.items(data, "facts", ""):
         if check.mapping(w, ln, item):
-            _unknown(check, item, {"id", "name", "value", "unit", "year", "note"}, w)
+            check.unknown(item, {"id", "name", "value", "unit", "year", "note"}, w)
             vals = (check.field(item, "id", w, "id"), check.field(item, "name", w, "str"),
                     check.field(item, "value", w, "number"), check.field(item, "unit", w, "str"),
                     check.field(item, "year", w, "int"))

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shucang.errors import InputError
-from shucang.plan.loader import read_yaml
 from shucang.plan.model import Plan
 from shucang.plan.monitor import _check_entry, load_plan
 from shucang.plan.store import check_value, parse_period, read_values, write_value
+from shucang.plan.yamlcheck import read_yaml
 
 if TYPE_CHECKING:
     from shucang.warehouse import Warehouse

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,10 +27,10 @@ from shucang.share.bulk_insert import BulkInsert
 from shucang.share.cache import attached
 from shucang.share.tables import audit, audit_anchor, ensure_tables
 
-try:
+if sys.platform == "win32":  # not POSIX: SQLite's own locking alone
+    fcntl = None
+else:
     import fcntl
-except ImportError:  # not POSIX: SQLite's own locking alone
-    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
@@ -93,8 +94,10 @@ def _settle(batch: list[_Pending]) -> None:
             continue
         if one.error is not None:
             one.waiter.set_exception(one.error)
+        elif one.seq is None:  # cannot happen: a settled batch has a number or an error for each
+            one.waiter.set_exception(RuntimeError("audit entry neither committed nor refused"))
         else:
-            one.waiter.set_result(one.seq)  # type: ignore[arg-type]
+            one.waiter.set_result(one.seq)
 
 
 class Journal:
@@ -148,7 +151,8 @@ class Journal:
     async def append_async(self, entry: dict[str, Any], extra: list[tuple[sa.Table, dict[str, Any]]]) -> int:
         """:meth:`append` without blocking the event loop: the committer thread commits the entry
         (with everything queued beside it) and this returns once it is committed."""
-        pending = _Pending(entry, extra, asyncio.get_running_loop().create_future())
+        waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        pending = _Pending(entry, extra, waiter)
         with self._queue_lock:
             self._queue.append(pending)
             start, self._draining = not self._draining, True
@@ -159,7 +163,7 @@ class Journal:
                 with self._queue_lock:
                     self._draining = False
                 raise
-        return await pending.waiter  # type: ignore[misc]
+        return await waiter
 
     def _executor(self) -> ThreadPoolExecutor:
         if self._committer is None:

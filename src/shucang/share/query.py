@@ -17,7 +17,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Hashable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -219,6 +219,10 @@ RESULT_CACHE_MB = float(os.environ.get("SHUCANG_SHARE_RESULT_CACHE_MB", "64"))
 """Memory for remembered query results per process (``$SHUCANG_SHARE_RESULT_CACHE_MB``, 0 = off)."""
 
 
+ResultKey = tuple[Any, ...]
+"""(dataset, version, SQL, typed parameters) of a remembered result."""
+
+
 class ResultCache:
     """Raw (not yet protected) results of queries over immutable snapshots, least recently used out.
 
@@ -230,19 +234,19 @@ class ResultCache:
     def __init__(self, budget_mb: float = RESULT_CACHE_MB) -> None:
         self.budget = int(budget_mb * 1024 * 1024)
         self.max_item = self.budget // 16
-        self._items: OrderedDict[Hashable, pa.Table] = OrderedDict()
+        self._items: OrderedDict[ResultKey, pa.Table] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        self._computing: dict[Hashable, list[Any]] = {}
+        self._computing: dict[ResultKey, list[Any]] = {}
         self.hits = 0
         self.misses = 0
 
     @staticmethod
-    def key(*parts: Any, params: Sequence[Any] = ()) -> Hashable:
+    def key(*parts: Any, params: Sequence[Any] = ()) -> ResultKey:
         # typed: 1, 1.0 and True bind differently (CAST(? AS VARCHAR) gives '1', '1.0', 'true')
         return (*parts, tuple((type(v).__name__, v) for v in params))
 
-    def get(self, key: Hashable, *, count: bool = True) -> pa.Table | None:
+    def get(self, key: ResultKey, *, count: bool = True) -> pa.Table | None:
         if self.budget <= 0:
             return None
         with self._lock:
@@ -255,7 +259,7 @@ class ResultCache:
             return found
 
     @contextlib.contextmanager
-    def computing(self, key: Hashable) -> Iterator[None]:
+    def computing(self, key: ResultKey) -> Iterator[None]:
         """Hold the key's computation lock: concurrent misses of one query run it once (a burst of
         identical grouped counts would otherwise each scan the whole table)."""
         with self._lock:
@@ -272,7 +276,7 @@ class ResultCache:
                 if entry[1] == 0:
                     self._computing.pop(key, None)
 
-    def put(self, key: Hashable, table: pa.Table) -> None:
+    def put(self, key: ResultKey, table: pa.Table) -> None:
         size = table.nbytes
         if self.budget <= 0 or size > self.max_item:
             return
@@ -288,7 +292,7 @@ class ResultCache:
 
     def forget(self, name: str, version: int) -> None:
         with self._lock:
-            for key in [k for k in self._items if k[:2] == (name, version)]:  # type: ignore[index]
+            for key in [k for k in self._items if k[:2] == (name, version)]:
                 self._bytes -= self._items.pop(key).nbytes
 
 
@@ -314,7 +318,8 @@ class Snapshot:
         self.con.execute("SET lock_configuration=true")
         described = self.con.execute("DESCRIBE __sc_snap").fetchall()
         self.types: dict[str, str] = {row[0]: str(row[1]) for row in described}
-        self.rows = int(self.con.execute("SELECT count(*) FROM __sc_snap").fetchone()[0])  # type: ignore[index]
+        counted = self.con.execute("SELECT count(*) FROM __sc_snap").fetchone()
+        self.rows = int(counted[0]) if counted else 0
         self._local = threading.local()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:

@@ -28,13 +28,25 @@ def check_dataset_name(name: str) -> str:
     return name
 
 
+IngestMode = Literal["append", "replace", "merge"]
+INGEST_MODES: tuple[IngestMode, ...] = ("append", "replace", "merge")
+
+
+def ingest_mode(text: str) -> IngestMode:
+    """``text`` as an ingest mode (a shell's option is text), refused as :class:`IngestOptions` refuses it."""
+    for mode in INGEST_MODES:
+        if text == mode:
+            return mode
+    raise InputError(f"未知模式 (unknown mode) {text!r}", hint="use --mode append or --mode replace")
+
+
 @dataclass(frozen=True)
 class IngestOptions:
     """How one ingest should land in the warehouse."""
 
     dataset: str
     """Dataset name: the table's name in SQL."""
-    mode: Literal["append", "replace", "merge"] = "append"
+    mode: IngestMode = "append"
     """append adds rows as a new version; replace makes the file the whole new version; merge replaces
     the rows whose ``key`` is already stored and appends the others (a Delta merge)."""
     department: str | None = None
@@ -60,8 +72,7 @@ class IngestOptions:
 
     def __post_init__(self) -> None:
         check_dataset_name(self.dataset)
-        if self.mode not in ("append", "replace", "merge"):
-            raise InputError(f"未知模式 (unknown mode) {self.mode!r}", hint="use --mode append or --mode replace")
+        ingest_mode(self.mode)
         if self.mode == "merge" and not self.key:
             raise InputError("合并模式需要主键 (merge needs key columns)", hint="give --key COLUMN[,COLUMN…]")
         if self.cadence is not None and self.cadence not in CADENCES:

@@ -123,6 +123,12 @@ class Warehouse:
         with self.engine.connect() as conn:
             return [self._info(r) for r in conn.execute(stmt)]
 
+    def holds_synthetic_data(self) -> bool:
+        """True when any dataset is generated demo data (every cockpit page then says so at the top)."""
+        stmt = sa.select(cat.datasets.c.id).where(cat.datasets.c.synthetic.is_(True)).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(stmt).first() is not None
+
     def dataset(self, name: str) -> DatasetInfo:
         row = None
         if DATASET_NAME.match(name):  # anything else cannot exist (and may not even be storable)

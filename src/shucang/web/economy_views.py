@@ -1,8 +1,8 @@
 """产业大脑 pages (``/economy…``): county overview, chain, town, enterprise list and portrait, 亩均.
 
 Each page's data comes from ``shucang.economy`` (the same calls as ``/api/v1/economy``); tables are the
-cockpit's :class:`Table` and download as XLSX with the statistics header block (title, period, caliber,
-source datasets with versions, export time, synthetic label) or as CSV. Single-enterprise tables appear
+cockpit's :class:`Table` and download as XLSX or CSV under the cockpit's one title block
+(``shucang.web.exports``: title, period, caliber, source datasets with versions, export time, who, label). Single-enterprise tables appear
 only for callers allowed to see them; everyone else sees aggregates with small groups blanked.
 """
 
@@ -15,18 +15,18 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from shucang.errors import InputError, NotFound
+from shucang.errors import InputError
 from shucang.shell.request import get_actor, get_warehouse
+from shucang.web.exports import export_response
 from shucang.web.i18n import gettext, request_lang
 from shucang.web.memo import memo
 from shucang.web.render import page
-from shucang.web.tables import Column, Table, to_csv
+from shucang.web.tables import Column, Table
 
 if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
 
 router = APIRouter(include_in_schema=False)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEMO_TTL = 300.0
 """Aggregate figures are remembered per dataset version for this long (a new version is a new key)."""
 
@@ -233,27 +233,13 @@ def _synthetic(request: Request, dataset: str) -> bool:
     return bool(get_warehouse(request).dataset(dataset).synthetic)
 
 
-def export(data: dict[str, Any], name: str, fmt: str) -> Response:
-    """One of a page's tables as XLSX (with the statistics header block) or CSV."""
-    from shucang.economy.export import to_xlsx
-
-    table = next((t for t in data["tables"] if t.name == name), None)
-    if table is None:
-        raise NotFound(f"没有名为 {name!r} 的表格 (no table called {name!r} on this page)")
-    if fmt == "csv":
-        body, media = to_csv(table), "text/csv; charset=utf-8"
-    elif fmt == "xlsx":
-        rows = [{k: (v.get("text") if isinstance(v, dict) else v) for k, v in r.items()} for r in table.rows]
-        body = to_xlsx(table.title, [(c.key, c.label) for c in table.columns], rows, period=str(data.get("period") or ""),
-                       caliber=str(data.get("caliber_text") or ""), sources=data.get("sources"),
-                       synthetic=bool(data.get("synthetic")))
-        media = XLSX
-    else:
-        raise InputError(f"不支持的导出格式 (unsupported export format): {fmt!r}", hint="use .xlsx or .csv")
-    filename = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{table.name}.{fmt}")
-    return Response(body, media_type=media, headers={
-        "Content-Disposition": f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(table.title + '.' + fmt)}",
-        "X-Content-Type-Options": "nosniff"})
+def export(request: Request, data: dict[str, Any], name: str, fmt: str) -> Response:
+    """One of a page's tables as XLSX or CSV under the cockpit's one title block, with the caliber line."""
+    sources = [f"{s['dataset']} v{s['version']}" for s in data.get("sources") or []]
+    for t in data["tables"]:
+        t.period, t.caliber = str(data.get("period") or ""), str(data.get("caliber_text") or "")
+        t.sources, t.synthetic = sources, bool(data.get("synthetic"))
+    return export_response(data["tables"], name, fmt, request=request)
 
 
 @router.get("/economy")
@@ -263,7 +249,7 @@ def overview_page(request: Request) -> Response:
 
 @router.get("/economy/export/{table}.{fmt}")
 def overview_export(request: Request, table: str, fmt: str) -> Response:
-    return export(overview_data(request), table, fmt)
+    return export(request, overview_data(request), table, fmt)
 
 
 @router.get("/economy/chains/{chain_id}")
@@ -273,7 +259,7 @@ def chain_page(request: Request, chain_id: str) -> Response:
 
 @router.get("/economy/chains/{chain_id}/export/{table}.{fmt}")
 def chain_export(request: Request, chain_id: str, table: str, fmt: str) -> Response:
-    return export(group_data(request, "chain", chain_id), table, fmt)
+    return export(request, group_data(request, "chain", chain_id), table, fmt)
 
 
 @router.get("/economy/towns/{town}")
@@ -283,7 +269,7 @@ def town_page(request: Request, town: str) -> Response:
 
 @router.get("/economy/towns/{town}/export/{table}.{fmt}")
 def town_export(request: Request, town: str, table: str, fmt: str) -> Response:
-    return export(group_data(request, "town", town), table, fmt)
+    return export(request, group_data(request, "town", town), table, fmt)
 
 
 @router.get("/economy/enterprises")
@@ -293,7 +279,7 @@ def enterprises_page(request: Request) -> Response:
 
 @router.get("/economy/enterprises/export/{table}.{fmt}")
 def enterprises_export(request: Request, table: str, fmt: str) -> Response:
-    return export(enterprises_data(request), table, fmt)
+    return export(request, enterprises_data(request), table, fmt)
 
 
 @router.get("/economy/enterprises/{uscc}")
@@ -303,7 +289,7 @@ def portrait_page(request: Request, uscc: str) -> Response:
 
 @router.get("/economy/enterprises/{uscc}/export/{table}.{fmt}")
 def portrait_export(request: Request, uscc: str, table: str, fmt: str) -> Response:
-    return export(portrait_data(request, uscc), table, fmt)
+    return export(request, portrait_data(request, uscc), table, fmt)
 
 
 @router.get("/economy/mujun")
@@ -313,7 +299,7 @@ def mujun_page(request: Request) -> Response:
 
 @router.get("/economy/mujun/export/{table}.{fmt}")
 def mujun_export(request: Request, table: str, fmt: str) -> Response:
-    return export(mujun_data(request), table, fmt)
+    return export(request, mujun_data(request), table, fmt)
 
 
 # ---- exports of the portrait's other parts, the alerts, the headline and the 亩均 method (issue 11, item 7)
@@ -360,7 +346,7 @@ def portrait_part_data(request: Request, uscc: str, part: str, fmt: str) -> dict
 
 @router.get("/economy/enterprises/{uscc}/parts/export/{part}.{fmt}")
 def portrait_part_export(request: Request, uscc: str, part: str, fmt: str) -> Response:
-    return export(portrait_part_data(request, uscc, part, fmt), part, fmt)
+    return export(request, portrait_part_data(request, uscc, part, fmt), part, fmt)
 
 
 def headline_data(request: Request) -> dict[str, Any]:
@@ -379,7 +365,7 @@ def headline_data(request: Request) -> dict[str, Any]:
 
 @router.get("/economy/headline/export.{fmt}")
 def headline_export(request: Request, fmt: str) -> Response:
-    return export(headline_data(request), "headline", fmt)
+    return export(request, headline_data(request), "headline", fmt)
 
 
 def mujun_method_data(request: Request) -> dict[str, Any]:
@@ -396,4 +382,4 @@ def mujun_method_data(request: Request) -> dict[str, Any]:
 
 @router.get("/economy/mujun/method/export.{fmt}")
 def mujun_method_export(request: Request, fmt: str) -> Response:
-    return export(mujun_method_data(request), "method", fmt)
+    return export(request, mujun_method_data(request), "method", fmt)

@@ -1,7 +1,7 @@
 """Every table download of the cockpit, made to stand alone: one helper for XLSX and CSV.
 
 A downloaded file is read far from the page it came from, so it says itself what it is: a title
-block (what, period, source datasets and their versions, export time in Beijing time, who exported
+block (what, period, the caliber where the figures have one, source datasets and their versions, export time in Beijing time, who exported
 it, the synthetic-data label), then the table with Chinese headers, status words instead of codes
 and numbers with formats (completion as ``89.6%``, counts with thousands separators). The file name
 carries the subject and the date. Cells that a spreadsheet would run as formulas are neutralised.
@@ -48,12 +48,15 @@ class TitleBlock:
     exported_by: str
     label: str
     lang: str
+    caliber: str = ""
+    """统计口径, a line of its own when given (economic figures: comparable enterprises or all reports)."""
 
     def rows(self) -> list[tuple[str, str]]:
         _ = lambda s: gettext(self.lang, s)  # noqa: E731
-        return [(_("Content"), self.subject), (_("Period"), self.period), (_("Source datasets (version)"), self.sources),
-                (_("Exported at (Beijing time)"), self.exported_at), (_("Exported by"), self.exported_by),
-                (_("Data label"), self.label)]
+        caliber = [(_("Caliber"), self.caliber)] if self.caliber else []
+        return [(_("Content"), self.subject), (_("Period"), self.period), *caliber,
+                (_("Source datasets (version)"), self.sources), (_("Exported at (Beijing time)"), self.exported_at),
+                (_("Exported by"), self.exported_by), (_("Data label"), self.label)]
 
 
 def title_block(table: Table, request: Request | None, now: datetime | None = None) -> TitleBlock:
@@ -76,7 +79,7 @@ def title_block(table: Table, request: Request | None, now: datetime | None = No
         subject=f"{_(APP)} · {table.title}", period=table.period or "–", sources="；".join(sources) or "–",
         exported_at=stamp.strftime("%Y-%m-%d %H:%M"), exported_by=who,
         label=_("Synthetic demo data: nothing here describes real people or companies.") if synthetic else _("Real data"),
-        lang=lang)
+        lang=lang, caliber=table.caliber)
 
 
 def _kind(column: Column, rows: list[dict[str, Any]]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import TypeGuard
 
 UNIT_EN = {
     "亿元": "×100M yuan",
@@ -28,14 +29,14 @@ UNIT_EN = {
 }
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[int | float]:
     """True for a finite int/float (bools and NaN are not numbers to show)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def as_float(value: object) -> float | None:
     """``value`` as a float when it is a number to show (see :func:`is_number`), else None."""
-    return float(value) if is_number(value) else None  # type: ignore[arg-type]
+    return float(value) if is_number(value) else None
 
 
 def unit_label(unit: str | None, lang: str) -> str:
@@ -60,7 +61,7 @@ def fmt_decimal(value: object, lang: str, digits: int | None = None) -> str:
     """A plain number with grouping: 9,271 · 115.71 · 5.8 — or an en dash when missing (same in both languages)."""
     if not is_number(value):
         return "–"
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)
     places = _digits_for(number) if digits is None else digits
     # zh_Hans_CN and en group by thousands with "," and use "." (as Babel's patterns say); formatting
     # directly keeps pages fast (hundreds of numbers per page).
@@ -87,7 +88,7 @@ def fmt_count(value: object, lang: str) -> str:
     """A big count the Chinese way (128.4万, 1.02亿) or grouped in English (1,284,000)."""
     if not is_number(value):
         return "–"
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)
     if lang == "zh":
         if abs(number) >= 1e8:
             return f"{fmt_decimal(number / 1e8, lang, 2)}亿"
@@ -100,7 +101,7 @@ def fmt_wan_yuan(value: object, lang: str) -> str:
     """An amount in 万元 (as the warehouse stores it), lifted to 亿元 from 10,000 万元 upwards."""
     if not is_number(value):
         return "–"
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)
     if abs(number) >= 10000:
         return fmt_value(number / 10000, "亿元", lang, 2)
     return fmt_value(number, "万元", lang, 1 if abs(number) < 100 else 0)
@@ -117,7 +118,7 @@ def fmt_ratio(value: object, lang: str, digits: int = 1) -> str:
     """A ratio 0–1 (or more) shown as percent (0.732 → ``73.2%``)."""
     if not is_number(value):
         return "–"
-    return fmt_percent(float(value) * 100, lang, digits)  # type: ignore[arg-type]
+    return fmt_percent(float(value) * 100, lang, digits)
 
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")

@@ -56,20 +56,11 @@ def status_chart(cats: list[dict[str, Any]], lang: str) -> dict[str, Any]:
 
 
 def data_state(wh: Warehouse, datasets: list[Any]) -> tuple[Any, ...]:
-    """What the overview depends on: dataset versions and the plan values' audit head (one query each).
+    """What the overview depends on: dataset versions and the plans' stamp
+    (:func:`shucang.plan.stamp.plan_stamp`: values, plan files, closures, revisions)."""
+    from shucang.plan.stamp import plan_stamp
 
-    Every change of a plan value appends to the plan engine's audit table (a re-ingest that only moves
-    lineage changes a dataset version instead), so this key changes whenever the figures can.
-    """
-    versions = tuple((d.name, d.current_version, d.updated_at) for d in datasets)
-    import sqlalchemy as sa
-
-    from shucang.plan.store import ensure_plan_schema, plan_value_audit
-
-    ensure_plan_schema(wh.engine)
-    with wh.engine.connect() as conn:
-        head = tuple(conn.execute(sa.select(sa.func.max(plan_value_audit.c.id), sa.func.count())).one())
-    return versions, head
+    return tuple((d.name, d.current_version, d.updated_at) for d in datasets), plan_stamp(wh)
 
 
 def overview_data(wh: Warehouse, lang: str, state: Any = None, *, plan_id: str | None = None) -> dict[str, Any]:
@@ -78,25 +69,8 @@ def overview_data(wh: Warehouse, lang: str, state: Any = None, *, plan_id: str |
     if state is None:
         return _overview_data(wh, lang, wh.list_datasets(), plan_id)
     datasets = wh.list_datasets()
-    key = ("overview", lang, plan_id, data_state(wh, datasets), _plans_key(wh))
+    key = ("overview", lang, plan_id, data_state(wh, datasets))
     return memo(state, key, 30.0, lambda: _overview_data(wh, lang, datasets, plan_id))
-
-
-def _plans_key(wh: Warehouse) -> tuple[Any, ...]:
-    """Plan files and closures: a new plan or a closing changes the page."""
-    from pathlib import Path
-
-    home = Path(wh.settings.home) / "plans"
-    files = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in home.glob("*.yaml"))) if home.is_dir() else ()
-    import sqlalchemy as sa
-
-    from shucang.plan.records import ensure_lifecycle_schema, plan_closures, plan_revisions
-
-    ensure_lifecycle_schema(wh.engine)
-    with wh.engine.connect() as conn:
-        closed = conn.execute(sa.select(sa.func.count()).select_from(plan_closures)).scalar()
-        revised = conn.execute(sa.select(sa.func.max(plan_revisions.c.id))).scalar()
-    return files, closed, revised
 
 
 def _overview_data(wh: Warehouse, lang: str, datasets: list[Any], plan_id: str | None = None) -> dict[str, Any]:

@@ -42,6 +42,7 @@ def environment(lang: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # jinja2's i18n extension adds this method to the environment at run time; its type does not have it
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         lang=lang,
@@ -145,16 +146,8 @@ def page(request: Request, template: str, data: dict[str, Any], *, status: int =
 
 def _holds_synthetic_data(request: Request) -> bool:
     """True when any dataset is generated demo data: every page then says so at the top."""
-    import sqlalchemy as sa
-
-    from shucang.warehouse.catalog import datasets
-
     wh = getattr(request.app.state, "warehouse", None)
-    if wh is None:
-        return False
-    with wh.engine.connect() as conn:
-        return conn.execute(sa.select(datasets.c.id).where(datasets.c.synthetic.is_(True)).limit(1)).first() \
-            is not None
+    return wh is not None and bool(wh.holds_synthetic_data())
 
 
 def _display_names(request: Request) -> dict[str, str]:

@@ -14,6 +14,7 @@ stages) go into ``panels`` — a list of *panel slots* under the map, filled by
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -43,19 +44,20 @@ MEASURES = (
     ("robots", N_("Industrial robots"), "台"),
     ("output_yi", N_("Industrial output"), "亿元"),
 )
-"""Town measures the map can be coloured by (keys of ``zone_figures.FIGURES``)."""
+"""Town measures the map can be coloured by (keys of ``shucang.plan.zone_figures.Figures``)."""
 TILE = 100
 """Tile size of the town map in design pixels."""
 
 
 def town_map(wh: Warehouse, lang: str, state: Any) -> dict[str, Any]:
     """Tiles of the 20 towns with each measure's value and a colour class 0–4 (quantiles of the values)."""
+    figures: Mapping[str, Mapping[str, Any]] = {}
     try:
         from shucang.web.zone_figures import figures_by
 
         figures = figures_by(wh, "town", state) if state is not None else {}
     except ShucangError:
-        figures = {}
+        pass
     tiles = tile_layout()
     measures = []
     tops: dict[str, float] = {}

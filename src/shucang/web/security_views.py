@@ -12,7 +12,6 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -35,16 +34,12 @@ LEVEL_NAMES_EN = {1: "L1 not sensitive", 2: "L2 low", 3: "L3 moderate", 4: "L4 s
 
 def activity_by_day(wh: Warehouse, days: int = DAYS) -> dict[str, dict[str, int]]:
     """Audit events per day and kind (read / export / login / other) over the last ``days`` days."""
-    from shucang.share.tables import audit, ensure_tables
+    from shucang.share.audit import counts_by_day
 
     since = (datetime.now(UTC) - timedelta(days=days)).date().isoformat()
-    day = sa.func.substr(audit.c.at, 1, 10)
-    stmt = (sa.select(day.label("day"), audit.c.action, sa.func.count().label("n"))
-            .where(audit.c.at >= since).group_by(day, audit.c.action))
     out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    with ensure_tables(wh.engine).connect() as conn:
-        for row in conn.execute(stmt):
-            out[row.day][action_kind(row.action)] += int(row.n)
+    for row in counts_by_day(wh, since):
+        out[row.day][action_kind(row.action)] += row.count
     return {d: dict(v) for d, v in out.items()}
 
 

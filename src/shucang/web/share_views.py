@@ -141,7 +141,7 @@ def _request_form(request: Request, dataset: str | None, *, error: str | None = 
     datasets = [{"name": d.name, "title": d.title, "department_name": d.department_name, "synthetic": d.synthetic}
                 for d in wh.list_datasets()]
     chosen = describe(wh, actor, dataset) if dataset else None
-    builder = ({"columns": column_choices(wh, chosen["name"], chosen["columns"], request_lang(request)),
+    builder = ({"columns": column_choices(wh, actor, chosen["name"], chosen["columns"], request_lang(request)),
                 "operators": operators(request_lang(request))} if chosen else None)
     return _render(request, "share/request_new.html",
                    {"datasets": datasets, "dataset": chosen, "error": error, "form": form or {},

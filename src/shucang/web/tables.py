@@ -49,6 +49,8 @@ class Table:
     sources: list[str] = field(default_factory=list)
     """Source datasets with versions (``enterprise_cloud v3``); empty: every dataset of the warehouse."""
     synthetic: bool = False
+    caliber: str = ""
+    """统计口径 of the figures (e.g. comparable enterprises both years), when it matters: a title-block line."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

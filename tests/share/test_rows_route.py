@@ -1,5 +1,6 @@
-"""The page route's fast path (shucang.api.fast_rows) answers exactly what the FastAPI route answers,
-takes only what that route would accept, and keeps every check: token, rate limit, grant, audit."""
+"""The page route (shucang.api.rows) answers a plainly valid request itself exactly as it answers one
+that FastAPI validated, takes only what the declared parameters accept, and keeps every check: token,
+rate limit, grant, audit."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from shucang.api import fast_rows
-from shucang.api.fast_rows import RowsQuery, parse_rows_query
+from shucang.api import rows
+from shucang.api.rows import RowsQuery, plain_query
 from shucang.share import audit
 
 from .conftest import bearer
@@ -21,15 +22,15 @@ FLT = json.dumps({"or": [{"column": "town", "op": "=", "value": "龙山镇"}, {"
 
 @pytest.fixture
 def routed(monkeypatch: pytest.MonkeyPatch) -> list[RowsQuery]:
-    """The queries the FastAPI route itself answered (the fast path answers the others)."""
+    """The queries FastAPI validated and the endpoint answered (the route answers the others itself)."""
     seen: list[RowsQuery] = []
-    real = fast_rows.answer_rows
+    real = rows.respond_validated
 
-    def spy(wh: Any, actor: Any, query: RowsQuery) -> Any:
+    async def spy(request: Any, actor: Any, query: RowsQuery) -> Any:
         seen.append(query)
-        return real(wh, actor, query)
+        return await real(request, actor, query)
 
-    monkeypatch.setattr("shucang.api.share_routes.answer_rows", spy)
+    monkeypatch.setattr("shucang.api.share_routes.respond_validated", spy)
     return seen
 
 
@@ -91,7 +92,7 @@ QUERY_STRINGS = [
 @pytest.mark.parametrize("query_string", QUERY_STRINGS)
 def test_parser_takes_only_what_the_route_accepts(client: Any, app: Any, routed: list[RowsQuery],
                                                   query_string: str) -> None:
-    parsed = parse_rows_query({"path": "/api/v1/datasets/people/rows", "query_string": query_string.encode()})
+    parsed = plain_query("people", query_string.encode())
     app.state.fast_rows = False
     r = client.get("/api/v1/datasets/people/rows?" + query_string, headers=bearer("st_gaj"))
     if parsed is not None:
@@ -100,11 +101,25 @@ def test_parser_takes_only_what_the_route_accepts(client: Any, app: Any, routed:
         assert len(routed) == 1  # accepted by the route: the fast path merely left it to FastAPI
 
 
-def test_names_the_route_would_not_match_are_left_to_it() -> None:
-    for path in ("/api/v1/datasets/a/b/rows", "/api/v1/datasets//rows", "/api/v1/datasets/" + "n" * 129 + "/rows",
-                 "/api/v1/datasetsx/rows", "/api/v1/datasets/people/rowsx"):
-        assert parse_rows_query({"path": path, "query_string": b""}) is None
-    assert parse_rows_query({"path": "/api/v1/datasets/people/rows", "query_string": b"", "root_path": "/x"}) is None
+def test_names_the_route_would_not_match_are_left_to_it(client: Any, routed: list[RowsQuery]) -> None:
+    assert plain_query("n" * 129, b"") is None and plain_query("", b"") is None
+    r = client.get("/api/v1/datasets/" + "n" * 129 + "/rows", headers=bearer("ana"))
+    assert r.status_code == 422 and r.json()["code"] == "invalid" and routed == []  # refused by the declared limit
+    for path in ("/api/v1/datasets/a/b/rows", "/api/v1/datasets//rows", "/api/v1/datasetsx/rows",
+                 "/api/v1/datasets/people/rowsx"):
+        assert client.get(path, headers=bearer("ana")).status_code == 404, path
+
+
+def test_there_is_one_page_route(app: Any) -> None:
+    """The fast path is the route itself: no middleware answers pages, and the one route is documented."""
+    from shucang.api.rows import RowsRoute
+    from shucang.api.share_routes import router
+
+    found = [r for r in router.routes if getattr(r, "path", "").endswith("/datasets/{name}/rows")]
+    assert len(found) == 1 and isinstance(found[0], RowsRoute) and found[0].include_in_schema
+    api_middleware = [m.cls.__module__ for m in app.user_middleware if m.cls.__module__.startswith("shucang.api")]
+    assert api_middleware == ["shucang.api.guard"]  # the door check only
+    assert "/api/v1/datasets/{name}/rows" in app.openapi()["paths"]
 
 
 def test_fast_path_keeps_refusals_limits_and_their_audit(client: Any, app: Any, routed: list[RowsQuery]) -> None:

@@ -25,7 +25,10 @@ class CliContext:
 
     def warehouse(self) -> Warehouse:
         if self._warehouse is None:
+            from shucang.ingest.pandas_probe import install
             from shucang.platform import open_warehouse
+
+            install()  # a CLI run needs no pandas: pyarrow is not to import it (~0.5 s) just to ask
 
             self._warehouse = open_warehouse(self.settings)
         return self._warehouse

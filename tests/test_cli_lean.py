@@ -140,3 +140,23 @@ def test_a_command_missing_from_the_table_is_still_found(monkeypatch: pytest.Mon
     monkeypatch.delitem(lazy.COMMANDS, "opendata")
     root = typer.main.get_command(app)
     assert root.get_command(None, "opendata") is not None  # type: ignore[attr-defined]
+
+
+def test_after_ingest_hooks_look_where_the_loaders_do(tmp_path: Path) -> None:
+    from shucang.city import definitions
+    from shucang.city import hooks as city_hooks
+    from shucang.plan import hooks as plan_hooks
+    from shucang.plan import loader
+
+    assert plan_hooks.plan_dirs(tmp_path) == [d for d, _ in loader.plan_dirs(tmp_path)]
+    assert [city_hooks.BUNDLED_SIGNS, tmp_path / "signs"] == [d for d, _ in definitions.sign_dirs(tmp_path)]
+
+
+def test_only_files_that_may_name_a_dataset_are_parsed(tmp_path: Path) -> None:
+    from shucang.plan.mentions import may_name
+
+    (tmp_path / "a.yaml").write_text("metrics:\n  - datasets: [人口_2024]\n", encoding="utf-8")
+    assert may_name([tmp_path], "人口_2024")
+    assert not may_name([tmp_path, tmp_path / "missing"], "企业")
+    (tmp_path / "b.yaml").write_text('title: "\\u4f01\\u4e1a"\n', encoding="utf-8")  # an escape may spell it
+    assert may_name([tmp_path], "企业")

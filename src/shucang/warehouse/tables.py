@@ -22,6 +22,9 @@ from shucang.errors import InputError, StorageError
 ROW_GROUP_ROWS = 131_072
 """Rows per Parquet row group: small enough that a sample or a page reads only a few of them."""
 
+PLAIN_SAMPLE_ROWS = 16_384
+"""Rows of the first batch that decide which columns are written without a dictionary."""
+
 if TYPE_CHECKING:
     import pyarrow.dataset as pads  # imports pandas (~0.5 s): only where a table is read
 
@@ -76,8 +79,9 @@ def plain_encoded_columns(first: pa.RecordBatch | None) -> list[str]:
     """
     if first is None or first.num_rows < 1000:
         return []
-    return [name for name, column in zip(first.schema.names, first.columns, strict=True)
-            if pc.count_distinct(column).as_py() > first.num_rows // 2]
+    head = first.slice(0, PLAIN_SAMPLE_ROWS)  # the choice needs a sample, not a distinct count of it all
+    return [name for name, column in zip(head.schema.names, head.columns, strict=True)
+            if pc.count_distinct(column).as_py() > head.num_rows // 2]
 
 
 def _plain_type(t: pa.DataType) -> bool:

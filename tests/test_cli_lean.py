@@ -160,3 +160,28 @@ def test_only_files_that_may_name_a_dataset_are_parsed(tmp_path: Path) -> None:
     assert not may_name([tmp_path, tmp_path / "missing"], "企业")
     (tmp_path / "b.yaml").write_text('title: "\\u4f01\\u4e1a"\n', encoding="utf-8")  # an escape may spell it
     assert may_name([tmp_path], "企业")
+
+
+def test_one_catalog_query_checks_every_stage_schema(tmp_path: Path) -> None:
+    """An ingest into an existing home reads the applied migrations once, for all stages together."""
+    import sqlalchemy as sa
+    from sqlalchemy import event
+    from tests.conftest import invoke_cli
+
+    csv = tmp_path / "small.csv"
+    csv.write_text("名称,数量\n甲,1\n乙,2\n", encoding="utf-8")
+    home = tmp_path / "home"
+    assert invoke_cli(home, "ingest", str(csv), "-d", "first", "--json").exit_code == 0
+    seen: list[str] = []
+
+    def log(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement)
+
+    event.listen(sa.engine.Engine, "before_cursor_execute", log)
+    try:
+        result = invoke_cli(home, "ingest", str(csv), "-d", "second", "--json")
+    finally:
+        event.remove(sa.engine.Engine, "before_cursor_execute", log)
+    assert result.exit_code == 0 and result.json()["rows_loaded"] == 2
+    assert any("classify_results" in s for s in seen)  # the stages did run
+    assert len([s for s in seen if "schema_migrations" in s]) == 1

@@ -53,6 +53,27 @@ def emit_json(data: Any) -> None:
 
 
 
+class LazyConsole:
+    """A rich ``Console`` made on first use: a ``--json`` run prints without importing rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Any = None
+
+    def get(self) -> Any:
+        """The real console (for rich objects that want one, e.g. ``Progress(console=…)``)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.get(), name)
+
+
 class LazyModule(ModuleType):
     """A stage module imported on first attribute access, so ``shucang --help`` starts fast."""
 

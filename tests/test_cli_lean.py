@@ -20,7 +20,9 @@ import typer
 import xlsxwriter
 
 HEAVY = ("pandas", "fastapi", "starlette", "jinja2", "uvicorn", "httpx", "multipart", "pyspark", "openpyxl",
-         "shucang.api", "shucang.web", "shucang.demo")
+         "shucang.api", "shucang.web", "shucang.demo",
+         # not heavy, but an ingest of data no plan, sign or economy binding reads needs none of them
+         "duckdb", "yaml", "rich")
 OTHER_COMMANDS = ("shucang.cli.share_cmds", "shucang.cli.protect_cmds", "shucang.cli.plan_cmds",
                   "shucang.cli.economy_cmds", "shucang.cli.city_cmds", "shucang.cli.sources_cmds",
                   "shucang.cli.backup_cmds", "shucang.cli.classify_cmds")

@@ -123,10 +123,24 @@ def _ordered_write(path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBat
     rows = 0
     with pq.ParquetWriter(path / name, schema, compression="snappy",
                           use_dictionary=[f.name for f in schema if f.name not in set(plain_columns)]) as writer:
+        # Batches are gathered into whole row groups: writing each batch (a parsed block, ~35,000
+        # rows) as it comes would make every row group that small, whatever ROW_GROUP_ROWS says.
+        pending: list[pa.RecordBatch] = []
+        pending_rows = 0
         for batch in batches:
-            if batch.num_rows:
-                writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
-                rows += batch.num_rows
+            if not batch.num_rows:
+                continue
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            rows += batch.num_rows
+            if pending_rows >= ROW_GROUP_ROWS:
+                gathered = pa.Table.from_batches(pending, schema)
+                whole = ROW_GROUP_ROWS * (pending_rows // ROW_GROUP_ROWS)
+                writer.write_table(gathered.slice(0, whole), row_group_size=ROW_GROUP_ROWS)
+                rest = gathered.slice(whole)
+                pending, pending_rows = rest.to_batches(), rest.num_rows
+        if pending_rows:
+            writer.write_table(pa.Table.from_batches(pending, schema), row_group_size=ROW_GROUP_ROWS)
     add = AddAction(name, (path / name).stat().st_size, {}, int(time.time() * 1000), True,
                     json.dumps({"numRecords": rows}))
     if table is None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -157,6 +158,7 @@ def cli_cases(args: argparse.Namespace, utf8: Path, work: Path) -> None:
     runs: dict[str, list[dict]] = {"duck": [], "cli": [], "bare": [], "floor": [], "tiny": [], "many": []}
     for k in range(args.repeat):
         home = work / f"cli-home-{k}"
+        shutil.rmtree(home, ignore_errors=True)  # with --keep, a home from an earlier run would hold more versions
         runs["duck"].append(run_end_to_end([sys.executable, "-c", DUCK_ONE_LINER, str(utf8), str(work / "d.parquet")]))
         runs["cli"].append(run_end_to_end(cli_argv(home, "ingest", str(utf8), "-d", "bench", "--mode", "replace",
                                                    "--json"), env))
@@ -254,8 +256,6 @@ def main() -> None:
         print(f"ratio GB18030/UTF-8 speed:                {plain['seconds'] / gbres['seconds']:.2f}×  (target ≥ 0.6), "
               f"rows lost: {lost}")
     if args.keep is None:
-        import shutil
-
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -187,3 +187,13 @@ def test_one_catalog_query_checks_every_stage_schema(tmp_path: Path) -> None:
     assert result.exit_code == 0 and result.json()["rows_loaded"] == 2
     assert any("classify_results" in s for s in seen)  # the stages did run
     assert len([s for s in seen if "schema_migrations" in s]) == 1
+
+
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    from shucang.cli.lazy import COMMANDS
+    from tests.conftest import invoke_cli
+
+    result = invoke_cli(tmp_path / "home", "--help")
+    assert result.exit_code == 0
+    listed = {line.split()[1] for line in result.stdout.splitlines() if line.startswith("│ ") and len(line.split()) > 1}
+    assert set(COMMANDS) <= listed

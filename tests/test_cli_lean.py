@@ -190,8 +190,9 @@ def test_one_catalog_query_checks_every_stage_schema(tmp_path: Path) -> None:
 
 
 def test_help_lists_every_command(tmp_path: Path) -> None:
-    from shucang.cli.lazy import COMMANDS
     from tests.conftest import invoke_cli
+
+    from shucang.cli.lazy import COMMANDS
 
     result = invoke_cli(tmp_path / "home", "--help")
     assert result.exit_code == 0

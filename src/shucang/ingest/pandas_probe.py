@@ -9,8 +9,9 @@ questions see "no pandas" (``import pandas`` fails for their length only): pyarr
 where pandas is not installed. Should anything import pandas later, :class:`_PandasWatch` tells
 pyarrow's Cython layer, so ``pa.array(series)``, ``Table.from_pandas`` and ``to_pandas`` work as
 usual; only pyarrow's C++ conversion of *object* columns holding ``pd.NA``/``pd.NaT`` stays without
-pandas' sentinels. So the command line calls this (:meth:`shucang.cli.context.CliContext.warehouse`);
-the library, the server and the tests do not.
+pandas' sentinels. So only the command line calls this, when it opens the warehouse
+(:meth:`shucang.cli.context.CliContext.warehouse`); the library itself does not, so an application
+that embeds shucang keeps pyarrow's defaults.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ def _after_ingest_hooks() -> list[Any]:
     from shucang.city.hooks import city_after_ingest
     from shucang.classify.store import classify_after_ingest
     from shucang.economy.hooks import economy_after_ingest
-    from shucang.plan.metrics import plan_after_ingest
+    from shucang.plan.hooks import plan_after_ingest
 
     return [
         classify_after_ingest,

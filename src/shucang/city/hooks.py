@@ -5,15 +5,24 @@ and the round ``serve`` runs on a schedule (``--signs-every``)."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-from shucang.city.definitions import load_signs
+from shucang.plan.mentions import may_name
 from shucang.warehouse import IngestResult, Warehouse
 
 log = logging.getLogger("shucang.city")
 
+BUNDLED_SIGNS = Path(__file__).parent / "signs"
+"""Where :mod:`shucang.city.definitions` finds the bundled signs (``sign_dirs``; a test keeps them equal)."""
+
 
 def city_after_ingest(wh: Warehouse, result: IngestResult) -> None:
-    if not any(s.dataset == result.dataset for s in load_signs(wh.settings.home).values()):
+    home = wh.settings.home
+    if not may_name([BUNDLED_SIGNS, home / "signs"], result.dataset):
+        return  # no sign file can name the dataset: nothing to parse (most ingests)
+    from shucang.city.definitions import load_signs
+
+    if not any(s.dataset == result.dataset for s in load_signs(home).values()):
         return
     from shucang.city.evaluate import evaluate
     from shucang.city.notify import deliver

@@ -249,9 +249,17 @@ def classify_after_ingest(wh: Warehouse, result: IngestResult) -> None:
     """Hook run after every ingest: classify the new version from a sample.
 
     A large replacing ingest brings its own spread sample; an append is sampled from storage,
-    so the old rows count too, and a small one is classified whole.
+    so the old rows count too, and a small one is classified whole — from memory when the ingest's
+    rows are the whole version (a replace, or a first version) and were all kept, so that a small
+    file is not read back from the table it was just written to.
     """
-    own = result.sample if result.mode == "replace" and result.rows_loaded > SAMPLE_ROWS else None
+    sample = result.sample
+    own = None
+    if sample is not None and result.mode == "replace" and result.rows_loaded > SAMPLE_ROWS:
+        own = sample
+    elif (sample is not None and result.mode != "merge" and result.row_count == result.rows_loaded
+          and sample.num_rows == result.rows_loaded):
+        own = sample
     classify_dataset(wh, result.dataset, version=result.version, sample=own)
 
 

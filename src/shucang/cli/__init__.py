@@ -15,18 +15,8 @@ from typing import Any
 
 import typer
 
-from shucang.cli import (
-    backup_cmds,
-    city_cmds,
-    classify_cmds,
-    economy_cmds,
-    plan_cmds,
-    protect_cmds,
-    share_cmds,
-    sources_cmds,
-    warehouse_cmds,
-)
 from shucang.cli.context import CliContext
+from shucang.cli.lazy import lazy_group
 from shucang.errors import ShucangError
 from shucang.settings import Settings
 
@@ -37,29 +27,33 @@ _click_exceptions = sys.modules[ClickException.__module__]
 ClickExit: Any = tuple({typer.Exit, getattr(_click_exceptions, "Exit", typer.Exit)})
 ClickAbort: Any = tuple({typer.Abort, getattr(_click_exceptions, "Abort", typer.Abort)})
 
+# Command modules (each exposing ``register(app)``), imported only when one of their commands runs
+# (``shucang.cli.lazy``; add a new module's top-level names to ``lazy.COMMANDS`` too).
+COMMAND_MODULES = (
+    "warehouse_cmds",
+    "classify_cmds",
+    "protect_cmds",
+    "share_cmds",
+    "plan_cmds",
+    "economy_cmds",
+    "city_cmds",
+    "sources_cmds",
+    "backup_cmds",
+)
+
 app = typer.Typer(
     name="shucang",
     help="数仓 shucang — 数据仓、分类分级、脱敏水印、共享管控与规划监测。",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=lazy_group(COMMAND_MODULES),
 )
 
-for _module in (
-    warehouse_cmds,
-    classify_cmds,
-    protect_cmds,
-    share_cmds,
-    plan_cmds,
-    economy_cmds,
-    city_cmds,
-    sources_cmds,
-    backup_cmds,
-):
-    _module.register(app)
-from shucang.cli import audited  # noqa: E402 — every CLI data access audited (issue 15)
 
-audited.install(app)
+@app.callback()
+def _root() -> None:
+    """The commands come from ``COMMAND_MODULES`` (typer builds a group only for an app with a callback)."""
 
 
 def _pull_global_options(argv: list[str]) -> tuple[list[str], str | None, bool]:

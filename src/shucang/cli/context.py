@@ -25,7 +25,10 @@ class CliContext:
 
     def warehouse(self) -> Warehouse:
         if self._warehouse is None:
+            from shucang.ingest.pandas_probe import install
             from shucang.platform import open_warehouse
+
+            install()  # a CLI run needs no pandas: pyarrow is not to import it (~0.5 s) just to ask
 
             self._warehouse = open_warehouse(self.settings)
         return self._warehouse
@@ -48,6 +51,27 @@ def emit_json(data: Any) -> None:
     """Print JSON for machines: UTF-8, no ASCII escapes, dates as ISO strings."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
 
+
+
+class LazyConsole:
+    """A rich ``Console`` made on first use: a ``--json`` run prints without importing rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Any = None
+
+    def get(self) -> Any:
+        """The real console (for rich objects that want one, e.g. ``Progress(console=…)``)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.get(), name)
 
 
 class LazyModule(ModuleType):

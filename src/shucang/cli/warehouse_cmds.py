@@ -9,18 +9,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from shucang.cli.context import emit_json, get_context
+from shucang.cli.context import LazyConsole, emit_json, get_context
 from shucang.errors import InputError
 
 if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
 
-err_console = Console(stderr=True)
-out_console = Console()
+# rich (tables, progress bars) loads only when something is shown: `ingest --json` runs without it.
+err_console = LazyConsole(stderr=True)
+out_console = LazyConsole()
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -110,8 +108,10 @@ def _ingest_one(wh: Warehouse, path: Path, options: Any, *, all_sheets: bool, qu
 
     if quiet or not sys.stderr.isatty():
         return run()
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(TextColumn("导入 {task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                  console=err_console, transient=True) as bar:
+                  console=err_console.get(), transient=True) as bar:
         task = bar.add_task(path.name, total=None)
 
         def progress(done: int, total: int) -> None:
@@ -125,6 +125,8 @@ def datasets(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json"
     if json_out:
         emit_json([i.to_dict() for i in infos])
         return
+    from rich.table import Table
+
     table = Table("名称 name", "标题 title", "部门 dept", "版本 ver", "行数 rows", "更新 updated")
     for i in infos:
         title = i.title + (" [合成]" if i.synthetic and "合成" not in i.title else "")
@@ -164,6 +166,8 @@ def show(ctx: typer.Context, dataset: str, version: Annotated[int | None, typer.
                       f"v{data['version']}  {info.row_count:,} 行  分级 L{data['level'] or '-'}")
     if info.synthetic:
         out_console.print("[yellow]合成演示数据 (synthetic demo data)[/]")
+    from rich.table import Table
+
     table = Table("列 column", "存储 storage", "类型 logical", "敏感类型 type", "级 level", "空值 null", "示例 examples")
     for col in cols:
         table.add_row(col["name"], col["storage_type"], col["logical_type"], col["type"] or "-",
@@ -176,6 +180,8 @@ def versions(ctx: typer.Context, dataset: str, json_out: Annotated[bool, typer.O
     if json_out:
         emit_json([v.to_dict() for v in items])
         return
+    from rich.table import Table
+
     table = Table("版本", "模式", "读取", "导入", "隔离", "总行数", "结构变化", "时间")
     for v in items:
         table.add_row(str(v.version), v.mode, str(v.rows_read), str(v.rows_loaded), str(v.rows_rejected),
@@ -221,6 +227,8 @@ def sql(ctx: typer.Context, query: str,
             writer.writerows(zip(*(["" if v is None else v for v in col.to_pylist()] for col in batch.columns),
                                  strict=True))
     elif fmt == "table":
+        from rich.table import Table
+
         table = Table(*result.column_names)
         for row in result.slice(0, 1000).to_pylist():
             table.add_row(*("" if v is None else str(v) for v in row.values()))
@@ -260,11 +268,13 @@ def demo(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
+    from rich.progress import BarColumn, Progress, TextColumn
+
     from shucang.platform import build_demo_warehouse
 
     wh = get_context(ctx).warehouse()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  console=err_console, transient=True, disable=not sys.stderr.isatty()) as bar:
+                  console=err_console.get(), transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("生成合成演示数据 (synthetic demo data)", total=None)
 
         def progress(label: str, done: int, total: int) -> None:

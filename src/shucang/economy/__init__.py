@@ -8,9 +8,30 @@ evaluation, enterprise portraits and the big-screen panel. It sits above plan an
 
 from __future__ import annotations
 
-from shucang.economy.binding import Binding, bind_dataset, bound_datasets, load_binding, propose_binding
-from shucang.economy.monthly import corrections, parse_month
-from shucang.economy.yoy import yoy
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shucang.economy.binding import Binding, bind_dataset, bound_datasets, load_binding, propose_binding
+    from shucang.economy.monthly import corrections, parse_month
+    from shucang.economy.yoy import yoy
+
+# Names are imported on first use (PEP 562): the after-ingest hook of every ingest imports this
+# package, and ``monthly`` loads DuckDB, which an ingest of other data does not need.
+_EXPORTS = {
+    "Binding": "binding", "bind_dataset": "binding", "bound_datasets": "binding", "load_binding": "binding",
+    "propose_binding": "binding", "corrections": "monthly", "parse_month": "monthly", "yoy": "yoy",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'shucang.economy' has no attribute {name!r}")
+    value = getattr(import_module(f"shucang.economy.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["Binding", "bind_dataset", "bound_datasets", "corrections", "load_binding", "parse_month",
            "propose_binding", "yoy"]

@@ -154,7 +154,10 @@ class ColumnProfiler:
             st.small_uniques = None
             st.distinct_batches.append((len(values), len(values)))
         if len(st.examples) < 3:
-            for v in values.slice(0, 8).to_pylist():
+            head = values.slice(0, 8)
+            if _nanoseconds(t):  # as Python values these need pandas (pd.Timestamp): text says the same
+                head = head.cast(pa.string())
+            for v in head.to_pylist():
                 text = v.hex() if isinstance(v, bytes) else str(v)
                 if text not in st.examples and len(st.examples) < 3:
                     st.examples.append(text[:EXAMPLE_CHARS])
@@ -242,6 +245,11 @@ class ColumnProfiler:
             return ColumnProfile(fld.name, storage, logical, null_share, distinct, st.examples, True, "")
         logical, canonical, note = _judge_text(fld.name, st)
         return ColumnProfile(fld.name, storage, logical, null_share, distinct, st.examples, canonical, note)
+
+
+def _nanoseconds(t: pa.DataType) -> bool:
+    """Temporal types whose values Python's datetime cannot hold (nanoseconds)."""
+    return (pa.types.is_timestamp(t) or pa.types.is_duration(t) or pa.types.is_time64(t)) and t.unit == "ns"
 
 
 def _count_forms(samples: list[tuple[_Stats, pa.Array]]) -> None:

@@ -245,7 +245,7 @@ def _code_caliber(check: Checker, raw: Any, where: str, datasets: tuple[str, ...
     if block is None:
         return None
     here = f"{where}.by_industry_code"
-    _unknown(check, block, {"dataset", "column", "sql"}, here)
+    check.unknown(block, {"dataset", "column", "sql"}, here)
     dataset = check.field(block, "dataset", here, "str")
     column = check.field(block, "column", here, "str")
     sql = check.field(block, "sql", here, "str")

@@ -11,8 +11,29 @@ hash-chained audit log (``audit``) and the open-data portal (``opendata``). Othe
 
 from __future__ import annotations
 
-from shucang.share.access import PUBLIC, Actor, Resource, allowed, require
-from shucang.share.audit import record_event
-from shucang.share.opendata import open_data_rate
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shucang.share.access import PUBLIC, Actor, Resource, allowed, require
+    from shucang.share.audit import record_event
+    from shucang.share.opendata import open_data_rate
+
+# Names are imported on first use (PEP 562): every audited CLI command imports ``share.access`` and
+# ``share.audit``, and ``opendata`` loads DuckDB, which recording an event does not need.
+_EXPORTS = {
+    "PUBLIC": "access", "Actor": "access", "Resource": "access", "allowed": "access", "require": "access",
+    "record_event": "audit", "open_data_rate": "opendata",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'shucang.share' has no attribute {name!r}")
+    value = getattr(import_module(f"shucang.share.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["PUBLIC", "Actor", "Resource", "allowed", "open_data_rate", "record_event", "require"]

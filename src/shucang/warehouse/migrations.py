@@ -37,21 +37,48 @@ def create_tables_step(metadata: sa.MetaData, *names: str) -> MigrationStep:
     return step
 
 
-def applied_version(engine: sa.Engine, component: str) -> int:
-    """Highest applied step number of ``component`` (0 when none)."""
-    _registry_meta.create_all(engine)
-    with engine.connect() as conn:
-        value = conn.execute(
-            sa.select(sa.func.max(schema_migrations.c.version)).where(
-                schema_migrations.c.component == component
-            )
-        ).scalar()
-    return int(value or 0)
+_applied: weakref.WeakKeyDictionary[sa.Engine, dict[str, int]] = weakref.WeakKeyDictionary()
+"""Per engine: every component's highest applied step, read once (one query for all components)."""
+_applied_lock = threading.Lock()
+
+
+def _read_applied(engine: sa.Engine) -> dict[str, int]:
+    """Every component's highest applied step, in one query (creating the registry table if missing)."""
+    query = sa.select(schema_migrations.c.component, sa.func.max(schema_migrations.c.version)).group_by(
+        schema_migrations.c.component)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+    except sa.exc.DBAPIError:  # no registry table yet (a new catalog): make it, then read again
+        _registry_meta.create_all(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+    return {str(component): int(version or 0) for component, version in rows}
+
+
+def applied_version(engine: sa.Engine, component: str, *, fresh: bool = False) -> int:
+    """Highest applied step number of ``component`` (0 when none).
+
+    Read once per engine for every component at once, so a short process (one CLI ingest) checks
+    its schema with one query instead of two per stage; ``fresh`` reads the catalog again.
+    """
+    with _applied_lock:
+        known = None if fresh else _applied.get(engine)
+        if known is None:
+            known = _read_applied(engine)
+            _applied[engine] = known
+        return known.get(component, 0)
 
 
 def ensure_schema(engine: sa.Engine, component: str, steps: Sequence[MigrationStep]) -> int:
-    """Apply the missing steps of ``component`` in order; return the schema version now in force."""
+    """Apply the missing steps of ``component`` in order; return the schema version now in force.
+
+    A step found missing is checked again inside its own transaction (another process may have
+    applied it since the versions were read), so the once-per-engine read is only ever a shortcut.
+    """
     current = applied_version(engine, component)
+    if current >= len(steps):
+        return current
     for number, step in enumerate(steps, start=1):
         if number <= current:
             continue
@@ -63,6 +90,7 @@ def ensure_schema(engine: sa.Engine, component: str, steps: Sequence[MigrationSt
                 )
             ).first()
             if done:
+                current = number
                 continue
             step(conn)
             conn.execute(
@@ -70,6 +98,10 @@ def ensure_schema(engine: sa.Engine, component: str, steps: Sequence[MigrationSt
                                                   applied_at=datetime.now(UTC))
             )
         current = number
+    with _applied_lock:
+        known = _applied.get(engine)
+        if known is not None:
+            known[component] = max(known.get(component, 0), current)
     return current
 
 

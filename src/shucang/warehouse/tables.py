@@ -23,6 +23,9 @@ from shucang.warehouse.location import TableLocation, as_location
 ROW_GROUP_ROWS = 131_072
 """Rows per Parquet row group: small enough that a sample or a page reads only a few of them."""
 
+PLAIN_SAMPLE_ROWS = 16_384
+"""Rows of the first batch that decide which columns are written without a dictionary."""
+
 if TYPE_CHECKING:
     import pyarrow.dataset as pads  # imports pandas (~0.5 s): only where a table is read
 
@@ -94,8 +97,9 @@ def plain_encoded_columns(first: pa.RecordBatch | None) -> list[str]:
     """
     if first is None or first.num_rows < 1000:
         return []
-    return [name for name, column in zip(first.schema.names, first.columns, strict=True)
-            if pc.count_distinct(column).as_py() > first.num_rows // 2]
+    head = first.slice(0, PLAIN_SAMPLE_ROWS)  # the choice needs a sample, not a distinct count of it all
+    return [name for name, column in zip(head.schema.names, head.columns, strict=True)
+            if pc.count_distinct(column).as_py() > head.num_rows // 2]
 
 
 def _plain_type(t: pa.DataType) -> bool:
@@ -143,10 +147,24 @@ def _ordered_write(path: Where, schema: pa.Schema, batches: Iterator[pa.RecordBa
         sink = store.open_output_stream(name)
     with pq.ParquetWriter(sink, schema, compression="snappy",
                           use_dictionary=[f.name for f in schema if f.name not in set(plain_columns)]) as writer:
+        # Batches are gathered into whole row groups: writing each batch (a parsed block, ~35,000
+        # rows) as it comes would make every row group that small, whatever ROW_GROUP_ROWS says.
+        pending: list[pa.RecordBatch] = []
+        pending_rows = 0
         for batch in batches:
-            if batch.num_rows:
-                writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
-                rows += batch.num_rows
+            if not batch.num_rows:
+                continue
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            rows += batch.num_rows
+            if pending_rows >= ROW_GROUP_ROWS:
+                gathered = pa.Table.from_batches(pending, schema)
+                whole = ROW_GROUP_ROWS * (pending_rows // ROW_GROUP_ROWS)
+                writer.write_table(gathered.slice(0, whole), row_group_size=ROW_GROUP_ROWS)
+                rest = gathered.slice(whole)
+                pending, pending_rows = rest.to_batches(), rest.num_rows
+        if pending_rows:
+            writer.write_table(pa.Table.from_batches(pending, schema), row_group_size=ROW_GROUP_ROWS)
     if loc.local is not None:
         size = (loc.local / name).stat().st_size
     else:

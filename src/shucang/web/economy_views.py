@@ -15,7 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from shucang.errors import InputError
+from shucang.errors import InputError, NotFound
 from shucang.shell.request import get_actor, get_warehouse
 from shucang.web.exports import export_response
 from shucang.web.i18n import gettext, request_lang

@@ -1,0 +1,103 @@
+"""The root command group imports a command module only when one of its commands runs.
+
+Importing every command module costs a third of a small ingest (rich tables, each stage's imports);
+``shucang ingest`` needs ``warehouse_cmds`` alone. :data:`COMMANDS` says which module registers which
+top-level name, so a command loads its own module; a name not in it (a command added without an
+entry here) loads every module, as does ``--help`` — so every command is always listed and found,
+and ``tests/test_cli_startup.py`` checks the table against what the modules register.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, MutableMapping
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+COMMANDS: dict[str, str] = {
+    **dict.fromkeys(("init", "ingest", "datasets", "show", "versions", "rejects", "sql", "check", "demo", "serve"),
+                    "warehouse_cmds"),
+    **dict.fromkeys(("scan", "classify", "review"), "classify_cmds"),
+    **dict.fromkeys(("extract", "trace", "recipients", "extracts", "protect"), "protect_cmds"),
+    **dict.fromkeys(("users", "tokens", "requests", "grants", "audit", "opendata"), "share_cmds"),
+    "plan": "plan_cmds",
+    "economy": "economy_cmds",
+    **dict.fromkeys(("signs", "alerts"), "city_cmds"),
+    "sources": "sources_cmds",
+    **dict.fromkeys(("restore", "backup"), "backup_cmds"),
+}
+"""Top-level command or group name → the module of ``shucang.cli`` that registers it."""
+
+
+def module_commands(module_name: str) -> tuple[list[str], list[str]]:
+    """The (commands, groups) one command module registers, in its order."""
+    app = _module_app(module_name)
+    commands = [info.name or info.callback.__name__.replace("_", "-") for info in app.registered_commands
+                if info.callback is not None]
+    return commands, [g.name for g in app.registered_groups if g.name]
+
+
+def _module_app(module_name: str) -> typer.Typer:
+    from shucang.cli import audited
+
+    module = importlib.import_module(f"shucang.cli.{module_name}")
+    app = typer.Typer()
+    module.register(app)
+    audited.install(app)  # every CLI data access audited (issue 15)
+    return app
+
+
+class LazyCommands(TyperGroup):
+    """A Typer group whose commands come from the modules of ``shucang.cli`` on first use."""
+
+    modules: tuple[str, ...] = ()
+    """Every command module, in registration (and ``--help``) order; set by :func:`lazy_group`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._loaded: dict[str, tuple[list[str], list[str]]] = {}
+        super().__init__(**kwargs)
+
+    # ``commands`` read from outside (help, docs tests, typer internals) is always complete; the
+    # command lookup below reads ``_commands`` and loads one module only.
+    @property
+    def commands(self) -> MutableMapping[str, Any]:
+        self._load(self.modules)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: MutableMapping[str, Any]) -> None:
+        self._commands = value
+
+    def _load(self, module_names: Iterable[str]) -> None:
+        for module_name in module_names:
+            if module_name in self._loaded:
+                continue
+            group = typer.main.get_group(_module_app(module_name))
+            commands = [n for n, c in group.commands.items() if not isinstance(c, TyperGroup)]
+            groups = [n for n in group.commands if n not in commands]
+            for name, command in group.commands.items():
+                self._commands.setdefault(name, command)
+            self._loaded[module_name] = (commands, groups)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self._commands:
+            module_name = COMMANDS.get(cmd_name)
+            if module_name in self.modules:
+                self._load([module_name])
+            if cmd_name not in self._commands:
+                self._load(self.modules)
+        return self._commands.get(cmd_name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Commands, then groups, each in module order (as one eagerly registered app listed them)."""
+        self._load(self.modules)
+        commands = [n for m in self.modules for n in self._loaded[m][0]]
+        groups = [n for m in self.modules for n in self._loaded[m][1]]
+        return [*commands, *groups]
+
+
+def lazy_group(modules: Iterable[str]) -> type[LazyCommands]:
+    """The group class for ``typer.Typer(cls=…)``, loading from ``modules`` (names in ``shucang.cli``)."""
+    return type("ShucangCommands", (LazyCommands,), {"modules": tuple(modules)})

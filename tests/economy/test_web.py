@@ -61,7 +61,8 @@ def _sheet(content: bytes) -> tuple[dict[str, Any], list[list[Any]]]:
     """(header block, table rows with the column labels first) of an exported XLSX."""
     rows = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows()]
     blank = next(i for i, r in enumerate(rows) if all(v in (None, "") for v in r))
-    return {r[0]: r[1] for r in rows[:blank]}, rows[blank + 1:]
+    # the first line is the title itself (A1), then one "label, value" line each
+    return {"导出内容": rows[0][0], **{r[0]: r[1] for r in rows[1:blank]}}, rows[blank + 1:]
 
 
 def _enterprise_with_alerts(admin: Any) -> str:
@@ -83,12 +84,14 @@ def test_every_portrait_table_exports_with_its_own_source(client_as: Any) -> Non
         r = admin.get(url + ".xlsx")
         assert r.status_code == 200, (key, r.text[:200])
         head, rows = _sheet(r.content)
-        assert code in head["标题"] and head["期间"] == page["period"] and head["导出时间"]
+        assert code in head["导出内容"] and head["期间"] == page["period"] and head["导出时间（北京时间）"]
         dataset = page["p"]["parts"][key]["dataset"] if key != "alerts" else page["p"]["dataset"]
-        assert head["数据来源"].startswith(f"{dataset} v") and "合成演示数据" in head["说明"]
+        assert head["来源数据集（版本）"].startswith(f"{dataset} v") and "合成演示数据" in head["数据标签"]
         assert rows[0] == [c["label"] for c in table["columns"]] and len(rows) - 1 == len(table["rows"])
         csv = admin.get(url + ".csv")
-        assert csv.status_code == 200 and len(csv.content.decode("utf-8-sig").strip().splitlines()) == len(rows)
+        lines = csv.content.decode("utf-8-sig").strip().splitlines()
+        assert csv.status_code == 200 and lines[0].startswith("导出内容,")  # the same title block
+        assert len(lines) - lines.index("") - 1 == len(rows)
     assert admin.get(f"/economy/enterprises/{code}/parts/export/nothing.xlsx").status_code == 404
     assert client_as("public").get(f"/economy/enterprises/{code}/parts/export/registration.xlsx").status_code == 401
 
@@ -142,7 +145,7 @@ def test_headline_and_mujun_method_export(client_as: Any) -> None:
     mujun = c.get("/economy/mujun", headers=HTML).text
     assert "/economy/mujun/method/export.xlsx" in mujun
     head, rows = _sheet(c.get("/economy/mujun/method/export.xlsx").content)
-    assert head["标题"] and head["数据来源"].startswith("enterprise_land v") and len(rows) >= 6
+    assert head["导出内容"] and head["来源数据集（版本）"].startswith("enterprise_land v") and len(rows) >= 6
 
 
 def test_download_links_export_the_table_as_shown(client_as: Any) -> None:

@@ -13,8 +13,7 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from shucang.reexports import lazy_exports
 
 _EXPORTS = {
     "Sign": "model", "History": "model", "load_signs": "definitions", "add_sign": "definitions",
@@ -25,14 +24,7 @@ _EXPORTS = {
     "event_loop": "hotline_loop", "city_after_ingest": "hooks",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'shucang.city' has no attribute {name!r}")
-    value = getattr(import_module(f"shucang.city.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = sorted(_EXPORTS)

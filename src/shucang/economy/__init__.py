@@ -8,8 +8,9 @@ evaluation, enterprise portraits and the big-screen panel. It sits above plan an
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from shucang.reexports import lazy_exports
 
 if TYPE_CHECKING:
     from shucang.economy.binding import Binding, bind_dataset, bound_datasets, load_binding, propose_binding
@@ -23,14 +24,7 @@ _EXPORTS = {
     "propose_binding": "binding", "corrections": "monthly", "parse_month": "monthly", "yoy": "yoy",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'shucang.economy' has no attribute {name!r}")
-    value = getattr(import_module(f"shucang.economy.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = ["Binding", "bind_dataset", "bound_datasets", "corrections", "load_binding", "parse_month",

@@ -19,8 +19,7 @@ The library API other stages and front ends call (documented in docs/plan.md)::
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from shucang.reexports import lazy_exports
 
 # Names are imported on first use (PEP 562) so the pure modules (model, loader, analytics) load
 # without the warehouse machinery.
@@ -34,14 +33,7 @@ _EXPORTS = {
     "value_history": "monitor", "export_template": "workbook", "import_actuals": "workbook",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'shucang.plan' has no attribute {name!r}")
-    value = getattr(import_module(f"shucang.plan.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = [

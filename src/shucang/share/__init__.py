@@ -11,8 +11,9 @@ hash-chained audit log (``audit``) and the open-data portal (``opendata``). Othe
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from shucang.reexports import lazy_exports
 
 if TYPE_CHECKING:
     from shucang.share.access import PUBLIC, Actor, Resource, allowed, require
@@ -26,14 +27,7 @@ _EXPORTS = {
     "record_event": "audit", "open_data_rate": "opendata",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'shucang.share' has no attribute {name!r}")
-    value = getattr(import_module(f"shucang.share.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = ["PUBLIC", "Actor", "Resource", "allowed", "open_data_rate", "record_event", "require"]

@@ -28,8 +28,20 @@ def accuses(bound_value: float) -> bool:
     return bound_value <= ACCUSE_BELOW
 
 
+class _RecipientKeyed:
+    """Evidence keyed per recipient (its pseudonym keys), not per extract: no extract or dataset to name."""
+
+    @property
+    def extract_id(self) -> str | None:
+        return None
+
+    @property
+    def dataset(self) -> str | None:
+        return None
+
+
 @dataclass(frozen=True)
-class PseudonymFinding:
+class PseudonymFinding(_RecipientKeyed):
     """Pseudonym codes decoding to one recipient's slot: ``votes`` of ``values`` distinct codes."""
 
     kind: ClassVar[str] = "pseudonym"
@@ -40,17 +52,9 @@ class PseudonymFinding:
     values: int
     p_value: float
 
-    @property
-    def extract_id(self) -> str | None:
-        return None  # a pseudonym names a recipient, not one of its extracts
-
-    @property
-    def dataset(self) -> str | None:
-        return None
-
 
 @dataclass(frozen=True)
-class CheckDigitFinding:
+class CheckDigitFinding(_RecipientKeyed):
     """Short pseudonyms (phones, cards) whose last digit agrees with one recipient's check key."""
 
     kind: ClassVar[str] = "check_digit"
@@ -60,14 +64,6 @@ class CheckDigitFinding:
     agree: int
     values: int
     p_value: float
-
-    @property
-    def extract_id(self) -> str | None:
-        return None
-
-    @property
-    def dataset(self) -> str | None:
-        return None
 
 
 @dataclass(frozen=True)

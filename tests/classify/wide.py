@@ -26,7 +26,7 @@ def wide_table(n: int = 60_000, seed: int = 11) -> pa.Table:
     i = np.arange(n)
     late = pa.array(i > n * 0.9)
 
-    def pool(make, size: int = 8000) -> pa.Array:  # type: ignore[no-untyped-def]
+    def pool(make, size: int = 8000) -> pa.Array:
         return pa.array([make(r) for _ in range(size)], pa.string())
 
     def pick(values: pa.Array) -> pa.Array:

@@ -102,7 +102,7 @@ def test_scheduler_thread_runs_due_sources(warehouse, tmp_path: Path, settings) 
     assert warehouse.dataset("bg").row_count == 5
 
 
-def cli_runs(warehouse):  # type: ignore[no-untyped-def]
+def cli_runs(warehouse):
     with warehouse.engine.connect() as conn:
         return conn.execute(sa.select(cat.runs).order_by(cat.runs.c.id)).all()
 

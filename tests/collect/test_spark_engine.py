@@ -39,7 +39,7 @@ def spark() -> Iterator[Any]:
 
 
 @pytest.fixture
-def stored(warehouse, cli) -> Any:  # type: ignore[no-untyped-def]
+def stored(warehouse, cli) -> Any:
     from shucang.classify.store import override_column
 
     table = people(ROWS)

@@ -160,7 +160,7 @@ def test_static_files_are_cached_when_hashed(client: Any) -> None:
     assert "immutable" in r.headers["cache-control"]
 
 
-def test_every_page_says_the_data_is_synthetic(client) -> None:  # type: ignore[no-untyped-def]
+def test_every_page_says_the_data_is_synthetic(client) -> None:
     """The demo warehouse is synthetic: every HTML page carries the banner at the top."""
     for path in ("/", "/indicators", "/zones", "/tasks", "/warehouse", "/security", "/opendata"):
         html = client.get(path).text

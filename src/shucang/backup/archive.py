@@ -255,12 +255,20 @@ def _safe_name(name: str) -> str:
     return name
 
 
+def _member_bytes(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    """A member's content; a member that is not a regular file is a damaged backup."""
+    handle = tar.extractfile(member)
+    if handle is None:
+        raise InputError(f"备份成员不是文件 (a backup member is not a file): {member.name!r}")
+    return handle.read()
+
+
 def _read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
     try:
         member = tar.getmember(MANIFEST)
-        data = tar.extractfile(member).read()  # type: ignore[union-attr]
+        data = _member_bytes(tar, member)
         manifest: dict[str, Any] = json.loads(data)
-    except (KeyError, AttributeError, ValueError):
+    except (KeyError, InputError, ValueError):
         raise InputError("不是 shucang 备份文件或清单损坏 (not a shucang backup, or its manifest is damaged)") from None
     if manifest.get("format") != FORMAT:
         raise InputError(f"未知备份格式 (unknown backup format) {manifest.get('format')!r}")
@@ -291,7 +299,7 @@ def verify_backup(path: Path, *, passphrase: str | None = None) -> BackupReport:
             if want is None or not member.isfile():
                 problems.append(f"多余的成员 (unexpected member) {name}")
                 continue
-            data = tar.extractfile(member).read()  # type: ignore[union-attr]
+            data = _member_bytes(tar, member)
             total += len(data)
             seen.add(name)
             if hashlib.sha256(data).hexdigest() != want["sha256"] or len(data) != want["size"]:
@@ -345,7 +353,7 @@ def restore_backup(path: Path, settings: Settings, *, passphrase: str | None) ->
                 name = _safe_name(member.name)
                 if name == MANIFEST:
                     continue
-                data = tar.extractfile(member).read()  # type: ignore[union-attr]
+                data = _member_bytes(tar, member)
                 if name == KEYS_BLOB:
                     _restore_keys(crypto.decrypt(data, passphrase or "", manifest["keys"]), settings.keys_dir)
                     continue
@@ -369,7 +377,7 @@ def _restore_keys(archive: bytes, keys_dir: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(tar.extractfile(member).read())  # type: ignore[union-attr]
+                handle.write(_member_bytes(tar, member))
 
 
 def _place_catalog(snapshot: Path, settings: Settings) -> None:

@@ -155,7 +155,8 @@ class Ledger:
                     changed = True
             if changed and alert["id"] is not None:
                 self._changed_alerts[alert["id"]] = alert
-        self._events += [(alert, kind) for kind in events]  # type: ignore[misc]
+        if alert is not None:  # no alert, no events
+            self._events += [(alert, kind) for kind in events]
         # Only what the next reading needs is written: a group quietly ok (streak 0, no open alert) acts
         # exactly as one never seen, so it gets no row; a stored row changes when its level or streak does.
         if slot not in self._stored:

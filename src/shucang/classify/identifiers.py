@@ -233,9 +233,6 @@ def id_card_masked(arr: pa.Array, *, normalized: bool = False) -> pa.BooleanArra
 
 # --- GB 32100 unified social credit codes, GB 11714 organisation codes -----------------------------
 
-USCC_FORMAT = r"^[1-9ANY][1-9][0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
-
-
 def uscc_valid(arr: pa.Array, *, normalized: bool = False) -> pa.BooleanArray:
     """GB 32100: department (1–9, A, N, Y), category, 6-digit region, org code, 3^i mod 31 check."""
     s = arr if normalized else compact(arr)

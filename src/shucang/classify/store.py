@@ -100,9 +100,6 @@ class ColumnGrade:
     confidence: float
     overridden: bool = False
 
-    def __iter__(self):  # type: ignore[no-untyped-def]  # lets callers unpack (type, level)
-        return iter((self.type, self.level))
-
 
 @dataclass
 class DatasetClassification:
@@ -329,16 +326,6 @@ def column_grades(wh: Warehouse, dataset: str, version: int | None = None) -> di
         else:
             out[row.column] = ColumnGrade(row.type, int(row.level), float(row.confidence), False)
     return out
-
-
-def column_classes(wh: Warehouse, dataset: str, version: int | None = None) -> list[dict[str, Any]]:
-    """Rows for review pages: column, type, type_name, level, confidence, reviewed (overrides applied)."""
-    found = stored_classification(wh, dataset, version)
-    if found is None:
-        return []
-    return [{"column": c["name"], "name": c["name"], "type": c["type"], "type_name": c.get("type_name"),
-             "level": c["level"], "confidence": c["confidence"], "reviewed": bool(c.get("overridden")),
-             "source": "review" if c.get("overridden") else "detected"} for c in found.columns]
 
 
 def override_column(wh: Warehouse, dataset: str, column: str, *, type: str | None, level: int | None,

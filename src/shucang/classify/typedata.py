@@ -66,14 +66,6 @@ PERSON_NAME_IN_TEXT: tuple[str, ...] = (
 # address
 # ----------------------------------------------------------------------------------------------
 
-PROVINCE_NAMES = ("北京|天津|上海|重庆|河北|山西|内蒙古|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|"
-                  "湖南|广东|广西|海南|四川|贵州|云南|西藏|陕西|甘肃|青海|宁夏|新疆|台湾|香港|澳门")
-ZHEJIANG_CITIES = "杭州|宁波|温州|嘉兴|湖州|绍兴|金华|衢州|舟山|台州|丽水"
-CIXI_TOWNS = ("浒山街道", "白沙路街道", "古塘街道", "坎墩街道", "宗汉街道", "孙塘街道", "龙山镇", "掌起镇", "观海卫镇",
-              "附海镇", "桥头镇", "匡堰镇", "逍林镇", "新浦镇", "胜山镇", "横河镇", "崇寿镇", "庵东镇", "长河镇", "周巷镇",
-              "天元镇")
-NINGBO_DISTRICTS = ("海曙区", "江北区", "北仑区", "镇海区", "鄞州区", "奉化区", "余姚市", "慈溪市", "宁海县", "象山县")
-
 TOWN_WORDS = ("镇", "乡", "街道")
 """Words that end a township (乡镇/街道): a masked address keeps up to the first of them."""
 COUNTY_WORDS = ("市", "区", "县")
@@ -97,9 +89,9 @@ ADDRESS_IN_TEXT: tuple[str, ...] = (
 """An address in free text: optional province, county and town, a street and a house number (one group)."""
 
 # ----------------------------------------------------------------------------------------------
-# the values that name a category type itself (its dictionary detector counts them), with their
-# GB/T code tables: ethnicity (GB/T 3304), gender (GB/T 2261.1), marital status (GB/T 2261.2),
-# political status (GB/T 4762), education (GB/T 4658), religion
+# the values that name a category type itself (its dictionary detector counts them): ethnicity
+# (GB/T 3304), gender (GB/T 2261.1, with its code table), marital status (GB/T 2261.2), political
+# status (GB/T 4762), education (GB/T 4658), religion
 # ----------------------------------------------------------------------------------------------
 
 ETHNIC_GROUPS = (
@@ -109,7 +101,6 @@ ETHNIC_GROUPS = (
 ).split()
 ETHNICITY_VALUES = frozenset({g + "族" for g in ETHNIC_GROUPS} | {g for g in ETHNIC_GROUPS if len(g) > 1} | {
     "穿青人", "其他", "外国血统", "外国血统中国籍人士", "未识别民族", "入籍"})
-ETHNICITY_CODES = frozenset({f"{i:02d}" for i in range(1, 57)} | {"97", "98"})
 
 GENDER_VALUES = frozenset({"男", "女", "男性", "女性", "未知", "未说明", "未知的性别", "未说明的性别", "M", "F", "MALE",
                            "FEMALE"})
@@ -117,13 +108,11 @@ GENDER_CODES = frozenset({"0", "1", "2", "9"})
 
 MARITAL_VALUES = frozenset({"未婚", "已婚", "初婚", "再婚", "复婚", "丧偶", "离婚", "离异", "未说明的婚姻状况", "有配偶",
                             "无配偶", "SINGLE", "MARRIED", "DIVORCED", "WIDOWED"})
-MARITAL_CODES = frozenset({"10", "20", "21", "22", "23", "30", "40", "90", "1", "2", "3", "4", "9"})
 
 POLITICAL_VALUES = frozenset({
     "中共党员", "中国共产党党员", "中共预备党员", "共青团员", "中国共产主义青年团团员", "群众", "党员", "团员", "预备党员",
     "正式党员", "民革党员", "民革会员", "民盟盟员", "民建会员", "民进会员", "农工党党员", "致公党党员", "九三学社社员",
     "台盟盟员", "无党派人士", "无党派民主人士", "民主党派", "普通公民"})
-POLITICAL_CODES = frozenset({f"{i:02d}" for i in range(1, 14)} | {str(i) for i in range(1, 14)})
 
 EDUCATION_VALUES = frozenset({
     "研究生", "博士研究生", "硕士研究生", "博士", "硕士", "研究生教育", "大学本科", "本科", "大学本科教育", "大学",
@@ -132,8 +121,6 @@ EDUCATION_VALUES = frozenset({
     "文盲或半文盲", "半文盲", "学龄前", "学士", "名誉博士", "无", "其他", "高中及以下", "本科及以上", "大专及以上",
     "中专/高中", "高中/中专", "专科及以下", "研究生及以上", "博士后", "幼儿园", "识字", "不识字",
 })
-EDUCATION_CODES = frozenset({"10", "11", "12", "13", "14", "19", "20", "21", "22", "23", "28", "30", "31", "40", "41",
-                             "42", "43", "44", "47", "48", "60", "61", "62", "63", "70", "71", "73", "80", "81", "90"})
 
 RELIGION_VALUES = frozenset({"佛教", "道教", "伊斯兰教", "天主教", "基督教", "基督新教", "东正教", "犹太教", "印度教",
                              "藏传佛教", "无", "无宗教信仰", "不信教", "其他", "其他宗教", "民间信仰"})

@@ -166,7 +166,6 @@ EN_TAILS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("amount", "amt", "total", "sum"), AMOUNTS),
     **dict.fromkeys(DIGEST_NAMES, _ANY),  # the digest of X is read as X (password_md5)
 }
-GENERIC_TAILS = tuple(TAILS)
 
 
 def _inherit(tail_types: frozenset[str], before: list[tuple[int, int, str]]) -> str | None:
@@ -227,7 +226,8 @@ def _segment_initials(token: str) -> list[str] | None:
             word = token[j:i]
             if prev is not None and word in initials:
                 cand = [*prev, word]
-                if best[i] is None or len(cand) < len(best[i]):  # type: ignore[arg-type]
+                held = best[i]
+                if held is None or len(cand) < len(held):
                     best[i] = cand
     return best[n]
 

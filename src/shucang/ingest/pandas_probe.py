@@ -67,6 +67,8 @@ class _PandasWatch(importlib.abc.MetaPathFinder):
             except Exception:  # noqa: BLE001 — pandas itself loaded; pyarrow's integration is best effort
                 pass
 
+        # a monkey-patch of this one spec's loader (importlib has no hook after a module executes);
+        # mypy rejects assigning to a method
         spec.loader.exec_module = exec_then_tell_pyarrow  # type: ignore[method-assign]
         return spec
 

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -140,11 +140,9 @@ def _cut(text: str | bytes, eof: bool) -> int:
     """Offset just after the last complete line; a CR at the very end waits (it may precede LF)."""
     if eof:
         return len(text)
-    nl = "\n" if isinstance(text, str) else b"\n"
-    cr = "\r" if isinstance(text, str) else b"\r"
-    last_nl = text.rfind(nl)  # type: ignore[arg-type]
-    last_cr = text.rfind(cr, 0, len(text) - 1)  # type: ignore[arg-type]
-    return max(last_nl, last_cr) + 1
+    if isinstance(text, str):
+        return max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1
+    return max(text.rfind(b"\n"), text.rfind(b"\r", 0, len(text) - 1)) + 1
 
 
 _ASCII_SAFE = ("utf-8", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "shift_jis", "euc_jp", "euc_kr",
@@ -232,7 +230,7 @@ def prefetch(blocks: Iterator[T], depth: int = 2, *, name: str = "shucang-decode
     Used for decoding ahead of parsing, and by the warehouse for reading ahead of the Delta writer
     (Arrow and delta-rs release the GIL). An exception in the producer is re-raised in the consumer.
     """
-    q: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)  # an item (T), an exception or None
     stop = threading.Event()
 
     def work() -> None:
@@ -256,9 +254,9 @@ def prefetch(blocks: Iterator[T], depth: int = 2, *, name: str = "shucang-decode
         while True:
             kind, value = q.get()
             if kind == "item":
-                yield value  # type: ignore[misc]
+                yield value
             elif kind == "error":
-                raise value  # type: ignore[misc]
+                raise value
             else:
                 return
     finally:

@@ -15,7 +15,6 @@ from shucang.errors import NotFound
 
 DIRECTIONS = ("higher", "lower")
 TARGET_KINDS = ("at_least", "exactly", "about")
-INDICATOR_KINDS = ("main", "text", "project")
 MEASURES = ("stock", "flow")
 PERIOD_KINDS = ("year", "quarter", "month")
 NORMALISATIONS = ("target_ratio", "progress", "minmax")

@@ -132,9 +132,6 @@ class Memo:
             self.put(key, stamp, value)
         return value
 
-    def drop(self, key: Hashable) -> None:
-        self._items.pop(key, None)
-
     def clear(self) -> None:
         self._items.clear()
 

@@ -135,11 +135,6 @@ class PageCache:
             _key, dropped = self._items.popitem(last=False)
             self._bytes -= dropped.size
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._bytes = 0
-
 
 def page_cache(wh: Warehouse) -> PageCache:
     """The page cache that lives with this warehouse object (one per process in a server)."""

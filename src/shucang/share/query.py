@@ -391,15 +391,9 @@ class SnapshotCache:
                     self._building.pop(key, None)
         return found
 
-    def clear(self) -> None:
-        with self._lock:
-            for snap in self._items.values():
-                snap.close()
-            self._items.clear()
-
 
 def snapshots(wh: Warehouse) -> SnapshotCache:
-    """The snapshot cache that lives with this warehouse object (closed with it)."""
+    """The snapshot cache that lives with this warehouse object (its DuckDB connections go with it)."""
     from shucang.share.cache import attached
 
     return attached(wh, "_share_snapshots", SnapshotCache)

@@ -149,11 +149,9 @@ def describe_filter(spec: Any, lang: str, names: dict[str, str] | None = None) -
 
 
 def display_names(wh: Warehouse) -> dict[str, str]:
-    """Login id → display name of every account that has one (empty without the sharing stage)."""
-    try:
-        from shucang.share.identity import list_users
-    except ImportError:
-        return {}
+    """Login id → display name of every account that has one."""
+    from shucang.share.identity import list_users
+
     return {u.name: u.display_name for u in list_users(wh) if u.display_name}
 
 

@@ -28,7 +28,6 @@ from shucang.web.zone_figures import figures_by
 
 router = APIRouter(include_in_schema=False)
 
-KIND_MSGIDS = {"core": "core", "belt": "belt", "park": "park"}
 SHORT = {"core": "一核", "belt_appliance": "家电产业带", "belt_coastal": "滨海示范带",
          "park_small_appliance": "小家电园", "park_bay_smart": "环湾智能园", "park_agri": "数字农业园"}
 

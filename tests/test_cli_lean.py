@@ -164,6 +164,24 @@ def test_only_files_that_may_name_a_dataset_are_parsed(tmp_path: Path) -> None:
     assert may_name([tmp_path], "企业")
 
 
+def test_a_name_inside_a_longer_word_is_no_mention(tmp_path: Path) -> None:
+    """``bench`` is not named by ``benchmark_iip_platforms`` (nor ``人口`` by ``人口_2024``); the name as a
+    word, in any case or as its ``__raw`` table, in SQL or a YAML list, is."""
+    from shucang.plan.mentions import may_name
+
+    (tmp_path / "a.yaml").write_text("indicators:\n  - id: benchmark_iip_platforms\n  - {datasets: [人口_2024]}\n",
+                                     encoding="utf-8")
+    assert not may_name([tmp_path], "bench")
+    assert not may_name([tmp_path], "人口")
+    assert not may_name([tmp_path], "platforms")  # still one word: benchmark_iip_platforms
+    assert may_name([tmp_path], "benchmark_iip_platforms")
+    for sql in ("sql: SELECT year, sum(v) FROM Bench GROUP BY 1", 'sql: SELECT * FROM "bench"',
+                "sql: SELECT * FROM bench__raw", "datasets: [x,bench]", "sql: SELECT 人口.年份 FROM 人口"):
+        (tmp_path / "b.yaml").write_text(sql + "\n", encoding="utf-8")
+        name = "人口" if "人口" in sql else "bench"
+        assert may_name([tmp_path], name), sql
+
+
 def test_one_catalog_query_checks_every_stage_schema(tmp_path: Path) -> None:
     """An ingest into an existing home reads the applied migrations once, for all stages together."""
     import sqlalchemy as sa

@@ -94,3 +94,28 @@ def test_invalid_utf8_in_a_ragged_row_is_quarantined_quietly(tmp_path: Path) -> 
     table, rejects = source.read_all()
     assert table.num_rows + len(rejects) == 3
     assert table.column(0).to_pylist()[0] == "张三"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=6).map(lambda b: b.replace(b"\n", b"").replace(b"\r", b"")),
+       st.sampled_from([b"", b"\r"]), st.lists(st.sampled_from([b"a", b"\n", b"\r", "张".encode(), b"\r\n"]), max_size=10),
+       st.booleans())
+def test_whole_lines_cuts_where_joining_first_cut(carry: bytes, cr: bytes, raw_parts: list[bytes], eof: bool) -> None:
+    """The one-copy split of ``carry + raw`` equals the split of the joined buffer (a carried CR included)."""
+    from shucang.ingest.textstream import _cut, _whole_lines
+
+    carry += cr  # what a block may carry: no line end, except a final CR that may precede an LF
+    raw = b"" if eof else b"".join(raw_parts)
+    buf = carry + raw
+    cut = _cut(buf, eof)
+    assert _whole_lines(carry, raw, eof) == (buf[:cut], buf[cut:])
+
+
+def test_bad_line_search_finds_the_marker_anywhere() -> None:
+    from shucang.ingest.textstream import BAD_LINE_BYTES, has_bad_line
+
+    text = "已核实，联系人电话13800000000\n".encode() * 50
+    assert not has_bad_line(text)
+    for at in (0, len(text) // 2, len(text)):
+        assert has_bad_line(text[:at] + BAD_LINE_BYTES + text[at:])
+    assert not has_bad_line(BAD_LINE_BYTES[:2] + b"x" + BAD_LINE_BYTES[1:])

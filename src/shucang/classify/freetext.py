@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,8 +28,14 @@ ENTITY_FINDERS: tuple[tuple[str, str], ...] = (
 )
 ENTITY_PATTERNS: dict[str, str] = {t.code: t.in_text("entity") for t in ST.text_types()}
 """The bounded pattern of each identifier type."""
-# Python ``re`` spelling of the same patterns (\p{Han} is RE2-only).
-_PY = tuple((k, re.compile(v.replace(r"[\p{Han}]", "[\u4e00-\u9fff]"))) for k, v in ENTITY_FINDERS)
+
+
+@cache
+def _python_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Python ``re`` spelling of the same patterns (\\p{Han} is RE2-only); compiled on first use, since
+    every ingest imports this module and only protection asks for spans."""
+    return tuple((k, re.compile(v.replace(r"[\p{Han}]", "[\u4e00-\u9fff]"))) for k, v in ENTITY_FINDERS)
+
 KINDS = tuple(dict.fromkeys(kind for kind, _ in ENTITY_FINDERS))
 # kinds whose masking keeps the first character (a name keeps its surname)
 _KEEP_FIRST = frozenset(t.code for t in ST.TYPES if t.mask == "name" and t.text_in_context)
@@ -73,7 +80,7 @@ def tally_entities(values: pa.Array) -> tuple[dict[str, int], int, int]:
 def find_spans(text: str) -> list[Span]:
     """Every entity in ``text``, left to right, overlaps resolved in favour of the longer span."""
     found: list[Span] = []
-    for key, rx in _PY:
+    for key, rx in _python_patterns():
         for m in rx.finditer(text):
             found.append(Span(m.start(1), m.end(1), key, m.group(1)))
     found.sort(key=lambda s: (s.start, -(s.end - s.start)))

@@ -30,6 +30,7 @@ from shucang.ingest.textstream import (
     TextBlock,
     count_byte,
     count_lines,
+    has_bad_line,
     prefetch,
     read_blocks,
 )
@@ -254,9 +255,10 @@ class CsvSource(TableSource):
         if b"\x00" in part:
             return None, [], part
         rejects: list[RejectedRow] = []
-        table = None if BAD_LINE_BYTES in part else self._arrow(part)
+        marked = has_bad_line(part)
+        table = None if marked else self._arrow(part)
         if table is None:
-            if BAD_LINE_BYTES not in part:
+            if not marked:
                 text, rejects = decode_marked(part, line0, self.base_encoding)
                 if not rejects:
                     return None, [], part
@@ -280,12 +282,15 @@ class CsvSource(TableSource):
         """
         if not _is_utf8(part):
             return None  # the careful pass quarantines it; pyarrow would fail too, raising inside its row callback
+        # Valid UTF-8 split at ASCII bytes (delimiters, quotes, line ends) gives valid UTF-8 fields, so
+        # Arrow need not validate every field again (a second pass over the block).
         table = self._arrow_once(part, newlines_in_values=False)
         if table is None and b'"' in part:
             table = self._arrow_once(part, newlines_in_values=True)
         return table
 
     def _arrow_once(self, part: bytes, *, newlines_in_values: bool) -> pa.Table | None:
+        """One Arrow parse of a block already checked to be valid UTF-8 (see :meth:`_arrow`)."""
         width = self.header.width
         names = [f"c{i}" for i in range(width)]
         invalid: list[int] = []
@@ -306,7 +311,7 @@ class CsvSource(TableSource):
                                                  ignore_empty_lines=True, invalid_row_handler=on_invalid),
                 convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                      null_values=[""], strings_can_be_null=True,
-                                                     quoted_strings_can_be_null=True, check_utf8=True))
+                                                     quoted_strings_can_be_null=True, check_utf8=False))
         except (pa.ArrowInvalid, pa.ArrowException):
             return None
         return None if invalid else table

@@ -32,6 +32,13 @@ BAD_LINE = "\ufffe"
 not loaded — its line's ``decode_error`` reject accounts for it — so a bad line inside a quoted
 multi-line field never silently drops out of the value."""
 BAD_LINE_BYTES = BAD_LINE.encode("utf-8")
+_BAD_LINE_SEARCH = re.compile(re.escape(BAD_LINE_BYTES))
+
+
+def has_bad_line(data: bytes) -> bool:
+    """Whether ``data`` holds a ``BAD_LINE``: ``re``'s literal search scans Chinese UTF-8 about twice
+    as fast as ``bytes.__contains__`` (whose skip table trips on the frequent continuation byte 0xBE)."""
+    return _BAD_LINE_SEARCH.search(data) is not None
 
 
 def _escape_handler(err: UnicodeError) -> tuple[str, int]:
@@ -163,6 +170,22 @@ def _transcode(part: bytes, encoding: str, first_line: int, conv: Iconv | None) 
         return text.encode("utf-8", "surrogatepass"), rejects
 
 
+def _whole_lines(carry: bytes, raw: bytes, eof: bool) -> tuple[bytes, bytes]:
+    """``carry + raw`` split after its last complete line: (whole lines, the rest to carry on).
+
+    The cut is looked for in ``raw`` (``carry`` holds no line end but perhaps a final CR), so the
+    block is copied once into ``part`` instead of once into a joined buffer and again into its slice.
+    """
+    cut = _cut(raw, eof) if raw else 0
+    if cut == 0:  # no line end in ``raw`` (or the end of the file): the rare slow way
+        buf = carry + raw
+        cut = _cut(buf, eof)
+        return buf[:cut], buf[cut:]
+    if not carry:
+        return raw[:cut], raw[cut:]
+    return b"".join((carry, memoryview(raw)[:cut])), raw[cut:]
+
+
 def read_blocks(path: Path, encoding: str, block_bytes: int, skip_bom: bool = True) -> Generator[TextBlock]:
     """Stream ``path`` as UTF-8 ``TextBlock``s of whole lines, in order."""
     base = encoding.removesuffix("-sig")
@@ -188,9 +211,7 @@ def read_blocks(path: Path, encoding: str, block_bytes: int, skip_bom: bool = Tr
                             break
                 first = False
                 if ascii_safe:
-                    buf = carry_b + raw
-                    cut = _cut(buf, eof)
-                    part, carry_b = buf[:cut], buf[cut:]
+                    part, carry_b = _whole_lines(carry_b, raw, eof)
                     if part or eof:
                         if passthrough:
                             block = TextBlock(part, line, done, eof, valid=False)

@@ -67,23 +67,24 @@ def ingest(
 ) -> None:
     from shucang.warehouse import IngestOptions
     from shucang.warehouse.models import ingest_mode
+    from shucang.warehouse.sheets import ALL_SHEETS
 
     options = IngestOptions(dataset=dataset, mode=ingest_mode(mode), department=department, title=title,
                             description=description, key=_split(key), not_null=_split(not_null),
-                            cadence=cadence, sheet=None if sheet == "all" else sheet, encoding=encoding,
+                            cadence=cadence, sheet=None if sheet == ALL_SHEETS else sheet, encoding=encoding,
                             delimiter=delimiter, created_by="cli")
     wh = get_context(ctx).warehouse()
     results = []
     for number, path in enumerate(paths):
         # several files: the first as asked, the next ones appended as further versions
         file_options = options if number == 0 else dataclasses.replace(options, mode="append")
-        results.extend(_ingest_one(wh, path, file_options, all_sheets=sheet == "all", quiet=json_out))
+        results.extend(_ingest_one(wh, path, file_options, all_sheets=sheet == ALL_SHEETS, quiet=json_out))
     if json_out:
         dicts = [r.to_dict() for r in results]
-        emit_json(dicts[0] if len(paths) == 1 and sheet != "all" else dicts)
+        emit_json(dicts[0] if len(paths) == 1 and sheet != ALL_SHEETS else dicts)
         return
     for result in results:
-        where = f"工作表 sheet {result.sheet} → " if sheet == "all" else ""
+        where = f"工作表 sheet {result.sheet} → " if sheet == ALL_SHEETS else ""
         out_console.print(f"{where}[bold]{result.dataset}[/] 版本 v{result.version}: 读取 {result.rows_read} 行, "
                           f"导入 {result.rows_loaded}, 隔离 {result.rows_rejected} "
                           f"(encoding {result.encoding or '-'}, format {result.format})")

@@ -12,7 +12,6 @@ import codecs
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from shucang.errors import InputError
@@ -47,16 +46,6 @@ def not_a_table(path: Path, what: str) -> InputError:
     return InputError(f"无法导入 {path.name}：{what} (cannot ingest {path.name}: not a readable table)",
                       hint="请提供 CSV、Excel (xlsx/xls/ods)、JSON lines 或 Parquet 文件 "
                            "(supply CSV, Excel, JSON lines or Parquet)")
-
-
-@dataclass(frozen=True)
-class Sniffed:
-    """What a file turned out to be."""
-
-    format: str
-    """csv | jsonl | json | xlsx | xls | ods | parquet"""
-    encoding: str | None = None
-    """Text encoding (text formats), BOM included in the name (``utf-8-sig``)."""
 
 
 def sniff_format(path: Path, head: bytes) -> str:

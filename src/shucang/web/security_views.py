@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from shucang.classify.grade import LEVEL_NAMES_DB33
 from shucang.shell.request import get_warehouse
 from shucang.warehouse import Warehouse
 from shucang.web import security_sources as sources
@@ -28,7 +29,6 @@ router = APIRouter(include_in_schema=False)
 
 DAYS = 30
 """How far back the activity chart and the alerts look."""
-LEVEL_NAMES = {1: "L1 不敏感", 2: "L2 低敏感", 3: "L3 较敏感", 4: "L4 敏感"}
 LEVEL_NAMES_EN = {1: "L1 not sensitive", 2: "L2 low", 3: "L3 moderate", 4: "L4 sensitive"}
 
 
@@ -77,7 +77,7 @@ def security_view(wh: Warehouse, lang: str, state: Any, viewer: str) -> dict[str
 def security_data(wh: Warehouse, lang: str, state: Any, viewer: str = "admin") -> dict[str, Any]:
     """The page's data; each part says when its stage is not available."""
     _ = lambda s: gettext(lang, s)  # noqa: E731
-    levels = LEVEL_NAMES if lang == "zh" else LEVEL_NAMES_EN
+    levels = LEVEL_NAMES_DB33 if lang == "zh" else LEVEL_NAMES_EN
     versions = tuple(sorted((d.name, d.current_version or 0) for d in wh.list_datasets()))
 
     sensitive = memo(state, ("sensitive", versions), 60.0, lambda: sources.sensitive_columns(wh))

@@ -60,10 +60,27 @@ def test_a_loaded_version_reads_exactly_like_its_view(warehouse: Any) -> None:
 def test_a_new_version_replaces_the_loaded_connection(warehouse: Any, put_levels: Callable[..., int]) -> None:
     sign = Sign(id="lv", dataset="gauges", sql="SELECT station AS grp, level AS value FROM gauges",
                 yellow_above=3.0, red_above=5.0)
-    put_levels({"A": 1.0})
+    store = conns.connections(warehouse)
+    first = put_levels({"A": 1.0})
     assert evaluate_signs(warehouse, [sign])[0].state == "ok"
-    put_levels({"A": 6.0})
+    con, _ = store.get(warehouse, "gauges", first)
+    second = put_levels({"A": 6.0, "B": 1.0})
     assert evaluate_signs(warehouse, [sign])[0].state == "red"
+    again, _ = store.get(warehouse, "gauges", second)
+    assert again is con  # re-pointed at the new version, not set up anew
+    assert sorted(again.sql("SELECT * FROM gauges").fetchall()) == [("A", 6.0), ("B", 1.0)]
+    assert [r[0] for r in again.sql("SELECT table_name FROM duckdb_tables()").fetchall()] == ["gauges__loaded"]
+    third = put_levels({"A": 2.0})
+    limit = conns.LOAD_ROWS
+    try:
+        conns.LOAD_ROWS = 0  # this version is read through its view: the loaded table of the last one goes
+        viewed, _ = store.get(warehouse, "gauges", third, rows=1)
+    finally:
+        conns.LOAD_ROWS = limit
+    assert viewed is con and viewed.sql("SELECT * FROM gauges").fetchall() == [("A", 2.0)]
+    assert viewed.sql("SELECT table_name FROM duckdb_tables()").fetchall() == []
+    with pytest.raises(Exception, match="lock|configuration"):
+        viewed.execute("SET enable_external_access=true")  # the lock survived re-pointing
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -1,6 +1,8 @@
-"""Locked read-only DuckDB connections per (dataset, version), kept with the warehouse object between
-evaluation rounds: setting one up (macros, the dataset's view) costs more than most sign queries, and
-a new version of the dataset simply gets a new connection (the old one is closed).
+"""Locked read-only DuckDB connections, one per dataset, kept with the warehouse object between
+evaluation rounds: setting one up (a DuckDB database, macros, the dataset's view) costs more than most
+sign queries. A new version of the dataset re-points the same connection (its Arrow data registered
+anew, its typed view re-created): the lock and the one-dataset restriction stay, the set-up is not paid
+again.
 
 A version of at most :data:`LOAD_ROWS` rows is loaded once into the connection's own in-memory table
 (through the warehouse's typed view, so the values are exactly those the view gives): every sign of
@@ -17,16 +19,17 @@ from typing import Any
 
 import duckdb
 
+from shucang.errors import ShucangError
 from shucang.share.cache import attached
 from shucang.warehouse import Warehouse
-from shucang.warehouse.query import quote_identifier
+from shucang.warehouse.query import quote_identifier, repoint
 
 LOAD_ROWS = 2_000_000
 """Largest version (rows) loaded into the connection's memory; a larger one is read through its view."""
 
 
 def loaded_name(dataset: str) -> str:
-    """The in-memory table behind a loaded dataset's view (hidden from nothing: a SELECT may read it)."""
+    """The in-memory table behind a loaded dataset's view (a SELECT may read it: it is the same data)."""
     return f"{dataset}__loaded"
 
 
@@ -42,21 +45,28 @@ class Connections:
             rows: int | None = None) -> tuple[duckdb.DuckDBPyConnection, threading.Lock]:
         """The connection for ``dataset`` at ``version``; ``rows`` (the version's row count, when known)
         at most :data:`LOAD_ROWS` loads the version into memory once (see the module docstring)."""
+        load = rows is not None and rows <= LOAD_ROWS
         with self._lock:
             found = self._by_dataset.get(dataset)
             if found is not None and found[0] == version:
                 return found[1], found[2]
             if found is not None:
-                with found[2]:
-                    found[1].close()
                 del self._by_dataset[dataset]
+                with found[2]:
+                    try:
+                        repoint(found[1], wh, dataset, version)
+                        _load(found[1], dataset, load)
+                    except (duckdb.Error, ShucangError):
+                        found[1].close()  # start afresh below
+                    else:
+                        self._by_dataset[dataset] = (version, found[1], found[2])
+                        return found[1], found[2]
             con = wh.connect(versions={dataset: version}, only=[dataset])
-            if rows is not None and rows <= LOAD_ROWS:
-                try:
-                    _load(con, dataset)
-                except duckdb.Error:
-                    con.close()
-                    raise
+            try:
+                _load(con, dataset, load)
+            except duckdb.Error:
+                con.close()
+                raise
             entry = (version, con, threading.Lock())
             self._by_dataset[dataset] = entry
             return con, entry[2]
@@ -69,10 +79,14 @@ class Connections:
             self._by_dataset.clear()
 
 
-def _load(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
-    """Copy the typed view into a table once and point the view at it (same name, columns, types)."""
+def _load(con: duckdb.DuckDBPyConnection, dataset: str, load: bool) -> None:
+    """Copy the typed view (just made by connect or repoint) into a table and point the view at it (same
+    name, columns, types); without ``load``, drop a table an earlier version left."""
     view, table = quote_identifier(dataset), quote_identifier(loaded_name(dataset))
-    con.execute(f"CREATE TABLE {table} AS SELECT * FROM {view}")
+    if not load:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        return
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {view}")
     con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table}")
 
 

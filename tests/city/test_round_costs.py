@@ -108,3 +108,20 @@ def test_a_round_restores_the_collector(warehouse: Any, put_levels: Callable[...
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_loading_stays_within_the_budget(warehouse: Any, put_levels: Callable[..., int],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the budget of all loaded rows a version is read through its view, with the same values."""
+    monkeypatch.setattr(conns, "LOAD_BUDGET", 3)
+    store = conns.Connections()
+    first = put_levels({"A": 1.0, "B": 2.0})
+    other = put_levels({"Q": 7.0, "R": 8.0}, dataset="other_data")
+    gauges, _ = store.get(warehouse, "gauges", first, rows=2)
+    others, _ = store.get(warehouse, "other_data", other, rows=2)  # 2 + 2 > 3: not loaded
+    tables = "SELECT table_name FROM duckdb_tables()"
+    assert gauges.sql(tables).fetchall() == [("gauges__loaded",)] and others.sql(tables).fetchall() == []
+    assert sorted(others.sql("SELECT * FROM other_data").fetchall()) == [("Q", 7.0), ("R", 8.0)]
+    second = put_levels({"A": 3.0})  # its new version replaces its own count: 1 + 0 fits
+    assert store.get(warehouse, "gauges", second, rows=1)[0].sql(tables).fetchall() == [("gauges__loaded",)]
+    store.close()

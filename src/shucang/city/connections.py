@@ -7,8 +7,9 @@ again.
 A version of at most :data:`LOAD_ROWS` rows is loaded once into the connection's own in-memory table
 (through the warehouse's typed view, so the values are exactly those the view gives): every sign of
 the dataset then scans DuckDB's columnar storage instead of re-reading the Arrow files and re-casting
-text columns — about three times cheaper per query, for one scan per version. Larger versions keep the
-view (memory stays bounded). The name the SQL sees, its columns and types, and the lock (no file
+text columns — about three times cheaper per query, for one scan per version. Larger versions, versions
+past the budget of all loaded rows (:data:`LOAD_BUDGET`), and a load that fails keep the view: memory
+stays bounded and a sign never fails for want of it. The name the SQL sees, its columns and types, and the lock (no file
 access, no configuration changes, one checked SELECT per query) are the same either way.
 """
 
@@ -26,6 +27,8 @@ from shucang.warehouse.query import quote_identifier, repoint
 
 LOAD_ROWS = 2_000_000
 """Largest version (rows) loaded into the connection's memory; a larger one is read through its view."""
+LOAD_BUDGET = 6_000_000
+"""Rows loaded over all kept connections at most (each dataset's current version counts once)."""
 
 
 def loaded_name(dataset: str) -> str:
@@ -39,37 +42,40 @@ class Connections:
 
     def __init__(self) -> None:
         self._by_dataset: dict[str, tuple[int, duckdb.DuckDBPyConnection, threading.Lock]] = {}
+        self._loaded: dict[str, int] = {}  # dataset → rows loaded into its connection
         self._lock = threading.Lock()
 
     def get(self, wh: Warehouse, dataset: str, version: int,
             rows: int | None = None) -> tuple[duckdb.DuckDBPyConnection, threading.Lock]:
         """The connection for ``dataset`` at ``version``; ``rows`` (the version's row count, when known)
         at most :data:`LOAD_ROWS` loads the version into memory once (see the module docstring)."""
-        load = rows is not None and rows <= LOAD_ROWS
         with self._lock:
             found = self._by_dataset.get(dataset)
             if found is not None and found[0] == version:
                 return found[1], found[2]
+            self._loaded.pop(dataset, None)
+            budget = LOAD_BUDGET - sum(self._loaded.values())
+            load = rows is not None and rows <= min(LOAD_ROWS, budget)
             if found is not None:
                 del self._by_dataset[dataset]
                 with found[2]:
                     try:
                         repoint(found[1], wh, dataset, version)
-                        _load(found[1], dataset, load)
-                    except (duckdb.Error, ShucangError):
+                    except ShucangError:
                         found[1].close()  # start afresh below
                     else:
-                        self._by_dataset[dataset] = (version, found[1], found[2])
+                        self._keep(dataset, version, found[1], found[2], rows if load else None)
                         return found[1], found[2]
             con = wh.connect(versions={dataset: version}, only=[dataset])
-            try:
-                _load(con, dataset, load)
-            except duckdb.Error:
-                con.close()
-                raise
-            entry = (version, con, threading.Lock())
-            self._by_dataset[dataset] = entry
-            return con, entry[2]
+            lock = threading.Lock()
+            self._keep(dataset, version, con, lock, rows if load else None)
+            return con, lock
+
+    def _keep(self, dataset: str, version: int, con: duckdb.DuckDBPyConnection, lock: threading.Lock,
+              load: int | None) -> None:
+        if _load(con, dataset, load is not None) and load is not None:
+            self._loaded[dataset] = load
+        self._by_dataset[dataset] = (version, con, lock)
 
     def close(self) -> None:
         with self._lock:
@@ -77,17 +83,23 @@ class Connections:
                 with lock:
                     con.close()
             self._by_dataset.clear()
+            self._loaded.clear()
 
 
-def _load(con: duckdb.DuckDBPyConnection, dataset: str, load: bool) -> None:
+def _load(con: duckdb.DuckDBPyConnection, dataset: str, load: bool) -> bool:
     """Copy the typed view (just made by connect or repoint) into a table and point the view at it (same
-    name, columns, types); without ``load``, drop a table an earlier version left."""
+    name, columns, types); without ``load``, or when loading fails (memory), the view stays as it is and
+    a table an earlier version left goes. Whether the version was loaded."""
     view, table = quote_identifier(dataset), quote_identifier(loaded_name(dataset))
-    if not load:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-        return
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {view}")
-    con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table}")
+    if load:
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {view}")
+            con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table}")
+            return True
+        except duckdb.Error:
+            pass  # read through the view instead
+    con.execute(f"DROP TABLE IF EXISTS {table}")
+    return False
 
 
 def connections(wh: Warehouse) -> Connections:

@@ -225,3 +225,22 @@ def test_policy_file_decoy_settings() -> None:
     for bad in ({"mode": "sometimes"}, {"per_million": 0}, {"rate": 5}):
         with pytest.raises(InputError):
             policy_from_dict({"decoys": bad})
+
+
+def test_interleave_places_decoys_at_their_positions_across_blocks() -> None:
+    from shucang.protect.decoys import interleave
+
+    real = pa.concat_tables([pa.table({"n": list(range(a, a + 9)), "s": [f"r{i}" for i in range(a, a + 9)]})
+                             for a in range(0, 45, 9)])  # 45 rows in 5 chunks
+    decoys = pa.table({"n": [-1, -2, -3, -4, -5, -6], "s": ["d1", "d2", "d3", "d4", "d5", "d6"]})
+    positions = np.array([0, 6, 7, 20, 49, 50])
+    for block in (1, 4, 7, 51, 1000):
+        out = interleave(real, decoys, positions, block=block)
+        expected: list[int] = []
+        reals = iter(range(45))
+        ds = iter([-1, -2, -3, -4, -5, -6])
+        for row in range(51):
+            expected.append(next(ds) if row in set(positions.tolist()) else next(reals))
+        assert out.column("n").to_pylist() == expected
+        assert out.column("s").to_pylist() == [f"r{v}" if v >= 0 else f"d{-v}" for v in expected]
+        assert all(len(c) <= block for c in out.column("n").chunks)

@@ -260,8 +260,9 @@ def extract_dataset(wh: Warehouse, options: ExtractOptions, progress: Progress |
         release = protect_for_recipient(wh, request, table, record=fields.update)
     tick("写出 writing", 0.7)
     out = options.out
-    # Written beside the target under a temporary name, registered (path + hash) and only then renamed
-    # over it: a kill at any point leaves the old file whole and no registry row without its file.
+    # Written beside the target under a temporary name, registered (path + hash, with the decoys' rows,
+    # in one transaction) and only then renamed over it: a kill at any point leaves the old file whole,
+    # a failed write leaves no registry rows, and no file appears without the rows that trace it.
     partial = out.with_name(f".{out.name}.{release.extract_id}.partial")
     for stale in out.parent.glob(f".{glob.escape(out.name)}.x*.partial"):  # left by a killed extract
         with contextlib.suppress(OSError):

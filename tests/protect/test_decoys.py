@@ -225,3 +225,56 @@ def test_policy_file_decoy_settings() -> None:
     for bad in ({"mode": "sometimes"}, {"per_million": 0}, {"rate": 5}):
         with pytest.raises(InputError):
             policy_from_dict({"decoys": bad})
+
+
+def test_interleave_places_decoys_at_their_positions_across_blocks() -> None:
+    from shucang.protect.decoys import interleave
+
+    real = pa.concat_tables([pa.table({"n": list(range(a, a + 9)), "s": [f"r{i}" for i in range(a, a + 9)]})
+                             for a in range(0, 45, 9)])  # 45 rows in 5 chunks
+    decoys = pa.table({"n": [-1, -2, -3, -4, -5, -6], "s": ["d1", "d2", "d3", "d4", "d5", "d6"]})
+    positions = np.array([0, 6, 7, 20, 49, 50])
+    for block in (1, 4, 7, 51, 1000):
+        out = interleave(real, decoys, positions, block=block)
+        expected: list[int] = []
+        reals = iter(range(45))
+        ds = iter([-1, -2, -3, -4, -5, -6])
+        for row in range(51):
+            expected.append(next(ds) if row in set(positions.tolist()) else next(reals))
+        assert out.column("n").to_pylist() == expected
+        assert out.column("s").to_pylist() == [f"r{v}" if v >= 0 else f"d{-v}" for v in expected]
+        assert all(len(c) <= block for c in out.column("n").chunks)
+
+
+def test_a_failed_extract_leaves_no_file_no_extract_and_no_decoy_rows(world, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from shucang.errors import InputError
+    from shucang.protect import ExtractOptions, extract_dataset
+    from shucang.protect import extract as extract_module
+    from shucang.protect import release as release_module
+
+    wh, _source, _releases = world
+    monkeypatch.setattr(release_module, "resolve_grades", lambda _wh, _d, _v, _g: POPULATION_GRADES)
+    with wh.engine.connect() as conn:
+        before = (conn.execute(sa.select(sa.func.count()).select_from(decoy_table)).scalar_one(), len(list_extracts(wh)))
+
+    def broken(table: pa.Table, path: Path, fmt: str, extract_id: str) -> str:
+        path.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(extract_module, "write_table", broken)
+    out = tmp_path / "gone.csv"
+    with pytest.raises(InputError):
+        extract_dataset(wh, ExtractOptions("population", "全权0", out, decoys=True))
+    with wh.engine.connect() as conn:
+        after = (conn.execute(sa.select(sa.func.count()).select_from(decoy_table)).scalar_one(), len(list_extracts(wh)))
+    assert after == before
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    monkeypatch.setattr(release_module, "resolve_grades", lambda _wh, _d, _v, _g: POPULATION_GRADES)
+    info = extract_dataset(wh, ExtractOptions("population", "全权0", out, decoys=True))  # the same, working
+    with wh.engine.connect() as conn:
+        stored = conn.execute(sa.select(sa.func.count()).select_from(decoy_table)
+                              .where(decoy_table.c.extract_id == info["extract_id"])).scalar_one()
+    assert info["decoy_rows"] > 0 and stored == info["marks"]["decoys"]["registered_cells"] > 0
+    assert extract_module.file_sha256(out) == info["file_sha256"]

@@ -168,3 +168,12 @@ def test_id_numbers_in_text_never_survive(year: int, month: int, day: int, seq: 
     number = b + id_card_check_char(b)
     out = redact_text(pa.array([f"身份证号{number}。", f"{number}"])).to_pylist()
     assert all(number not in o and number[6:14] not in o for o in out)
+
+
+def test_address_mask_keeps_row_order_over_many_duckdb_vectors() -> None:
+    from shucang.protect.masking import mask_address
+
+    towns = [f"甲{i}镇" for i in range(300_000)]  # a different town on every row
+    values = pa.chunked_array([pa.array([f"慈溪市{t}新城大道{i}号" for i, t in enumerate(towns[:150_000])]),
+                               pa.array([f"慈溪市{t}新城大道{i}号" for i, t in enumerate(towns[150_000:])])])
+    assert mask_address(values).to_pylist() == [f"慈溪市{t}" for t in towns]

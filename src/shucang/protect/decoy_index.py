@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import sqlalchemy as sa
 
 from shucang.protect.decoy_draws import fixed_width
 from shucang.protect.decoy_lookup import lookup_digests
@@ -142,28 +143,27 @@ def decoy_entries(decoys: Decoys, out: pa.Table, usable: set[str], ring: KeyRing
     return rows, summary
 
 
-def record_decoys(wh: Warehouse, rows: DecoyRows) -> None:
-    """Insert the registry rows in one driver-level batch (the statement compiled once, the JSON
-    already serialised, the rows in digest order): ≈ 40,000 rows for a million-row extract."""
-    if not len(rows):
+def insert_decoys(wh: Warehouse, conn: sa.Connection, rows: DecoyRows | None) -> None:
+    """Insert the registry rows in the caller's transaction (the one of the extract's own row) as one
+    driver-level batch: the statement compiled once, the JSON already serialised, the rows in digest
+    order — ≈ 40,000 rows for a million-row extract."""
+    if rows is None or not len(rows):
         return
     ensure_tables(wh.engine)
     columns = ("extract_id", "decoy", "column", "digest", "key_id", "components")
     compiled = decoy_table.insert().compile(dialect=wh.engine.dialect, column_keys=list(columns))
     order = list(compiled.positiontup or [])
     if sorted(order) != sorted(columns):  # a dialect with named parameters: the ordinary path
-        with wh.engine.begin() as conn:
-            conn.execute(decoy_table.insert(), [
-                {"extract_id": rows.extract_id, "decoy": d, "column": c, "digest": g, "key_id": rows.key_id,
-                 "components": json.loads(j)}
-                for d, c, g, j in zip(rows.decoy, rows.column, rows.digest, rows.components, strict=True)])
+        conn.execute(decoy_table.insert(), [
+            {"extract_id": rows.extract_id, "decoy": d, "column": c, "digest": g, "key_id": rows.key_id,
+             "components": json.loads(j)}
+            for d, c, g, j in zip(rows.decoy, rows.column, rows.digest, rows.components, strict=True)])
         return
     given = {"extract_id": itertools.repeat(rows.extract_id), "decoy": rows.decoy, "column": rows.column,
              "digest": rows.digest, "key_id": itertools.repeat(rows.key_id), "components": rows.components}
     # In digest order: the digest index then grows in runs rather than at 40,000 random places.
     params = sorted(zip(*(given[name] for name in order), strict=False), key=itemgetter(order.index("digest")))
-    with wh.engine.begin() as conn:
-        conn.exec_driver_sql(str(compiled), params)
+    conn.exec_driver_sql(str(compiled), params)
 
 
 def _log_tail(log_p: float, j: int) -> float:

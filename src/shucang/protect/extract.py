@@ -28,7 +28,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from shucang.errors import InputError
-from shucang.protect.registry import record_extract
+from shucang.protect.decoy_index import insert_decoys
+from shucang.protect.decoys import BLOCK_ROWS
+from shucang.protect.registry import insert_extract
 from shucang.protect.release import ProtectedRelease, ReleaseRequest, protect_for_recipient
 from shucang.protect.where import filter_dataset, parse_where
 from shucang.warehouse.scaleout import check_engine, spark_session
@@ -115,14 +117,13 @@ def neutralise_formulas(table: pa.Table) -> pa.Table:
     return pa.table(columns, names=[neutral_name(n) for n in table.column_names])
 
 
-CSV_ROWS = 131_072
-"""Rows per CSV piece: pieces are gathered, neutralised and rendered by two threads (Arrow releases
+CSV_ROWS = BLOCK_ROWS
+"""Rows per CSV piece (the block of an interleaved table, so a piece is one chunk): pieces are gathered, neutralised and rendered by two threads (Arrow releases
 the GIL) and written in order, so memory stays a few pieces however large the extract."""
 
 
 def _csv_piece(table: pa.Table, start: int, header: bool) -> pa.Buffer:
-    # One contiguous piece: an extract with decoy rows is thousands of zero-copy slices, and the
-    # CSV writer pays per slice.
+    # One contiguous piece: the CSV writer pays per chunk (a no-op when the piece is one block).
     piece = neutralise_formulas(table.slice(start, CSV_ROWS).combine_chunks())
     sink = pa.BufferOutputStream()
     pacsv.write_csv(piece, sink, pacsv.WriteOptions(quoting_style="needed", include_header=header))
@@ -259,8 +260,9 @@ def extract_dataset(wh: Warehouse, options: ExtractOptions, progress: Progress |
         release = protect_for_recipient(wh, request, table, record=fields.update)
     tick("写出 writing", 0.7)
     out = options.out
-    # Written beside the target under a temporary name, registered (path + hash) and only then renamed
-    # over it: a kill at any point leaves the old file whole and no registry row without its file.
+    # Written beside the target under a temporary name, registered (path + hash, with the decoys' rows,
+    # in one transaction) and only then renamed over it: a kill at any point leaves the old file whole,
+    # a failed write leaves no registry rows, and no file appears without the rows that trace it.
     partial = out.with_name(f".{out.name}.{release.extract_id}.partial")
     for stale in out.parent.glob(f".{glob.escape(out.name)}.x*.partial"):  # left by a killed extract
         with contextlib.suppress(OSError):
@@ -271,9 +273,11 @@ def extract_dataset(wh: Warehouse, options: ExtractOptions, progress: Progress |
         except OSError as exc:
             raise InputError(f"无法写出文件 {out} (cannot write): {exc.strerror or exc}") from None
         digest = written or file_sha256(partial)
-        record_extract(wh, **{**fields, "path": str(out.resolve()), "format": fmt, "file_sha256": digest,
-                              "rows": release.table.num_rows})
-        os.replace(partial, out)
+        with wh.engine.begin() as conn:  # the extract's row and its decoys' rows: both or neither
+            insert_extract(wh, conn, **{**fields, "path": str(out.resolve()), "format": fmt, "file_sha256": digest,
+                                        "rows": release.table.num_rows})
+            insert_decoys(wh, conn, release.decoy_rows)
+        os.replace(partial, out)  # after the commit: no file leaves without the rows that trace it
     finally:
         with contextlib.suppress(OSError):
             partial.unlink()

@@ -67,10 +67,15 @@ def _record(row: Any) -> ExtractRecord:
 
 def record_extract(wh: Warehouse, **fields: Any) -> None:
     """Insert a registry row (fields as in :class:`ExtractRecord`, ``created_at`` defaulting to now)."""
+    with wh.engine.begin() as conn:
+        insert_extract(wh, conn, **fields)
+
+
+def insert_extract(wh: Warehouse, conn: sa.Connection, **fields: Any) -> None:
+    """:func:`record_extract` inside the caller's transaction (with the extract's decoy rows)."""
     ensure_tables(wh.engine)
     fields.setdefault("created_at", datetime.now(UTC))
-    with wh.engine.begin() as conn:
-        conn.execute(extracts.insert().values(**fields))
+    conn.execute(extracts.insert().values(**fields))
 
 
 def get_extract(wh: Warehouse, extract_id: str) -> ExtractRecord:

@@ -23,7 +23,7 @@ from shucang.classify import types as ST
 from shucang.classify.graded import UNGRADED, grades_of
 from shucang.classify.store import column_grades
 from shucang.errors import InputError
-from shucang.protect.decoy_index import DecoyRows, decoy_entries, record_decoys
+from shucang.protect.decoy_index import DecoyRows, decoy_entries, insert_decoys
 from shucang.protect.decoys import Decoys, decoy_count, interleave, make_decoys
 from shucang.protect.fingerprint import SIDE_SCHEME, MarkResult, mark_numeric, markable
 from shucang.protect.keys import KeyRing, load_keyring
@@ -39,7 +39,7 @@ from shucang.protect.policy import (
 )
 from shucang.protect.pseudonym import keys_for, pseudonymise
 from shucang.protect.recipients import Recipient, active_recipient
-from shucang.protect.registry import new_extract_id, record_extract
+from shucang.protect.registry import insert_extract, new_extract_id
 
 if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
@@ -63,6 +63,9 @@ class ProtectedRelease:
     strategies: dict[str, str] = field(default_factory=dict)
     marks: dict[str, Any] = field(default_factory=dict)
     ungraded_columns: list[str] = field(default_factory=list)
+    decoy_rows: DecoyRows | None = None
+    """Registry rows of the decoys, when the caller records the release itself (``record=``): to be
+    inserted in the transaction of its extract row (see :func:`shucang.protect.registry.insert_extract`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"extract_id": self.extract_id, "recipient": self.recipient, "clearance": self.clearance,
@@ -139,17 +142,27 @@ def _stored_rows(wh: Warehouse, dataset: str, version: int | None) -> int | None
         return None
 
 
-def _add_decoys(wh: Warehouse, dataset: str, version: int | None, source: pa.Table, out: pa.Table,
-                transforms: dict[int, Callable[[Any], Any]], graded: dict[str, tuple[str | None, int]],
-                policy: Policy, *, ring: KeyRing, key_id: str, recipient_id: int, extract_id: str,
-                strategies: dict[str, str], filtered: bool) -> tuple[pa.Table, DecoyRows | None, dict[str, Any]]:
-    """Decoy rows for one file extract, masked exactly like the real rows and placed among them.
+@dataclass(frozen=True)
+class DrawnDecoys:
+    """An extract's decoy rows, released like the real rows, and where they go."""
+
+    table: pa.Table
+    positions: np.ndarray
+    rows: DecoyRows
+    summary: dict[str, Any]
+
+
+def _draw_decoys(wh: Warehouse, dataset: str, version: int | None, source: pa.Table, plan: ReleasePlan, *,
+                 filtered: bool) -> DrawnDecoys | None:
+    """Decoy rows for one file extract, masked exactly like the real rows (placed among them later).
 
     A decoy must not repeat any value of the whole dataset, filtered out or not; an extract without a
     row filter that holds as many rows as its stored version *is* the whole dataset, which is then
-    not read a second time."""
+    not read a second time. Needs only the source and the plan, so it may run beside :meth:`ReleasePlan.apply`."""
+    setup, policy, strategies = plan.setup, plan.setup.policy, plan.strategies
+    ring, key_id, extract_id = setup.ring, plan.key_id, plan.extract_id
     count = decoy_count(source.num_rows, policy.decoy_per_million, policy.decoy_minimum)
-    seed = int.from_bytes(ring.derive(key_id, "decoys", f"r{recipient_id}", extract_id), "big")
+    seed = int.from_bytes(ring.derive(key_id, "decoys", f"r{setup.recipient.id}", extract_id), "big")
     whole = not filtered and _stored_rows(wh, dataset, version) == source.num_rows
 
     def existing(column: str) -> pa.Array | None:
@@ -161,22 +174,22 @@ def _add_decoys(wh: Warehouse, dataset: str, version: int | None, source: pa.Tab
             return None
 
     made = make_decoys(source, count, np.random.default_rng(seed),
-                       types={n: t for n, (t, _level) in graded.items()}, existing=existing)
+                       types={n: t for n, (t, _level) in setup.graded.items()}, existing=existing)
     if made is None:
-        return out, None, {}
+        return None
     released = []
-    for i, name in enumerate(out.column_names):
+    for i, name in enumerate(plan.names):
         column = made.table.column(name)
-        if i in transforms:
-            result = transforms[i](column)
+        if i in plan.transforms:
+            result = plan.transforms[i](column)
             column = result.values if isinstance(result, MarkResult) else result
         released.append(column)
-    decoy_out = pa.table(released, names=out.column_names)
-    usable = {n for n in out.column_names if strategies.get(n, "none") in ("none", "pseudonym", "hash")}
+    decoy_out = pa.table(released, names=plan.names)
+    usable = {n for n in plan.names if strategies.get(n, "none") in ("none", "pseudonym", "hash")}
     local = Decoys(decoy_out, np.arange(made.count), made.cells)
     rows, summary = decoy_entries(local, decoy_out, usable, ring, key_id, extract_id)
     summary.update({"per_million": policy.decoy_per_million, "real_rows": source.num_rows})
-    return interleave(out, decoy_out, made.positions), rows, summary
+    return DrawnDecoys(decoy_out, made.positions, rows, summary)
 
 
 @dataclass(frozen=True)
@@ -340,27 +353,42 @@ def plan_release(wh: Warehouse, dataset: str, table: pa.Table, recipient: str, *
                        strategies, ungraded, context)
 
 
+def _bare_identifiers(plan: ReleasePlan) -> bool:
+    """Identifying columns released as stored carry no mark: a leak keeping only them is traced by decoys."""
+    return any(plan.setup.graded.get(n, (None, 1))[0] in IDENTIFYING_TYPES and n not in plan.strategies
+               for n in plan.names)
+
+
+def _decoys_wanted(plan: ReleasePlan, *, dataset: str, channel: str, mark: bool, decoys: bool | None, rows: int,
+                   carriers: bool) -> bool:
+    return channel == "extract" and mark and _want_decoys(plan.setup.policy, dataset, decoys,
+                                                          carriers and not _bare_identifiers(plan), rows)
+
+
 def finish_release(wh: Warehouse, plan: ReleasePlan, out: pa.Table, marks: dict[str, Any], source: Callable[[], pa.Table],
                    *, dataset: str, channel: str, version: int | None, record: Callable[[dict[str, Any]], None] | None,
-                   created_by: str | None, filter_text: str | None, mark: bool, decoys: bool | None) -> ProtectedRelease:
-    """Decoys (file extracts), the registry row, and the :class:`ProtectedRelease` of a released table."""
+                   created_by: str | None, filter_text: str | None, mark: bool, decoys: bool | None,
+                   drawn: DrawnDecoys | None | bool = False) -> ProtectedRelease:
+    """Decoys (file extracts), the registry row, and the :class:`ProtectedRelease` of a released table.
+
+    ``drawn``: the decoys already drawn for this plan (None: none could be made), False: not drawn
+    yet. With ``record`` given, the decoys' registry rows are not inserted here but handed back in
+    :attr:`ProtectedRelease.decoy_rows`, for the caller to commit with the extract's row."""
     setup, policy, strategies = plan.setup, plan.setup.policy, plan.strategies
     who, limit, key_id, extract_id = setup.recipient, setup.limit, plan.key_id, plan.extract_id
     carriers = sorted(c for c, strategy in strategies.items() if strategy in ("pseudonym", "hash")) + sorted(marks)
     mark_info = {"numeric": marks, "window": policy.window, "tolerance": policy.numeric_tolerance,
                  "sides": SIDE_SCHEME, "context": plan.context, "carriers": carriers, "traceable": bool(carriers)}
     decoy_rows: DecoyRows | None = None
-    # identifying columns released as stored carry no mark: a leak keeping only them is traced by decoys
-    bare = any(setup.graded.get(n, (None, 1))[0] in IDENTIFYING_TYPES and n not in strategies for n in plan.names)
-    if channel == "extract" and mark and _want_decoys(policy, dataset, decoys, bool(carriers) and not bare,
-                                                      out.num_rows):
-        out, decoy_rows, summary = _add_decoys(
-            wh, dataset, version, source(), out, plan.transforms, setup.graded, policy, ring=setup.ring,
-            key_id=key_id, recipient_id=who.id, extract_id=extract_id, strategies=strategies,
-            filtered=filter_text is not None)
-        if summary:
-            mark_info["decoys"] = summary
-            mark_info["traceable"] = mark_info["traceable"] or bool(summary["registered_cells"])
+    if _decoys_wanted(plan, dataset=dataset, channel=channel, mark=mark, decoys=decoys, rows=out.num_rows,
+                      carriers=bool(carriers)):
+        if drawn is False:
+            drawn = _draw_decoys(wh, dataset, version, source(), plan, filtered=filter_text is not None)
+        if isinstance(drawn, DrawnDecoys):
+            out = interleave(out, drawn.table, drawn.positions)
+            decoy_rows = drawn.rows
+            mark_info["decoys"] = drawn.summary
+            mark_info["traceable"] = mark_info["traceable"] or bool(drawn.summary["registered_cells"])
     fields = dict(
         id=extract_id, recipient_id=who.id, recipient=who.name, dataset=dataset, version=version,
         channel=channel, clearance=limit, columns=plan.names, masked=strategies, dropped=plan.dropped,
@@ -370,11 +398,12 @@ def finish_release(wh: Warehouse, plan: ReleasePlan, out: pa.Table, marks: dict[
     if record is not None:
         record(fields)
     else:
-        record_extract(wh, **fields)
-    if decoy_rows is not None:
-        record_decoys(wh, decoy_rows)
+        with wh.engine.begin() as conn:  # the release and its decoys: both or neither
+            insert_extract(wh, conn, **fields)
+            insert_decoys(wh, conn, decoy_rows)
+        decoy_rows = None
     return ProtectedRelease(out, extract_id, plan.masked, plan.dropped, who.name, limit, key_id, strategies,
-                            mark_info, plan.ungraded)
+                            mark_info, plan.ungraded, decoy_rows)
 
 
 @dataclass(frozen=True)
@@ -417,7 +446,18 @@ def protect_for_recipient(wh: Warehouse, request: ReleaseRequest, table: pa.Tabl
     r = request
     plan = plan_release(wh, r.dataset, table, r.recipient, channel=r.channel, version=r.version,
                         max_level=r.max_level, grades=r.grades, policy=r.policy, mark=r.mark, setup=r.setup)
-    out, marks = plan.apply(table)
+    drawn: DrawnDecoys | None | bool = False
+    # Decoys that will be wanted whatever the numeric marks turn out to carry are drawn beside them.
+    may_carry = bool(plan.marked) or any(s in ("pseudonym", "hash") for s in plan.strategies.values())
+    if table.num_rows >= PARALLEL_ROWS and _decoys_wanted(plan, dataset=r.dataset, channel=r.channel, mark=r.mark,
+                                                          decoys=r.decoys, rows=table.num_rows, carriers=may_carry):
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shucang-decoys") as pool:
+            drawing = pool.submit(_draw_decoys, wh, r.dataset, r.version, table, plan,
+                                  filtered=r.filter_text is not None)
+            out, marks = plan.apply(table)
+            drawn = drawing.result()
+    else:
+        out, marks = plan.apply(table)
     return finish_release(wh, plan, out, marks, lambda: table, dataset=r.dataset, channel=r.channel,
                           version=r.version, record=record, created_by=r.created_by, filter_text=r.filter_text,
-                          mark=r.mark, decoys=r.decoys)
+                          mark=r.mark, decoys=r.decoys, drawn=drawn)

@@ -18,6 +18,8 @@ from shucang.warehouse.models import CADENCE_DAYS
 from shucang.warehouse.query import quote_identifier
 
 if TYPE_CHECKING:
+    import duckdb
+
     from shucang.warehouse.store import Warehouse
 
 GRACE = 1.5
@@ -47,33 +49,29 @@ def _freshness(name: str, cadence: str | None, updated_at: datetime, now: dateti
     return CheckResult(name, "freshness", "ok", f"{days:.1f} 天前更新 (updated {days:.1f} days ago)")
 
 
-def _constraints(wh: Warehouse, name: str, key: list[str], not_null: list[str]) -> list[CheckResult]:
+def _constraints(wh: Warehouse, con: duckdb.DuckDBPyConnection, name: str, key: list[str], not_null: list[str]) -> list[CheckResult]:
     results: list[CheckResult] = []
     names = {c.name for c in wh.columns(name)}
-    con = wh.connect()
-    try:
-        if key:
-            missing = [k for k in key if k not in names]
-            if missing:
-                results.append(CheckResult(name, "primary_key", "fail", f"主键列缺失 (key column missing): {missing}"))
-            else:
-                cols = ", ".join(quote_identifier(k) for k in key)
-                dupes = (con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM {quote_identifier(name)} "
-                                    f"GROUP BY {cols} HAVING count(*) > 1)").fetchone() or (0,))[0]
-                status = "fail" if dupes else "ok"
-                results.append(CheckResult(name, "primary_key", status,
-                                           f"{dupes} 个重复主键 (duplicate keys) on {', '.join(key)}"))
-        for column in not_null:
-            if column not in names:
-                results.append(CheckResult(name, "not_null", "fail", f"列缺失 (column missing): {column}"))
-                continue
-            q = quote_identifier(column)
-            blanks = (con.execute(f"SELECT count(*) FROM {quote_identifier(name)} WHERE {q} IS NULL "
-                                 f"OR trim(CAST({q} AS VARCHAR)) = ''").fetchone() or (0,))[0]
-            results.append(CheckResult(name, "not_null", "fail" if blanks else "ok",
-                                       f"{blanks} 行为空 (blank rows) in {column}"))
-    finally:
-        con.close()
+    if key:
+        missing = [k for k in key if k not in names]
+        if missing:
+            results.append(CheckResult(name, "primary_key", "fail", f"主键列缺失 (key column missing): {missing}"))
+        else:
+            cols = ", ".join(quote_identifier(k) for k in key)
+            dupes = (con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM {quote_identifier(name)} "
+                                f"GROUP BY {cols} HAVING count(*) > 1)").fetchone() or (0,))[0]
+            status = "fail" if dupes else "ok"
+            results.append(CheckResult(name, "primary_key", status,
+                                       f"{dupes} 个重复主键 (duplicate keys) on {', '.join(key)}"))
+    for column in not_null:
+        if column not in names:
+            results.append(CheckResult(name, "not_null", "fail", f"列缺失 (column missing): {column}"))
+            continue
+        q = quote_identifier(column)
+        blanks = (con.execute(f"SELECT count(*) FROM {quote_identifier(name)} WHERE {q} IS NULL "
+                             f"OR trim(CAST({q} AS VARCHAR)) = ''").fetchone() or (0,))[0]
+        results.append(CheckResult(name, "not_null", "fail" if blanks else "ok",
+                                   f"{blanks} 行为空 (blank rows) in {column}"))
     return results
 
 
@@ -133,7 +131,11 @@ def run_checks(wh: Warehouse, *, dataset: str | None = None, repair: bool = Fals
     results = [r for r in _storage(wh, repair) + orphan_checks(wh, repair=repair)
                if dataset is None or r.dataset == dataset]
     infos = [wh.dataset(dataset)] if dataset else wh.list_datasets()
-    for info in infos:
-        results.append(_freshness(info.name, info.cadence, info.updated_at, now))
-        results.extend(_constraints(wh, info.name, info.primary_key, info.not_null))
+    con = wh.connect()  # one connection for every dataset's key and not-null counts (opening one per dataset cost most)
+    try:
+        for info in infos:
+            results.append(_freshness(info.name, info.cadence, info.updated_at, now))
+            results.extend(_constraints(wh, con, info.name, info.primary_key, info.not_null))
+    finally:
+        con.close()
     return results

@@ -20,7 +20,7 @@ from shucang.city.lifecycle import record_event
 from shucang.city.model import Sign
 from shucang.city.tables import alert_events, alerts, aware, ensure_tables, evaluations, now
 from shucang.errors import Conflict, InputError, NotFound, PermissionDenied
-from shucang.share.access import Actor, Resource, allowed, owns
+from shucang.share.access import Actor, allowed, owns
 from shucang.warehouse import Warehouse
 
 STATUSES = ("open", "recovered", "closed", "all")
@@ -218,7 +218,3 @@ def open_counts(wh: Warehouse) -> dict[str, Any]:
         by_level[r.level] = by_level.get(r.level, 0) + int(r.n)
         by_group.setdefault(r.grp, {"yellow": 0, "red": 0})[r.level] += int(r.n)
     return {"by_level": by_level, "by_group": by_group, "total": sum(by_level.values())}
-
-
-def resource_for(sign: Sign | None) -> Resource:
-    return Resource("dataset", sign.dataset if sign else None, sign.department if sign else None)

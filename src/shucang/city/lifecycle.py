@@ -218,14 +218,5 @@ class Ledger:
             conn.execute(outbox.insert(), queued)
 
 
-def apply_reading(conn: sa.Connection, sign: Sign, grp: str, value: float | None, level: str, *,
-                  data_key: str, consecutive: int | None = None) -> list[str]:
-    """One reading of one group (see :class:`Ledger` for many)."""
-    ledger = Ledger(conn, [sign])
-    events = ledger.apply(sign, data_key, grp, value, level, consecutive)
-    ledger.flush()
-    return events
-
-
 def has_open(conn: sa.Connection, sign_id: str, grp: str) -> bool:
     return _open_alert(conn, sign_id, grp) is not None

@@ -18,10 +18,9 @@ from typing import Any
 
 LEVELS = ("ok", "yellow", "red")
 LEVEL_RANK = {"ok": 0, "yellow": 1, "red": 2}
-STATES = ("ok", "yellow", "red", "stale", "error", "no_data")
-"""A sign's state on the board: its worst group's level, or 数据过期 / 错误 / 无数据."""
 STATE_LABELS = {"ok": "正常", "yellow": "关注", "red": "预警", "stale": "数据过期", "error": "错误",
                 "no_data": "无数据"}
+"""A sign's state on the board: its worst group's level, or 数据过期 / 错误 / 无数据."""
 KINDS = ("hotline", "gov_service", "enterprise", "water", "air", "traffic", "power", "other")
 KIND_LABELS = {"hotline": "12345热线", "gov_service": "政务服务", "enterprise": "市场主体", "water": "智慧水利",
                "air": "空气质量", "traffic": "数字公路", "power": "电力负荷", "other": "其他"}

@@ -11,15 +11,37 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = Path(os.environ.get("SHUCANG_CHROMIUM", "/usr/bin/chromium"))
 """Debian's chromium: the browser tests never download one."""
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
 """How every browser test starts it (the background-networking flags: this machine has no network)."""
+NO_CHROMIUM = f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)"
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
+"""Mark of a module or test that needs the browser: skipped with a plain message where it is missing."""
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Chromium under Playwright, closed afterwards (the test is skipped where chromium is missing)."""
+    if not CHROMIUM.exists():
+        pytest.skip(NO_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -3,21 +3,15 @@ and a steward logging in to acknowledge and close an alert. Skipped when /usr/bi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.servers import CHROMIUM_ARGS, serve_home
+from tests.servers import chromium, needs_chromium, serve_home
 
-CHROMIUM = Path(os.environ.get("SHUCANG_CHROMIUM", "/usr/bin/chromium"))
-ARGS = CHROMIUM_ARGS
 PASSWORD = "city-test-Pa55word!"
 
-pytestmark = pytest.mark.browser
-if not CHROMIUM.exists():
-    pytestmark = [pytest.mark.browser,
-                  pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_city_board_and_handling_in_a_browser(server: str, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         problems: list[str] = []
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
@@ -76,4 +67,3 @@ def test_city_board_and_handling_in_a_browser(server: str, tmp_path: Path) -> No
         history = page.locator('[data-testid="alert-history"]').inner_text()
         assert "签收" in history and "闭环" in history and "steward_slj" in history
         assert not problems, problems
-        browser.close()

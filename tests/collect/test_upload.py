@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import xlsxwriter
-from tests.servers import CHROMIUM_ARGS
 
 from shucang.settings import Settings
 
@@ -122,41 +121,33 @@ def test_only_stewards_upload(client: Any) -> None:
 
 @pytest.mark.browser
 def test_upload_and_confirm_in_chromium(upload_home: Path, tmp_path: Path, cli) -> None:
-    chromium = "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("browser tests skipped: /usr/bin/chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-    from tests.servers import serve_home
+    from tests.servers import chromium, serve_home
 
     book = tmp_path / "低保名单.xlsx"
     make_workbook(book)
-    with serve_home(upload_home, ready_path="/api/v1/auth/me", seconds=20) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            errors: list[str] = []
-            page = browser.new_context().new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(base + "/upload")
-            page.wait_for_url("**/login**")
-            page.fill("input[name=username]", "st_mzj")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("form[data-testid=login-form] button[type=submit]")
-            page.wait_for_url("**/upload")
-            page.set_input_files("[data-testid=upload-file]", str(book))
-            page.click("[data-testid=upload-submit]")
-            page.wait_for_selector("[data-testid=preview-table]")
-            assert page.locator("[data-testid=preview-table]").count() == 2
-            assert page.inner_text("[data-testid=preview-table][data-sheet='2024年'] [data-testid=rows-loaded]") == "60"
-            assert "L3" in page.inner_text("[data-testid=preview-table][data-sheet='2024年'] [data-testid=classification]")
-            assert cli("datasets", "--json").json() == []  # still nothing written
-            page.uncheck("[data-testid=preview-table][data-sheet='2023年'] [data-testid=choose-table]")
-            page.fill("[data-testid=preview-table][data-sheet='2024年'] [data-testid=dataset-name]", "低保_2024")
-            page.click("[data-testid=confirm-upload]")
-            page.wait_for_selector("[data-testid=upload-results]")
-            assert page.locator("[data-testid=upload-result]").count() == 1
-            assert page.inner_text("[data-testid=result-loaded]") == "60"
-            assert not errors, errors
-        finally:
-            browser.close()
+    with serve_home(upload_home, ready_path="/api/v1/auth/me", seconds=20) as base, chromium() as browser:
+        errors: list[str] = []
+        page = browser.new_context().new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(base + "/upload")
+        page.wait_for_url("**/login**")
+        page.fill("input[name=username]", "st_mzj")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form[data-testid=login-form] button[type=submit]")
+        page.wait_for_url("**/upload")
+        page.set_input_files("[data-testid=upload-file]", str(book))
+        page.click("[data-testid=upload-submit]")
+        page.wait_for_selector("[data-testid=preview-table]")
+        assert page.locator("[data-testid=preview-table]").count() == 2
+        assert page.inner_text("[data-testid=preview-table][data-sheet='2024年'] [data-testid=rows-loaded]") == "60"
+        assert "L3" in page.inner_text("[data-testid=preview-table][data-sheet='2024年'] [data-testid=classification]")
+        assert cli("datasets", "--json").json() == []  # still nothing written
+        page.uncheck("[data-testid=preview-table][data-sheet='2023年'] [data-testid=choose-table]")
+        page.fill("[data-testid=preview-table][data-sheet='2024年'] [data-testid=dataset-name]", "低保_2024")
+        page.click("[data-testid=confirm-upload]")
+        page.wait_for_selector("[data-testid=upload-results]")
+        assert page.locator("[data-testid=upload-result]").count() == 1
+        assert page.inner_text("[data-testid=result-loaded]") == "60"
+        assert not errors, errors
     listed = {d["name"]: d["row_count"] for d in cli("datasets", "--json").json()}
     assert listed == {"低保_2024": 60}

@@ -4,7 +4,6 @@ chart draws its target, gap and earlier plan without a script error."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,15 +12,9 @@ from typing import Any
 import pytest
 from tests.conftest import invoke_cli
 from tests.plan.test_web_plans import NEXT, fill_draft
-from tests.servers import CHROMIUM_ARGS, serve_home
+from tests.servers import chromium, needs_chromium, serve_home
 
-CHROMIUM = Path(os.environ.get("SHUCANG_CHROMIUM", "/usr/bin/chromium"))
-ARGS = CHROMIUM_ARGS
-
-pytestmark = pytest.mark.browser
-if not CHROMIUM.exists():
-    pytestmark = [pytest.mark.browser,
-                  pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +32,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

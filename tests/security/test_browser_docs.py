@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.servers import CHROMIUM_ARGS, serve_home
+from tests.servers import chromium, serve_home
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
 
@@ -20,24 +19,16 @@ def server(share_home: Path) -> Iterator[str]:
 
 
 def test_swagger_ui_draws_offline_under_the_csp(server: str) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("browser tests skipped: /usr/bin/chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            problems: list[str] = []
-            elsewhere: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith((server, "data:")) else None)
-            page.goto(server + "/api/v1/docs")
-            page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
-            assert "shucang" in page.inner_text(".swagger-ui .info .title")
-            page.wait_for_selector(".opblock", timeout=20_000)
-            assert not problems, problems
-            assert not elsewhere, elsewhere
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        problems: list[str] = []
+        elsewhere: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith((server, "data:")) else None)
+        page.goto(server + "/api/v1/docs")
+        page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+        assert "shucang" in page.inner_text(".swagger-ui .info .title")
+        page.wait_for_selector(".opblock", timeout=20_000)
+        assert not problems, problems
+        assert not elsewhere, elsewhere

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,12 +10,10 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from tests.servers import CHROMIUM_ARGS
+from tests.servers import chromium
 
 from shucang.settings import Settings
 
-CHROMIUM = Path(os.environ.get("SHUCANG_CHROMIUM", "/usr/bin/chromium"))
-ARGS = CHROMIUM_ARGS
 BROWSER_PASSWORD = "cockpit-test-Pa55word!"
 
 
@@ -125,11 +122,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def browser() -> Iterator[Any]:
     """One chromium per test module: a Playwright sync session must end before another module (e.g.
     tests/share/test_browser.py) starts its own."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 

@@ -13,17 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.servers import needs_chromium
 from tests.web.conftest import BROWSER_PASSWORD as PASSWORD
-from tests.web.conftest import CHROMIUM
 
 # Screenshots go to a temporary folder; SHUCANG_UPDATE_SCREENSHOTS=1 refreshes the README's ones in docs/.
 SCREENSHOTS = (Path(__file__).parents[2] / "docs" / "screenshots" if os.environ.get("SHUCANG_UPDATE_SCREENSHOTS")
                else Path(tempfile.mkdtemp(prefix="shucang-screens-")))
 
-pytestmark = pytest.mark.browser
-if not CHROMIUM.exists():
-    pytestmark = [pytest.mark.browser,
-                  pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 class Watcher:

@@ -10,15 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.web.conftest import BROWSER_PASSWORD, CHROMIUM
+from tests.servers import needs_chromium
+from tests.web.conftest import BROWSER_PASSWORD
 
 SCREENSHOTS = (Path(__file__).parents[2] / "docs" / "screenshots" if os.environ.get("SHUCANG_UPDATE_SCREENSHOTS")
                else Path(tempfile.mkdtemp(prefix="shucang-readers-")))
 
-pytestmark = pytest.mark.browser
-if not CHROMIUM.exists():
-    pytestmark = [pytest.mark.browser,
-                  pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 def _watch(page: Any) -> list[str]:

@@ -13,15 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.web.conftest import CHROMIUM
+from tests.servers import needs_chromium
 
 SCREENSHOTS = (Path(__file__).parents[2] / "docs" / "screenshots" if os.environ.get("SHUCANG_UPDATE_SCREENSHOTS")
                else Path(tempfile.mkdtemp(prefix="shucang-wall-")))
 
-pytestmark = pytest.mark.browser
-if not CHROMIUM.exists():
-    pytestmark = [pytest.mark.browser,
-                  pytest.mark.skip(reason=f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium)")]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 SMALL_TEXT = """(minPx) => {
   const stage = document.querySelector('[data-stage]');

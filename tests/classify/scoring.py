@@ -25,7 +25,8 @@ class Scores:
     types: int
 
 
-def score(pairs: list[Pair]) -> Scores:
+def score(pairs: list[Pair], *, strict: bool = False) -> Scores:
+    """``strict``: a sensitive column counts as recalled only when graded ≥ 3 (no context-rule excuse)."""
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
@@ -43,7 +44,7 @@ def score(pairs: list[Pair]) -> Scores:
         if want and TYPE_LEVELS[want] >= 3:
             high += 1
             # graded ≥ 3, or typed right and deliberately graded down by a context rule (a business's address)
-            hit += level >= 3 or want == got
+            hit += level >= 3 or (want == got and not strict)
     types = sorted(set(tp) | set(fn))
     f1s = []
     for t in types:

@@ -120,7 +120,7 @@ def run(mode: str, path: Path, work: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-IMPORT_FLOOR = ("import typer, pyarrow, pyarrow.compute, sqlalchemy, deltalake, typer._adapters")
+IMPORT_FLOOR = "import typer, pyarrow, pyarrow.compute, sqlalchemy, deltalake"
 """What any ``shucang ingest`` process must import (CLI, Arrow, catalog, Delta): the floor of the fixed cost."""
 
 DUCK_ONE_LINER = ("import duckdb, sys; duckdb.sql(f\"COPY (SELECT * FROM read_csv('{sys.argv[1]}')) "

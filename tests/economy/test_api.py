@@ -64,7 +64,9 @@ def test_mujun_list_for_allowed_callers_distribution_for_all(client_as: Any) -> 
     assert client_as("public").get(f"{BASE}/mujun.xlsx").status_code == 401
     file = client_as("admin").get(f"{BASE}/mujun.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(file.content)).active
-    assert sheet["A1"].value == "标题" and any(c.value == "说明" for c in sheet["A"])  # synthetic label
+    block = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2, max_row=9)}
+    assert sheet["A1"].value.endswith("亩均效益评价") and block["导出人"] == "boss"  # the admin fixture user
+    assert block["数据标签"].startswith("合成演示数据")  # the synthetic label
 
 
 def test_chain_and_town_pages(client_as: Any) -> None:

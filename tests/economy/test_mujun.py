@@ -78,6 +78,8 @@ def test_cli_on_a_file_with_xlsx(cli: Any, tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(out).active
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
     keys = [r[0] for r in cells]
-    assert {"标题", "期间", "口径", "数据来源", "导出时间"} <= set(keys)
-    assert any(str(r[1]).startswith("land v") for r in cells if r[0] == "数据来源")
+    assert cells[0][0] == "2025年度工业企业亩均效益评价"  # the title block of every table file
+    assert {"期间", "口径", "来源数据集（版本）", "导出时间（北京时间）", "导出人", "数据标签"} <= set(keys)
+    assert any(str(r[1]).startswith("land v") for r in cells if r[0] == "来源数据集（版本）")
+    assert next(r[1] for r in cells if r[0] == "导出人").startswith("cli:")
     assert any(str(v).startswith("不可评价") for r in cells for v in r if v)

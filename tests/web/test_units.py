@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,7 +12,9 @@ from hypothesis import strategies as st
 from shucang.web import numbers
 from shucang.web.cixi_map import TOWNS, build_map, project
 from shucang.web.plan_data import SPARK_H, SPARK_W, sparkline
-from shucang.web.tables import FORMULA_START, Column, Table, neutralise, to_csv
+from shucang.share.titleblock import TitleBlock, spreadsheet_value
+from shucang.web.exports import to_csv
+from shucang.web.tables import Column, Table
 
 
 def test_chinese_number_conventions() -> None:
@@ -32,15 +35,19 @@ def test_chinese_number_conventions() -> None:
 @given(st.text())
 @settings(deadline=None)
 def test_neutralised_cells_never_start_like_a_formula(text: str) -> None:
-    out = neutralise(text)
-    assert not str(out).startswith(FORMULA_START)
-    assert str(out).lstrip("'") == text or str(out) == text
+    out = str(spreadsheet_value(text))
+    plain_number = re.fullmatch(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", text) is not None
+    assert plain_number or not out.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert out in (text, "'" + text)
 
 
 def test_csv_keeps_numbers_and_neutralises_text() -> None:
     table = Table("t", "T", [Column("a", "A"), Column("b", "B")], [{"a": "=1+2", "b": 3.5}, {"a": "@x", "b": None}])
-    rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))
-    assert rows == [["A", "B"], ["'=1+2", "3.5"], ["'@x", ""]]
+    block = TitleBlock(subject="=cmd", period="2026", sources="d v1", exported_at="2026-12-07 11:00",
+                       exported_by="@who", label="真实数据")
+    rows = list(csv.reader(io.StringIO(to_csv(table, block).decode("utf-8-sig"))))
+    assert rows[0] == ["导出内容", "'=cmd"] and ["导出人", "'@who"] in rows
+    assert rows[rows.index([]) + 1:] == [["A", "B"], ["'=1+2", "3.5"], ["'@x", ""]]
 
 
 @given(st.lists(st.tuples(st.integers(2015, 2030), st.floats(-1e9, 1e9)), min_size=1, max_size=12),

@@ -160,6 +160,6 @@ def mujun_xlsx(request: Request, year: int | None = Query(None, ge=1990, le=2100
     require_enterprises(wh, actor, _dataset(request, None))
     out = evaluate(wh, year)
     require_enterprises(wh, actor, out["dataset"])
-    body = to_xlsx_file(wh, out)
+    body = to_xlsx_file(wh, out, exported_by=actor.name)
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="mujun-{out["year"]}.xlsx"'})

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from shucang.cli.context import emit_json, get_context
+from shucang.cli.context import emit_json, get_context, operator_name
 from shucang.errors import InputError
 
 SAMPLE_ROWS = 10_000
@@ -163,7 +161,7 @@ def register(app: typer.Typer) -> None:
                     level = current.level
             else:
                 t = None if type_.lower() in ("none", "null", "-") else type_
-            override_column(wh, dataset, column, type=t, level=level, who=who or _who(), why=why)
+            override_column(wh, dataset, column, type=t, level=level, who=operator_name(who), why=why)
         grade = column_grades(wh, dataset).get(column)
         out = {"dataset": dataset, "column": column, "type": grade.type if grade else None,
                "level": grade.level if grade else None, "overridden": bool(grade and grade.overridden)}
@@ -174,8 +172,3 @@ def register(app: typer.Typer) -> None:
                        + (" (已复核 reviewed)" if out["overridden"] else " (检测结果 detected)"))
 
 
-def _who() -> str:
-    try:
-        return os.environ.get("SHUCANG_USER") or getpass.getuser()
-    except Exception:  # noqa: BLE001 — no login name in some containers
-        return "steward"

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from shucang.cli.context import emit_json, get_context
+from shucang.cli.context import emit_json, get_context, operator_name
 
 economy_app = typer.Typer(help="产业大脑·经济运行监测 (economic monitoring: bindings, YoY, watch, 亩均, portraits)",
                           no_args_is_help=True)
@@ -176,7 +176,7 @@ def mujun_cmd(ctx: typer.Context, year: int = typer.Option(None, "--year", help=
     wh = _wh(ctx)
     out = evaluate(wh, year, dataset=dataset, overrides={c: r for c, r in parse_map(mapping).items()} or None)
     if xlsx is not None:
-        xlsx.expanduser().write_bytes(to_xlsx_file(wh, out))
+        xlsx.expanduser().write_bytes(to_xlsx_file(wh, out, exported_by=operator_name()))
     if as_json:
         emit_json(out)
         return

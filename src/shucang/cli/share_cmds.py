@@ -48,15 +48,9 @@ def _actor(ctx: typer.Context, as_user: str | None) -> Actor:
         if user.disabled:
             raise InputError(f"用户 {as_user} 已停用 (user disabled)")
         return user.actor("cli")
-    import getpass
+    from shucang.share.access import cli_actor
 
-    try:
-        who = getpass.getuser()
-    except (KeyError, OSError):
-        who = "operator"
-    from shucang.share.access import Actor
-
-    return Actor(name=f"cli:{who}"[:64], role="admin", clearance=4, via="cli")
+    return cli_actor()
 
 
 def _filter(text: str | None) -> Any:

@@ -214,7 +214,7 @@ LIST_COLUMNS = [("rank", "排名"), ("enterprise", "统一社会信用代码"), 
                 ("score", "综合得分"), ("class", "分类")]
 
 
-def to_xlsx_file(wh: Warehouse, out: dict[str, Any]) -> bytes:
+def to_xlsx_file(wh: Warehouse, out: dict[str, Any], *, exported_by: str = "–") -> bytes:
     """The evaluation list (evaluated, then not evaluable and not eligible with the reason) as XLSX."""
     from shucang.economy.export import to_xlsx
 
@@ -222,7 +222,7 @@ def to_xlsx_file(wh: Warehouse, out: dict[str, Any]) -> bytes:
             *({**r, "class": "不参评：" + r["reason"]} for r in out["not_eligible"])]
     return to_xlsx(f"{out['year']}年度工业企业亩均效益评价", LIST_COLUMNS, rows, period=str(out["year"]),
                    caliber=str(out["method"].get("source", "")), sources=out["sources"],
-                   synthetic=wh.dataset(out["dataset"]).synthetic)
+                   synthetic=wh.dataset(out["dataset"]).synthetic, exported_by=exported_by)
 
 
 def visible_evaluation(wh: Warehouse, actor: Any, year: int | None = None) -> dict[str, Any]:

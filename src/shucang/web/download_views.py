@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -23,11 +22,11 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from shucang.errors import InputError
 from shucang.share.formats import csv_chunks
 from shucang.share.reads import aggregate, read_rows
+from shucang.share.titleblock import TitleBlock, beijing_time
 from shucang.shell.request import check_api_actor, get_warehouse
 from shucang.web.dictionary import column_label
-from shucang.web.exports import APP, MEDIA, TitleBlock, arrow_to_xlsx
+from shucang.web.exports import APP, MEDIA, arrow_to_xlsx, block_labels
 from shucang.web.i18n import gettext, request_lang
-from shucang.web.numbers import BEIJING
 
 if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
@@ -67,8 +66,8 @@ def _block(request: Request, meta: dict[str, Any], title: str, total: int | None
     return TitleBlock(subject=f"{gettext(lang, APP)} · {title}（{meta['dataset']}）",
                       period=gettext(lang, "All rows you may read") + (f"：{total:,}" if total is not None else ""),
                       sources=f"{meta['dataset']} v{meta['version']}",
-                      exported_at=datetime.now(UTC).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
-                      exported_by=who, label=label, lang=lang)
+                      exported_at=beijing_time(),
+                      exported_by=who, label=label, lang=lang, labels=block_labels(lang))
 
 
 @router.get("/access/{name}/all.{fmt}")
@@ -82,7 +81,7 @@ def download_all(request: Request, name: str = Path(..., min_length=1, max_lengt
     info = wh.dataset(name)
     total = row_count(wh, actor, name)
     block = _block(request, first.meta(), info.title, total, lang)
-    day = datetime.now(UTC).astimezone(BEIJING).strftime("%Y-%m-%d")
+    day = beijing_time()[:10]
     filename = f"{gettext(lang, APP)}_{info.title}_{day}.{fmt}".replace("/", "_")
     disposition = f"attachment; filename=\"shucang_{name}_{day}.{fmt}\"; filename*=UTF-8''{quote(filename)}"
     headers = {"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}

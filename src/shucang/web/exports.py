@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -22,10 +21,11 @@ from fastapi.responses import Response
 from starlette.requests import Request
 
 from shucang.errors import InputError, NotFound
+from shucang.share.titleblock import BEIJING, TitleBlock, beijing_time, sources_text, spreadsheet_value
 from shucang.web.i18n import N_, gettext, request_lang
 from shucang.web.labels import code_label
-from shucang.web.numbers import BEIJING, as_float, fmt_when, is_number
-from shucang.web.tables import Column, Table, neutralise
+from shucang.web.numbers import as_float, fmt_when, is_number
+from shucang.web.tables import Column, Table
 
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -37,26 +37,15 @@ FORMATS = {"ratio": "0.0%", "percent": '0.0"%"', "count": "#,##0", "integer": "#
 """Excel number formats by column kind (``number`` columns of whole numbers use ``integer``)."""
 
 
-@dataclass(frozen=True)
-class TitleBlock:
-    """What a file says about itself above the table."""
+BLOCK_LABELS = {"subject": N_("Content"), "period": N_("Period"), "caliber": N_("Caliber"),
+                "sources": N_("Source datasets (version)"), "exported_at": N_("Exported at (Beijing time)"),
+                "exported_by": N_("Exported by"), "label": N_("Data label")}
+"""The title block's row labels (msgids), translated into the page's language (the block itself:
+:class:`shucang.share.titleblock.TitleBlock`)."""
 
-    subject: str
-    period: str
-    sources: str
-    exported_at: str
-    exported_by: str
-    label: str
-    lang: str
-    caliber: str = ""
-    """统计口径, a line of its own when given (economic figures: comparable enterprises or all reports)."""
 
-    def rows(self) -> list[tuple[str, str]]:
-        _ = lambda s: gettext(self.lang, s)  # noqa: E731
-        caliber = [(_("Caliber"), self.caliber)] if self.caliber else []
-        return [(_("Content"), self.subject), (_("Period"), self.period), *caliber,
-                (_("Source datasets (version)"), self.sources), (_("Exported at (Beijing time)"), self.exported_at),
-                (_("Exported by"), self.exported_by), (_("Data label"), self.label)]
+def block_labels(lang: str) -> dict[str, str]:
+    return {key: gettext(lang, msgid) for key, msgid in BLOCK_LABELS.items()}
 
 
 def title_block(table: Table, request: Request | None, now: datetime | None = None) -> TitleBlock:
@@ -74,10 +63,9 @@ def title_block(table: Table, request: Request | None, now: datetime | None = No
         actor = _actor(request)
         if getattr(actor, "is_authenticated", False):
             who = _display_names(request).get(actor.name) or actor.name
-    stamp = (now or datetime.now(UTC)).astimezone(BEIJING)
     return TitleBlock(
-        subject=f"{_(APP)} · {table.title}", period=table.period or "–", sources="；".join(sources) or "–",
-        exported_at=stamp.strftime("%Y-%m-%d %H:%M"), exported_by=who,
+        subject=f"{_(APP)} · {table.title}", period=table.period or "–", sources=sources_text(sources),
+        exported_at=beijing_time(now), exported_by=who, labels=block_labels(lang),
         label=_("Synthetic demo data: nothing here describes real people or companies.") if synthetic else _("Real data"),
         lang=lang, caliber=table.caliber)
 
@@ -101,7 +89,7 @@ def cell(value: Any, kind: str, lang: str) -> Any:
         return fmt_when(value, lang) if value else ""
     if kind == "bool" and isinstance(value, bool):
         return gettext(lang, "Yes") if value else gettext(lang, "No")
-    return neutralise(value)
+    return spreadsheet_value(value)
 
 
 def file_name(table: Table, fmt: str, lang: str, now: datetime | None = None) -> tuple[str, str]:
@@ -118,18 +106,12 @@ def to_xlsx(table: Table, block: TitleBlock) -> bytes:
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                         "strings_to_numbers": False, "strings_to_urls": False})
     sheet = book.add_worksheet((table.name or "data")[:31])
-    title = book.add_format({"bold": True, "font_size": 14})
-    key = book.add_format({"bold": True, "font_color": "#4d5a6e"})
     head = book.add_format({"bold": True, "bg_color": "#eef2f8", "border": 1})
     formats = {k: book.add_format({"num_format": f}) for k, f in FORMATS.items()}
-    sheet.write_string(0, 0, block.subject, title)
-    for r, (label, value) in enumerate(block.rows()[1:], start=1):
-        sheet.write_string(r, 0, label, key)
-        sheet.write_string(r, 1, str(neutralise(value)))
-    top = len(block.rows()) + 1
+    top = block.write_xlsx(book, sheet)
     kinds = [_kind(c, table.rows) for c in table.columns]
     for col, column in enumerate(table.columns):
-        sheet.write_string(top, col, str(neutralise(column.label)), head)
+        sheet.write_string(top, col, str(spreadsheet_value(column.label)), head)
         sheet.set_column(col, col, max(12, min(40, len(column.label) * 2 + 4)))
     for r, row in enumerate(table.rows, start=top + 1):
         for col, column in enumerate(table.columns):
@@ -156,13 +138,8 @@ def arrow_to_xlsx(table: Any, block: TitleBlock, *, sheet_name: str = "data") ->
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                         "strings_to_numbers": False, "strings_to_urls": False})
     sheet = book.add_worksheet(sheet_name[:31])
-    bold = book.add_format({"bold": True})
     head = book.add_format({"bold": True, "bg_color": "#eef2f8", "border": 1})
-    sheet.write_string(0, 0, block.subject, book.add_format({"bold": True, "font_size": 14}))
-    for r, (label, value) in enumerate(block.rows()[1:], start=1):
-        sheet.write_string(r, 0, label, bold)
-        sheet.write_string(r, 1, str(value))
-    top = len(block.rows()) + 1
+    top = block.write_xlsx(book, sheet)
     for c, name in enumerate(table.column_names):
         sheet.write_string(top, c, name, head)
         sheet.set_column(c, c, max(12, min(40, len(name) * 2)))
@@ -186,11 +163,10 @@ def to_csv(table: Table, block: TitleBlock) -> bytes:
     """UTF-8 with BOM (Excel in a Chinese locale opens it right): title block, a blank line, the table."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    for label, value in block.rows():
-        writer.writerow([neutralise(label), neutralise(value)])
+    writer.writerows(block.csv_rows())
     writer.writerow([])
     kinds = [_kind(c, table.rows) for c in table.columns]
-    writer.writerow([neutralise(c.label) for c in table.columns])
+    writer.writerow([spreadsheet_value(c.label) for c in table.columns])
     for row in table.rows:
         writer.writerow([cell(row.get(c.key), k, block.lang) for c, k in zip(table.columns, kinds, strict=True)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

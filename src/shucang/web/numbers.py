@@ -8,8 +8,10 @@ names, so a number never changes between the two languages — only its label do
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import TypeGuard
+
+from shucang.share.titleblock import BEIJING
 
 UNIT_EN = {
     "亿元": "×100M yuan",
@@ -121,7 +123,6 @@ def fmt_ratio(value: object, lang: str, digits: int = 1) -> str:
     return fmt_percent(float(value) * 100, lang, digits)
 
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 """Beijing time (UTC+8, no daylight saving): every time shown to a reader is in it."""
 
 

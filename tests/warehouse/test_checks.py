@@ -30,3 +30,24 @@ def test_freshness_against_cadence(warehouse, tmp_path: Path) -> None:
     assert results[0].status == "fail" and "stale" in results[0].message
     soon = datetime.now(UTC) + timedelta(days=10)
     assert [r for r in run_checks(warehouse, now=soon) if r.check == "freshness"][0].status == "ok"
+
+
+def test_constraint_results_kept_per_version(warehouse, tmp_path: Path, monkeypatch) -> None:
+    """A caller's memo spares re-scanning an unchanged version; a new version is scanned (and its
+    result is the new one), and the old version's entry is dropped."""
+    from shucang.warehouse import IngestOptions, checks
+
+    path = tmp_path / "k.csv"
+    path.write_text("id,name\n1,a\n1,b\n", encoding="utf-8")
+    warehouse.ingest(path, IngestOptions(dataset="k", key=["id"]))
+    scans: list[str] = []
+    real = checks._constraints
+    monkeypatch.setattr(checks, "_constraints", lambda *a: scans.append(a[2]) or real(*a))
+    memo: checks.ConstraintMemo = {}
+    first = [r for r in run_checks(warehouse, memo=memo) if r.check == "primary_key"]
+    again = [r for r in run_checks(warehouse, memo=memo) if r.check == "primary_key"]
+    assert scans == ["k"] and first == again and first[0].status == "fail"
+    path.write_text("id,name\n1,a\n2,b\n", encoding="utf-8")
+    warehouse.ingest(path, IngestOptions(dataset="k", key=["id"], mode="replace"))
+    after = [r for r in run_checks(warehouse, memo=memo) if r.check == "primary_key"]
+    assert scans == ["k", "k"] and after[0].status == "ok" and len(memo) == 1

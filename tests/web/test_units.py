@@ -9,11 +9,11 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shucang.share.titleblock import TitleBlock, spreadsheet_value
 from shucang.web import numbers
 from shucang.web.cixi_map import TOWNS, build_map, project
-from shucang.web.plan_data import SPARK_H, SPARK_W, sparkline
-from shucang.share.titleblock import TitleBlock, spreadsheet_value
 from shucang.web.exports import to_csv
+from shucang.web.plan_data import SPARK_H, SPARK_W, sparkline
 from shucang.web.tables import Column, Table
 
 

@@ -122,20 +122,36 @@ def _same_content(path: Any, old: int, new: int) -> bool:
     return a == b
 
 
+ConstraintMemo = dict[tuple[str, int | None, tuple[str, ...], tuple[str, ...]], list[CheckResult]]
+"""Key and not-null results by (dataset, version, key, not-null columns): a version never changes, so
+a long-lived caller (the cockpit) keeps them and re-scans only new versions."""
+
+
 def run_checks(wh: Warehouse, *, dataset: str | None = None, repair: bool = False,
-               now: datetime | None = None) -> list[CheckResult]:
-    """Every check over every dataset (or one); storage repairs only with ``repair``."""
+               now: datetime | None = None, memo: ConstraintMemo | None = None) -> list[CheckResult]:
+    """Every check over every dataset (or one); storage repairs only with ``repair``. ``memo``: the
+    caller's store of constraint results (read and filled), so unchanged versions are not re-scanned."""
     now = now or datetime.now(UTC)
     from shucang.warehouse.orphans import orphan_checks
 
     results = [r for r in _storage(wh, repair) + orphan_checks(wh, repair=repair)
                if dataset is None or r.dataset == dataset]
     infos = [wh.dataset(dataset)] if dataset else wh.list_datasets()
-    con = wh.connect()  # one connection for every dataset's key and not-null counts (opening one per dataset cost most)
-    try:
-        for info in infos:
-            results.append(_freshness(info.name, info.cadence, info.updated_at, now))
-            results.extend(_constraints(wh, con, info.name, info.primary_key, info.not_null))
-    finally:
-        con.close()
+    memo = {} if memo is None else memo
+    keys = {info.name: (info.name, info.current_version, tuple(info.primary_key), tuple(info.not_null))
+            for info in infos}
+    missing = [info for info in infos if keys[info.name] not in memo]
+    if missing:
+        con = wh.connect()  # one connection for every dataset's key and not-null counts (opening one per dataset cost most)
+        try:
+            for info in missing:
+                memo[keys[info.name]] = _constraints(wh, con, info.name, info.primary_key, info.not_null)
+        finally:
+            con.close()
+    for info in infos:
+        results.append(_freshness(info.name, info.cadence, info.updated_at, now))
+        results.extend(memo[keys[info.name]])
+    if dataset is None:  # results of versions no longer current are never asked again
+        for old in set(memo) - set(keys.values()):
+            memo.pop(old, None)
     return results

@@ -2,8 +2,8 @@
 
 This is also issue 2's "page listing the datasets": it needs only the warehouse stage, so it works
 before the plan engine exists, and it labels synthetic datasets as such. Checks come from
-``shucang.warehouse.checks.run_checks`` (memoised per set of dataset versions for a minute — the
-uniqueness checks scan whole tables).
+``shucang.warehouse.checks.run_checks`` (memoised per set of dataset versions for a minute; the key and
+not-null results, which scan whole tables, are kept per dataset version for the app's life).
 """
 
 from __future__ import annotations
@@ -37,9 +37,13 @@ def check_results(wh: Warehouse, state: Any) -> dict[str, list[dict[str, Any]]]:
     """Check results by dataset name (freshness, keys, not-null, storage)."""
     from shucang.warehouse.checks import run_checks
 
+    constraints = getattr(state, "check_constraints", None)
+    if constraints is None:
+        constraints = state.check_constraints = {}
+
     def compute() -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
-        for result in run_checks(wh):
+        for result in run_checks(wh, memo=constraints):
             out.setdefault(result.dataset, []).append(result.to_dict())
         return out
 

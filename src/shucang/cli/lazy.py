@@ -1,7 +1,7 @@
 """The root command group imports a command module only when one of its commands runs.
 
 Importing every command module costs a third of a small ingest (rich tables, each stage's imports);
-``shucang ingest`` needs ``warehouse_cmds`` alone. :data:`COMMANDS` says which module registers which
+``shucang ingest`` needs ``warehouse_cmds`` alone, and of it only the ``ingest`` command converted. :data:`COMMANDS` says which module registers which
 top-level name, so a command loads its own module; a name not in it (a command added without an
 entry here) loads every module, as does ``--help`` — so every command is always listed and found,
 and ``tests/test_cli_startup.py`` checks the table against what the modules register.
@@ -15,6 +15,7 @@ from typing import Any
 
 import typer
 from typer.core import TyperGroup
+from typer.main import get_command_name
 
 COMMANDS: dict[str, str] = {
     **dict.fromkeys(("init", "ingest", "datasets", "show", "versions", "rejects", "sql", "check", "demo", "serve"),
@@ -57,6 +58,7 @@ class LazyCommands(TyperGroup):
 
     def __init__(self, **kwargs: Any) -> None:
         self._loaded: dict[str, tuple[list[str], list[str]]] = {}
+        self._apps: dict[str, typer.Typer] = {}
         super().__init__(**kwargs)
 
     # ``commands`` read from outside (help, docs tests, typer internals) is always complete; the
@@ -74,18 +76,32 @@ class LazyCommands(TyperGroup):
         for module_name in module_names:
             if module_name in self._loaded:
                 continue
-            group = typer.main.get_group(_module_app(module_name))
+            kept = self._apps.pop(module_name) if module_name in self._apps else None
+            group = typer.main.get_group(kept or _module_app(module_name))
             commands = [n for n, c in group.commands.items() if not isinstance(c, TyperGroup)]
             groups = [n for n in group.commands if n not in commands]
             for name, command in group.commands.items():
                 self._commands.setdefault(name, command)
             self._loaded[module_name] = (commands, groups)
 
+    def _load_command(self, module_name: str, cmd_name: str) -> None:
+        """Only the command asked for: typer reads the type hints of every command it converts (about
+        3 ms each), and a run needs one. A group name loads its whole module."""
+        app = self._apps.get(module_name)
+        if app is None:
+            app = self._apps[module_name] = _module_app(module_name)
+        for info in app.registered_commands:
+            if info.callback is not None and (info.name or get_command_name(info.callback.__name__)) == cmd_name:
+                self._commands[cmd_name] = typer.main.get_command_from_info(
+                    info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode)
+                return
+        self._load([module_name])
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self._commands:
             module_name = COMMANDS.get(cmd_name)
             if module_name in self.modules:
-                self._load([module_name])
+                self._load_command(module_name, cmd_name)
             if cmd_name not in self._commands:
                 self._load(self.modules)
         return self._commands.get(cmd_name)

@@ -1,10 +1,11 @@
 """The root command group imports a command module only when one of its commands runs.
 
 Importing every command module costs a third of a small ingest (rich tables, each stage's imports);
-``shucang ingest`` needs ``warehouse_cmds`` alone, and of it only the ``ingest`` command converted. :data:`COMMANDS` says which module registers which
-top-level name, so a command loads its own module; a name not in it (a command added without an
-entry here) loads every module, as does ``--help`` — so every command is always listed and found,
-and ``tests/test_cli_startup.py`` checks the table against what the modules register.
+``shucang ingest`` needs ``warehouse_cmds`` alone, and of it only the ``ingest`` command converted.
+:data:`COMMANDS` says which module registers which top-level name, so a command loads its own module;
+a name not in it (a command added without an entry here) loads every module, as does ``--help`` — so
+every command is always listed and found, and ``tests/test_cli_startup.py`` checks the table against
+what the modules register.
 """
 
 from __future__ import annotations

@@ -57,18 +57,25 @@ class Feed:
     def __iter__(self) -> Feed:
         return self
 
+    def _pull(self) -> str | None:
+        """The next block's text (its decode rejects kept); None at the end of the file."""
+        block = next(self.blocks, None)
+        if block is None:
+            self.eof = True
+            return None
+        self.eof = block.eof
+        self.bytes_done = block.bytes_done
+        self.rejects.extend(block.rejects)
+        text, bad = decode_marked(block.data, block.first_line, self.encoding)
+        self.rejects.extend(bad)
+        return text
+
     def __next__(self) -> str:
         line = self.sio.readline()
         while line and line[-1] not in "\r\n" and not self.eof:
-            block = next(self.blocks, None)
-            if block is None:
-                self.eof = True
+            text = self._pull()
+            if text is None:
                 break
-            self.eof = block.eof
-            self.bytes_done = block.bytes_done
-            self.rejects.extend(block.rejects)
-            text, bad = decode_marked(block.data, block.first_line, self.encoding)
-            self.rejects.extend(bad)
             self.sio = io.StringIO(line + text, newline="")
             self.size = len(line) + len(text)
             line = self.sio.readline()
@@ -83,15 +90,9 @@ class Feed:
         if self.sio.tell() < self.size:
             return False
         while not self.eof:
-            block = next(self.blocks, None)
-            if block is None:
-                self.eof = True
+            text = self._pull()
+            if text is None:
                 break
-            self.eof = block.eof
-            self.bytes_done = block.bytes_done
-            self.rejects.extend(block.rejects)
-            text, bad = decode_marked(block.data, block.first_line, self.encoding)
-            self.rejects.extend(bad)
             if text:
                 self.sio = io.StringIO(text, newline="")
                 self.size = len(text)

@@ -3,8 +3,8 @@
 A 10,000-row leak has ≈ 60,000 distinct cells, each digested and looked up among the registered
 cells (packed per extract in digest order, :mod:`shucang.protect.decoy_store`). The lookup starts
 from the 64-bit prefixes of every registered digest, kept in memory per catalog: one sorted numpy
-array across all extracts (8 bytes per decoy cell) with, beside it, where each cell sits (its set's
-number and its position, 8 bytes). Only the page rows holding a matching prefix are read — through
+array across all extracts (8 bytes per decoy cell) with, beside it, where each cell sits (its place
+among all sets' cells, 8 bytes). Only the page rows holding a matching prefix are read — through
 the driver with plain placeholders (SQLAlchemy's expanding ``IN`` costs ≈ 3 µs per value of
 statement building alone) — and the full digest in the page decides: a stale or colliding prefix
 can cost a page read, never create a match.
@@ -64,7 +64,8 @@ class _Prefixes:
 
     def reset(self) -> None:
         self.prefixes = np.zeros(0, dtype=np.uint64)
-        self.cells = np.zeros(0, dtype=np.int64)  # set number << 32 | position in its set
+        self.cells = np.zeros(0, dtype=np.int64)  # each prefix's place in the sets' cells one after another
+        self.starts = np.zeros(1, dtype=np.int64)  # by set number: where its cells start there (and the end)
         self.set_ids: list[int] = []  # by set number
         self.owners: list[tuple[str, list[str]]] = []  # by set number: extract id, column names
         self.seen: tuple[int, int] = (0, 0)  # count(*), max(id) of the set table when last read
@@ -83,24 +84,25 @@ def _refresh(conn: sa.Connection, state: _Prefixes) -> None:
     if set(state.set_ids) - present:  # a set went away: start again
         state.reset()
     new = sorted(present - set(state.set_ids))
-    prefixes, cells = [], []
+    prefixes = []
     for start in range(0, len(new), _CHUNK):
         query = sa.select(decoy_sets.c.id, decoy_sets.c.extract_id, decoy_sets.c.columns, decoy_sets.c.prefixes).where(
             decoy_sets.c.id.in_(new[start : start + _CHUNK])).order_by(decoy_sets.c.id)
         for row in conn.execute(query):
             found = np.frombuffer(bytes(row.prefixes), dtype=">u8").astype(np.uint64)
-            number = len(state.set_ids)
             columns = json.loads(row.columns) if isinstance(row.columns, str) else row.columns
             state.set_ids.append(int(row.id))
             state.owners.append((str(row.extract_id), [str(c) for c in columns]))
             prefixes.append(found)
-            cells.append((number << 32) + np.arange(len(found), dtype=np.int64))
     if prefixes:
-        added, where = np.concatenate(prefixes), np.concatenate(cells)
-        order = np.argsort(added, kind="stable")
-        added, where = added[order], where[order]
-        at = np.searchsorted(state.prefixes, added)  # merged in: linear in what is kept
-        state.prefixes, state.cells = np.insert(state.prefixes, at, added), np.insert(state.cells, at, where)
+        sizes = np.array([len(p) for p in prefixes], dtype=np.int64)
+        first = int(state.starts[-1])
+        state.starts = np.concatenate([state.starts, first + np.cumsum(sizes)])
+        # Kept prefixes and each new set are sorted runs: a stable sort (timsort) merges them.
+        merged = np.concatenate([state.prefixes, *prefixes])
+        order = np.argsort(merged, kind="stable")
+        places = np.concatenate([state.cells, np.arange(first, first + int(sizes.sum()), dtype=np.int64)])
+        state.prefixes, state.cells = merged[order], places[order]
     state.seen = now
 
 
@@ -135,9 +137,10 @@ def lookup_digests(wh: Warehouse, hi: np.ndarray, lo: np.ndarray) -> DecoyMatche
             # Every kept cell whose prefix is a looked-up one: its digest's number, set and position.
             asked = np.repeat(np.arange(len(hi)), count)
             where = state.cells[np.repeat(left - np.cumsum(count) + count, count) + np.arange(int(count.sum()))]
+            number = np.searchsorted(state.starts, where, side="right") - 1
+            position = where - state.starts[number]
             set_ids = np.array(state.set_ids, dtype=np.int64)
             owners = list(state.owners)
-        number, position = where >> 32, where & 0xFFFFFFFF
         page = page_id(set_ids[number], position // PAGE_CELLS)
         blobs = _pages(conn, np.unique(page).tolist())
     kept = np.isin(page, np.array(list(blobs), dtype=np.int64))  # all of them, unless a set was deleted since

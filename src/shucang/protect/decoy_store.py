@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sqlalchemy as sa
 
+from shucang.errors import InputError
 from shucang.protect.tables import decoy_pages, decoy_sets, ensure_tables, legacy_decoys
 from shucang.warehouse.catalog import inserted_id
 
@@ -83,6 +84,7 @@ def set_bits(components: dict[str, Any]) -> float:
 
 
 def page_id(set_id: int | np.ndarray, page: int | np.ndarray) -> Any:
+    """The primary key of a set's page row (ints or arrays)."""
     return (set_id << PAGE_BITS) + page
 
 
@@ -96,8 +98,9 @@ def insert_decoys(wh: Warehouse, conn: sa.Connection, rows: DecoyRows | None) ->
 
 def write_set(conn: sa.Connection, rows: DecoyRows) -> None:
     """The set row, then its pages (cells in digest order) as one batch."""
-    if len(rows) >= PAGE_CELLS << PAGE_BITS:  # pragma: no cover - 10⁹ cells: a trillion-row extract
-        raise ValueError("too many decoy cells for one extract")
+    if len(rows) >= PAGE_CELLS << PAGE_BITS:  # pragma: no cover - 10⁹ cells: tens of billions of rows
+        raise InputError("一次提取的诱饵单元过多 (too many decoy cells for one extract)",
+                         hint="split the extract with --where")
     order = np.lexsort((rows.lo, rows.hi))
     packed = np.empty(len(rows), dtype=CELL)
     for name in CELL.names or ():

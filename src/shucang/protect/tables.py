@@ -65,6 +65,7 @@ decoy_sets = sa.Table(
     sa.Column("columns", sa.JSON, nullable=False, default=list),  # column number -> released column name
     sa.Column("prefixes", sa.LargeBinary, nullable=False),  # every cell's 64-bit digest prefix, big-endian, sorted
     sa.Column("components", sa.JSON, nullable=False, default=list),  # number -> {column/component: bits}
+    sqlite_autoincrement=True,  # ids never reused: a process's kept prefixes name sets by id
 )
 
 decoy_pages = sa.Table(

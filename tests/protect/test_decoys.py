@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-import sqlalchemy as sa
 from tests.protect.helpers import GRADES, POPULATION_GRADES, attack, people, population, write_as
+from tests.protect.registry_cells import cell_count, registered_cells
 
 from shucang.classify.checksums import is_valid_id_card
 from shucang.platform import open_warehouse
@@ -23,7 +23,6 @@ from shucang.protect.decoy_index import MAX_DECOYS_USED, decoy_p_value
 from shucang.protect.decoys import decoy_count
 from shucang.protect.policy import Policy
 from shucang.protect.pseudonym import TOKEN_VALUE
-from shucang.protect.tables import decoys as decoy_table
 from shucang.settings import Settings
 from shucang.warehouse import IngestOptions
 
@@ -97,8 +96,7 @@ def test_decoys_look_real_but_describe_nobody(world) -> None:  # type: ignore[no
 
 def test_registry_keeps_digests_not_values(world) -> None:  # type: ignore[no-untyped-def]
     wh, source, releases = world
-    with wh.engine.connect() as conn:
-        rows = conn.execute(sa.select(decoy_table)).all()
+    rows = registered_cells(wh)
     expected_cells = sum(r.marks["decoys"]["registered_cells"] for r in releases.values())
     assert len(rows) == expected_cells
     decoy_values = set()
@@ -108,6 +106,8 @@ def test_registry_keeps_digests_not_values(world) -> None:  # type: ignore[no-un
     for row in rows:
         assert len(row.digest) == 32 and int(row.digest, 16) >= 0
         assert row.digest not in decoy_values and sum(row.components.values()) > 0
+        assert row.bits == float(sum(row.components.values()))  # what the bound adds, exactly
+        assert {name.split("/")[0] for name in row.components} == {row.column}
     assert {r.column for r in rows} <= {"id_card", "mobile", "name", "address"}
 
 
@@ -255,8 +255,7 @@ def test_a_failed_extract_leaves_no_file_no_extract_and_no_decoy_rows(world, tmp
 
     wh, _source, _releases = world
     monkeypatch.setattr(release_module, "resolve_grades", lambda _wh, _d, _v, _g: POPULATION_GRADES)
-    with wh.engine.connect() as conn:
-        before = (conn.execute(sa.select(sa.func.count()).select_from(decoy_table)).scalar_one(), len(list_extracts(wh)))
+    before = (cell_count(wh), len(registered_cells(wh)), len(list_extracts(wh)))
 
     def broken(table: pa.Table, path: Path, fmt: str, extract_id: str) -> str:
         path.write_bytes(b"half")
@@ -266,15 +265,13 @@ def test_a_failed_extract_leaves_no_file_no_extract_and_no_decoy_rows(world, tmp
     out = tmp_path / "gone.csv"
     with pytest.raises(InputError):
         extract_dataset(wh, ExtractOptions("population", "全权0", out, decoys=True))
-    with wh.engine.connect() as conn:
-        after = (conn.execute(sa.select(sa.func.count()).select_from(decoy_table)).scalar_one(), len(list_extracts(wh)))
+    after = (cell_count(wh), len(registered_cells(wh)), len(list_extracts(wh)))
     assert after == before
     assert list(tmp_path.iterdir()) == []
     monkeypatch.undo()
     monkeypatch.setattr(release_module, "resolve_grades", lambda _wh, _d, _v, _g: POPULATION_GRADES)
     info = extract_dataset(wh, ExtractOptions("population", "全权0", out, decoys=True))  # the same, working
-    with wh.engine.connect() as conn:
-        stored = conn.execute(sa.select(sa.func.count()).select_from(decoy_table)
-                              .where(decoy_table.c.extract_id == info["extract_id"])).scalar_one()
+    stored = sum(cell.extract_id == info["extract_id"] for cell in registered_cells(wh))
+    assert cell_count(wh, info["extract_id"]) == stored
     assert info["decoy_rows"] > 0 and stored == info["marks"]["decoys"]["registered_cells"] > 0
     assert extract_module.file_sha256(out) == info["file_sha256"]

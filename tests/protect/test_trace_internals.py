@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
-import sqlalchemy as sa
 from tests.protect.helpers import GRADES, POPULATION_GRADES, attack, people, population, write_as
+from tests.protect.registry_cells import registered_cells
 
 import shucang.protect.release as release_module
 from shucang.platform import open_warehouse
@@ -36,7 +36,6 @@ from shucang.protect.linkage import link_rows
 from shucang.protect.policy import Policy
 from shucang.protect.registry import list_extracts
 from shucang.protect.source_index import SourceIndex
-from shucang.protect.tables import decoys as decoy_table
 from shucang.protect.tables import extracts as extract_table
 from shucang.protect.trace_cache import keyring
 from shucang.settings import Settings
@@ -154,12 +153,7 @@ def _reference_decoy_evidence(wh: Any, leak: pa.Table, ring: Any, candidates: li
             hi, lo = keyed_u128_each(pa.array([v for _r, v in present], pa.string()), key)
             for (row, _v), h, low in zip(present, hi.to_pylist(), lo.to_pylist(), strict=True):
                 wanted[f"{h:016x}{low:016x}"].append((name, row))
-    with wh.engine.connect() as conn:
-        matches = [
-            m
-            for m in conn.execute(sa.select(decoy_table)).all()
-            if m.digest in wanted and m.extract_id in with_decoys
-        ]
+    matches = [m for m in registered_cells(wh) if m.digest in wanted and m.extract_id in with_decoys]
     pairs: dict[tuple[str, int, int], dict[str, float]] = defaultdict(dict)
     for match in matches:
         for name, row in wanted[match.digest]:
@@ -219,7 +213,7 @@ def test_decoy_evidence_is_the_cell_by_cell_definition(decoy_world, tmp_path: Pa
     for k, table in enumerate(files):
         leak, _meta = read_leak(write_as(table, tmp_path / f"f{k}", "parquet"))
         expected = _reference_decoy_evidence(wh, leak, ring, candidates)
-        for _ in range(2):  # the first lookup goes to SQL, the second through the kept digest prefixes
+        for _ in range(2):  # the first lookup loads the digest prefixes, the second reuses them
             found, hypotheses = decoy_evidence(wh, leak, ring, candidates)
             assert hypotheses == len(releases)
             assert {f.extract_id: f.p_value for f in found} == pytest.approx(expected, rel=1e-9, abs=0)

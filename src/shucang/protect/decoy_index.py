@@ -2,8 +2,9 @@
 
 Issuing an extract with decoys stores, per identifying cell of every decoy row, a 128-bit keyed
 digest of its normalised value (PRF under a warehouse key per key id, :mod:`shucang.protect.keyed_hash`)
-and the *bits* of keyed randomness that went into it — never the value. Tracing digests every cell
-of the leaked file the same way and looks the digests up.
+and the *bits* of keyed randomness that went into it — never the value (the layout:
+:mod:`shucang.protect.decoy_store`). Tracing digests every cell of the leaked file the same way and
+looks the digests up (:mod:`shucang.protect.decoy_lookup`).
 
 **The bound.** A decoy δ's random components (sequence number, phone digits, address digits, name
 parts) were drawn independently of any file that did not come from its extract; a component with
@@ -20,29 +21,22 @@ extract with decoys) — the same Bonferroni rule as the other evidence.
 
 from __future__ import annotations
 
-import itertools
-import json
 import math
 import re
-from dataclasses import dataclass
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 
-from shucang.protect.decoy_draws import fixed_width
 from shucang.protect.decoy_lookup import lookup_digests
+from shucang.protect.decoy_store import DecoyRows, set_bits
 from shucang.protect.decoys import ID_VALUE, MOBILE_VALUE, CellBits, Decoys
 from shucang.protect.findings import DecoyFinding
 from shucang.protect.keyed_hash import keyed_u128_each
 from shucang.protect.keys import KeyRing
 from shucang.protect.leakfile import normalise_text
 from shucang.protect.registry import ExtractRecord
-from shucang.protect.tables import decoys as decoy_table
-from shucang.protect.tables import ensure_tables
 
 if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
@@ -60,20 +54,6 @@ def normalise_cells(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.utf8_upper(normalise_text(values))
 
 
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-
-
-def hex_digests(values: pa.Array, key: bytes) -> pa.Array:
-    """The 32-hex-digit keyed digest of every value (null stays null), without a step per value."""
-    hi, lo = keyed_u128_each(values, key)
-    words = np.stack([np.asarray(pc.fill_null(hi, 0).to_numpy(zero_copy_only=False), dtype=np.uint64),
-                      np.asarray(pc.fill_null(lo, 0).to_numpy(zero_copy_only=False), dtype=np.uint64)], axis=1)
-    raw = np.ascontiguousarray(words.astype(">u8")).view(np.uint8).reshape(-1, 16)
-    text = np.empty((len(raw), 32), dtype=np.uint8)
-    text[:, 0::2], text[:, 1::2] = _HEX[raw >> 4], _HEX[raw & 15]
-    return fixed_width(text, np.asarray(pc.is_valid(hi).to_numpy(zero_copy_only=False), dtype=bool))
-
-
 def shape_of(value: str) -> str:
     """The class of values a decoy cell could be confused with inside one leaked row."""
     if re.fullmatch(ID_VALUE, value):
@@ -85,85 +65,57 @@ def shape_of(value: str) -> str:
     return "skeleton:" + re.sub(r"[0-9]", "#", re.sub(r"[^0-9]", ".", value))
 
 
-@dataclass(frozen=True)
-class DecoyRows:
-    """Registry rows of one extract's decoy cells, column-wise (one entry per registered cell)."""
-
-    extract_id: str
-    key_id: str
-    decoy: list[int]
-    column: list[str]
-    digest: list[str]
-    components: list[str]
-    """The cell's random components → bits, as the JSON text stored."""
-
-    def __len__(self) -> int:
-        return len(self.digest)
-
-
-def _components_json(column: str, bits: CellBits, rows: np.ndarray) -> list[str]:
-    """JSON of each registered cell's components: serialised once per distinct set of rounded bits."""
+def _component_sets(column: str, bits: CellBits, rows: np.ndarray) -> tuple[np.ndarray, list[dict[str, float]]]:
+    """Each registered cell's component set (rounded bits; index into the distinct sets) and the sets."""
     names = list(bits.components)
     values = np.round(np.stack([bits.components[n][rows] for n in names], axis=1), 3)
     distinct, which = np.unique(values, axis=0, return_inverse=True)
-    texts = [json.dumps({f"{column}/{n}": float(v) for n, v in zip(names, row, strict=True)})
-             for row in distinct.tolist()]
-    return [texts[i] for i in np.asarray(which).ravel().tolist()]
+    sets = [{f"{column}/{n}": float(v) for n, v in zip(names, row, strict=True)} for row in distinct.tolist()]
+    return np.asarray(which, dtype=np.int64).ravel(), sets
 
 
 def decoy_entries(decoys: Decoys, out: pa.Table, usable: set[str], ring: KeyRing, key_id: str,
                   extract_id: str) -> tuple[DecoyRows, dict[str, Any]]:
-    """Registry rows for the decoys of a released table (``usable``: columns output as stored or
+    """Registry cells for the decoys of a released table (``usable``: columns output as stored or
     pseudonymised — a lossy mask leaves nothing to match) and a summary for the extract's marks."""
     key = index_key(ring, key_id)
-    rows = DecoyRows(extract_id, key_id, [], [], [], [])
     kept = np.zeros(decoys.count, dtype=np.int64)
     bits = np.zeros(decoys.count, dtype=np.float64)
     positions = pa.array(decoys.positions)
+    columns: list[str] = []
+    component_sets: list[dict[str, float]] = []
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in ("hi", "lo", "decoy", "column", "bits", "components")}
     for column in out.column_names:
         cell = decoys.cells.get(column)
         if column not in usable or cell is None:
             continue
         # One normalisation and one batch of digests per column, over the decoy rows only.
-        found = hex_digests(normalise_cells(out.column(column).take(positions)), key)
-        number = np.flatnonzero(cell.registered & np.asarray(pc.is_valid(found).to_numpy(zero_copy_only=False),
-                                                              dtype=bool))
+        hi, lo = keyed_u128_each(normalise_cells(out.column(column).take(positions)), key)
+        valid = np.asarray(pc.is_valid(hi).to_numpy(zero_copy_only=False), dtype=bool)
+        number = np.flatnonzero(cell.registered & valid)
         if not len(number):
             continue
-        rows.decoy.extend(number.tolist())
-        rows.column.extend([column] * len(number))
-        rows.digest.extend(found.take(pa.array(number)).to_pylist())
-        rows.components.extend(_components_json(column, cell, number))
+        which, sets = _component_sets(column, cell, number)
+        parts["hi"].append(np.asarray(pc.fill_null(hi, 0).to_numpy(zero_copy_only=False), dtype=np.uint64)[number])
+        parts["lo"].append(np.asarray(pc.fill_null(lo, 0).to_numpy(zero_copy_only=False), dtype=np.uint64)[number])
+        parts["decoy"].append(number.astype(np.int64))
+        parts["column"].append(np.full(len(number), len(columns), dtype=np.int64))
+        parts["bits"].append(np.array([set_bits(s) for s in sets], dtype=np.float64)[which])
+        parts["components"].append(which + len(component_sets))
+        columns.append(column)
+        component_sets += sets
         kept[number] += 1
         bits[number] += sum(cell.components[n][number] for n in cell.components)
+    empty = {"hi": np.uint64, "lo": np.uint64, "bits": np.float64}
+    joined = {name: np.concatenate(arrays) if arrays else np.zeros(0, dtype=empty.get(name, np.int64))
+              for name, arrays in parts.items()}
+    rows = DecoyRows(extract_id, joined["hi"], joined["lo"], joined["decoy"], joined["column"], joined["bits"],
+                     joined["components"], columns, component_sets)
     summary = {"count": decoys.count, "registered_cells": len(rows), "max_cells": int(kept.max(initial=0)),
-               "columns": sorted(set(rows.column)),
+               "columns": sorted(columns),
                "bits_min": round(float(bits.min()), 1) if len(bits) else 0.0,
                "bits_median": round(float(np.median(bits)), 1) if len(bits) else 0.0}
     return rows, summary
-
-
-def insert_decoys(wh: Warehouse, conn: sa.Connection, rows: DecoyRows | None) -> None:
-    """Insert the registry rows in the caller's transaction (the one of the extract's own row) as one
-    driver-level batch: the statement compiled once, the JSON already serialised, the rows in digest
-    order — ≈ 40,000 rows for a million-row extract."""
-    if rows is None or not len(rows):
-        return
-    ensure_tables(wh.engine)
-    columns = ("extract_id", "decoy", "column", "digest", "key_id", "components")
-    compiled = decoy_table.insert().compile(dialect=wh.engine.dialect, column_keys=list(columns))
-    order = list(compiled.positiontup or [])
-    if sorted(order) != sorted(columns):  # a dialect with named parameters: the ordinary path
-        conn.execute(decoy_table.insert(), [
-            {"extract_id": rows.extract_id, "decoy": d, "column": c, "digest": g, "key_id": rows.key_id,
-             "components": json.loads(j)}
-            for d, c, g, j in zip(rows.decoy, rows.column, rows.digest, rows.components, strict=True)])
-        return
-    given = {"extract_id": itertools.repeat(rows.extract_id), "decoy": rows.decoy, "column": rows.column,
-             "digest": rows.digest, "key_id": itertools.repeat(rows.key_id), "components": rows.components}
-    # In digest order: the digest index then grows in runs rather than at 40,000 random places.
-    params = sorted(zip(*(given[name] for name in order), strict=False), key=itemgetter(order.index("digest")))
-    conn.exec_driver_sql(str(compiled), params)
 
 
 def _log_tail(log_p: float, j: int) -> float:
@@ -227,12 +179,6 @@ def _rows_by_value(indices: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarr
     return order, np.cumsum(counts) - counts, counts
 
 
-def _components(raw: Any) -> tuple[float, int]:
-    """Total bits and number of a registry row's random components (stored as JSON)."""
-    data = json.loads(raw) if isinstance(raw, str | bytes) else (raw or {})
-    return float(sum(float(v) for v in data.values())), len(data)
-
-
 def _groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of an integer matrix: each row's group number (groups in sorted order) and the
     position of each group's first occurrence."""
@@ -274,25 +220,27 @@ def decoy_evidence(wh: Warehouse, leak: pa.Table, ring: KeyRing, candidates: lis
     hi_all, lo_all = np.concatenate(his), np.concatenate(los)
     cell_column, cell_entry = np.concatenate(columns_of), np.concatenate(entries_of)
     _group, first_cells = _groups(np.stack([hi_all, lo_all], axis=1))
-    matches = [m for m in lookup_digests(wh, hi_all[first_cells], lo_all[first_cells]) if m.extract_id in with_decoys]
+    found = lookup_digests(wh, hi_all[first_cells], lo_all[first_cells])
+    matches = [i for i, extract_id in enumerate(found.extract_id) if extract_id in with_decoys]
     if not matches:
         return [], hypotheses
-    # Every (registry row, leaked cell) pair with the same digest, then every leaked row holding it.
-    wanted = {(int(m.digest[:16], 16), int(m.digest[16:], 16)) for m in matches}
-    cells_of: dict[str, list[int]] = {}
+    # Every (registered cell, leaked cell) pair with the same digest, then every leaked row holding it.
+    digest_of = [(int(found.hi[i]), int(found.lo[i])) for i in matches]
+    wanted = set(digest_of)
+    cells_of: dict[tuple[int, int], list[int]] = {}
     for i in np.flatnonzero(np.isin(hi_all, np.array([h for h, _low in wanted], dtype=np.uint64))).tolist():
-        if (int(hi_all[i]), int(lo_all[i])) in wanted:
-            cells_of.setdefault(f"{int(hi_all[i]):016x}{int(lo_all[i]):016x}", []).append(i)
+        if (digest := (int(hi_all[i]), int(lo_all[i]))) in wanted:
+            cells_of.setdefault(digest, []).append(i)
     indices = [np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
                for enc in encoded]
     csr = [_rows_by_value(index, len(enc.dictionary)) for index, enc in zip(indices, encoded, strict=True)]
     extract_ids = sorted(with_decoys)
     extract_number = {e: i for i, e in enumerate(extract_ids)}
-    registered = sorted({m.column for m in matches})
+    registered = sorted({found.column[i] for i in matches})
     registered_number = {c: i for i, c in enumerate(registered)}
     pair_match, pair_row, pair_col = [], [], []
-    for number, match in enumerate(matches):
-        for cell in cells_of.get(match.digest, []):
+    for number, digest in enumerate(digest_of):
+        for cell in cells_of.get(digest, []):
             column, entry = int(cell_column[cell]), int(cell_entry[cell])
             order, starts, counts = csr[column]
             rows = order[starts[entry]: starts[entry] + counts[entry]]
@@ -303,12 +251,10 @@ def decoy_evidence(wh: Warehouse, leak: pa.Table, ring: KeyRing, candidates: lis
         return [], hypotheses
     match_of, row_of, col_of = np.concatenate(pair_match), np.concatenate(pair_row), np.concatenate(pair_col)
     same = _same_shape_counts(dictionaries, indices, row_of, col_of)
-    components = [_components(m.components) for m in matches]
-    cell_bits = np.array([bits for bits, _n in components], dtype=np.float64)[match_of]
-    cell_parts = np.array([n for _bits, n in components], dtype=np.int64)[match_of]
-    extract_of = np.array([extract_number[m.extract_id] for m in matches], dtype=np.int64)[match_of]
-    decoy_of = np.array([int(m.decoy) for m in matches], dtype=np.int64)[match_of]
-    registered_of = np.array([registered_number[m.column] for m in matches], dtype=np.int64)[match_of]
+    cell_bits = found.bits[matches][match_of]
+    extract_of = np.array([extract_number[found.extract_id[i]] for i in matches], dtype=np.int64)[match_of]
+    decoy_of = found.decoy[matches][match_of]
+    registered_of = np.array([registered_number[found.column[i]] for i in matches], dtype=np.int64)[match_of]
     # One term per (extract, decoy, leaked row, registered column): its components and −log₂ n_c.
     key = np.stack([extract_of, decoy_of, row_of, registered_of], axis=1)
     _group, first = _groups(key)
@@ -316,10 +262,10 @@ def decoy_evidence(wh: Warehouse, leak: pa.Table, ring: KeyRing, candidates: lis
     group_of, group_first = _groups(key[first, :3])
     groups = key[first, :3][group_first]
     total = np.bincount(group_of, weights=terms, minlength=len(groups))
-    parts = np.bincount(group_of, weights=cell_parts[first] + 1, minlength=len(groups))
-    max_cells = np.array([int(with_decoys[e].marks["decoys"].get("max_cells") or 0) for e in extract_ids])
-    m = np.where(max_cells[groups[:, 0]] > 0, max_cells[groups[:, 0]], parts)
-    bits = total - m  # −log₂(2^m · ∏ n_c 2^{−b_c})
+    # m: the most cells any decoy of the extract registered (marks.decoys.max_cells, recorded with
+    # every extract that has decoys, and ≥ 1 wherever a cell matched).
+    max_cells = np.array([int(with_decoys[e].marks["decoys"]["max_cells"]) for e in extract_ids])
+    bits = total - max_cells[groups[:, 0]]  # −log₂(2^m · ∏ n_c 2^{−b_c})
     findings: list[DecoyFinding] = []
     # Per (extract, decoy): its best leaked row; per extract: the strongest decoys on distinct rows.
     order = np.lexsort((-groups[:, 2], -bits, groups[:, 1], groups[:, 0]))

@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from shucang.errors import InputError
-from shucang.protect.decoy_index import insert_decoys
+from shucang.protect.decoy_store import insert_decoys
 from shucang.protect.decoys import BLOCK_ROWS
 from shucang.protect.registry import insert_extract
 from shucang.protect.release import ProtectedRelease, ReleaseRequest, protect_for_recipient

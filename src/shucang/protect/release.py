@@ -23,7 +23,8 @@ from shucang.classify import types as ST
 from shucang.classify.graded import UNGRADED, grades_of
 from shucang.classify.store import column_grades
 from shucang.errors import InputError
-from shucang.protect.decoy_index import DecoyRows, decoy_entries, insert_decoys
+from shucang.protect.decoy_index import decoy_entries
+from shucang.protect.decoy_store import DecoyRows, insert_decoys
 from shucang.protect.decoys import Decoys, decoy_count, interleave, make_decoys
 from shucang.protect.fingerprint import SIDE_SCHEME, MarkResult, mark_numeric, markable
 from shucang.protect.keys import KeyRing, load_keyring

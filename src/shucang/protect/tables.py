@@ -56,21 +56,53 @@ rules = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-decoys = sa.Table(
-    "protect_decoys", metadata,
-    # One row per identifying cell of a decoy row: a keyed digest of the value, never the value itself.
+decoy_sets = sa.Table(
+    "protect_decoy_sets", metadata,
+    # One row per extract with registered decoy cells; the layout is explained in shucang.protect.decoy_store.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # the small number its pages carry
+    sa.Column("extract_id", sa.String(40), nullable=False, unique=True),
+    sa.Column("cells", sa.Integer, nullable=False),
+    sa.Column("columns", sa.JSON, nullable=False, default=list),  # column number -> released column name
+    sa.Column("prefixes", sa.LargeBinary, nullable=False),  # every cell's 64-bit digest prefix, big-endian, sorted
+    sa.Column("components", sa.JSON, nullable=False, default=list),  # number -> {column/component: bits}
+    sqlite_autoincrement=True,  # ids never reused: a process's kept prefixes name sets by id
+)
+
+decoy_pages = sa.Table(
+    "protect_decoy_pages", metadata,
+    # An extract's decoy cells in digest order, PAGE_CELLS to a row: keyed digests of values, never values.
+    # id = set id · 2^24 + page number (one integer key: a lookup is one IN list over the primary key).
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=False),
+    sa.Column("cells", sa.LargeBinary, nullable=False),  # packed records (shucang.protect.decoy_store.CELL)
+)
+
+legacy_metadata = sa.MetaData()
+legacy_decoys = sa.Table(
+    "protect_decoys", legacy_metadata,
+    # The registry before schema step 3: one rowid row per decoy cell, hex digest, JSON per row. Kept
+    # only so that step 2 still builds it and step 3 can carry its rows over (shucang.protect.decoy_store).
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("extract_id", sa.String(40), nullable=False, index=True),
-    sa.Column("decoy", sa.Integer, nullable=False),  # decoy number within its extract
+    sa.Column("decoy", sa.Integer, nullable=False),
     sa.Column("column", sa.String(300), nullable=False),
-    sa.Column("digest", sa.String(32), nullable=False, index=True),  # 128-bit keyed PRF of the normalised value
+    sa.Column("digest", sa.String(32), nullable=False, index=True),
     sa.Column("key_id", sa.String(64), nullable=False),
-    sa.Column("components", sa.JSON, nullable=False, default=dict),  # random component -> bits (−log2 q)
+    sa.Column("components", sa.JSON, nullable=False, default=dict),
 )
+
+
+def _compact_decoys(conn: sa.Connection) -> None:
+    """Step 3: the compact decoy registry; rows of the old ``protect_decoys`` are carried over, then it goes."""
+    from shucang.protect.decoy_store import carry_over  # it writes through these tables: imported when run
+
+    metadata.create_all(conn, tables=[decoy_sets, decoy_pages])
+    carry_over(conn)
+
 
 MIGRATIONS: list[MigrationStep] = [create_tables_step(metadata, "protect_recipients", "protect_extracts",
                                                       "protect_rules"),
-                                   create_tables_step(metadata, "protect_decoys")]
+                                   create_tables_step(legacy_metadata, "protect_decoys"),
+                                   _compact_decoys]
 SCHEMA = Schema(COMPONENT, MIGRATIONS)
 ensure_tables = SCHEMA.ensure
 """Create or migrate the protect tables (once per engine and process)."""

@@ -83,13 +83,26 @@ def yoy_cmd(ctx: typer.Context, dataset: str = DATASET,
             period: str = typer.Option(..., "--period", "-p", help="month N: 2025-06, 202506 or 2025年6月"),
             by: str = typer.Option("none", "--by", help="town|industry|division|chain|size|none"),
             caliber: str = typer.Option("comparable", "--caliber", help="comparable (同口径) | all (全口径)"),
-            as_json: bool = JSON) -> None:
+            as_json: bool = JSON,
+            engine: str = typer.Option("local", "--engine",
+                                       help="local | spark (逐企业汇总在 Spark 上运行 per-enterprise sums on Spark)"),
+            spark_master: str | None = typer.Option(None, "--spark-master",
+                                                    help="Spark master URL (default: $SPARK_MASTER, else local[2])"),
+            ) -> None:
     """Cumulative year-on-year figures (1–N月累计同比) for one measure and month."""
     from shucang.economy import yoy
     from shucang.economy.binding import default_dataset
+    from shucang.warehouse.scaleout import check_engine
 
     wh = _wh(ctx)
-    out = yoy(wh, default_dataset(wh, dataset), measure, period, by=by, caliber=caliber)
+    if check_engine(engine) == "spark":
+        from shucang.economy.scaleout import yoy_on_spark
+        from shucang.warehouse.scaleout import spark_session
+
+        out = yoy_on_spark(wh, spark_session(spark_master), default_dataset(wh, dataset), measure, period, by=by,
+                           caliber=caliber)
+    else:
+        out = yoy(wh, default_dataset(wh, dataset), measure, period, by=by, caliber=caliber)
     if as_json:
         emit_json(out)
         return

@@ -193,13 +193,17 @@ class Source:
             where = f"list_contains(${key}::INTEGER[], {ym})"
         return f"SELECT {', '.join(fields)}, {ym} AS ym FROM {q(b.dataset)} WHERE {q(ent)} IS NOT NULL AND {where}"
 
-    def monthly(self, measures: list[str], months: list[int] | None = None) -> str:
-        """Corrections applied: one row per enterprise and month, the latest report time winning."""
+    def monthly(self, measures: list[str], months: list[int] | None = None, *, rows: str | None = None) -> str:
+        """Corrections applied: one row per enterprise and month, the latest report time winning.
+
+        ``rows``: a relation already in the shape of :meth:`raw` (the Spark engine's normalised batches)
+        instead of reading the dataset."""
         rt = "coalesce(rt, TIMESTAMP '1900-01-01')"
         values = ", ".join(f"arg_max(m{i}, {rt}) AS m{i}" for i in range(len(measures)))
         return (f"SELECT ent, ym, arg_max(name, {rt}) AS name, arg_max(industry, {rt}) AS industry, "
                 f"arg_max(town, {rt}) AS town, arg_max(size, {rt}) AS size, max(rt) AS rt, count(*) AS reports"
-                f"{', ' + values if values else ''} FROM ({self.raw(measures, months)}) WHERE ent <> '' "
+                f"{', ' + values if values else ''} FROM ({self.raw(measures, months) if rows is None else rows}) "
+                "WHERE ent <> '' "
                 "GROUP BY ent, ym")
 
     def run(self, sql: str) -> list[tuple[Any, ...]]:

@@ -44,11 +44,13 @@ def window(month: Month) -> tuple[list[int], dict[str, int]]:
     return months, {"cur_from": month.year * 100 + 1, "cur_to": month.ym, "prev_to": prev.ym}
 
 
-def enterprise_sql(src: Source, measure: str, month: Month) -> str:
-    """One row per enterprise with both windows' sums and whether it reported month N in each year."""
+def enterprise_sql(src: Source, measure: str, month: Month, *, rows: str | None = None) -> str:
+    """One row per enterprise with both windows' sums and whether it reported month N in each year.
+
+    ``rows``: the window's rows already normalised (see :meth:`Source.monthly`; the Spark engine)."""
     months, bounds = window(month)
     src.params.update(bounds)
-    rows = src.monthly([measure], months)
+    rows = src.monthly([measure], months, rows=rows)
     return (f"SELECT ent, arg_max(name, ym) AS name, arg_max(town, ym) AS town, arg_max(industry, ym) AS industry, "
             "arg_max(size, ym) AS size, "
             "sum(m0) FILTER (WHERE ym >= $cur_from) AS cur, sum(m0) FILTER (WHERE ym <= $prev_to) AS prev, "
@@ -78,15 +80,17 @@ AGG = ("sum(cur) AS cur, sum(prev) AS prev, count(*) FILTER (WHERE in_cur) AS n,
 
 
 def yoy_query(src: Source, measure_column: str, month: Month, *, by: str, caliber: str,
-              home: Path | None = None) -> dict[str, Any]:
+              home: Path | None = None, enterprises: str | None = None) -> dict[str, Any]:
     """:func:`yoy` over an open :class:`Source` (pages asking several figures share one connection).
 
     One query: the total and the groups in the same pass (GROUPING SETS; for chains, whose code lists
-    may overlap, the total is taken over distinct enterprises beside the chain groups).
+    may overlap, the total is taken over distinct enterprises beside the chain groups). ``enterprises``:
+    a relation holding :func:`enterprise_sql`'s rows already computed elsewhere (the Spark engine).
     """
     _check(by, caliber)
     keep = "has_cur AND has_prev" if caliber == "comparable" else "TRUE"
-    base = f"WITH e AS ({enterprise_sql(src, measure_column, month)}), s AS (SELECT * FROM e WHERE {keep})"
+    e_sql = enterprise_sql(src, measure_column, month) if enterprises is None else enterprises
+    base = f"WITH e AS ({e_sql}), s AS (SELECT * FROM e WHERE {keep})"
     if by == "chain":
         prefixes, ids, names = chain_prefixes(load_chains(home))
         src.params.update(prefixes=prefixes, ids=ids, names=names)

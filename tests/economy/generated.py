@@ -1,11 +1,11 @@
 """A generated (合成, seeded) monthly report of many enterprises over two years, for the Spark engine's tests and
 ``bench/spark_economy.py``: what a province's 规上工业 monthly file looks like in bulk.
 
-Enterprises enter and leave, skip months, change industry or town, are corrected (the same enterprise-month
-reported again with a later report time, written before the original so file order misleads), have blank names
-in some months; periods come in three spellings and the output column as text (some ``1,234.5`` with a
-thousands separator, so it reads through ``sc_number``); industry codes cover the bundled chains, with a few
-``C3851``-style letters and blanks.
+Enterprises enter and leave, skip months, change industry or town, use more electricity for the same output,
+are corrected (the same enterprise-month reported again with a later report time, written before the original
+so file order misleads), have blank names in some months; periods come in three spellings and the output
+column as text (some ``1,234.5`` with a thousands separator, so it reads through ``sc_number``); industry
+codes cover the bundled chains, with a few ``C3851``-style letters and blanks.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ def monthly_table(enterprises: int, *, years: tuple[int, int] = (2024, 2025), se
     town = np.where(moved, (town0[e] + 2) % len(TOWNS), town0[e])
     size = rng.integers(0, len(SIZES), n)[e]
     blank_name = rng.random(rows) < 0.02
+    # ~4 % use half as much electricity again in the second year: electricity and output diverge
+    wasteful = (rng.random(n) < 0.04)[e] & (t >= 12)
     day = 5 + 10 * k + rng.integers(0, 5, rows)
     rt_year = np.where(month == 12, year + 1, year)
     rt_month = month % 12 + 1
@@ -72,6 +74,6 @@ def monthly_table(enterprises: int, *, years: tuple[int, int] = (2024, 2025), se
                     zip(rt_year.tolist(), rt_month.tolist(), day.tolist(), rng.integers(8, 18, rows).tolist(),
                         strict=True)],
         HEADER[7]: text_value,
-        HEADER[8]: pa.array(np.round(value / 9.0, 2), pa.float64()),
+        HEADER[8]: pa.array(np.round(value / 9.0 * np.where(wasteful, 1.5, 1.0), 2), pa.float64()),
     }
     return pa.table(columns)

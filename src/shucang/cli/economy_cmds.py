@@ -145,11 +145,22 @@ def chains_cmd(ctx: typer.Context, as_json: bool = JSON) -> None:
 
 
 @economy_app.command("watch")
-def watch_cmd(ctx: typer.Context, dataset: str = DATASET, as_json: bool = JSON) -> None:
+def watch_cmd(ctx: typer.Context, dataset: str = DATASET, as_json: bool = JSON,
+              engine: str = typer.Option("local", "--engine",
+                                         help="local | spark (逐企业规则在 Spark 上运行 per-enterprise rules on Spark)"),
+              spark_master: str | None = typer.Option(None, "--spark-master",
+                                                      help="Spark master URL (default: $SPARK_MASTER, else local[2])"),
+              ) -> None:
     """Evaluate the watch rules (运行预警) on the latest month and store the alerts."""
     from shucang.economy.watch import watch_all
+    from shucang.warehouse.scaleout import check_engine
 
-    results = watch_all(_wh(ctx), dataset)
+    spark = None
+    if check_engine(engine) == "spark":
+        from shucang.warehouse.scaleout import spark_session
+
+        spark = spark_session(spark_master)
+    results = watch_all(_wh(ctx), dataset, spark=spark)
     if as_json:
         emit_json(results[0] if dataset and results else results)
         return

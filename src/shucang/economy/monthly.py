@@ -96,9 +96,11 @@ def text_expr(column: str | None, *, code: bool = False) -> str:
 
 
 @contextmanager
-def reader(wh: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The warehouse's read-only DuckDB connection (every dataset a view), closed after use."""
-    con = wh.connect()
+def reader(wh: Warehouse, versions: dict[str, int] | None = None,
+           only: list[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse's read-only DuckDB connection (every dataset a view, or ``only`` those, at ``versions``),
+    closed after use."""
+    con = wh.connect(versions, only)
     try:
         yield con
     finally:
@@ -205,6 +207,11 @@ class Source:
                 f"{', ' + values if values else ''} FROM ({self.raw(measures, months) if rows is None else rows}) "
                 "WHERE ent <> '' "
                 "GROUP BY ent, ym")
+
+    def enterprise_relation(self, measure: str, month: Month) -> str | None:
+        """A relation already holding :func:`shucang.economy.yoy.enterprise_sql`'s rows, made by another engine
+        (the Spark engine's source, :mod:`shucang.economy.scaleout`); None: the query computes them."""
+        return None
 
     def run(self, sql: str) -> list[tuple[Any, ...]]:
         """Execute with the parameters the SQL names (DuckDB refuses unused ones)."""

@@ -1,19 +1,22 @@
-"""``economy yoy --engine spark``: the per-enterprise reduction over the monthly rows runs on a Spark cluster.
+"""``economy yoy|watch --engine spark``: the per-enterprise work over the monthly rows runs on a Spark cluster.
 
-The heavy step of a YoY figure is :func:`shucang.economy.yoy.enterprise_sql`: every report row of the two
-windows (millions at province scale) reduced to one row per enterprise. On Spark it runs in two steps over the
-Parquet files of the exact version the catalog names:
+The heavy step of every economy figure is a pass over the report rows (millions at province scale) that keeps
+one or a few rows per enterprise: :func:`shucang.economy.yoy.enterprise_sql` for YoY figures, the decline /
+divergence / stopped rules of :mod:`shucang.economy.watch`. Each of these queries is *enterprise-local* — an
+output row depends on one enterprise's rows only — so on Spark it runs in two steps over the Parquet files of
+the exact version the catalog names:
 
-1. each batch is put in the shape of :meth:`Source.raw <shucang.economy.monthly.Source.raw>` by DuckDB on
-   the executor — the same typed view, ``sc_number`` macros, period map and SQL text as on one machine (Spark
-   SQL has none of them), keeping only the window's months;
+1. each batch is put in the shape of :meth:`Source.raw <shucang.economy.monthly.Source.raw>` by DuckDB on the
+   executor — the same typed view, ``sc_number`` macros, period map and SQL text as on one machine (Spark SQL
+   has none of them) — keeping only the months the query needs;
 2. Spark shuffles those rows by enterprise, and each partition, now holding every row of its enterprises, runs
-   the very same :func:`enterprise_sql` text in DuckDB (corrections by latest report time, window sums,
-   ``arg_max`` of the attributes — DuckDB's NULL rules, which Spark's ``max_by`` does not share).
+   the very same query text in DuckDB (corrections by latest report time, window sums, ``arg_max`` with
+   DuckDB's NULL rules, which Spark's ``max_by`` does not share).
 
-The per-enterprise rows (one per enterprise: thousands to a few hundred thousand) come back as Arrow and the
-local engine's own grouping query (:func:`shucang.economy.yoy.yoy_query`) finishes on the driver, so the JSON is
-the local engine's. Executors need ``duckdb`` and ``pyarrow`` (both in ``pip install shucang[spark]``).
+The per-enterprise rows (one per enterprise, or one per alert) come back as Arrow; the local engine's own code
+finishes on the driver (:func:`shucang.economy.yoy.yoy_query`'s grouping, the rules' alert texts), so the
+results are the local engine's. :class:`SparkSource` is a :class:`Source` that does this, so the callers stay as
+they are. Executors need shucang, ``duckdb`` and ``pyarrow`` (``pip install shucang[spark]``).
 """
 
 from __future__ import annotations
@@ -24,29 +27,34 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from shucang.economy.binding import load_binding
-from shucang.economy.monthly import Month, Source, parse_month
+from shucang.economy.binding import Binding, load_binding
+from shucang.economy.monthly import Month, Source, parse_month, reader
 from shucang.economy.yoy import _check, enterprise_sql, window, yoy_query
-from shucang.errors import NotFound
+from shucang.errors import InputError, NotFound
 from shucang.ingest.infer import duckdb_macros
 from shucang.warehouse.query import view_sql
 from shucang.warehouse.scaleout import spark_dataframe, spark_schema
 
 if TYPE_CHECKING:
+    import duckdb
+
     from shucang.warehouse import Warehouse
 
-ROWS_SCHEMA = pa.schema([("ent", pa.string()), ("name", pa.string()), ("industry", pa.string()),
-                         ("town", pa.string()), ("size", pa.string()), ("rt", pa.int64()), ("m0", pa.float64()),
-                         ("ym", pa.int64())])
-"""Step 1's rows: :meth:`Source.raw`'s shape, the report time as epoch microseconds (no time zone to travel)."""
-ENTERPRISE_SCHEMA = pa.schema([("ent", pa.string()), ("name", pa.string()), ("town", pa.string()),
-                               ("industry", pa.string()), ("size", pa.string()), ("cur", pa.float64()),
-                               ("prev", pa.float64()), ("cur_month", pa.float64()), ("prev_month", pa.float64()),
-                               ("has_cur", pa.bool_()), ("has_prev", pa.bool_()), ("in_cur", pa.bool_())])
-"""Step 2's rows: exactly the columns of :func:`enterprise_sql`."""
 ROWS_VIEW = "sc_rows"
-ENTERPRISES_VIEW = "sc_spark_enterprises"
 BatchesFunction = Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]
+
+
+def rows_schema(measures: int) -> pa.Schema:
+    """Step 1's rows: :meth:`Source.raw`'s shape, the report time as epoch microseconds (no time zone to travel)."""
+    return pa.schema([("ent", pa.string()), ("name", pa.string()), ("industry", pa.string()), ("town", pa.string()),
+                      ("size", pa.string()), ("rt", pa.int64()),
+                      *((f"m{i}", pa.float64()) for i in range(measures)), ("ym", pa.int64())])
+
+
+def rows_relation(measures: int) -> str:
+    """Step 2's view of step 1's rows, exactly :meth:`Source.raw`'s columns (the report time a timestamp again)."""
+    values = "".join(f"m{i}, " for i in range(measures))
+    return f"SELECT ent, name, industry, town, size, make_timestamp(rt) AS rt, {values}ym FROM {ROWS_VIEW}"
 
 
 def _used(sql: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -61,14 +69,18 @@ def _align(batch: pa.RecordBatch, schema: pa.Schema) -> pa.Table:
         [batch.column(batch.schema.get_field_index(f.name)).cast(f.type) for f in schema], schema=schema)])
 
 
+def _duckdb(threads: int = 1) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    return duckdb.connect(":memory:", config={"threads": threads})  # one Spark task per executor core already
+
+
 def normalise_batches(dataset: str, stored: pa.Schema, view: str, sql: str, params: dict[str, Any],
-                      macros: list[str]) -> BatchesFunction:
-    """Step 1 (runs on executors): each batch of the stored columns → the window's rows in :data:`ROWS_SCHEMA`."""
+                      macros: list[str], out: pa.Schema) -> BatchesFunction:
+    """Step 1 (on executors): each batch of the stored columns → the wanted months' rows in ``out``."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        import duckdb
-
-        con = duckdb.connect(":memory:", config={"threads": 1})  # one task per executor core already
+        con = _duckdb()
         try:
             for macro in macros:
                 con.execute(macro)
@@ -78,53 +90,109 @@ def normalise_batches(dataset: str, stored: pa.Schema, view: str, sql: str, para
                 if not made:
                     con.execute(view)
                     made = True
-                out = con.sql(sql, params=params).to_arrow_table()
-                yield from out.cast(ROWS_SCHEMA).to_batches()
+                yield from con.sql(sql, params=params).to_arrow_table().cast(out).to_batches()
         finally:
             con.close()
 
     return run
 
 
-def enterprise_batches(sql: str, params: dict[str, Any]) -> BatchesFunction:
-    """Step 2 (runs on executors): a partition's rows, every row of its enterprises → one row per enterprise."""
+def enterprise_batches(sql: str, params: dict[str, Any], rows: pa.Schema, out: pa.Schema) -> BatchesFunction:
+    """Step 2 (on executors): a partition holding every row of its enterprises → ``sql``'s rows for them."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        import duckdb
-
-        rows = pa.RecordBatchReader.from_batches(
-            ROWS_SCHEMA, (b for batch in batches for b in _align(batch, ROWS_SCHEMA).to_batches()))
-        con = duckdb.connect(":memory:", config={"threads": 1})
+        reader = pa.RecordBatchReader.from_batches(rows, (b for batch in batches
+                                                          for b in _align(batch, rows).to_batches()))
+        con = _duckdb()
         try:
-            con.register(ROWS_VIEW, rows)  # streamed into the aggregation, not gathered first
-            out = con.sql(sql, params=params).to_arrow_table()
+            con.register(ROWS_VIEW, reader)  # streamed into the query, not gathered first
+            found = con.sql(sql, params=params).to_arrow_table()
         finally:
             con.close()
-        yield from out.cast(ENTERPRISE_SCHEMA).to_batches()
+        yield from found.cast(out).to_batches()
 
     return run
 
 
-def enterprises_on_spark(spark: Any, wh: Warehouse, src: Source, version: int, measure_column: str,
-                         month: Month, *, partitions: int | None = None) -> pa.Table:
-    """:func:`enterprise_sql`'s rows for ``measure_column`` and ``month``, computed on Spark (see module docstring)."""
+def _result_schema(sql: str, params: dict[str, Any], rows: pa.Schema) -> pa.Schema:
+    """What ``sql`` returns, asked of DuckDB on no rows (Spark wants the schema before it runs)."""
+    con = _duckdb()
+    try:
+        con.register(ROWS_VIEW, rows.empty_table())
+        return con.sql(sql, params=params).to_arrow_table().schema
+    finally:
+        con.close()
+
+
+def per_enterprise(spark: Any, wh: Warehouse, src: Source, version: int, measures: list[str],
+                   months: list[int] | None, sql: str, *, partitions: int | None = None) -> pa.Table:
+    """The rows of ``sql`` — a query over :func:`rows_relation` whose every row depends on one enterprise's rows
+    — computed on Spark over ``measures`` in ``months`` of the dataset's ``version`` (see module docstring)."""
     b = src.binding
-    months, _bounds = window(month)
     roles = [b.column(r) for r in ("enterprise", "name", "period", "industry", "town", "size", "report_time")]
-    wanted = {c for c in roles if c is not None} | {measure_column}
+    wanted = {c for c in roles if c is not None} | set(measures)
     columns = [c for c in wh.columns(b.dataset, version) if c.name in wanted]
     stored = pa.schema([f for f in wh.arrow_dataset(b.dataset, version).schema if f.name in wanted])
-    raw = src.raw([measure_column], months)
-    step1 = (f"SELECT ent, name, industry, town, size, epoch_us(rt) AS rt, m0, CAST(ym AS BIGINT) AS ym "
-             f"FROM ({raw})")
+    values = "".join(f"m{i}, " for i in range(len(measures)))
+    step1 = (f"SELECT ent, name, industry, town, size, epoch_us(rt) AS rt, {values}CAST(ym AS BIGINT) AS ym "
+             f"FROM ({src.raw(measures, months)})")
+    rows = rows_schema(len(measures))
     frame = spark_dataframe(spark, wh, b.dataset, version).select(*stored.names)
-    rows = frame.mapInArrow(normalise_batches(b.dataset, stored, view_sql(b.dataset, columns), step1,
-                                              _used(step1, src.params), duckdb_macros()), spark_schema(ROWS_SCHEMA))
-    rows = rows.repartition(partitions, "ent") if partitions else rows.repartition("ent")
-    step2 = enterprise_sql(src, measure_column, month, rows=(
-        "SELECT ent, name, industry, town, size, make_timestamp(rt) AS rt, m0, ym FROM " + ROWS_VIEW))
-    found = rows.mapInArrow(enterprise_batches(step2, _used(step2, src.params)), spark_schema(ENTERPRISE_SCHEMA))
-    return found.toArrow().cast(ENTERPRISE_SCHEMA)
+    normal = frame.mapInArrow(normalise_batches(b.dataset, stored, view_sql(b.dataset, columns), step1,
+                                                _used(step1, src.params), duckdb_macros(), rows), spark_schema(rows))
+    normal = normal.repartition(partitions, "ent") if partitions else normal.repartition("ent")
+    params = _used(sql, src.params)
+    out = _result_schema(sql, params, rows)
+    found = normal.mapInArrow(enterprise_batches(sql, params, rows, out), spark_schema(out))
+    return found.toArrow().cast(out)
+
+
+class SparkSource(Source):
+    """A :class:`Source` whose per-enterprise queries run on Spark, over the version its connection is pinned to.
+
+    :meth:`monthly` without ``rows`` (a rule building its query) hands back the Spark rows' relation and notes
+    what it needs; the next :meth:`run` runs that query per enterprise on Spark, ordered by its first column
+    (the enterprise, as every such query orders). :meth:`enterprise_relation` computes
+    :func:`~shucang.economy.yoy.enterprise_sql`'s rows on Spark and registers them on the driver's connection, so
+    :func:`~shucang.economy.yoy.yoy_query` only groups them.
+    """
+
+    def __init__(self, wh: Warehouse, con: duckdb.DuckDBPyConnection, b: Binding, spark: Any, version: int,
+                 *, partitions: int | None = None) -> None:
+        super().__init__(wh, con, b)
+        self.spark, self.version, self.partitions = spark, version, partitions
+        self._pending: tuple[list[str], list[int] | None] | None = None
+        self._views = 0
+
+    def monthly(self, measures: list[str], months: list[int] | None = None, *, rows: str | None = None) -> str:
+        if rows is not None:
+            return super().monthly(measures, months, rows=rows)
+        if self._pending is not None:
+            raise InputError("一个查询只能读取一次月报 (one monthly read per query on Spark)")
+        self._pending = (list(measures), None if months is None else list(months))
+        return super().monthly(measures, months, rows=rows_relation(len(measures)))
+
+    def run(self, sql: str) -> list[tuple[Any, ...]]:
+        if self._pending is None:
+            return super().run(sql)
+        measures, months = self._pending
+        self._pending = None
+        found = per_enterprise(self.spark, self.wh, self, self.version, measures, months, sql,
+                               partitions=self.partitions)
+        if found.num_rows:
+            found = found.sort_by([(found.schema.names[0], "ascending")])
+        names = found.schema.names
+        return [tuple(r[n] for n in names) for r in found.to_pylist()]
+
+    def enterprise_relation(self, measure: str, month: Month) -> str | None:
+        months, _bounds = window(month)
+        sql = enterprise_sql(self, measure, month, rows=rows_relation(1))
+        found = per_enterprise(self.spark, self.wh, self, self.version, [measure], months, sql,
+                               partitions=self.partitions)
+        self._views += 1
+        name = f"sc_spark_enterprises_{self._views}"
+        self.con.register(name, found)
+        return f"SELECT * FROM {name}"
 
 
 def yoy_on_spark(wh: Warehouse, spark: Any, dataset: str, measure: str, period: str, *, by: str = "none",
@@ -137,17 +205,11 @@ def yoy_on_spark(wh: Warehouse, spark: Any, dataset: str, measure: str, period: 
     version = wh.dataset(dataset).current_version
     if version is None:
         raise NotFound(f"数据集 {dataset} 还没有数据 (no version yet)", hint="ingest a file first")
-    con = wh.connect({dataset: version}, only=[dataset])  # the version Spark reads: types and periods agree
-    try:
-        src = Source(wh, con, b)
-        enterprises = enterprises_on_spark(spark, wh, src, version, column, month, partitions=partitions)
-        con.register(ENTERPRISES_VIEW, enterprises)
-        out = yoy_query(src, column, month, by=by, caliber=caliber, home=wh.settings.home,
-                        enterprises=f"SELECT * FROM {ENTERPRISES_VIEW}")
-    finally:
-        con.close()
+    with reader(wh, {dataset: version}, [dataset]) as con:  # the version Spark reads: types and periods agree
+        src = SparkSource(wh, con, b, spark, version, partitions=partitions)
+        out = yoy_query(src, column, month, by=by, caliber=caliber, home=wh.settings.home)
     out["version"] = version
     return out
 
 
-__all__ = ["ENTERPRISE_SCHEMA", "ROWS_SCHEMA", "enterprises_on_spark", "yoy_on_spark"]
+__all__ = ["SparkSource", "per_enterprise", "rows_relation", "rows_schema", "yoy_on_spark"]

@@ -80,16 +80,16 @@ AGG = ("sum(cur) AS cur, sum(prev) AS prev, count(*) FILTER (WHERE in_cur) AS n,
 
 
 def yoy_query(src: Source, measure_column: str, month: Month, *, by: str, caliber: str,
-              home: Path | None = None, enterprises: str | None = None) -> dict[str, Any]:
+              home: Path | None = None) -> dict[str, Any]:
     """:func:`yoy` over an open :class:`Source` (pages asking several figures share one connection).
 
     One query: the total and the groups in the same pass (GROUPING SETS; for chains, whose code lists
-    may overlap, the total is taken over distinct enterprises beside the chain groups). ``enterprises``:
-    a relation holding :func:`enterprise_sql`'s rows already computed elsewhere (the Spark engine).
+    may overlap, the total is taken over distinct enterprises beside the chain groups). The per-enterprise
+    rows come from :func:`enterprise_sql` unless the source has them already (the Spark engine's source).
     """
     _check(by, caliber)
     keep = "has_cur AND has_prev" if caliber == "comparable" else "TRUE"
-    e_sql = enterprise_sql(src, measure_column, month) if enterprises is None else enterprises
+    e_sql = src.enterprise_relation(measure_column, month) or enterprise_sql(src, measure_column, month)
     base = f"WITH e AS ({e_sql}), s AS (SELECT * FROM e WHERE {keep})"
     if by == "chain":
         prefixes, ids, names = chain_prefixes(load_chains(home))

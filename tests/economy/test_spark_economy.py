@@ -1,7 +1,8 @@
-"""``economy yoy --engine spark``: the per-enterprise reduction on a local[2] Spark session (one for the module)
-gives the local engine's JSON exactly — every ``--by``, both calibers, chains, text and numeric measures, the
-first and last month — on a generated report of 3,000 enterprises over two years (~64,000 rows, corrections,
-gaps, entries and exits, three period spellings, amounts written with thousands separators).
+"""``economy yoy|watch --engine spark``: the per-enterprise passes on a local[2] Spark session (one for the
+module) give the local engine's JSON exactly — every ``--by``, both calibers, chains, text and numeric
+measures, the first and last month, every watch rule — on a generated report of 3,000 enterprises over two
+years (~64,000 rows, corrections, gaps, entries and exits, three period spellings, amounts written with
+thousands separators).
 
 Skipped when pyspark or a Java runtime is missing.
 """
@@ -24,6 +25,7 @@ from tests.economy.generated import monthly_table  # noqa: E402
 
 from shucang.economy import bind_dataset, yoy  # noqa: E402
 from shucang.economy.scaleout import yoy_on_spark  # noqa: E402
+from shucang.economy.watch import KINDS, evaluate, load_rules  # noqa: E402
 from shucang.economy.yoy import BY, CALIBERS  # noqa: E402
 from shucang.settings import Settings  # noqa: E402
 from shucang.warehouse import IngestOptions  # noqa: E402
@@ -102,3 +104,22 @@ def test_cli_engine_spark(spark: Any, home: Path) -> None:
     assert on_spark.json()["rows"]
     wrong = invoke_cli(home, *args, "--engine", "flink")
     assert wrong.exit_code != 0 and "unknown engine" in wrong.stdout + wrong.stderr
+
+
+def test_watch_rules_on_spark_give_the_local_alerts(spark: Any, wh: Any) -> None:
+    kinds = {r.id: r.kind for r in load_rules(wh.settings.home)}
+    raised: set[str] = set()
+    for period in (None, "2025-06"):
+        local = evaluate(wh, "monthly", period=period)
+        assert evaluate(wh, "monthly", period=period, spark=spark) == local
+        raised |= {kinds[a["rule"]] for a in local["alerts"]}
+    assert raised == set(KINDS)  # every kind of rule had alerts to compare
+
+
+def test_cli_watch_engine_spark(spark: Any, home: Path) -> None:
+    local = invoke_cli(home, "economy", "watch", "-d", "monthly", "--json")
+    on_spark = invoke_cli(home, "economy", "watch", "-d", "monthly", "--json", "--engine", "spark")
+    assert local.exit_code == 0 and on_spark.exit_code == 0, on_spark.stderr
+    assert on_spark.json() == local.json() and local.json()["alerts"]
+    stored = invoke_cli(home, "economy", "alerts", "-d", "monthly", "--json")
+    assert len(stored.json()) == len(local.json()["alerts"])

@@ -5,7 +5,7 @@ Both compute the same cumulative YoY figures over the same stored version of a g
 amounts with thousands separators). The Spark run uses ``--spark-master`` (default ``local[2]``: the same two
 cores, so this measures the engine's overhead, not a cluster's gain); the session is started and its Python
 workers warmed by one run before timing. Prints both times, the ratio, and whether the JSON is identical for
-every ``--by`` and both calibers. Usage:
+every ``--by`` and both calibers; then the same for ``economy watch`` (every rule, once). Usage:
 ``python bench/spark_economy.py [--rows 1000000] [--spark-master local[2]] [--repeat 2] [--period 2025-06]``.
 """
 
@@ -29,6 +29,7 @@ from tests.economy.generated import monthly_table  # noqa: E402
 
 from shucang.economy import bind_dataset, yoy  # noqa: E402
 from shucang.economy.scaleout import yoy_on_spark  # noqa: E402
+from shucang.economy.watch import evaluate  # noqa: E402
 from shucang.economy.yoy import BY, CALIBERS  # noqa: E402
 from shucang.platform import open_warehouse  # noqa: E402
 from shucang.settings import Settings  # noqa: E402
@@ -71,7 +72,14 @@ def main() -> None:
         on_spark = yoy_on_spark(wh, spark, "monthly", "output", args.period, by="town")
         spark_times.append(time.perf_counter() - start)
         assert on_spark == local, "the engines disagree"
-    differ = [(by, caliber) for by in BY for caliber in CALIBERS
+    start = time.perf_counter()
+    watch_local = evaluate(wh, "monthly")
+    t_watch_local = time.perf_counter() - start
+    start = time.perf_counter()
+    watch_spark = evaluate(wh, "monthly", spark=spark)
+    t_watch_spark = time.perf_counter() - start
+    differ = [("watch", "")] if watch_spark != watch_local else []
+    differ += [(by, caliber) for by in BY for caliber in CALIBERS
               if yoy(wh, "monthly", "output", args.period, by=by, caliber=caliber)
               != yoy_on_spark(wh, spark, "monthly", "output", args.period, by=by, caliber=caliber)]
     t_local, t_spark = statistics.median(local_times), statistics.median(spark_times)
@@ -79,7 +87,10 @@ def main() -> None:
     print(f"Spark engine (two mapInArrow steps + shuffle, grouping on the driver): {t_spark:.2f} s = "
           f"{table.num_rows / t_spark / 1e6:.2f} M rows/s")
     print(f"ratio Spark / local: {t_local / t_spark:.2f}×")
-    print("identical JSON for every --by and both calibers: " + ("yes" if not differ else f"NO, differ: {differ}"))
+    print(f"economy watch ({len(watch_local['alerts'])} alerts): local {t_watch_local:.2f} s, Spark "
+          f"{t_watch_spark:.2f} s, ratio {t_watch_local / t_watch_spark:.2f}×")
+    print("identical JSON (yoy: every --by and both calibers; watch: every rule): "
+          + ("yes" if not differ else f"NO, differ: {differ}"))
     spark.stop()
     wh.close()
     shutil.rmtree(work, ignore_errors=True)

@@ -95,6 +95,17 @@ def test_spark_gives_the_local_json_for_other_measures_and_months(spark: Any, wh
     assert local["rows"]
 
 
+def test_any_number_of_enterprise_partitions_gives_the_same_figures(spark: Any, wh: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from shucang.economy import scaleout
+
+    local = yoy(wh, "monthly", "output", "2025-06", by="industry", caliber="comparable")
+    assert yoy_on_spark(wh, spark, "monthly", "output", "2025-06", by="industry", partitions=1) == local
+    monkeypatch.setattr(scaleout, "ROWS_PER_PARTITION", 4_000)  # a big version: more partitions than the session's
+    assert scaleout._partitions(spark, wh, "monthly", 2) >= 15
+    assert yoy_on_spark(wh, spark, "monthly", "output", "2025-06", by="industry") == local
+
+
 def test_cli_engine_spark(spark: Any, home: Path) -> None:
     args = ("economy", "yoy", "-d", "monthly", "-p", "2025-09", "--by", "town", "--caliber", "all", "--json")
     local = invoke_cli(home, *args)

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
 
 ROWS_VIEW = "sc_rows"
+ROWS_PER_PARTITION = 2_000_000
+"""Stored rows per shuffle partition at most (a partition's DuckDB holds its enterprise-months while it groups)."""
 BatchesFunction = Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]
 
 
@@ -124,10 +126,17 @@ def _result_schema(sql: str, params: dict[str, Any], rows: pa.Schema) -> pa.Sche
         con.close()
 
 
+def _partitions(spark: Any, wh: Warehouse, dataset: str, version: int) -> int:
+    """The session's shuffle partitions, more when the version has over :data:`ROWS_PER_PARTITION` rows each."""
+    rows = next((v.row_count for v in wh.versions(dataset) if v.version == version), 0)
+    return max(int(spark.conf.get("spark.sql.shuffle.partitions")), -(-rows // ROWS_PER_PARTITION))
+
+
 def per_enterprise(spark: Any, wh: Warehouse, src: Source, version: int, measures: list[str],
                    months: list[int] | None, sql: str, *, partitions: int | None = None) -> pa.Table:
     """The rows of ``sql`` — a query over :func:`rows_relation` whose every row depends on one enterprise's rows
-    — computed on Spark over ``measures`` in ``months`` of the dataset's ``version`` (see module docstring)."""
+    — computed on Spark over ``measures`` in ``months`` of the dataset's ``version`` (see module docstring);
+    ``partitions``: how many enterprise partitions (default: :func:`_partitions`)."""
     b = src.binding
     roles = [b.column(r) for r in ("enterprise", "name", "period", "industry", "town", "size", "report_time")]
     wanted = {c for c in roles if c is not None} | set(measures)
@@ -140,7 +149,7 @@ def per_enterprise(spark: Any, wh: Warehouse, src: Source, version: int, measure
     frame = spark_dataframe(spark, wh, b.dataset, version).select(*stored.names)
     normal = frame.mapInArrow(normalise_batches(b.dataset, stored, view_sql(b.dataset, columns), step1,
                                                 _used(step1, src.params), duckdb_macros(), rows), spark_schema(rows))
-    normal = normal.repartition(partitions, "ent") if partitions else normal.repartition("ent")
+    normal = normal.repartition(partitions or _partitions(spark, wh, b.dataset, version), "ent")
     params = _used(sql, src.params)
     out = _result_schema(sql, params, rows)
     found = normal.mapInArrow(enterprise_batches(sql, params, rows, out), spark_schema(out))

@@ -56,3 +56,33 @@ def test_spark_dataframe_reads_s3_files_as_s3a(monkeypatch: pytest.MonkeyPatch) 
     assert opened == [("s3://bucket/wh/monthly", 7)]  # the Delta version the catalog names
     assert reader.paths == ("s3a://bucket/wh/monthly/part-0.parquet", "s3a://bucket/wh/monthly/part-1.parquet")
     assert frame == ("frame", ("ent", "m"))
+
+
+def test_a_table_on_s3_reaches_spark_as_s3a(home: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real delta-rs table in a bucket (moto's S3 server): its files are listed ``s3://…``, Spark gets ``s3a://…``."""
+    pytest.importorskip("moto", reason="moto[server] not installed (a test extra)")
+    pytest.importorskip("boto3", reason="boto3 not installed")
+    import os
+
+    from tests.s3 import KEY_ID, REGION, SECRET, s3_server
+
+    from shucang.platform import open_warehouse
+    from shucang.settings import Settings
+    from shucang.warehouse import IngestOptions
+
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    with s3_server("spark-uri") as endpoint:
+        for name, value in {"SHUCANG_TABLES_URL": "s3://spark-uri/{home_id}/tables", "AWS_ENDPOINT_URL": endpoint,
+                            "AWS_REGION": REGION, "AWS_ALLOW_HTTP": "true", "AWS_ACCESS_KEY_ID": KEY_ID,
+                            "AWS_SECRET_ACCESS_KEY": SECRET}.items():
+            monkeypatch.setenv(name, value)
+        wh = open_warehouse(Settings.load(home))
+        try:
+            wh.ingest_arrow(pa.table({"ent": ["a", "b"], "m": [1.0, 2.0]}), IngestOptions(dataset="monthly"))
+            reader = _Reader()
+            spark_dataframe(SimpleNamespace(read=reader), wh, "monthly")
+        finally:
+            wh.close()
+    assert reader.paths and all(p.startswith("s3a://spark-uri/") and p.endswith(".parquet") for p in reader.paths)

@@ -1,6 +1,6 @@
-"""``economy yoy|watch --engine spark``: the per-enterprise passes on a local[2] Spark session (one for the
+"""``economy yoy|watch|mujun --engine spark``: the per-enterprise passes on a local[2] Spark session (one for the
 module) give the local engine's JSON exactly — every ``--by``, both calibers, chains, text and numeric
-measures, the first and last month, every watch rule — on a generated report of 3,000 enterprises over two
+measures, the first and last month, every watch rule, the 亩均 evaluation — on a generated report of 3,000 enterprises over two
 years (~64,000 rows, corrections, gaps, entries and exits, three period spellings, amounts written with
 thousands separators).
 
@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
 pytest.importorskip("pyspark", reason="pyspark not installed: Spark engine tests skipped")
@@ -24,6 +26,7 @@ from tests.conftest import invoke_cli  # noqa: E402
 from tests.economy.generated import monthly_table  # noqa: E402
 
 from shucang.economy import bind_dataset, yoy  # noqa: E402
+from shucang.economy.mujun import evaluate as mujun  # noqa: E402
 from shucang.economy.scaleout import yoy_on_spark  # noqa: E402
 from shucang.economy.watch import KINDS, evaluate, load_rules  # noqa: E402
 from shucang.economy.yoy import BY, CALIBERS  # noqa: E402
@@ -41,6 +44,23 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
+def _land(enterprises: int) -> pa.Table:
+    """A yearly 亩均 input table for the first enterprises of the generated report (some inputs missing)."""
+    rng = np.random.default_rng(7)
+    n = enterprises * 2
+
+    def amounts(scale: float) -> pa.Array:
+        return pa.array(np.where(rng.random(n) < 0.03, np.nan, np.round(rng.gamma(2.0, scale, n), 1)),
+                        from_pandas=True)
+
+    return pa.table({"统一社会信用代码": [f"91330282G{i % enterprises:08d}X" for i in range(n)],
+                     "企业名称": [f"合成企业{i % enterprises}有限公司" for i in range(n)],
+                     "年度": [2024 + i // enterprises for i in range(n)], "用地面积(亩)": amounts(20.0),
+                     "税收实际贡献(万元)": amounts(150.0), "工业增加值(万元)": amounts(900.0),
+                     "营业收入(万元)": amounts(4000.0), "研发经费(万元)": amounts(120.0),
+                     "综合能耗(吨标准煤)": amounts(600.0), "年平均职工人数(人)": amounts(60.0)})
+
+
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from shucang.platform import open_warehouse
@@ -54,6 +74,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                                             synthetic=True))
         wh.ingest_arrow(table, IngestOptions(dataset="monthly", mode="replace", synthetic=True))
         bind_dataset(wh, "monthly")
+        wh.ingest_arrow(_land(800), IngestOptions(dataset="land", mode="replace", synthetic=True))
     finally:
         wh.close()
     return home
@@ -134,3 +155,15 @@ def test_cli_watch_engine_spark(spark: Any, home: Path) -> None:
     assert on_spark.json() == local.json() and local.json()["alerts"]
     stored = invoke_cli(home, "economy", "alerts", "-d", "monthly", "--json")
     assert len(stored.json()) == len(local.json()["alerts"])
+
+
+def test_mujun_on_spark_gives_the_local_evaluation(spark: Any, wh: Any, home: Path) -> None:
+    local = mujun(wh, 2025, dataset="land")
+    assert mujun(wh, 2025, dataset="land", spark=spark) == local
+    assert len(local["evaluated"]) > 600 and local["not_evaluable"]
+    # the monthly report's latest attributes joined in (what Spark computed)
+    assert len({e["town"] for e in local["evaluated"]} - {None}) >= 5
+    assert len({e["industry"] for e in local["evaluated"]} - {None}) >= 10
+    cli = invoke_cli(home, "economy", "mujun", "--year", "2024", "-d", "land", "--json", "--engine", "spark")
+    assert cli.exit_code == 0, cli.stderr
+    assert cli.json() == mujun(wh, 2024, dataset="land")

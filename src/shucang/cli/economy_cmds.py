@@ -192,13 +192,25 @@ def mujun_cmd(ctx: typer.Context, year: int = typer.Option(None, "--year", help=
               mapping: list[str] = typer.Option(None, "--map", help="COLUMN=ROLE (land, tax, added_value, revenue, "
                                                 "rd, energy, employees, enterprise, name, year)"),
               xlsx: Path = typer.Option(None, "--xlsx", help="write the evaluation list to this XLSX file"),
-              as_json: bool = JSON) -> None:
+              as_json: bool = JSON,
+              engine: str = typer.Option("local", "--engine",
+                                         help="local | spark (月报逐企业汇总在 Spark 上运行 the monthly pass on Spark)"),
+              spark_master: str | None = typer.Option(None, "--spark-master",
+                                                      help="Spark master URL (default: $SPARK_MASTER, else local[2])"),
+              ) -> None:
     """亩均效益评价: indicators, weighted score and class A/B/C/D per enterprise (method kept as data)."""
     from shucang.economy.mujun import evaluate, to_xlsx_file
     from shucang.economy.roles import parse_map
+    from shucang.warehouse.scaleout import check_engine
 
     wh = _wh(ctx)
-    out = evaluate(wh, year, dataset=dataset, overrides={c: r for c, r in parse_map(mapping).items()} or None)
+    spark = None
+    if check_engine(engine) == "spark":
+        from shucang.warehouse.scaleout import spark_session
+
+        spark = spark_session(spark_master)
+    out = evaluate(wh, year, dataset=dataset, overrides={c: r for c, r in parse_map(mapping).items()} or None,
+                   spark=spark)
     if xlsx is not None:
         xlsx.expanduser().write_bytes(to_xlsx_file(wh, out))
     if as_json:

@@ -1,8 +1,9 @@
-"""``economy yoy|watch --engine spark``: the per-enterprise work over the monthly rows runs on a Spark cluster.
+"""``economy yoy|watch|mujun --engine spark``: the per-enterprise work over the monthly rows runs on a Spark cluster.
 
 The heavy step of every economy figure is a pass over the report rows (millions at province scale) that keeps
 one or a few rows per enterprise: :func:`shucang.economy.yoy.enterprise_sql` for YoY figures, the decline /
-divergence / stopped rules of :mod:`shucang.economy.watch`. Each of these queries is *enterprise-local* — an
+divergence / stopped rules of :mod:`shucang.economy.watch`, the enterprises' latest town and industry over
+the whole report for :mod:`shucang.economy.mujun`. Each of these queries is *enterprise-local* — an
 output row depends on one enterprise's rows only — so on Spark it runs in two steps over the Parquet files of
 the exact version the catalog names:
 
@@ -196,11 +197,23 @@ class SparkSource(Source):
     def enterprise_relation(self, measure: str, month: Month) -> str | None:
         months, _bounds = window(month)
         sql = enterprise_sql(self, measure, month, rows=rows_relation(1))
-        found = per_enterprise(self.spark, self.wh, self, self.version, [measure], months, sql,
-                               partitions=self.partitions)
+        return self._register(per_enterprise(self.spark, self.wh, self, self.version, [measure], months, sql,
+                                             partitions=self.partitions))
+
+    def relation(self, sql: str) -> str:
+        """A per-enterprise query built on :meth:`monthly` (as :meth:`run` takes it) computed on Spark and
+        registered on the driver's connection: a relation for a larger query that finishes there."""
+        if self._pending is None:
+            return sql
+        measures, months = self._pending
+        self._pending = None
+        return self._register(per_enterprise(self.spark, self.wh, self, self.version, measures, months, sql,
+                                             partitions=self.partitions))
+
+    def _register(self, table: pa.Table) -> str:
         self._views += 1
         name = f"sc_spark_enterprises_{self._views}"
-        self.con.register(name, found)
+        self.con.register(name, table)
         return f"SELECT * FROM {name}"
 
 

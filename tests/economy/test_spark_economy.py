@@ -61,6 +61,21 @@ def _land(enterprises: int) -> pa.Table:
                      "综合能耗(吨标准煤)": amounts(600.0), "年平均职工人数(人)": amounts(60.0)})
 
 
+def _typed(table: pa.Table) -> pa.Table:
+    """The same report with native types: the period a number (202506), the report time a timestamp, the output
+    a double — the other branches of the period and number expressions, and timestamps crossing Spark."""
+    import pyarrow.compute as pc
+
+    digits = pc.replace_substring_regex(table["统计月份"], r"[年月-]", "")
+    period = pc.if_else(pc.equal(pc.utf8_length(digits), 5),
+                        pc.binary_join_element_wise(pc.utf8_slice_codeunits(digits, 0, 4), "0",
+                                                    pc.utf8_slice_codeunits(digits, 4), ""), digits)
+    return (table.set_column(2, "统计月份", pc.cast(period, pa.int64()))
+            .set_column(6, "填报时间", pc.strptime(table["填报时间"], "%Y-%m-%d %H:%M:%S", "us"))
+            .set_column(7, "工业总产值（万元）", pc.cast(pc.replace_substring(table["工业总产值（万元）"], ",", ""),
+                                                     pa.float64())))
+
+
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from shucang.platform import open_warehouse
@@ -75,6 +90,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         wh.ingest_arrow(table, IngestOptions(dataset="monthly", mode="replace", synthetic=True))
         bind_dataset(wh, "monthly")
         wh.ingest_arrow(_land(800), IngestOptions(dataset="land", mode="replace", synthetic=True))
+        wh.ingest_arrow(_typed(table.slice(0, 20_000)), IngestOptions(dataset="typed", mode="replace",
+                                                                       synthetic=True))
+        bind_dataset(wh, "typed")
     finally:
         wh.close()
     return home
@@ -114,6 +132,19 @@ def test_spark_gives_the_local_json_for_other_measures_and_months(spark: Any, wh
     local = yoy(wh, "monthly", measure, period, by="chain", caliber=caliber)
     assert yoy_on_spark(wh, spark, "monthly", measure, period, by="chain", caliber=caliber) == local
     assert local["rows"]
+
+
+@pytest.mark.parametrize("by", ["chain", "size"])
+def test_native_types_give_the_local_json(spark: Any, wh: Any, by: str) -> None:
+    from shucang.economy.binding import load_binding
+
+    b = load_binding(wh, "typed")
+    types = {c.name: c.storage_type for c in wh.columns("typed")}
+    assert types["统计月份"].startswith("int") and types["填报时间"].startswith("timestamp"), types
+    assert b.column("report_time") == "填报时间"
+    local = yoy(wh, "typed", "output", "2025-03", by=by, caliber="comparable")
+    assert local["total"]["enterprises"] > 100
+    assert yoy_on_spark(wh, spark, "typed", "output", "2025-03", by=by, caliber="comparable") == local
 
 
 def test_any_number_of_enterprise_partitions_gives_the_same_figures(spark: Any, wh: Any,

@@ -83,13 +83,26 @@ def yoy_cmd(ctx: typer.Context, dataset: str = DATASET,
             period: str = typer.Option(..., "--period", "-p", help="month N: 2025-06, 202506 or 2025年6月"),
             by: str = typer.Option("none", "--by", help="town|industry|division|chain|size|none"),
             caliber: str = typer.Option("comparable", "--caliber", help="comparable (同口径) | all (全口径)"),
-            as_json: bool = JSON) -> None:
+            as_json: bool = JSON,
+            engine: str = typer.Option("local", "--engine",
+                                       help="local | spark (逐企业汇总在 Spark 上运行 per-enterprise sums on Spark)"),
+            spark_master: str | None = typer.Option(None, "--spark-master",
+                                                    help="Spark master URL (default: $SPARK_MASTER, else local[2])"),
+            ) -> None:
     """Cumulative year-on-year figures (1–N月累计同比) for one measure and month."""
     from shucang.economy import yoy
     from shucang.economy.binding import default_dataset
+    from shucang.warehouse.scaleout import check_engine
 
     wh = _wh(ctx)
-    out = yoy(wh, default_dataset(wh, dataset), measure, period, by=by, caliber=caliber)
+    if check_engine(engine) == "spark":
+        from shucang.economy.scaleout import yoy_on_spark
+        from shucang.warehouse.scaleout import spark_session
+
+        out = yoy_on_spark(wh, spark_session(spark_master), default_dataset(wh, dataset), measure, period, by=by,
+                           caliber=caliber)
+    else:
+        out = yoy(wh, default_dataset(wh, dataset), measure, period, by=by, caliber=caliber)
     if as_json:
         emit_json(out)
         return
@@ -132,11 +145,22 @@ def chains_cmd(ctx: typer.Context, as_json: bool = JSON) -> None:
 
 
 @economy_app.command("watch")
-def watch_cmd(ctx: typer.Context, dataset: str = DATASET, as_json: bool = JSON) -> None:
+def watch_cmd(ctx: typer.Context, dataset: str = DATASET, as_json: bool = JSON,
+              engine: str = typer.Option("local", "--engine",
+                                         help="local | spark (逐企业规则在 Spark 上运行 per-enterprise rules on Spark)"),
+              spark_master: str | None = typer.Option(None, "--spark-master",
+                                                      help="Spark master URL (default: $SPARK_MASTER, else local[2])"),
+              ) -> None:
     """Evaluate the watch rules (运行预警) on the latest month and store the alerts."""
     from shucang.economy.watch import watch_all
+    from shucang.warehouse.scaleout import check_engine
 
-    results = watch_all(_wh(ctx), dataset)
+    spark = None
+    if check_engine(engine) == "spark":
+        from shucang.warehouse.scaleout import spark_session
+
+        spark = spark_session(spark_master)
+    results = watch_all(_wh(ctx), dataset, spark=spark)
     if as_json:
         emit_json(results[0] if dataset and results else results)
         return
@@ -168,13 +192,25 @@ def mujun_cmd(ctx: typer.Context, year: int = typer.Option(None, "--year", help=
               mapping: list[str] = typer.Option(None, "--map", help="COLUMN=ROLE (land, tax, added_value, revenue, "
                                                 "rd, energy, employees, enterprise, name, year)"),
               xlsx: Path = typer.Option(None, "--xlsx", help="write the evaluation list to this XLSX file"),
-              as_json: bool = JSON) -> None:
+              as_json: bool = JSON,
+              engine: str = typer.Option("local", "--engine",
+                                         help="local | spark (月报逐企业汇总在 Spark 上运行 the monthly pass on Spark)"),
+              spark_master: str | None = typer.Option(None, "--spark-master",
+                                                      help="Spark master URL (default: $SPARK_MASTER, else local[2])"),
+              ) -> None:
     """亩均效益评价: indicators, weighted score and class A/B/C/D per enterprise (method kept as data)."""
     from shucang.economy.mujun import evaluate, to_xlsx_file
     from shucang.economy.roles import parse_map
+    from shucang.warehouse.scaleout import check_engine
 
     wh = _wh(ctx)
-    out = evaluate(wh, year, dataset=dataset, overrides={c: r for c, r in parse_map(mapping).items()} or None)
+    spark = None
+    if check_engine(engine) == "spark":
+        from shucang.warehouse.scaleout import spark_session
+
+        spark = spark_session(spark_master)
+    out = evaluate(wh, year, dataset=dataset, overrides={c: r for c, r in parse_map(mapping).items()} or None,
+                   spark=spark)
     if xlsx is not None:
         xlsx.expanduser().write_bytes(to_xlsx_file(wh, out, exported_by=operator_name()))
     if as_json:

@@ -96,9 +96,11 @@ def text_expr(column: str | None, *, code: bool = False) -> str:
 
 
 @contextmanager
-def reader(wh: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The warehouse's read-only DuckDB connection (every dataset a view), closed after use."""
-    con = wh.connect()
+def reader(wh: Warehouse, versions: dict[str, int] | None = None,
+           only: list[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse's read-only DuckDB connection (every dataset a view, or ``only`` those, at ``versions``),
+    closed after use."""
+    con = wh.connect(versions, only)
     try:
         yield con
     finally:
@@ -193,14 +195,23 @@ class Source:
             where = f"list_contains(${key}::INTEGER[], {ym})"
         return f"SELECT {', '.join(fields)}, {ym} AS ym FROM {q(b.dataset)} WHERE {q(ent)} IS NOT NULL AND {where}"
 
-    def monthly(self, measures: list[str], months: list[int] | None = None) -> str:
-        """Corrections applied: one row per enterprise and month, the latest report time winning."""
+    def monthly(self, measures: list[str], months: list[int] | None = None, *, rows: str | None = None) -> str:
+        """Corrections applied: one row per enterprise and month, the latest report time winning.
+
+        ``rows``: a relation already in the shape of :meth:`raw` (the Spark engine's normalised batches)
+        instead of reading the dataset."""
         rt = "coalesce(rt, TIMESTAMP '1900-01-01')"
         values = ", ".join(f"arg_max(m{i}, {rt}) AS m{i}" for i in range(len(measures)))
         return (f"SELECT ent, ym, arg_max(name, {rt}) AS name, arg_max(industry, {rt}) AS industry, "
                 f"arg_max(town, {rt}) AS town, arg_max(size, {rt}) AS size, max(rt) AS rt, count(*) AS reports"
-                f"{', ' + values if values else ''} FROM ({self.raw(measures, months)}) WHERE ent <> '' "
+                f"{', ' + values if values else ''} FROM ({self.raw(measures, months) if rows is None else rows}) "
+                "WHERE ent <> '' "
                 "GROUP BY ent, ym")
+
+    def enterprise_relation(self, measure: str, month: Month) -> str | None:
+        """A relation already holding :func:`shucang.economy.yoy.enterprise_sql`'s rows, made by another engine
+        (the Spark engine's source, :mod:`shucang.economy.scaleout`); None: the query computes them."""
+        return None
 
     def run(self, sql: str) -> list[tuple[Any, ...]]:
         """Execute with the parameters the SQL names (DuckDB refuses unused ones)."""

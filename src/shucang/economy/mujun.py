@@ -77,21 +77,30 @@ def default_land_dataset(wh: Warehouse) -> str:
                    hint="ingest one with 统一社会信用代码, 年度, 用地面积(亩) … and pass --dataset")
 
 
-def _attributes(wh: Warehouse, con: Any) -> tuple[str, dict[str, Any]]:
-    """SQL of (ent, town, industry) from the first bound monthly report (latest report), and its params."""
+def _attributes(wh: Warehouse, con: Any, spark: Any = None) -> tuple[str, dict[str, Any]]:
+    """SQL of (ent, town, industry) from the first bound monthly report (latest report), and its params
+    (``spark``: that pass over the whole report computed on Spark, :mod:`shucang.economy.scaleout`)."""
     from shucang.economy.monthly import Source
 
     found = bound_datasets(wh)
     if not found:
         return "SELECT NULL::VARCHAR AS ent, NULL::VARCHAR AS town, NULL::VARCHAR AS industry WHERE FALSE", {}
+    version = wh.dataset(found[0].dataset).current_version
+    if spark is not None and version is not None:
+        from shucang.economy.scaleout import SparkSource
+
+        on_spark = SparkSource(wh, con, found[0], spark, version)
+        return on_spark.relation(f"SELECT ent, arg_max(town, ym) AS town, arg_max(industry, ym) AS industry FROM "
+                                 f"({on_spark.monthly([])}) GROUP BY ent"), {}
     src = Source(wh, con, found[0])
     return (f"SELECT ent, arg_max(town, ym) AS town, arg_max(industry, ym) AS industry FROM ({src.monthly([])}) "
             "GROUP BY ent"), src.params
 
 
 def evaluate(wh: Warehouse, year: int | None = None, *, dataset: str | None = None,
-             overrides: dict[str, str] | None = None) -> dict[str, Any]:
-    """The evaluation of one year (default: the latest in the data) — see the module docstring."""
+             overrides: dict[str, str] | None = None, spark: Any = None) -> dict[str, Any]:
+    """The evaluation of one year (default: the latest in the data) — see the module docstring; ``spark``: a
+    Spark session for the pass over the monthly report (see :func:`_attributes`)."""
     dataset = dataset or default_land_dataset(wh)
     method = load_method(wh.settings.home)
     cols = input_columns([c.name for c in wh.columns(dataset)], overrides)
@@ -107,7 +116,7 @@ def evaluate(wh: Warehouse, year: int | None = None, *, dataset: str | None = No
         return f"TRY_CAST({c} AS DOUBLE)" if kind == "num" else f"CAST({c} AS VARCHAR)"
 
     with reader(wh) as con:
-        attrs, params = _attributes(wh, con)
+        attrs, params = _attributes(wh, con, spark)
         years = [int(r[0]) for r in con.execute(f"SELECT DISTINCT TRY_CAST({q(cols['year'])} AS INTEGER) FROM "
                                                   f"{q(dataset)} WHERE {q(cols['year'])} IS NOT NULL ORDER BY 1")
                  .fetchall() if r[0] is not None]

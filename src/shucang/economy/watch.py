@@ -158,17 +158,28 @@ def _chain_below(src: Source, rule: Rule, last: Month, home: Path | None) -> lis
             for r in figures["rows"] if r["yoy_pct"] is not None and r["yoy_pct"] < county - gap]
 
 
-def evaluate(wh: Warehouse, dataset: str, *, period: str | None = None) -> dict[str, Any]:
-    """Run every rule on ``dataset`` at its latest month (or ``period``); nothing is stored."""
+def evaluate(wh: Warehouse, dataset: str, *, period: str | None = None, spark: Any = None) -> dict[str, Any]:
+    """Run every rule on ``dataset`` at its latest month (or ``period``); nothing is stored.
+
+    ``spark``: a Spark session running each rule's per-enterprise pass (:mod:`shucang.economy.scaleout`)."""
     b = load_binding(wh, dataset)
     rules = load_rules(wh.settings.home)
     found: list[dict[str, Any]] = []
-    with reader(wh) as con:
+    version = wh.dataset(dataset).current_version
+    on_spark = spark is not None and version is not None  # the driver reads the version Spark reads
+    with reader(wh, {dataset: version}, [dataset]) if on_spark and version is not None else reader(wh) as con:
+        def source() -> Source:  # parameters are per query
+            if not on_spark or version is None:
+                return Source(wh, con, b)
+            from shucang.economy.scaleout import SparkSource
+
+            return SparkSource(wh, con, b, spark, version)
+
         last = parse_month(period) if period else latest_month(Source(wh, con, b))
         if last is None:
             return {"dataset": dataset, "period": None, "alerts": [], "rules": [r.id for r in rules]}
         for rule in rules:
-            src = Source(wh, con, b)  # parameters are per query
+            src = source()
             if rule.kind == "decline":
                 found += _decline(src, rule, last)
             elif rule.kind == "divergence":
@@ -182,9 +193,9 @@ def evaluate(wh: Warehouse, dataset: str, *, period: str | None = None) -> dict[
                       for r in rules], "alerts": found}
 
 
-def evaluate_and_store(wh: Warehouse, dataset: str) -> dict[str, Any]:
+def evaluate_and_store(wh: Warehouse, dataset: str, *, spark: Any = None) -> dict[str, Any]:
     """:func:`evaluate`, then replace the dataset's stored alerts with the result."""
-    result = evaluate(wh, dataset)
+    result = evaluate(wh, dataset, spark=spark)
     ensure_tables(wh.engine)
     now = datetime.now(UTC)
     with wh.engine.begin() as conn:
@@ -214,7 +225,7 @@ def stored_alerts(wh: Warehouse, *, dataset: str | None = None, subject: str | N
              "created_at": r.created_at.isoformat()} for r in rows]
 
 
-def watch_all(wh: Warehouse, dataset: str | None = None) -> list[dict[str, Any]]:
-    """Evaluate and store for one or every bound dataset."""
+def watch_all(wh: Warehouse, dataset: str | None = None, *, spark: Any = None) -> list[dict[str, Any]]:
+    """Evaluate and store for one or every bound dataset (``spark``: see :func:`evaluate`)."""
     names = [dataset] if dataset else [b.dataset for b in bound_datasets(wh)]
-    return [evaluate_and_store(wh, name) for name in names]
+    return [evaluate_and_store(wh, name, spark=spark) for name in names]

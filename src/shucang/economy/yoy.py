@@ -44,11 +44,13 @@ def window(month: Month) -> tuple[list[int], dict[str, int]]:
     return months, {"cur_from": month.year * 100 + 1, "cur_to": month.ym, "prev_to": prev.ym}
 
 
-def enterprise_sql(src: Source, measure: str, month: Month) -> str:
-    """One row per enterprise with both windows' sums and whether it reported month N in each year."""
+def enterprise_sql(src: Source, measure: str, month: Month, *, rows: str | None = None) -> str:
+    """One row per enterprise with both windows' sums and whether it reported month N in each year.
+
+    ``rows``: the window's rows already normalised (see :meth:`Source.monthly`; the Spark engine)."""
     months, bounds = window(month)
     src.params.update(bounds)
-    rows = src.monthly([measure], months)
+    rows = src.monthly([measure], months, rows=rows)
     return (f"SELECT ent, arg_max(name, ym) AS name, arg_max(town, ym) AS town, arg_max(industry, ym) AS industry, "
             "arg_max(size, ym) AS size, "
             "sum(m0) FILTER (WHERE ym >= $cur_from) AS cur, sum(m0) FILTER (WHERE ym <= $prev_to) AS prev, "
@@ -82,11 +84,13 @@ def yoy_query(src: Source, measure_column: str, month: Month, *, by: str, calibe
     """:func:`yoy` over an open :class:`Source` (pages asking several figures share one connection).
 
     One query: the total and the groups in the same pass (GROUPING SETS; for chains, whose code lists
-    may overlap, the total is taken over distinct enterprises beside the chain groups).
+    may overlap, the total is taken over distinct enterprises beside the chain groups). The per-enterprise
+    rows come from :func:`enterprise_sql` unless the source has them already (the Spark engine's source).
     """
     _check(by, caliber)
     keep = "has_cur AND has_prev" if caliber == "comparable" else "TRUE"
-    base = f"WITH e AS ({enterprise_sql(src, measure_column, month)}), s AS (SELECT * FROM e WHERE {keep})"
+    e_sql = src.enterprise_relation(measure_column, month) or enterprise_sql(src, measure_column, month)
+    base = f"WITH e AS ({e_sql}), s AS (SELECT * FROM e WHERE {keep})"
     if by == "chain":
         prefixes, ids, names = chain_prefixes(load_chains(home))
         src.params.update(prefixes=prefixes, ids=ids, names=names)

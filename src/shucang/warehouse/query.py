@@ -41,6 +41,12 @@ def _view_sql(name: str, columns: list[Any]) -> str:
     return f"CREATE OR REPLACE VIEW {quote_identifier(name)} AS SELECT {select} FROM {quote_identifier(name + '__raw')}"
 
 
+def view_sql(name: str, columns: list[Any]) -> str:
+    """The typed view ``name`` over ``NAME__raw`` exactly as :func:`connect` makes it (``columns``: the
+    catalog's, or some of them), for a DuckDB elsewhere — a Spark executor running the same SQL on its batches."""
+    return _view_sql(name, columns)
+
+
 def connect(wh: Warehouse, versions: dict[str, int],
             only: Collection[str] | None = None) -> duckdb.DuckDBPyConnection:
     """A locked, in-memory connection with every dataset (at ``versions`` or current) as a view;

@@ -35,8 +35,19 @@ def spark_dataframe(spark: Any, wh: Warehouse, dataset: str, version: int | None
     if not files:
         raise StorageError(f"数据集 {dataset} 版本 {row.version} 没有数据文件 (no data files)")
     # mergeSchema: files written before a column was added lack it; Spark fills nulls like Delta does.
-    frame = spark.read.option("mergeSchema", "true").parquet(*files)
+    frame = spark.read.option("mergeSchema", "true").parquet(*(spark_uri(f) for f in files))
     return frame.select(*pa.schema(table.schema().to_arrow()).names)
+
+
+HADOOP_SCHEMES = {"s3": "s3a"}
+"""delta-rs names S3 objects ``s3://``; Hadoop's maintained S3 client (hadoop-aws) is ``s3a://``. The other
+schemes (``gs://``, ``abfss://``, local paths) are the same for both."""
+
+
+def spark_uri(uri: str) -> str:
+    """A data file's URI as delta-rs gives it → the URI Spark's Hadoop file systems read (``s3://`` → ``s3a://``)."""
+    scheme, sep, rest = uri.partition("://")
+    return f"{HADOOP_SCHEMES[scheme.lower()]}://{rest}" if sep and scheme.lower() in HADOOP_SCHEMES else uri
 
 
 def spark_schema(schema: pa.Schema) -> Any:

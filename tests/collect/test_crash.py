@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
 from tests.collect.test_database import PEOPLE, _fill
 
 from shucang.platform import open_warehouse
@@ -33,6 +34,21 @@ def _counts(home: Path) -> dict[str, int]:
         wh.close()
 
 
+def _wait_until_running(home: Path, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Until the run has recorded itself as running (its catalog row), or the process ended."""
+    engine = sa.create_engine(Settings.load(home).catalog_sqlalchemy_url(), poolclass=sa.NullPool)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            with engine.connect() as conn:
+                running = conn.execute(sa.text("SELECT count(*) FROM collect_runs WHERE status = 'running'")).scalar()
+            if running:
+                return
+            time.sleep(0.01)
+    finally:
+        engine.dispose()
+
+
 def test_killed_incremental_runs_load_each_row_once(cli, home: Path, source_db) -> None:
     url, run = source_db()
     run(PEOPLE)
@@ -51,7 +67,11 @@ def test_killed_incremental_runs_load_each_row_once(cli, home: Path, source_db) 
         _fill(run, total, total + ROWS, hour=10 + attempt)  # new rows, past the watermark
         total += ROWS
         proc = subprocess.Popen(_run_cmd(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        time.sleep(rng.uniform(0.2, full * 0.95))
+        if attempt == 0:  # once surely inside the run (a loaded machine can stretch start-up past any guess)
+            _wait_until_running(home, proc)
+            time.sleep(rng.uniform(0.0, 0.05))
+        else:  # then at random moments, start-up included
+            time.sleep(rng.uniform(0.2, full * 0.95))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         seen = _counts(home)

@@ -69,7 +69,7 @@ def _snapshot_catalog(settings: Settings, target: Path) -> None:
 
 def copy_catalog(source: sa.Engine, target: sa.Engine, *, snapshot: bool = False) -> int:
     """Every table of ``source`` re-created in ``target`` with its rows (schema by reflection; on
-    PostgreSQL dates become timestamptz, as the app declares them). Returns the rows copied."""
+    PostgreSQL dates become timestamptz, as the app declares them, and blobs bytea). Returns the rows copied."""
     meta = sa.MetaData()
     copied = 0
     with source.connect() as src:
@@ -83,6 +83,8 @@ def copy_catalog(source: sa.Engine, target: sa.Engine, *, snapshot: bool = False
                         column.type = sa.DateTime(timezone=True)
                     elif type(column.type).__name__ in ("JSON", "JSONB"):
                         column.type = sa.JSON()
+                    elif isinstance(column.type, sa.LargeBinary):  # SQLite's BLOB: bytea
+                        column.type = sa.LargeBinary()
         with target.begin() as dst:
             meta.create_all(dst)
             for table in meta.sorted_tables:

@@ -83,6 +83,9 @@ def _pull_global_options(argv: list[str]) -> tuple[list[str], str | None, bool]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``shucang`` script."""
+    # numpy's OpenBLAS starts a spinning thread per core at import (~0.1 s CPU of a 2-core machine,
+    # taken from the reader and writer threads); shucang does no linear algebra.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     args, home, debug = _pull_global_options(list(sys.argv[1:] if argv is None else argv))
     debug = debug or os.environ.get("SHUCANG_DEBUG") == "1"
     settings = Settings.load(home, debug=debug)

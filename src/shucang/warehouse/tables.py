@@ -23,8 +23,9 @@ from shucang.warehouse.location import TableLocation, as_location
 ROW_GROUP_ROWS = 131_072
 """Rows per Parquet row group: small enough that a sample or a page reads only a few of them."""
 
-PLAIN_SAMPLE_ROWS = 16_384
-"""Rows of the first batch that decide which columns are written without a dictionary."""
+PLAIN_SAMPLE_ROWS = 4_096
+"""Rows of the first batch that decide which columns are written without a dictionary (a distinct
+count over 8 columns × 16k rows cost ~0.05 s of a 1M-row ingest; 4k rows tell "mostly distinct" as well)."""
 
 if TYPE_CHECKING:
     import pyarrow.dataset as pads  # imports pandas (~0.5 s): only where a table is read

@@ -103,3 +103,13 @@ def wait_for_server(base: str, *, path: str = "/api/v1/auth/me", seconds: float 
         wait_until_up(base, path, seconds)
     except RuntimeError as exc:
         pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local[2] Spark session for every Spark test of this process (see ``tests/spark.py``)."""
+    from shucang.warehouse.scaleout import spark_session
+
+    session = spark_session("local[2]", app_name="shucang-test")
+    yield session
+    session.stop()

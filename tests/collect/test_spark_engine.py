@@ -8,34 +8,23 @@ Skipped when pyspark or a Java runtime is missing.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tests.spark import require_spark
 
-pytest.importorskip("pyspark", reason="pyspark not installed: Spark engine tests skipped")
-if shutil.which("java") is None:
-    pytest.skip("no Java runtime: Spark engine tests skipped", allow_module_level=True)
+require_spark()
 
 from tests.protect.helpers import GRADES, people  # noqa: E402
 
 from shucang.protect.release import plan_release  # noqa: E402
 from shucang.protect.scaleout import apply_on_spark  # noqa: E402
 from shucang.warehouse import IngestOptions  # noqa: E402
-from shucang.warehouse.scaleout import spark_session  # noqa: E402
 
 ROWS = 30_000
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    session = spark_session("local[2]", app_name="shucang-test")
-    yield session
-    session.stop()
 
 
 @pytest.fixture

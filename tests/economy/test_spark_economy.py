@@ -9,7 +9,6 @@ Skipped when pyspark or a Java runtime is missing.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
+from tests.spark import require_spark
 
-pytest.importorskip("pyspark", reason="pyspark not installed: Spark engine tests skipped")
-if shutil.which("java") is None:
-    pytest.skip("no Java runtime: Spark engine tests skipped", allow_module_level=True)
+require_spark()
 
 from tests.conftest import invoke_cli  # noqa: E402
 from tests.economy.generated import monthly_table  # noqa: E402
@@ -32,16 +30,8 @@ from shucang.economy.watch import KINDS, evaluate, load_rules  # noqa: E402
 from shucang.economy.yoy import BY, CALIBERS  # noqa: E402
 from shucang.settings import Settings  # noqa: E402
 from shucang.warehouse import IngestOptions  # noqa: E402
-from shucang.warehouse.scaleout import spark_session  # noqa: E402
 
 ENTERPRISES = 3000
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    session = spark_session("local[2]", app_name="shucang-test")
-    yield session
-    session.stop()
 
 
 def _land(enterprises: int) -> pa.Table:

@@ -6,16 +6,10 @@ Runs in `make test` (pyspark is in the test extra) when a Java runtime is instal
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-
 import pyarrow as pa
-import pytest
+from tests.spark import require_spark
 
-pyspark = pytest.importorskip("pyspark", reason="pyspark not installed: Spark scale-out test skipped")
-if shutil.which("java") is None:
-    pytest.skip("no Java runtime: Spark scale-out test skipped", allow_module_level=True)
+require_spark()
 
 from shucang.protect.masking import mask_for_type  # noqa: E402
 from shucang.warehouse import IngestOptions  # noqa: E402
@@ -28,19 +22,6 @@ def mask_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     arrays = [mask_for_type(batch.column(i), TYPES.get(f.name)) if f.name in TYPES else batch.column(i)
               for i, f in enumerate(batch.schema)]
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
-
-
-@pytest.fixture(scope="module")
-def spark():
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[2]").appName("shucang-test")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-               .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
-    yield session
-    session.stop()
 
 
 def test_same_version_and_same_function_on_spark(spark, warehouse) -> None:

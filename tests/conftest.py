@@ -7,6 +7,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,13 +67,22 @@ def settings(home: Path) -> Settings:
     return Settings.load(home)
 
 
-@pytest.fixture
-def warehouse(settings: Settings) -> Iterator[Any]:
+@contextmanager
+def opened_warehouse(home: Path | Settings) -> Iterator[Any]:
+    """The warehouse of ``home`` (or of these settings), closed afterwards: the one way fixtures open one."""
     from shucang.platform import open_warehouse
 
-    wh = open_warehouse(settings)
-    yield wh
-    wh.close()
+    wh = open_warehouse(home if isinstance(home, Settings) else Settings.load(home))
+    try:
+        yield wh
+    finally:
+        wh.close()
+
+
+@pytest.fixture
+def warehouse(settings: Settings) -> Iterator[Any]:
+    with opened_warehouse(settings) as wh:
+        yield wh
 
 
 def invoke_cli(home: Path, *args: str) -> CliResult:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import opened_warehouse
 
 from shucang.settings import Settings
 
@@ -36,11 +37,8 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_wh(demo_home: Path) -> Iterator[Any]:
-    from shucang.platform import open_warehouse
-
-    wh = open_warehouse(Settings.load(demo_home))
-    yield wh
-    wh.close()
+    with opened_warehouse(demo_home) as wh:
+        yield wh
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from tests.spark import require_spark
 
 require_spark()
 
-from tests.conftest import invoke_cli  # noqa: E402
+from tests.conftest import invoke_cli, opened_warehouse  # noqa: E402
 from tests.economy.generated import monthly_table  # noqa: E402
 
 from shucang.economy import bind_dataset, yoy  # noqa: E402
@@ -90,11 +90,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def wh(home: Path) -> Iterator[Any]:
-    from shucang.platform import open_warehouse
-
-    warehouse = open_warehouse(Settings.load(home))
-    yield warehouse
-    warehouse.close()
+    with opened_warehouse(home) as warehouse:
+        yield warehouse
 
 
 @pytest.mark.parametrize("caliber", CALIBERS)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from tests.conftest import opened_warehouse
 from tests.postgres import copy_catalog
 
 from shucang.settings import Settings
@@ -128,11 +129,8 @@ def share_home(base_home: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def wh(share_home: Path) -> Iterator[Any]:
-    from shucang.platform import open_warehouse
-
-    warehouse = open_warehouse(Settings.load(share_home))
-    yield warehouse
-    warehouse.close()
+    with opened_warehouse(share_home) as warehouse:
+        yield warehouse
 
 
 @pytest.fixture

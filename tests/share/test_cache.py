@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import opened_warehouse
 
 from shucang.errors import AuthenticationRequired, PermissionDenied
-from shucang.settings import Settings
 from shucang.share import audit, grants, identity
 from shucang.share.cache import MISSING, Generation, Memo, caches
 from shucang.share.pages import page_cache
@@ -27,11 +27,8 @@ from .conftest import TOKENS, actor_of
 @pytest.fixture
 def other(share_home: Path) -> Iterator[Any]:
     """A second warehouse object on the same home: "another server process"."""
-    from shucang.platform import open_warehouse
-
-    warehouse = open_warehouse(Settings.load(share_home))
-    yield warehouse
-    warehouse.close()
+    with opened_warehouse(share_home) as warehouse:
+        yield warehouse
 
 
 def _grant(wh: Any, **kw: Any) -> Any:

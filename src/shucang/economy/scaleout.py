@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from shucang.economy.binding import Binding, load_binding
 from shucang.economy.monthly import Month, Source, parse_month, reader
-from shucang.economy.yoy import _check, enterprise_sql, window, yoy_query
+from shucang.economy.yoy import check_query, enterprise_sql, window, yoy_query
 from shucang.errors import InputError, NotFound
 from shucang.ingest.infer import duckdb_macros
 from shucang.warehouse.query import view_sql
@@ -220,7 +220,7 @@ class SparkSource(Source):
 def yoy_on_spark(wh: Warehouse, spark: Any, dataset: str, measure: str, period: str, *, by: str = "none",
                  caliber: str = "comparable", partitions: int | None = None) -> dict[str, Any]:
     """The contract of ``shucang economy yoy`` (:func:`shucang.economy.yoy.yoy`), the heavy part on Spark."""
-    _check(by, caliber)
+    check_query(by, caliber)
     b = load_binding(wh, dataset)
     column = b.measure_column(measure)
     month = parse_month(period)

@@ -29,7 +29,8 @@ CALIBER_TEXT = {"comparable": "同口径：本年与上年第N月均有报表的
                 "all": "全口径：两年全部报表"}
 
 
-def _check(by: str, caliber: str) -> None:
+def check_query(by: str, caliber: str) -> None:
+    """Refuse an unknown grouping or caliber before any SQL is built (every engine asks it)."""
     if by not in BY:
         raise InputError(f"未知分组 {by!r} (unknown --by)", hint="use one of: " + "|".join(BY))
     if caliber not in CALIBERS:
@@ -87,7 +88,7 @@ def yoy_query(src: Source, measure_column: str, month: Month, *, by: str, calibe
     may overlap, the total is taken over distinct enterprises beside the chain groups). The per-enterprise
     rows come from :func:`enterprise_sql` unless the source has them already (the Spark engine's source).
     """
-    _check(by, caliber)
+    check_query(by, caliber)
     keep = "has_cur AND has_prev" if caliber == "comparable" else "TRUE"
     e_sql = src.enterprise_relation(measure_column, month) or enterprise_sql(src, measure_column, month)
     base = f"WITH e AS ({e_sql}), s AS (SELECT * FROM e WHERE {keep})"
@@ -117,7 +118,7 @@ def yoy_query(src: Source, measure_column: str, month: Month, *, by: str, calibe
 def totals_query(src: Source, columns: list[str], month: Month, *, caliber: str) -> dict[str, dict[str, Any]]:
     """The ``total`` of :func:`yoy_query` for several measures in one pass (the enterprises kept by the
     caliber do not depend on the measure: a report for month N in both years)."""
-    _check("none", caliber)
+    check_query("none", caliber)
     months, bounds = window(month)
     src.params.update(bounds)
     sums = ", ".join(f"sum(m{i}) FILTER (WHERE ym >= $cur_from) AS c{i}, sum(m{i}) FILTER (WHERE ym <= $prev_to) AS p{i}, "
@@ -136,7 +137,7 @@ def totals_query(src: Source, columns: list[str], month: Month, *, caliber: str)
 def yoy(wh: Warehouse, dataset: str, measure: str, period: str, *, by: str = "none",
         caliber: str = "comparable") -> dict[str, Any]:
     """The contract of ``shucang economy yoy`` (see module docstring)."""
-    _check(by, caliber)
+    check_query(by, caliber)
     b = load_binding(wh, dataset)
     column = b.measure_column(measure)
     month = parse_month(period)

@@ -10,7 +10,9 @@ The ``cli`` case times whole processes as a user meets them: ``shucang ingest FI
 Python one-liner (target ≥ 0.6×), and the fixed cost of a 3-row CSV, cold and per file in one process,
 next to the cost of the imports any ingest process needs (its floor). These children run with bytecode
 caching on (``PYTHONDONTWRITEBYTECODE`` removed), as an installed package does: compiling the sources
-at every start would add about 0.2 s to each process.
+at every start would add about 0.2 s to each process. The ``warm`` case runs the same ingests handed to
+a warm server (``shucang warm start``, as ``shucang serve`` runs one): wall time from the outside, CPU
+of the caller plus the server's child that ran the command.
 
     python bench/ingest.py [--rows 1000000] [--keep DIR]
 """
@@ -154,8 +156,12 @@ def cli_cases(args: argparse.Namespace, utf8: Path, work: Path) -> None:
     many = [work / f"tiny{k}.csv" for k in range(20)]
     for path in many:
         path.write_bytes(tiny.read_bytes())
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"PYTHONWARNINGS": "ignore"}
-    runs: dict[str, list[dict]] = {"duck": [], "cli": [], "bare": [], "floor": [], "tiny": [], "many": []}
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"PYTHONWARNINGS": "ignore"}
+    env = base | {"SHUCANG_WARM": "off"}  # cold processes, whatever warm server the user may run
+    warm_env = base | {"SHUCANG_WARM": "on", "SHUCANG_WARM_DIR": tempfile.mkdtemp(prefix="sw-", dir="/tmp")}
+    server = start_warm(warm_env) if "warm" in args.cases.split(",") else None
+    names = ("duck", "cli", "bare", "floor", "tiny", "many", "warm_cli", "warm_tiny", "warm_again")
+    runs: dict[str, list[dict]] = {name: [] for name in names}
     for k in range(args.repeat):
         home = work / f"cli-home-{k}"
         shutil.rmtree(home, ignore_errors=True)  # with --keep, a home from an earlier run would hold more versions
@@ -167,12 +173,25 @@ def cli_cases(args: argparse.Namespace, utf8: Path, work: Path) -> None:
         runs["tiny"].append(run_end_to_end(cli_argv(home, "ingest", str(tiny), "-d", f"tiny{k}", "--json"), env))
         runs["many"].append(run_end_to_end(cli_argv(home, "ingest", *map(str, many), "-d", f"many{k}", "--json"),
                                            env))
-    duck, cli, bare, floor, one, batch = (median_run(runs[k]) for k in ("duck", "cli", "bare", "floor", "tiny",
-                                                                        "many"))
-    for label, res in [("duckdb one-liner (process)", duck), ("shucang ingest CLI (process)", cli),
-                       ("python -c pass", bare), ("imports alone (typer, arrow, sa…)", floor),
-                       ("shucang ingest, 3-row CSV", one),
-                       (f"shucang ingest, {len(many)} 3-row CSVs", batch)]:
+        if server is not None:
+            runs["warm_cli"].append(run_warm(server, cli_argv(home, "ingest", str(utf8), "-d", "bench", "--mode",
+                                                              "replace", "--json"), warm_env))
+            runs["warm_tiny"].append(run_warm(server, cli_argv(home, "ingest", str(tiny), "-d", f"warm{k}", "--json"),
+                                              warm_env))
+            runs["warm_again"].append(run_warm(server, cli_argv(home, "ingest", str(tiny), "-d", f"tiny{k}", "--json"),
+                                               warm_env))
+    if server is not None:
+        subprocess.run([sys.executable, "-m", "shucang", "warm", "stop"], env=warm_env, capture_output=True)
+    results = {name: median_run(runs[name]) for name in names if runs[name]}
+    duck, cli, one, batch = results["duck"], results["cli"], results["tiny"], results["many"]
+    for label, key in [("duckdb one-liner (process)", "duck"), ("shucang ingest CLI (process)", "cli"),
+                       ("python -c pass", "bare"), ("imports alone (typer, arrow, sa…)", "floor"),
+                       ("shucang ingest, 3-row CSV", "tiny"), (f"shucang ingest, {len(many)} 3-row CSVs", "many"),
+                       ("warm: shucang ingest CLI", "warm_cli"), ("warm: 3-row CSV, new dataset", "warm_tiny"),
+                       ("warm: 3-row CSV, next version", "warm_again")]:
+        res = results.get(key)
+        if res is None:
+            continue
         if "error" in res:
             print(f"{label:32} ERROR: {res['error']}")
         else:
@@ -180,10 +199,45 @@ def cli_cases(args: argparse.Namespace, utf8: Path, work: Path) -> None:
     if "error" not in duck and "error" not in cli:
         print(f"ratio CLI/duckdb one-liner (1M rows):     {duck['seconds'] / cli['seconds']:.2f}× wall, "
               f"{duck['cpu'] / cli['cpu']:.2f}× cpu  (target ≥ 0.6)")
+    warm = results.get("warm_cli")
+    if warm and "error" not in duck and "error" not in warm:
+        print(f"ratio warm CLI/duckdb one-liner (1M rows): {duck['seconds'] / warm['seconds']:.2f}× wall, "
+              f"{duck['cpu'] / warm['cpu']:.2f}× cpu  (target ≥ 0.6)")
     if "error" not in one and "error" not in batch:
         per_file = (batch["seconds"] - one["seconds"]) / (len(many) - 1)
         print(f"fixed cost of one ingest: {one['seconds']:.2f}s cold process; {per_file:.3f}s per further file "
               f"in one process (`shucang ingest A B C …`)")
+    for key, what in (("warm_tiny", "a new dataset"), ("warm_again", "a dataset's next version")):
+        res = results.get(key)
+        if res and "error" not in res:
+            print(f"fixed cost of one ingest with a warm server ({what}): {res['seconds']:.2f}s  (target < 0.3 s)")
+
+
+def start_warm(env: dict[str, str]) -> int:
+    """Start a warm server for the bench (``shucang warm start``); its pid."""
+    proc = subprocess.run([sys.executable, "-m", "shucang", "warm", "start", "--json", "--idle-timeout", "900"],
+                          env=env, capture_output=True, text=True, check=True)
+    return int(json.loads(proc.stdout)["pid"])
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds of a process and of its children it has waited for (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def run_warm(server: int, argv: list[str], env: dict[str, str]) -> dict:
+    """A command handed to the warm server: wall time from the outside; CPU of the caller plus the
+    server's child that ran it (the server reaps it within a second, so the reading waits for that)."""
+    try:
+        before = _server_cpu(server)
+        result = run_end_to_end(argv, env)
+        time.sleep(1.2)
+        if "error" not in result:
+            result["cpu"] += _server_cpu(server) - before
+    except FileNotFoundError:
+        return {"error": "the warm server stopped (were the sources edited during the run?)"}
+    return result
 
 
 def median_run(results: list[dict]) -> dict:
@@ -202,8 +256,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, default=None, help="work directory to keep (default: temporary)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per case, interleaved; medians are shown")
-    parser.add_argument("--cases", default="cli,duck,plain,classified,gb",
+    parser.add_argument("--cases", default="cli,warm,duck,plain,classified,gb",
                         help="comma list of cli (whole processes: CLI vs DuckDB one-liner, small-file cost), "
+                             "warm (with cli: the same commands handed to a warm server, shucang warm), "
                              "duck, plain, classified, gb (e.g. `--rows 42000000 --cases plain "
                              "--repeat 1` is the 5 GB peak-RSS run)")
     args = parser.parse_args()

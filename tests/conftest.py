@@ -39,6 +39,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="run the tests with the catalog on SQLite (default) or on a throwaway PostgreSQL")
 
 
+@contextmanager
+def session_env(name: str, value: str) -> Iterator[None]:
+    """``os.environ[name] = value`` for a whole session (subprocesses inherit it), then as it was."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_warm_server() -> Iterator[None]:
+    """Commands run in the test's own processes: a developer's warm server (shucang warm) is never
+    used, and `serve` starts none. tests/test_cli_warm.py turns it on for its own servers."""
+    with session_env("SHUCANG_WARM", "off"):
+        yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _catalog_backend(request: pytest.FixtureRequest) -> Iterator[None]:
     """With ``--catalog postgres``, every home's catalog is its own database on a throwaway PostgreSQL
@@ -50,16 +72,8 @@ def _catalog_backend(request: pytest.FixtureRequest) -> Iterator[None]:
 
     if postgres_bin() is None:
         pytest.exit("--catalog postgres: PostgreSQL is not installed (apt-get install postgresql)", returncode=1)
-    with postgres_server() as base:
-        previous = os.environ.get("SHUCANG_CATALOG_URL")
-        os.environ["SHUCANG_CATALOG_URL"] = base + "/{home_id}"
-        try:
-            yield
-        finally:
-            if previous is None:
-                os.environ.pop("SHUCANG_CATALOG_URL", None)
-            else:
-                os.environ["SHUCANG_CATALOG_URL"] = previous
+    with postgres_server() as base, session_env("SHUCANG_CATALOG_URL", base + "/{home_id}"):
+        yield
 
 
 @pytest.fixture

@@ -114,8 +114,8 @@ print("ok")
 
 def test_command_table_names_what_each_module_registers() -> None:
     """``lazy.COMMANDS`` lets a command import its own module only: it must match the modules."""
-    from shucang.cli import COMMAND_MODULES
     from shucang.cli.lazy import COMMANDS, module_commands
+    from shucang.cli.root import COMMAND_MODULES
 
     registered: dict[str, str] = {}
     for module_name in COMMAND_MODULES:
@@ -128,7 +128,7 @@ def test_command_table_names_what_each_module_registers() -> None:
 
 @pytest.mark.parametrize("name", ["ingest", "tokens", "backup", "restore", "plan"])
 def test_each_command_is_found_whatever_was_loaded_before(name: str) -> None:
-    from shucang.cli import app
+    from shucang.cli.root import app
 
     root = typer.main.get_command(app)
     found = root.get_command(None, name)  # type: ignore[attr-defined]
@@ -137,7 +137,8 @@ def test_each_command_is_found_whatever_was_loaded_before(name: str) -> None:
 
 
 def test_a_command_missing_from_the_table_is_still_found(monkeypatch: pytest.MonkeyPatch) -> None:
-    from shucang.cli import app, lazy
+    from shucang.cli import lazy
+    from shucang.cli.root import app
 
     monkeypatch.delitem(lazy.COMMANDS, "opendata")
     root = typer.main.get_command(app)

@@ -19,7 +19,7 @@ def test_cli_import_loads_no_engine() -> None:
 def test_token_days_default_matches_identity() -> None:
     import typer
 
-    from shucang.cli import app
+    from shucang.cli.root import app
     from shucang.share.identity import TOKEN_DEFAULT_DAYS
 
     tokens = typer.main.get_command(app).commands["tokens"].commands["create"]

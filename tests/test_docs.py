@@ -13,7 +13,7 @@ DOCS = "\n".join(p.read_text("utf-8") for p in sorted((ROOT / "docs").rglob("*.m
 
 
 def _commands() -> list[str]:
-    from shucang.cli import app
+    from shucang.cli.root import app
 
     root = typer.main.get_command(app)
     found: list[str] = []

@@ -6,9 +6,12 @@ the CLI, the JSON API and the web cockpit are thin shells over the same calls.
 
 from __future__ import annotations
 
+from shucang.reexports import lazy_exports
+
 __version__ = "0.1.0"
 
-from shucang.errors import ShucangError
-from shucang.settings import Settings
+# Imported on first use: every ``shucang`` process imports this package, and the one that hands its
+# command line to a warm server (shucang.cli.warm) should import nothing else.
+__getattr__ = lazy_exports(__name__, {"Settings": "settings", "ShucangError": "errors"})
 
 __all__ = ["Settings", "ShucangError", "__version__"]

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     **dict.fromkeys(("signs", "alerts"), "city_cmds"),
     "sources": "sources_cmds",
     **dict.fromkeys(("restore", "backup"), "backup_cmds"),
+    "warm": "warm_cmds",
 }
 """Top-level command or group name → the module of ``shucang.cli`` that registers it."""
 

@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from shucang.cli.context import emit_json, get_context
+from shucang.cli.context import LazyConsole, emit_json, get_context
 from shucang.errors import InputError
 
-err_console = Console(stderr=True)
-out_console = Console()
+err_console = LazyConsole(stderr=True)
+out_console = LazyConsole()
 
 recipients_app = typer.Typer(help="数据接收方与密级。Recipients of data and their clearance.", no_args_is_help=True)
 extracts_app = typer.Typer(help="提取登记簿。The extract registry.", no_args_is_help=True)
@@ -96,7 +95,7 @@ def extract(
     if json_out or not sys.stderr.isatty():
         result = extract_dataset(wh, options)
     else:
-        with Progress(TextColumn("提取 {task.description}"), BarColumn(), console=err_console, transient=True) as bar:
+        with Progress(TextColumn("提取 {task.description}"), BarColumn(), console=err_console.get(), transient=True) as bar:
             task = bar.add_task(dataset, total=1.0)
             result = extract_dataset(wh, options, lambda stage, share: bar.update(task, completed=share,
                                                                                   description=f"{dataset}: {stage}"))

@@ -6,13 +6,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from shucang.cli.context import emit_json, get_context
+from shucang.cli.context import LazyConsole, emit_json, get_context
 from shucang.errors import InputError
 
-out_console = Console()
+out_console = LazyConsole()  # made where it prints, for that terminal (a warm server's child too)
 sources_app = typer.Typer(help="数据汇聚：数据库、接口与投递目录数据源。Database, HTTP and drop-folder sources.",
                           no_args_is_help=True)
 

@@ -9,7 +9,7 @@ longer than is safe:
   sessions, open-data releases) — in the same call, after the catalog commit and before returning —
   so the NEXT read in ANY process sees a new stamp and goes back to the catalog;
 - facts owned by other stages (grades after a review, a dataset's department, the masking policy)
-  cannot bump the stamp, so every entry also expires after ``TTL`` (≤ 1 s);
+  cannot bump the stamp, so every entry also expires after ``default_ttl()`` (≤ 1 s);
 - expiry times (token, session, grant) are compared with the clock on every use.
 
 The stamp is 32 bytes in ``HOME/share.generation``, read through a shared memory mapping (a memory
@@ -35,8 +35,14 @@ if TYPE_CHECKING:
 
 GENERATION_FILE = "share.generation"
 STAMP_BYTES = 32
-TTL = min(1.0, max(0.0, float(os.environ.get("SHUCANG_SHARE_CACHE_TTL", "1.0"))))
-"""Seconds an entry may live without the stamp moving (``$SHUCANG_SHARE_CACHE_TTL``, at most 1, 0 = off)."""
+
+
+def default_ttl() -> float:
+    """Seconds an entry may live without the stamp moving (``$SHUCANG_SHARE_CACHE_TTL``, at most 1, 0 = off);
+    read when a memo is made, not at import (a warm server's child has its caller's environment)."""
+    return min(1.0, max(0.0, float(os.environ.get("SHUCANG_SHARE_CACHE_TTL", "1.0"))))
+
+
 MAX_ENTRIES = 20_000
 T = TypeVar("T")
 _lock = threading.Lock()
@@ -102,14 +108,14 @@ class Generation:
 class Memo:
     """A dict of entries tagged with (stamp, time); stale ones count as absent. Thread-safe under the GIL."""
 
-    def __init__(self, generation: Generation, ttl: float = TTL, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, generation: Generation, ttl: float | None = None, max_entries: int = MAX_ENTRIES) -> None:
         self.generation = generation
-        self.ttl = ttl
+        self.ttl = default_ttl() if ttl is None else ttl
         self.max_entries = max_entries
         self._items: dict[Hashable, tuple[bytes, float, Any]] = {}
 
     def get(self, key: Hashable, stamp: bytes | None) -> Any:
-        """The value, or ``MISSING`` when absent, built under another stamp, or older than the TTL."""
+        """The value, or ``MISSING`` when absent, built under another stamp, or older than the ttl."""
         found = self._items.get(key)
         if found is None or stamp is None or found[0] != stamp or time.monotonic() - found[1] > self.ttl:
             return MISSING

@@ -34,8 +34,13 @@ import pyarrow as pa
 if TYPE_CHECKING:
     from shucang.warehouse import Warehouse
 
-PAGE_CACHE_MB = float(os.environ.get("SHUCANG_SHARE_PAGE_CACHE_MB", "32"))
-"""Memory for remembered protected pages per process (``$SHUCANG_SHARE_PAGE_CACHE_MB``, 0 = off)."""
+
+def page_cache_mb() -> float:
+    """Memory for remembered protected pages per process (``$SHUCANG_SHARE_PAGE_CACHE_MB``, 0 = off); read
+    when a cache is made, not at import (a warm server's child has its caller's environment)."""
+    return float(os.environ.get("SHUCANG_SHARE_PAGE_CACHE_MB", "32"))
+
+
 CACHED_CHANNELS = ("api", "display")
 """Channels whose fingerprint key does not depend on the extract id (see ``mark_context``)."""
 
@@ -83,8 +88,8 @@ class ProtectedPage:
 class PageCache:
     """Least-recently-used protected pages, bounded by (approximate) bytes; thread-safe."""
 
-    def __init__(self, budget_mb: float = PAGE_CACHE_MB) -> None:
-        self.budget = int(budget_mb * 1024 * 1024)
+    def __init__(self, budget_mb: float | None = None) -> None:
+        self.budget = int((page_cache_mb() if budget_mb is None else budget_mb) * 1024 * 1024)
         self.max_item = self.budget // 16
         self._items: OrderedDict[Hashable, ProtectedPage] = OrderedDict()
         self._bytes = 0

@@ -212,11 +212,17 @@ def decode_cursor_version(cursor: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- snapshots
-THREADS = int(os.environ.get("SHUCANG_SHARE_THREADS", "0") or 0) or (os.cpu_count() or 1)
-"""DuckDB threads per snapshot connection (``$SHUCANG_SHARE_THREADS``; ``shucang serve --workers N``
-sets cores ÷ N, so N busy workers do not oversubscribe the machine)."""
-RESULT_CACHE_MB = float(os.environ.get("SHUCANG_SHARE_RESULT_CACHE_MB", "64"))
-"""Memory for remembered query results per process (``$SHUCANG_SHARE_RESULT_CACHE_MB``, 0 = off)."""
+# Settings from the environment are read when used, not at import (a warm server's child has its caller's).
+
+def snapshot_threads() -> int:
+    """DuckDB threads per snapshot connection (``$SHUCANG_SHARE_THREADS``; ``shucang serve --workers N``
+    sets cores ÷ N, so N busy workers do not oversubscribe the machine)."""
+    return int(os.environ.get("SHUCANG_SHARE_THREADS", "0") or 0) or (os.cpu_count() or 1)
+
+
+def result_cache_mb() -> float:
+    """Memory for remembered query results per process (``$SHUCANG_SHARE_RESULT_CACHE_MB``, 0 = off)."""
+    return float(os.environ.get("SHUCANG_SHARE_RESULT_CACHE_MB", "64"))
 
 
 ResultKey = tuple[Any, ...]
@@ -231,8 +237,8 @@ class ResultCache:
     every call — only the engine's work is saved.
     """
 
-    def __init__(self, budget_mb: float = RESULT_CACHE_MB) -> None:
-        self.budget = int(budget_mb * 1024 * 1024)
+    def __init__(self, budget_mb: float | None = None) -> None:
+        self.budget = int((result_cache_mb() if budget_mb is None else budget_mb) * 1024 * 1024)
         self.max_item = self.budget // 16
         self._items: OrderedDict[ResultKey, pa.Table] = OrderedDict()
         self._bytes = 0
@@ -300,7 +306,7 @@ class Snapshot:
     """One dataset version materialised in DuckDB memory, with its column types."""
 
     def __init__(self, wh: Warehouse, name: str, version: int, *, results: ResultCache | None = None,
-                 threads: int = THREADS) -> None:
+                 threads: int | None = None) -> None:
         self.name, self.version = name, version
         self.results = results
         # The typed view comes from the warehouse; its rows are streamed into a connection of our own
@@ -308,7 +314,7 @@ class Snapshot:
         source = wh.connect({name: version})
         try:
             reader = source.sql(f"SELECT * FROM {quote(name)}").to_arrow_reader()
-            self.con = duckdb.connect(":memory:", config={"threads": max(1, int(threads))})
+            self.con = duckdb.connect(":memory:", config={"threads": max(1, int(threads or snapshot_threads()))})
             self.con.register("__sc_source", reader)
             self.con.execute("CREATE TABLE __sc_snap AS SELECT * FROM __sc_source")
             self.con.unregister("__sc_source")

@@ -140,7 +140,7 @@ class ReadResult:
 def column_levels(wh: Warehouse, dataset: str, version: int | None) -> tuple[dict[str, tuple[str | None, int]], Any]:
     """``{column: (sensitive type, level)}`` plus the raw grades to hand on to protection.
 
-    Remembered per (dataset, version) for at most :data:`~shucang.share.cache.TTL` (a review in the
+    Remembered per (dataset, version) for at most :func:`~shucang.share.cache.default_ttl` (a review in the
     classify stage takes effect within that time)."""
     return caches(wh).grades.fetch((dataset, version), lambda: _column_levels(wh, dataset, version))
 

@@ -83,7 +83,9 @@ def ensure_schema(engine: sa.Engine, component: str, steps: Sequence[MigrationSt
         if number <= current:
             continue
         with engine.begin() as conn:
-            # Re-check inside the transaction: two processes may start at once.
+            # Re-check inside the transaction, once it holds the write lock: two processes may start at
+            # once, and both must not create the same tables.
+            _lock_registry(conn)
             done = conn.execute(
                 sa.select(schema_migrations.c.version).where(
                     (schema_migrations.c.component == component) & (schema_migrations.c.version == number)
@@ -103,6 +105,15 @@ def ensure_schema(engine: sa.Engine, component: str, steps: Sequence[MigrationSt
         if known is not None:
             known[component] = max(known.get(component, 0), current)
     return current
+
+
+def _lock_registry(conn: sa.Connection) -> None:
+    """Take the catalog's write lock for this transaction before anything is read (SQLite starts a
+    transaction as a reader; PostgreSQL needs a table lock), so steps of one component never overlap."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("LOCK TABLE schema_migrations IN SHARE ROW EXCLUSIVE MODE"))
+    else:  # an UPDATE takes SQLite's write lock even when it matches no row
+        conn.execute(schema_migrations.update().where(sa.false()).values(version=schema_migrations.c.version))
 
 
 class Schema:

@@ -98,6 +98,22 @@ def test_a_handed_ingest_is_the_cold_ingest(warm_env: dict[str, str], tmp_path: 
     assert served(warm_env) == 2  # both ingests ran warm
 
 
+def test_auto_starts_a_server_for_the_next_commands(warm_env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text(CSV, encoding="utf-8")
+    first = shucang(warm_env, "--home", str(tmp_path / "h"), "ingest", str(tmp_path / "people.csv"), "-d", "a",
+                    SHUCANG_WARM="auto")
+    assert first.returncode == 0, first.stderr
+    deadline = time.monotonic() + 60
+    while not json.loads(shucang(warm_env, "warm", "status", "--json").stdout)["running"]:
+        assert time.monotonic() < deadline, "SHUCANG_WARM=auto started no server"
+        time.sleep(0.2)
+    second = shucang(warm_env, "--home", str(tmp_path / "h"), "ingest", str(tmp_path / "people.csv"), "-d", "b",
+                     SHUCANG_WARM="auto")
+    assert second.returncode == 0, second.stderr
+    assert served(warm_env) == 1
+    assert json.loads(shucang(warm_env, "warm", "status", "--json").stdout)["idle_timeout"] == 600
+
+
 def test_errors_and_exit_status_are_the_cold_ones(warm_env: dict[str, str], tmp_path: Path) -> None:
     start(warm_env)
     cases = [("ingest", str(tmp_path / "missing.csv"), "-d", "x"), ("show", "nowhere"),
@@ -188,6 +204,20 @@ def test_other_library_settings_run_cold(warm_env: dict[str, str], tmp_path: Pat
     proc = shucang(warm_env, "--home", str(tmp_path / "h"), "init", OPENBLAS_NUM_THREADS="3")
     assert proc.returncode == 0, proc.stderr
     assert served(warm_env) == 0
+
+
+def test_the_callers_limits_and_niceness_hold_in_the_child(warm_env: dict[str, str], tmp_path: Path) -> None:
+    """`ulimit -f` (largest file a process may write) binds the handed command: a 1-block limit makes
+    the ingest fail, handed or not (without the limit taken over, the handed one would succeed)."""
+    start(warm_env)
+    (tmp_path / "people.csv").write_text(CSV, encoding="utf-8")
+    script = (f"ulimit -f 1 && exec nice -n 5 {sys.executable} -m shucang --home {tmp_path / 'h'} "
+              f"ingest {tmp_path / 'people.csv'} -d p --json")
+    handed = subprocess.run(["sh", "-c", script], env=warm_env, capture_output=True, text=True, timeout=120)
+    cold = subprocess.run(["sh", "-c", script.replace("/h ", "/c ")], env={**warm_env, "SHUCANG_WARM": "off"},
+                          capture_output=True, text=True, timeout=120)
+    assert handed.returncode == cold.returncode != 0  # neither could write its catalog past 512 bytes
+    assert served(warm_env) == 1
 
 
 def test_a_server_running_other_code_refuses_and_stops(warm_env: dict[str, str],

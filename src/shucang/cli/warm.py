@@ -12,6 +12,9 @@ Who may connect: the socket lives in a directory that only this user can enter (
 use: owned by the user, no group or other rights, not a symlink), and each side checks the other's
 user id (``SO_PEERCRED``). The child runs with the rights the caller already had, nothing more.
 
+``SHUCANG_WARM=auto`` also starts a server (in the background, stopping after 10 idle minutes) when a
+handed command finds none; the default (``on``) uses a server but never starts one.
+
 The command runs here instead, unchanged, whenever the hand-over is not sure to behave like a cold
 run: ``SHUCANG_WARM=off``, no server, a server started from other code (a changed package or
 dependency: it refuses and stops), a command outside :data:`HANDED` (interactive or long-lived ones),
@@ -53,7 +56,7 @@ OFF_VALUES = ("0", "off", "no", "false")
 _LENGTH = struct.Struct(">I")
 _PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 MAX_MESSAGE = 16 * 1024 * 1024
-START_TIMEOUT = 30.0
+START_TIMEOUT = 10.0
 """Seconds to wait for the server's child to start; after that the command runs in this process."""
 
 
@@ -248,20 +251,39 @@ def request(argv: list[str]) -> dict[str, Any]:
     mask = os.umask(0o022)
     os.umask(mask)
     return {"op": "run", "stamp": code_stamp(), "argv": argv, "cwd": cwd, "env": dict(os.environ),
-            "umask": mask, "streams": _streams()}
+            "umask": mask, "streams": _streams(), "groups": groups(), "limits": limits(),
+            "nice": os.getpriority(os.PRIO_PROCESS, 0)}
+
+
+def groups() -> list[int]:
+    """This process's group ids: a server with other groups would give the command other file rights."""
+    return sorted({os.getgid(), os.getegid(), *os.getgroups()})
+
+
+LIMITS = ("RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_AS", "RLIMIT_NOFILE", "RLIMIT_CORE")
+"""Resource limits (``ulimit``) the child takes over from its caller (lowering its own, never raising)."""
+
+
+def limits() -> dict[str, list[int]]:
+    import resource
+
+    return {name: list(resource.getrlimit(getattr(resource, name))) for name in LIMITS if hasattr(resource, name)}
 
 
 def hand_over(argv: list[str] | None = None) -> None:
     """Run this process's command line in the warm server and exit with its status; return (having
     done nothing) whenever it cannot run there exactly as here."""
     argv = list(sys.argv if argv is None else argv)
-    if os.environ.get("SHUCANG_WARM", "on").strip().lower() in OFF_VALUES:
+    mode = os.environ.get("SHUCANG_WARM", "on").strip().lower()
+    if mode in OFF_VALUES:
         return
     if command_of(argv[1:]) not in HANDED:
         return
     try:
         sock = connect()
     except WarmUnavailable:
+        if mode == "auto":
+            start_in_background()
         return
     # The child runs the command only once told "go": until this process sends it, giving up here
     # and running the command cold cannot run it twice.
@@ -277,6 +299,22 @@ def hand_over(argv: list[str] | None = None) -> None:
         return
     sock.settimeout(None)
     sys.exit(_follow(sock, int(started["pid"])))
+
+
+AUTO_IDLE_TIMEOUT = 600.0
+"""Seconds a server started by ``SHUCANG_WARM=auto`` waits for a command before it stops."""
+
+
+def start_in_background() -> None:
+    """``SHUCANG_WARM=auto``: start a warm server for the next commands (this one runs here, meanwhile)."""
+    if not supported():
+        return
+    try:
+        from shucang.cli import warm_server
+
+        warm_server.spawn(idle_timeout=AUTO_IDLE_TIMEOUT)
+    except (OSError, WarmUnavailable):
+        return
 
 
 def _follow(sock: socket.socket, pid: int) -> int:

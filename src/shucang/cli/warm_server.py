@@ -210,6 +210,8 @@ class WarmServer:
             return "three standard streams expected"
         if import_env(message.get("env") or {}) != self.env:
             return "the caller's library settings (PYTHON*, OPENBLAS_* …) differ from the server's"
+        if message.get("groups") != warm.groups():
+            return "the caller's groups differ from the server's"
         return None
 
     def status(self) -> dict[str, Any]:
@@ -263,10 +265,21 @@ def run_child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> N
 
 
 def _adopt(message: dict[str, Any], fds: list[int]) -> None:
-    """The caller's umask, directory, environment, locale, time zone and standard streams."""
+    """The caller's umask, resource limits, niceness, directory, environment, locale, time zone and
+    standard streams."""
     import locale
+    import resource
 
     os.umask(int(message["umask"]))
+    for name, (soft, hard) in (message.get("limits") or {}).items():
+        try:  # lowering a limit is always allowed; the caller's cannot be above the server's anyway
+            resource.setrlimit(getattr(resource, name), (soft, hard))
+        except (AttributeError, ValueError, OSError):
+            continue
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, max(int(message.get("nice", 0)), os.getpriority(os.PRIO_PROCESS, 0)))
+    except OSError:
+        pass
     os.chdir(message["cwd"])
     os.environ.clear()
     os.environ.update(message["env"])

@@ -360,3 +360,33 @@ def test_serve_runs_a_warm_server_while_it_serves(warm_env: dict[str, str], tmp_
         log = Path(warm_env["SHUCANG_WARM_DIR"], "warm.log")
         assert time.monotonic() < deadline, f"the warm server outlived serve: {log.read_text()}"
         time.sleep(0.2)
+
+
+def test_the_keeper_starts_a_stopped_server_again(warm_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """serve's warm server stops by itself when the code changed; the keeper starts the new code's."""
+    from shucang.cli.warm_server import Keeper
+
+    monkeypatch.setenv("SHUCANG_WARM_DIR", warm_env["SHUCANG_WARM_DIR"])
+    keeper = Keeper(os.getpid(), restart_after=0.0, check_every=0.2).start()
+    try:
+        first = _answering_pid()
+        warm.ask("stop")
+        deadline = time.monotonic() + 60
+        while _answering_pid() in (None, first):
+            assert time.monotonic() < deadline, "the keeper did not start the server again"
+            time.sleep(0.2)
+    finally:
+        keeper.stop()
+    assert keeper.process.poll() is not None
+    with pytest.raises(warm.WarmUnavailable):
+        warm.ask("status")
+
+
+def _answering_pid() -> int | None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            return int(warm.ask("status")["pid"])
+        except warm.WarmUnavailable:
+            time.sleep(0.1)
+    return None

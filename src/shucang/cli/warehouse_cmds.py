@@ -303,25 +303,29 @@ def serve(ctx: typer.Context, host: Annotated[str, typer.Option()] = "127.0.0.1"
     settings = get_context(ctx).settings
     err_console.print(f"数字驾驶舱 (cockpit): http://{host}:{port}/   API: http://{host}:{port}/api/v1/docs"
                       + (f"   ({workers} workers)" if workers > 1 else ""))
-    warm_server = _start_warm() if warm else None
+    keeper = _keep_warm() if warm else None
     try:
         run_server(settings, host=host, port=port, workers=workers, signs_every=signs_every)
     except OSError as exc:
         raise InputError(f"无法监听 {host}:{port} (cannot listen): {exc.strerror or exc}",
                            hint="choose another --port, or stop what is using it") from None
     finally:
-        if warm_server is not None:
-            warm_server.terminate()
-            warm_server.wait(timeout=10)
+        if keeper is not None:
+            keeper.stop()
 
 
-def _start_warm() -> Any:
+def _keep_warm() -> Any:
     """A warm server living as long as this one (``shucang.cli.warm``); None where it cannot run."""
     import os
 
     from shucang.cli import warm, warm_server
 
     if not warm.supported() or os.environ.get("SHUCANG_WARM", "on").strip().lower() in warm.OFF_VALUES:
+        return None
+    try:
+        return warm_server.Keeper(os.getpid()).start()
+    except (OSError, warm.WarmUnavailable) as exc:
+        err_console.print(f"常驻进程未启动 (no warm server): {exc}")
         return None
     try:
         return warm_server.spawn(idle_timeout=None, parent=os.getpid(), detach=False)

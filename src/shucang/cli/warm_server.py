@@ -370,6 +370,50 @@ def spawn(*, idle_timeout: float | None, parent: int | None = None, detach: bool
         os.close(fd)
 
 
+class Keeper:
+    """A warm server beside ``shucang serve``: started with it, started again when it stops (at most
+    once a minute) — it stops by itself when the code on disk changed (an upgrade, a ``pip install``),
+    and the new one then runs the new code — and stopped with it."""
+
+    def __init__(self, parent: int, *, restart_after: float = 60.0, check_every: float = 5.0) -> None:
+        self.parent = parent
+        self.restart_after = restart_after
+        self.check_every = check_every
+        self.process: Any = None
+        self.started_at = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Keeper:
+        self._spawn()
+        self._thread = threading.Thread(target=self._watch, name="shucang-warm-keeper", daemon=True)
+        self._thread.start()
+        return self
+
+    def _spawn(self) -> None:
+        self.process = spawn(idle_timeout=None, parent=self.parent, detach=False)
+        self.started_at = time.monotonic()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.check_every):
+            if self.process.poll() is not None and time.monotonic() - self.started_at >= self.restart_after:
+                try:
+                    self._spawn()
+                except (OSError, warm.WarmUnavailable):
+                    self.started_at = time.monotonic()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)  # no restart can follow the stop
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except Exception:  # noqa: BLE001 — it stops by itself once its parent is gone
+                pass
+
+
 def wait_ready(process: Any, directory: str | None = None, *, timeout: float = 60.0) -> dict[str, Any]:
     """The started server's status once it answers; :class:`warm.WarmUnavailable` if it exits first."""
     deadline = time.monotonic() + timeout

@@ -220,17 +220,22 @@ def test_the_callers_limits_and_niceness_hold_in_the_child(warm_env: dict[str, s
     assert served(warm_env) == 1
 
 
-def test_a_server_running_other_code_refuses_and_stops(warm_env: dict[str, str],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """A changed package or dependency changes the code stamp: the old server must not run the command."""
-    info = start(warm_env)
-    monkeypatch.setenv("SHUCANG_WARM_DIR", warm_env["SHUCANG_WARM_DIR"])
-    sock = warm.connect()
-    message = {**warm.request(["shucang", "init"]), "stamp": "some other code"}
-    warm.send_message(sock, message, fds=[0, 1, 2])
-    answer, _ = warm.receive_message(sock)
-    sock.close()
-    assert answer == {"refused": "stale"}
+def test_a_server_running_other_code_refuses_and_stops(warm_env: dict[str, str]) -> None:
+    """A changed package or dependency changes the code stamp: the old server must not run the command,
+    and stops once the code on disk is not what it loaded (a caller with other interpreter flags alone
+    is refused without stopping it). Here the server runs a copy of the package, then the copy changes."""
+    copy = Path(tempfile.mkdtemp(prefix="sw-src-", dir="/tmp"))
+    shutil.copytree(Path(warm.package_dir()), copy / "shucang", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**warm_env, "PYTHONPATH": str(copy)}
+    try:
+        info = start(env)
+        odd = {**_request_as(env), "stamp": "other interpreter flags"}
+        assert _send(info["socket"], odd) == {"refused": "stale"}
+        assert json.loads(shucang(env, "warm", "status", "--json").stdout)["pid"] == info["pid"]  # still serving
+        os.utime(copy / "shucang" / "settings.py", (1, 1))  # an edit (or an upgrade) of the code it loaded
+        assert _send(info["socket"], {**odd, "stamp": "new code"}) == {"refused": "stale"}
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
     deadline = time.monotonic() + 10
     while True:
         try:
@@ -390,3 +395,22 @@ def _answering_pid() -> int | None:
         except warm.WarmUnavailable:
             time.sleep(0.1)
     return None
+
+
+def _request_as(env: dict[str, str]) -> dict:
+    """A run request as the server's own installation would send it (its code stamp included)."""
+    code = "import json; from shucang.cli import warm; print(json.dumps(warm.request(['shucang', 'init'])))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def _send(path: str, message: dict) -> dict | None:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+        warm.check_peer(sock)
+        warm.send_message(sock, message, fds=[0, 1, 2])
+        answer, _ = warm.receive_message(sock)
+    finally:
+        sock.close()
+    return answer

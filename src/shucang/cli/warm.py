@@ -86,11 +86,14 @@ def socket_path(directory: str | None = None) -> str:
 
 def code_stamp() -> str:
     """What a warm server's imports depend on: the interpreter and its start-up flags, the package's
-    sources (count, newest change), and the site-packages directories (an install changes them).
+    sources (each file's path, change time and size), and the site-packages directories (an install
+    changes them).
 
     A server whose stamp differs from its client's runs other code than a cold process would; it refuses.
     """
-    newest, count, stack = 0, 0, [package_dir()]
+    import zlib
+
+    sources, stack = [], [package_dir()]
     while stack:
         with os.scandir(stack.pop()) as entries:
             for entry in entries:
@@ -98,8 +101,9 @@ def code_stamp() -> str:
                     if entry.name != "__pycache__":
                         stack.append(entry.path)
                 elif entry.name.endswith(".py"):
-                    newest = max(newest, entry.stat().st_mtime_ns)
-                    count += 1
+                    st = entry.stat()
+                    sources.append(f"{entry.path}\0{st.st_mtime_ns}\0{st.st_size}")
+    digest = zlib.crc32("\n".join(sorted(sources)).encode("utf-8", "surrogateescape"))
     sites = []
     for path in sys.path:
         if path.endswith(("site-packages", "dist-packages")):
@@ -108,7 +112,7 @@ def code_stamp() -> str:
             except OSError:
                 continue
     flags = sys.flags
-    return "|".join(map(str, (PROTOCOL, sys.executable, sys.version, package_dir(), count, newest, *sites,
+    return "|".join(map(str, (PROTOCOL, sys.executable, sys.version, package_dir(), len(sources), digest, *sites,
                               flags.utf8_mode, flags.optimize, flags.dev_mode, flags.isolated,
                               flags.ignore_environment, flags.no_user_site, sys.getfilesystemencoding())))
 

@@ -178,7 +178,7 @@ class WarmServer:
             conn.settimeout(5.0)
             warm.check_peer(conn)
             message, fds = warm.receive_message(conn, max_fds=3)
-            if message is None:
+            if not isinstance(message, dict):
                 return
             op = message.get("op")
             if op == "run":
@@ -188,7 +188,8 @@ class WarmServer:
                     return
                 warm.send_message(conn, {"refused": refusal})
                 self._say(f"refused a command: {refusal}")
-                if refusal == "stale":  # this server runs code the disk no longer has
+                if refusal == "stale" and warm.code_stamp() != self.stamp:  # the code on disk changed
+                    self._say("the code on disk changed; stopping")
                     self.stopping = True
             elif op == "status":
                 warm.send_message(conn, self.status())
@@ -196,8 +197,8 @@ class WarmServer:
                 warm.send_message(conn, {"stopping": True, "pid": os.getpid()})
                 self._say("asked to stop")
                 self.stopping = True
-        except (OSError, ValueError, warm.WarmUnavailable) as exc:
-            self._say(f"dropped a connection: {exc}")
+        except Exception as exc:  # noqa: BLE001 — one caller's bad message never ends the server
+            self._say(f"dropped a connection: {type(exc).__name__}: {exc}")
         finally:
             for fd in fds:
                 os.close(fd)

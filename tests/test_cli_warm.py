@@ -234,16 +234,17 @@ def test_a_server_running_other_code_refuses_and_stops(warm_env: dict[str, str])
         assert json.loads(shucang(env, "warm", "status", "--json").stdout)["pid"] == info["pid"]  # still serving
         os.utime(copy / "shucang" / "settings.py", (1, 1))  # an edit (or an upgrade) of the code it loaded
         assert _send(info["socket"], {**odd, "stamp": "new code"}) == {"refused": "stale"}
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                os.kill(info["pid"], 0)
+            except ProcessLookupError:
+                break
+            log = Path(warm_env["SHUCANG_WARM_DIR"], "warm.log").read_text()
+            assert time.monotonic() < deadline, f"the stale server kept running: {log}"
+            time.sleep(0.1)
     finally:
         shutil.rmtree(copy, ignore_errors=True)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            os.kill(info["pid"], 0)
-        except ProcessLookupError:
-            break
-        assert time.monotonic() < deadline, "the stale server kept running"
-        time.sleep(0.1)
 
 
 def test_a_caller_that_never_says_go_runs_nothing(warm_env: dict[str, str], tmp_path: Path,

@@ -83,7 +83,8 @@ def _pull_global_options(argv: list[str]) -> tuple[list[str], str | None, bool]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the ``shucang`` script."""
+    """Run one command line in this process (``shucang.cli.main``, the script's entry point, may first
+    hand it to a warm server; a warm server's child calls this)."""
     # numpy's OpenBLAS starts a spinning thread per core at import (~0.1 s CPU of a 2-core machine,
     # taken from the reader and writer threads); shucang does no linear algebra.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

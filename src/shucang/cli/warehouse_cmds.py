@@ -320,15 +320,10 @@ def _keep_warm() -> Any:
 
     from shucang.cli import warm, warm_server
 
-    if not warm.supported() or os.environ.get("SHUCANG_WARM", "on").strip().lower() in warm.OFF_VALUES:
+    if not warm.supported() or warm.mode() == "off":
         return None
     try:
         return warm_server.Keeper(os.getpid()).start()
-    except (OSError, warm.WarmUnavailable) as exc:
-        err_console.print(f"常驻进程未启动 (no warm server): {exc}")
-        return None
-    try:
-        return warm_server.spawn(idle_timeout=None, parent=os.getpid(), detach=False)
     except (OSError, warm.WarmUnavailable) as exc:
         err_console.print(f"常驻进程未启动 (no warm server): {exc}")
         return None

@@ -29,8 +29,10 @@ import json
 import os
 import signal
 import socket
+import stat
 import struct
 import sys
+import zlib
 
 TYPE_CHECKING = False  # typing's names only for the checker (see shucang.reexports)
 if TYPE_CHECKING:
@@ -78,8 +80,6 @@ def package_dir() -> str:
 
 def socket_path(directory: str | None = None) -> str:
     """One socket per installation (interpreter + package directory): two checkouts never share one."""
-    import zlib
-
     install = f"{sys.executable}\0{package_dir()}".encode("utf-8", "surrogateescape")
     return os.path.join(directory or warm_dir(), f"cli-{zlib.crc32(install):08x}.sock")
 
@@ -91,18 +91,20 @@ def code_stamp() -> str:
 
     A server whose stamp differs from its client's runs other code than a cold process would; it refuses.
     """
-    import zlib
-
     sources, stack = [], [package_dir()]
     while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name != "__pycache__":
-                        stack.append(entry.path)
-                elif entry.name.endswith(".py"):
-                    st = entry.stat()
-                    sources.append(f"{entry.path}\0{st.st_mtime_ns}\0{st.st_size}")
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name != "__pycache__":
+                            stack.append(entry.path)
+                    elif entry.name.endswith(".py"):
+                        st = entry.stat()
+                        sources.append(f"{entry.path}\0{st.st_mtime_ns}\0{st.st_size}")
+        except OSError:  # removed while read (an upgrade under way): a stamp no running server has
+            sources.append(f"{directory}\0gone")
     digest = zlib.crc32("\n".join(sorted(sources)).encode("utf-8", "surrogateescape"))
     sites = []
     for path in sys.path:
@@ -123,8 +125,6 @@ def check_private_dir(directory: str) -> None:
         st = os.lstat(directory)
     except OSError as exc:
         raise WarmUnavailable(f"{directory}: {exc.strerror}") from None
-    import stat
-
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
         raise WarmUnavailable(f"{directory} is not a directory private to this user (0700)")
 
@@ -154,20 +154,30 @@ def send_message(sock: socket.socket, message: dict[str, Any], fds: list[int] | 
 
 
 def receive_message(sock: socket.socket, *, max_fds: int = 0) -> tuple[dict[str, Any] | None, list[int]]:
-    """The next message and the descriptors sent with it; ``(None, [])`` when the peer hung up."""
+    """The next message and the descriptors sent with it; ``(None, [])`` when the peer hung up. The
+    descriptors of a message that cannot be read are closed here."""
     fds: list[int] = []
     if max_fds:
         head, fds, _flags, _addr = socket.recv_fds(sock, _LENGTH.size, max_fds)
     else:
         head = sock.recv(_LENGTH.size)
-    if not head:
-        return None, fds
-    head += _receive_exactly(sock, _LENGTH.size - len(head))
-    (length,) = _LENGTH.unpack(head)
-    if length > MAX_MESSAGE:
-        raise WarmUnavailable(f"message of {length} bytes")
-    body = _receive_exactly(sock, length)
-    return json.loads(body.decode("utf-8", "surrogateescape")), fds
+    try:
+        if not head:
+            raise WarmUnavailable("the peer hung up")
+        head += _receive_exactly(sock, _LENGTH.size - len(head))
+        (length,) = _LENGTH.unpack(head)
+        if length > MAX_MESSAGE:
+            raise WarmUnavailable(f"message of {length} bytes")
+        message = json.loads(_receive_exactly(sock, length).decode("utf-8", "surrogateescape"))
+        if not isinstance(message, dict):
+            raise WarmUnavailable("a message that is not a JSON object")
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        if not head:
+            return None, []
+        raise
+    return message, fds
 
 
 def _receive_exactly(sock: socket.socket, size: int) -> bytes:
@@ -217,6 +227,12 @@ def ask(op: str, directory: str | None = None, *, timeout: float = 5.0) -> dict[
 
 
 # ------------------------------------------------------------------------------------------- client
+
+def mode() -> str:
+    """``$SHUCANG_WARM``: ``off`` (also 0/no/false), ``auto`` (start a server when none runs), else ``on``."""
+    value = os.environ.get("SHUCANG_WARM", "on").strip().lower()
+    return "off" if value in OFF_VALUES else "auto" if value == "auto" else "on"
+
 
 def command_of(args: list[str]) -> str | None:
     """The top-level command of a command line (global options ``--home DIR`` and ``--debug`` skipped)."""
@@ -278,15 +294,14 @@ def hand_over(argv: list[str] | None = None) -> None:
     """Run this process's command line in the warm server and exit with its status; return (having
     done nothing) whenever it cannot run there exactly as here."""
     argv = list(sys.argv if argv is None else argv)
-    mode = os.environ.get("SHUCANG_WARM", "on").strip().lower()
-    if mode in OFF_VALUES:
+    if mode() == "off":
         return
     if command_of(argv[1:]) not in HANDED:
         return
     try:
         sock = connect()
     except WarmUnavailable:
-        if mode == "auto":
+        if mode() == "auto":
             start_in_background()
         return
     # The child runs the command only once told "go": until this process sends it, giving up here

@@ -151,10 +151,10 @@ class WarmServer:
 
     def _should_stop(self) -> bool:
         if self.parent is not None and os.getppid() != self.parent:
-            self._say("the serving process is gone; stopping")
+            self.say("the serving process is gone; stopping")
             return True
         if self.idle_timeout and not self.children and time.monotonic() - self.last_active > self.idle_timeout:
-            self._say(f"idle for {self.idle_timeout:.0f} s; stopping")
+            self.say(f"idle for {self.idle_timeout:.0f} s; stopping")
             return True
         return False
 
@@ -167,7 +167,8 @@ class WarmServer:
             if done:
                 self.children.discard(pid)
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
+        """One line in the server's log (never a command line or an environment)."""
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} warm[{os.getpid()}] {text}", file=self.log, flush=True)
 
     # ------------------------------------------------------------------ one connection
@@ -178,7 +179,7 @@ class WarmServer:
             conn.settimeout(5.0)
             warm.check_peer(conn)
             message, fds = warm.receive_message(conn, max_fds=3)
-            if not isinstance(message, dict):
+            if message is None:
                 return
             op = message.get("op")
             if op == "run":
@@ -187,18 +188,18 @@ class WarmServer:
                     self._fork(conn, message, fds)
                     return
                 warm.send_message(conn, {"refused": refusal})
-                self._say(f"refused a command: {refusal}")
+                self.say(f"refused a command: {refusal}")
                 if refusal == "stale" and warm.code_stamp() != self.stamp:  # the code on disk changed
-                    self._say("the code on disk changed; stopping")
+                    self.say("the code on disk changed; stopping")
                     self.stopping = True
             elif op == "status":
                 warm.send_message(conn, self.status())
             elif op == "stop":
                 warm.send_message(conn, {"stopping": True, "pid": os.getpid()})
-                self._say("asked to stop")
+                self.say("asked to stop")
                 self.stopping = True
         except Exception as exc:  # noqa: BLE001 — one caller's bad message never ends the server
-            self._say(f"dropped a connection: {type(exc).__name__}: {exc}")
+            self.say(f"dropped a connection: {type(exc).__name__}: {exc}")
         finally:
             for fd in fds:
                 os.close(fd)
@@ -234,7 +235,7 @@ class WarmServer:
         self.children.add(pid)
         self.served += 1
         command = warm.command_of(list(message.get("argv") or [])[1:])
-        self._say(f"pid {pid} runs `shucang {command}`")
+        self.say(f"pid {pid} runs `shucang {command}`")
 
 
 # ------------------------------------------------------------------------------------------- child
@@ -447,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     server = WarmServer(args.dir, idle_timeout=args.idle_timeout or None, parent=args.parent)
     try:
         if not server.bind():
-            server._say(f"another warm server already listens on {server.path}")
+            server.say(f"another warm server already listens on {server.path}")
             return 0
     except (OSError, warm.WarmUnavailable) as exc:
         print(f"warm server: cannot listen in {server.directory}: {exc}", file=sys.stderr)
@@ -458,12 +459,12 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    server._say(f"listening on {server.path}" + (f" (not preloaded: {', '.join(missing)})" if missing else ""))
+    server.say(f"listening on {server.path}" + (f" (not preloaded: {', '.join(missing)})" if missing else ""))
     try:
         server.serve_forever()
     finally:
         server.close()
-        server._say(f"stopped after {server.served} commands")
+        server.say(f"stopped after {server.served} commands")
     return 0
 
 

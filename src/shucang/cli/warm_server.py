@@ -269,6 +269,7 @@ def run_child(conn: socket.socket, message: dict[str, Any], fds: list[int]) -> N
 def _adopt(message: dict[str, Any], fds: list[int]) -> None:
     """The caller's umask, resource limits, niceness, directory, environment, locale, time zone and
     standard streams."""
+    import fcntl
     import locale
     import resource
 
@@ -290,7 +291,12 @@ def _adopt(message: dict[str, Any], fds: list[int]) -> None:
         locale.setlocale(locale.LC_CTYPE, "")
     except locale.Error:
         locale.setlocale(locale.LC_CTYPE, "C")
-    for target, fd in enumerate(fds):
+    # Out of the way first (a received descriptor may itself be 0, 1 or 2 where the server had one
+    # closed), then onto 0, 1, 2, which are inheritable as a cold process's are.
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in fds]
+    for fd in fds:
+        os.close(fd)
+    for target, fd in enumerate(high):
         os.dup2(fd, target)
         os.close(fd)
     specs = message["streams"]

@@ -18,6 +18,7 @@ economy_app = typer.Typer(help="产业大脑·经济运行监测 (economic monit
                           no_args_is_help=True)
 
 JSON = typer.Option(False, "--json", help="print JSON")
+SPARK_MASTER = typer.Option(None, "--spark-master", help="Spark master URL (default: $SPARK_MASTER, else local[2])")
 DATASET = typer.Option(None, "--dataset", "-d", help="bound monthly report dataset (default: the first bound)")
 
 
@@ -86,8 +87,7 @@ def yoy_cmd(ctx: typer.Context, dataset: str = DATASET,
             as_json: bool = JSON,
             engine: str = typer.Option("local", "--engine",
                                        help="local | spark (逐企业汇总在 Spark 上运行 per-enterprise sums on Spark)"),
-            spark_master: str | None = typer.Option(None, "--spark-master",
-                                                    help="Spark master URL (default: $SPARK_MASTER, else local[2])"),
+            spark_master: str | None = SPARK_MASTER,
             ) -> None:
     """Cumulative year-on-year figures (1–N月累计同比) for one measure and month."""
     from shucang.economy import yoy
@@ -148,8 +148,7 @@ def chains_cmd(ctx: typer.Context, as_json: bool = JSON) -> None:
 def watch_cmd(ctx: typer.Context, dataset: str = DATASET, as_json: bool = JSON,
               engine: str = typer.Option("local", "--engine",
                                          help="local | spark (逐企业规则在 Spark 上运行 per-enterprise rules on Spark)"),
-              spark_master: str | None = typer.Option(None, "--spark-master",
-                                                      help="Spark master URL (default: $SPARK_MASTER, else local[2])"),
+              spark_master: str | None = SPARK_MASTER,
               ) -> None:
     """Evaluate the watch rules (运行预警) on the latest month and store the alerts."""
     from shucang.economy.watch import watch_all
@@ -195,8 +194,7 @@ def mujun_cmd(ctx: typer.Context, year: int = typer.Option(None, "--year", help=
               as_json: bool = JSON,
               engine: str = typer.Option("local", "--engine",
                                          help="local | spark (月报逐企业汇总在 Spark 上运行 the monthly pass on Spark)"),
-              spark_master: str | None = typer.Option(None, "--spark-master",
-                                                      help="Spark master URL (default: $SPARK_MASTER, else local[2])"),
+              spark_master: str | None = SPARK_MASTER,
               ) -> None:
     """亩均效益评价: indicators, weighted score and class A/B/C/D per enterprise (method kept as data)."""
     from shucang.economy.mujun import evaluate, to_xlsx_file

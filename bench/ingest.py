@@ -182,6 +182,7 @@ def cli_cases(args: argparse.Namespace, utf8: Path, work: Path) -> None:
                                                warm_env))
     if server is not None:
         subprocess.run([sys.executable, "-m", "shucang", "warm", "stop"], env=warm_env, capture_output=True)
+    shutil.rmtree(warm_env["SHUCANG_WARM_DIR"], ignore_errors=True)
     results = {name: median_run(runs[name]) for name in names if runs[name]}
     duck, cli, one, batch = results["duck"], results["cli"], results["tiny"], results["many"]
     for label, key in [("duckdb one-liner (process)", "duck"), ("shucang ingest CLI (process)", "cli"),
@@ -197,11 +198,11 @@ def cli_cases(args: argparse.Namespace, utf8: Path, work: Path) -> None:
         else:
             print(f"{label:32} {res['seconds']:6.2f}s wall {res['cpu']:6.2f}s cpu")
     if "error" not in duck and "error" not in cli:
-        print(f"ratio CLI/duckdb one-liner (1M rows):     {duck['seconds'] / cli['seconds']:.2f}× wall, "
+        print(f"ratio CLI/duckdb one-liner ({args.rows:,} rows):     {duck['seconds'] / cli['seconds']:.2f}× wall, "
               f"{duck['cpu'] / cli['cpu']:.2f}× cpu  (target ≥ 0.6)")
     warm = results.get("warm_cli")
     if warm and "error" not in duck and "error" not in warm:
-        print(f"ratio warm CLI/duckdb one-liner (1M rows): {duck['seconds'] / warm['seconds']:.2f}× wall, "
+        print(f"ratio warm CLI/duckdb one-liner ({args.rows:,} rows): {duck['seconds'] / warm['seconds']:.2f}× wall, "
               f"{duck['cpu'] / warm['cpu']:.2f}× cpu  (target ≥ 0.6)")
     if "error" not in one and "error" not in batch:
         per_file = (batch["seconds"] - one["seconds"]) / (len(many) - 1)

@@ -20,18 +20,13 @@ AS_OF = date(2026, 12, 6)
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from shucang.demo import build_demo
-    from shucang.platform import open_warehouse
+    from shucang.share.identity import create_user
 
     home = tmp_path_factory.mktemp("economy-demo") / "home"
-    wh = open_warehouse(Settings.load(home))
-    try:
+    with opened_warehouse(home) as wh:
         build_demo(wh, scale=0.02, as_of=AS_OF)  # what `shucang demo` runs, with the after-ingest hooks
-        from shucang.share.identity import create_user
-
         create_user(wh, "boss", role="admin", password="economy-test-Boss-1")
         create_user(wh, "reader", role="consumer", department="swj", password="economy-test-Reader-1")
-    finally:
-        wh.close()
     return home
 
 

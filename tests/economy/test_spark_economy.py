@@ -28,7 +28,6 @@ from shucang.economy.mujun import evaluate as mujun  # noqa: E402
 from shucang.economy.scaleout import yoy_on_spark  # noqa: E402
 from shucang.economy.watch import KINDS, evaluate, load_rules  # noqa: E402
 from shucang.economy.yoy import BY, CALIBERS  # noqa: E402
-from shucang.settings import Settings  # noqa: E402
 from shucang.warehouse import IngestOptions  # noqa: E402
 
 ENTERPRISES = 3000
@@ -68,11 +67,8 @@ def _typed(table: pa.Table) -> pa.Table:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from shucang.platform import open_warehouse
-
     home = tmp_path_factory.mktemp("spark-economy") / "home"
-    wh = open_warehouse(Settings.load(home))
-    try:
+    with opened_warehouse(home) as wh:
         table = monthly_table(ENTERPRISES)
         # version 1 holds a third of the rows: Spark must read the version the catalog names now (2)
         wh.ingest_arrow(table.slice(0, table.num_rows // 3), IngestOptions(dataset="monthly", mode="replace",
@@ -83,8 +79,6 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         wh.ingest_arrow(_typed(table.slice(0, 20_000)), IngestOptions(dataset="typed", mode="replace",
                                                                        synthetic=True))
         bind_dataset(wh, "typed")
-    finally:
-        wh.close()
     return home
 
 
